@@ -1,0 +1,47 @@
+"""The exceptions boardpack raises: one family, each saying where the problem is and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BoardpackError(Exception):
+    """Base class of every error boardpack reports to a user."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fault found in a workbook, at a place a user can find (`Risks!C5`)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class InvalidWorkbook(BoardpackError):
+    """A workbook that cannot become a paper; carries every problem found, not just the first."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{source}: {len(problems)} {noun}; fix and run again:\n{lines}")
+
+
+class TemplateProblem(BoardpackError):
+    """The Word template is broken: a bad tag, or a value boardpack does not supply."""
+
+
+class ConversionError(BoardpackError):
+    """LibreOffice could not turn a paper into a valid PDF."""
+
+
+class OutputError(BoardpackError):
+    """A result could not be written where it was asked for."""
+
+
+class ArchiveError(BoardpackError):
+    """The archive could not be read or written as asked."""
