@@ -55,6 +55,13 @@ def _whole_number(low: int, high: int):
     return check
 
 
+def _section_number(value: Any) -> int:
+    # The Sections sheet may say "2. Project vision/objectives"; the number is what counts.
+    if isinstance(value, str) and (match := re.match(r"\s*(\d+)", value)):
+        value = match.group(1)
+    return _whole_number(1, SECTION_COUNT)(value)
+
+
 def parse_date(value: Any) -> dt.date:
     """A date from an Excel date cell, ISO text (2007-11-30) or UK text (30/11/2007)."""
     if isinstance(value, dt.datetime):
@@ -191,7 +198,7 @@ class Details(_Frozen):
 class Paragraph(_Frozen):
     """A paragraph of a numbered section: plain, auto-numbered (2.1), bullet or sub-heading."""
 
-    section: Annotated[int, BeforeValidator(_whole_number(1, SECTION_COUNT)), Field(ge=1, le=10)]
+    section: Annotated[int, BeforeValidator(_section_number), Field(ge=1, le=SECTION_COUNT)]
     style: Annotated[ParagraphStyle, BeforeValidator(_choice(ParagraphStyle))] = (
         ParagraphStyle.PARAGRAPH
     )
@@ -237,7 +244,7 @@ class Risk(_Frozen):
     likelihood: Score
     impact: Score
     lxi: Annotated[int, Field(ge=1, le=16, validate_default=True)] = None  # type: ignore[assignment]
-    action: Text
+    action: Text | None = None
     owner: ShortText | None = None
 
     @field_validator("lxi", mode="before")

@@ -1,0 +1,123 @@
+"""Build stage: a validated Paper becomes the values the Word template places.
+
+A pure function of the paper, so every formatting choice (dates, money, LxI bands, "None" for an
+empty section) is here where tests can reach it, and the template holds no logic of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from boardpack.models import SECTION_COUNT, Paper, Rag, Risk, Scope
+
+# Sections whose body boardpack adds to: they need no "None" when the workbook has no text.
+_SECTIONS_WITH_TABLES = {4, 10}
+BUDGET_SECTION = 6
+
+RAG_COLOURS = {Rag.GREEN: "00703C", Rag.AMBER: "B25E00", Rag.RED: "C00000"}
+
+
+def long_date(day: dt.date) -> str:
+    """A date as a UK board paper writes it: 24 January 2008."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def money(amount: Decimal | None) -> str:
+    """Pounds with thousands separators, pence only when there are any; a dash when unknown."""
+    if amount is None:
+        return "–"
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    return f"{sign}£{text}"
+
+
+def risk_band(lxi: int) -> str:
+    """The register's band for a score: low 1-4, medium 5-8, high 9-16."""
+    if lxi >= 9:
+        return "high"
+    return "medium" if lxi >= 5 else "low"
+
+
+BAND_COLOURS = {"low": "B7DDB0", "medium": "FFD27F", "high": "F4A6A6"}
+
+
+def build_context(paper: Paper) -> dict[str, Any]:
+    """The template's values for one paper; every value is text, a number, a list or a dict."""
+    details = paper.details
+    return {
+        "project": details.project,
+        "sponsor": details.sponsor,
+        "manager": details.manager,
+        "board": details.board,
+        "meeting_date": long_date(details.meeting_date),
+        "report_date": long_date(details.report_date),
+        "status": details.status.value,
+        "status_colour": RAG_COLOURS[details.status],
+        "sections": _sections(paper),
+        "plan": {
+            "within": _plan_items(paper, Scope.WITHIN),
+            "outside": _plan_items(paper, Scope.OUTSIDE),
+        },
+        "budget": _budget(paper),
+        "register_title": f"{details.project} Project Risk Register",
+        "risks": [_risk(risk) for risk in paper.risks],
+        "highest_risk": max((risk.lxi for risk in paper.risks), default=0),
+    }
+
+
+def _sections(paper: Paper) -> dict[int, list[dict[str, str]]]:
+    sections: dict[int, list[dict[str, str]]] = {n: [] for n in range(1, SECTION_COUNT + 1)}
+    for paragraph in paper.paragraphs:
+        sections[paragraph.section].append(
+            {"style": paragraph.style.value.lower(), "text": paragraph.text}
+        )
+    has_more = set(_SECTIONS_WITH_TABLES) | ({BUDGET_SECTION} if paper.budget else set())
+    for number, paragraphs in sections.items():
+        if not paragraphs and number not in has_more:
+            paragraphs.append({"style": "paragraph", "text": "None"})
+    return sections
+
+
+def _plan_items(paper: Paper, scope: Scope) -> list[str]:
+    return [m.text for m in paper.milestones if m.scope is scope] or ["None"]
+
+
+def _budget(paper: Paper) -> dict[str, Any]:
+    def total(values: list[Decimal | None]) -> str:
+        known = [v for v in values if v is not None]
+        return money(sum(known, Decimal(0))) if known else money(None)
+
+    lines = paper.budget
+    return {
+        "rows": [
+            {
+                "line": line.line,
+                "original": money(line.original),
+                "revised": money(line.revised),
+                "spent": money(line.spent),
+            }
+            for line in lines
+        ],
+        "original": total([line.original for line in lines]),
+        "revised": total([line.revised for line in lines]),
+        "spent": total([line.spent for line in lines]),
+    }
+
+
+def _risk(risk: Risk) -> dict[str, Any]:
+    action = risk.action or "No action recorded"
+    if risk.owner:
+        action = f"{action}\nOwner: {risk.owner}"
+    band = risk_band(risk.lxi)
+    return {
+        "event": risk.event,
+        "likelihood": risk.likelihood,
+        "impact": risk.impact,
+        "lxi": risk.lxi,
+        "band": band,
+        "band_colour": BAND_COLOURS[band],
+        "action": action,
+    }

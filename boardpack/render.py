@@ -1,0 +1,140 @@
+"""Render stage: a paper and a Word template become the bytes of a .docx.
+
+Only this module knows docxtpl. Cell text is data: every value is escaped for XML before docxtpl
+sees it, including the brace sequences docxtpl itself would rewrite, so `&`, `<`, `{{` and the rest
+come out exactly as typed. The result is deterministic: the same paper and template give the same
+bytes, so an archive can prove what was sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage, RichText
+from markupsafe import Markup, escape
+
+from boardpack.context import build_context
+from boardpack.errors import TemplateProblem
+from boardpack.gantt import describe_gantt, draw_gantt
+from boardpack.models import Paper
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "highlight-report.docx"
+CHART_WIDTH = Mm(160)  # the A4 text width with 2.5 cm margins
+
+# docxtpl turns these back into template braces after rendering; character references survive.
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;"})
+
+
+def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
+    """The .docx of one paper, rendered from `template`."""
+    document = _load(template)
+    context: dict[str, Any] = build_context(paper)
+    context["status"] = RichText(
+        context["status"], bold=True, color=context["status_colour"]
+    )
+    chart = draw_gantt(paper.milestones, paper.details.report_date)
+    context["gantt"] = InlineImage(document, io.BytesIO(chart), width=CHART_WIDTH)
+    try:
+        document.render(context, jinja_env=_environment(), autoescape=True)
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(_describe_template_error(template, exc)) from exc
+
+    alt_text = describe_gantt(paper.milestones, paper.details.report_date)
+    for shape in document.docx.inline_shapes:
+        shape._inline.docPr.set("descr", alt_text)
+        shape._inline.docPr.set("title", "Gantt chart")
+    _set_properties(document, paper)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _deterministic_zip(buffer.getvalue(), _timestamp(paper))
+
+
+def _load(template: Path) -> DocxTemplate:
+    if not template.is_file():
+        raise TemplateProblem(f"{template}: template not found; pass --template with a .docx")
+    try:
+        document = DocxTemplate(template)
+        document.init_docx()
+    except Exception as exc:  # python-docx raises several unrelated types for a damaged file
+        raise TemplateProblem(
+            f"{template}: cannot be opened as a Word document ({type(exc).__name__}: {exc});"
+            " save it again from Word as .docx"
+        ) from exc
+    return document
+
+
+def _xml_text(value: Any) -> Any:
+    """Escape a value for the document XML; objects that make their own XML pass through."""
+    if isinstance(value, Markup) or hasattr(value, "__html__"):
+        return value
+    if isinstance(value, str):
+        return Markup(str(escape(value)).translate(_BRACES))
+    return value
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, finalize=_xml_text
+    )
+
+
+def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
+    near = " ".join(
+        " ".join(line.split()) for line in getattr(exc, "docx_context", []) if line.strip()
+    )
+    near = f" Near: \"{near[:160]}\"." if near else ""
+    if isinstance(exc, jinja2.UndefinedError):
+        return (
+            f"{template.name}: the template asks for a value boardpack does not supply"
+            f" ({exc.message}).{near} Check the tag's spelling against the README's list of"
+            " template values."
+        )
+    return (
+        f"{template.name}: a template tag is broken ({exc.message}).{near} Each tag must be"
+        " complete within one paragraph, e.g. {{ project }} or {%p for para in sections[2] %}."
+    )
+
+
+def _timestamp(paper: Paper) -> dt.datetime:
+    """When the paper is said to be made: SOURCE_DATE_EPOCH if set, else its report date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if re.fullmatch(r"\d+", epoch):
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    return dt.datetime.combine(paper.details.report_date, dt.time())
+
+
+def _set_properties(document: DocxTemplate, paper: Paper) -> None:
+    details = paper.details
+    made = _timestamp(paper)
+    properties = document.docx.core_properties
+    properties.title = f"{details.project} highlight report"
+    properties.subject = f"{details.board}, {details.meeting_date:%d/%m/%Y}"
+    properties.author = details.manager
+    properties.last_modified_by = details.manager
+    properties.language = "en-GB"
+    properties.created = made
+    properties.modified = made
+    properties.revision = 1
+    properties.comments = ""
+
+
+def _deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
+    """The same zip with fixed entry times, so equal documents are equal bytes."""
+    stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(entry.filename))
+    return out.getvalue()

@@ -1,0 +1,174 @@
+"""Validate stage: raw workbook records become a Paper, or every problem is reported at once.
+
+Pydantic reports failures by field; this module turns each into the workbook's own terms, the
+sheet and cell a manager can click on, and adds the warnings a board would want looked at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from boardpack.errors import InvalidWorkbook, Problem
+from boardpack.layout import BUDGET, PAPER_FIELDS, PLAN, RISKS, SECTIONS, TableSheet
+from boardpack.models import (
+    BudgetLine,
+    Details,
+    Milestone,
+    MilestoneStatus,
+    Paper,
+    Paragraph,
+    Risk,
+)
+from boardpack.read import RawWorkbook, Record, read_workbook
+
+# XML 1.0, and so Word, cannot hold these; tab and line feed are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+HIGH_RISK = 9  # LxI from which a risk is red on the register
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class CheckedPaper:
+    """A valid paper, where it came from, and what a manager should look at before the board."""
+
+    source: Path
+    paper: Paper
+    warnings: tuple[Problem, ...]
+
+
+def load_paper(path: Path | str) -> CheckedPaper:
+    """Read and validate one workbook; raise InvalidWorkbook listing every problem found."""
+    path = Path(path)
+    return validate(read_workbook(path), path)
+
+
+def validate(raw: RawWorkbook, source: Path) -> CheckedPaper:
+    """Turn what was read from a workbook into a Paper, reporting all problems at once."""
+    problems = list(raw.problems)
+    warnings: list[Problem] = []
+    check = _Checker(problems, warnings)
+
+    details = check.model(Details, raw.details, _labels_of_paper_sheet())
+    paragraphs = check.table(Paragraph, raw.tables.get(SECTIONS.name, []), SECTIONS)
+    milestones = check.table(Milestone, raw.tables.get(PLAN.name, []), PLAN)
+    budget = check.table(BudgetLine, raw.tables.get(BUDGET.name, []), BUDGET)
+    risks = check.table(Risk, raw.tables.get(RISKS.name, []), RISKS)
+
+    if SECTIONS.name in raw.tables and not any(p.section == 1 for p in paragraphs):
+        problems.append(
+            Problem(
+                SECTIONS.name,
+                "section 1 (Recommendation) has no text; every paper needs"
+                " a recommendation: add a row with Section 1",
+            )
+        )
+    if problems or details is None:
+        raise InvalidWorkbook(raw.source, problems)
+
+    paper = Paper(
+        details=details,
+        paragraphs=tuple(paragraphs),
+        milestones=tuple(milestones),
+        budget=tuple(budget),
+        risks=tuple(risks),
+    )
+    warnings.extend(_board_warnings(paper, raw))
+    return CheckedPaper(source, paper, tuple(warnings))
+
+
+def _labels_of_paper_sheet() -> dict[str, str]:
+    return {f.field: f.label.lower() for f in PAPER_FIELDS}
+
+
+def _labels_of(sheet: TableSheet) -> dict[str, str]:
+    """Column headers as they read mid-sentence: 'likelihood', 'original', but 'LxI'."""
+    names = {c.field: c.header.split(" (")[0] for c in sheet.columns}
+    return {f: n if n == "LxI" else n.lower() for f, n in names.items()}
+
+
+class _Checker:
+    """Validates records into models, collecting problems and warnings with their cells."""
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem]) -> None:
+        self.problems = problems
+        self.warnings = warnings
+
+    def table(self, model: type[Model], records: list[Record], sheet: TableSheet) -> list[Model]:
+        labels = _labels_of(sheet)
+        checked = (self.model(model, record, labels) for record in records)
+        return [m for m in checked if m is not None]
+
+    def model(self, model: type[Model], record: Record, labels: dict[str, str]) -> Model | None:
+        values = {
+            name: self._without_control(value, record.cells.get(name, record.where))
+            for name, value in record.values.items()
+        }
+        try:
+            return model.model_validate(values)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                name = str(error["loc"][0]) if error["loc"] else None
+                where = record.cells.get(name, record.where) if name else record.where
+                label = labels.get(name, name) if name else ""
+                message = error["msg"]
+                if error["type"] == "missing":
+                    message = "is required but the cell is empty"
+                self.problems.append(Problem(where, f"{label} {message}".strip()))
+            return None
+
+    def _without_control(self, value: Any, where: str) -> Any:
+        if not isinstance(value, str):
+            return value
+        cleaned, count = _CONTROL.subn("", value)
+        if count:
+            self.warnings.append(
+                Problem(
+                    where,
+                    f"removed {count} control character{'s' * (count > 1)} that Word"
+                    " cannot show; check the text reads as intended",
+                )
+            )
+        return cleaned
+
+
+def _board_warnings(paper: Paper, raw: RawWorkbook) -> list[Problem]:
+    """Things that are valid but that a board would question."""
+    warnings = []
+    report_date = paper.details.report_date
+    for milestone, record in zip(paper.milestones, raw.tables.get(PLAN.name, []), strict=True):
+        if milestone.due < report_date and milestone.status is not MilestoneStatus.COMPLETE:
+            warnings.append(
+                Problem(
+                    record.cells["due"],
+                    f"'{_short(milestone.label or milestone.text)}' was due"
+                    f" {milestone.due:%d/%m/%Y}, before the report date {report_date:%d/%m/%Y},"
+                    f" and is {milestone.status.value.lower()}; mark it Complete or explain the"
+                    " delay in section 3",
+                )
+            )
+    for risk, record in zip(paper.risks, raw.tables.get(RISKS.name, []), strict=True):
+        if risk.lxi >= HIGH_RISK and not risk.action:
+            warnings.append(
+                Problem(
+                    record.cells.get("action", record.where),
+                    f"risk '{_short(risk.event)}' scores {risk.lxi} (high) but has no action;"
+                    " say how it is being mitigated",
+                )
+            )
+    if not paper.risks:
+        warnings.append(Problem(RISKS.name, "no risks are listed; the register will be empty"))
+    if not paper.milestones:
+        warnings.append(
+            Problem(PLAN.name, "no milestones are listed; the Gantt chart will be empty")
+        )
+    return warnings
+
+
+def _short(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
