@@ -27,7 +27,7 @@ def long_date(day: dt.date) -> str:
 def money(amount: Decimal | None) -> str:
     """Pounds with thousands separators, pence only when there are any; a dash when unknown."""
     if amount is None:
-        return "–"
+        return "-"
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"

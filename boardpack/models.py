@@ -222,7 +222,7 @@ class Milestone(_Frozen):
         if start is not None and start > due:
             raise PydanticCustomError(
                 "due_before_start",
-                "due date {due} is before the start date {start}; correct one of them",
+                "date {due} is before the start date {start}; correct one of them",
                 {"start": start.strftime("%d/%m/%Y"), "due": due.strftime("%d/%m/%Y")},
             )
         return due

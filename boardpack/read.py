@@ -203,8 +203,8 @@ def _read_table(worksheet: Any, layout: TableSheet, problems: list[Problem]) -> 
                     " add it or correct its spelling",
                 )
             )
-    if len(positions) < sum(c.required for c in layout.columns):
-        return []
+    if any(c.required and c.field not in positions for c in layout.columns):
+        return []  # the rows cannot be read sensibly without the column; fix the header first
 
     last_column = get_column_letter(max(positions.values()) + 1)
     records = []

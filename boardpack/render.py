@@ -37,9 +37,7 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     """The .docx of one paper, rendered from `template`."""
     document = _load(template)
     context: dict[str, Any] = build_context(paper)
-    context["status"] = RichText(
-        context["status"], bold=True, color=context["status_colour"]
-    )
+    context["status"] = RichText(context["status"], bold=True, color=context["status_colour"])
     chart = draw_gantt(paper.milestones, paper.details.report_date)
     context["gantt"] = InlineImage(document, io.BytesIO(chart), width=CHART_WIDTH)
     try:
@@ -81,16 +79,14 @@ def _xml_text(value: Any) -> Any:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, finalize=_xml_text
-    )
+    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_xml_text)
 
 
 def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
     near = " ".join(
         " ".join(line.split()) for line in getattr(exc, "docx_context", []) if line.strip()
     )
-    near = f" Near: \"{near[:160]}\"." if near else ""
+    near = f' Near: "{near[:160]}".' if near else ""
     if isinstance(exc, jinja2.UndefinedError):
         return (
             f"{template.name}: the template asks for a value boardpack does not supply"

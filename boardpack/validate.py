@@ -171,4 +171,4 @@ def _board_warnings(paper: Paper, raw: RawWorkbook) -> list[Problem]:
 
 
 def _short(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,5 @@
+"""`python -m boardpack` runs the command line."""
+
+from boardpack.cli import main
+
+main()

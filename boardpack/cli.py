@@ -1,0 +1,172 @@
+"""The `boardpack` command: a thin layer over the library that prints results and sets exit codes.
+
+Exit codes: 0 success, 1 invalid input or a paper that could not be made, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from boardpack import __version__
+from boardpack.errors import BoardpackError, InvalidWorkbook
+
+DEFAULT_INPUTS = Path("inputs")
+DEFAULT_OUT = Path("output")
+DEFAULT_SCHEMA = Path("schemas") / "paper.schema.json"
+
+
+def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn boardpack's errors into one clear message and exit code 1, not a traceback."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except BoardpackError as exc:
+            if debug:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo(
+                "Interrupted; finished outputs are kept, unfinished ones discarded.", err=True
+            )
+            sys.exit(130)
+        except Exception as exc:
+            if debug:
+                raise
+            click.echo(
+                f"Internal error: {type(exc).__name__}: {exc}\nThis is a bug in boardpack, not in"
+                " your workbook. Run again with --debug for details and report it.",
+                err=True,
+            )
+            sys.exit(1)
+
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="boardpack")
+@click.option("--debug", is_flag=True, help="Show a full traceback when something goes wrong.")
+def main(debug: bool) -> None:
+    """Turn project workbooks into board highlight reports (Word and PDF)."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_reports_errors
+def check(paths: tuple[Path, ...]) -> None:
+    """Validate workbooks without building anything; list every problem and warning.
+
+    PATHS are workbooks or folders of them. Exit code 1 if any workbook is invalid.
+    """
+    from boardpack.files import find_workbooks
+    from boardpack.validate import load_paper
+
+    invalid = 0
+    workbooks = find_workbooks(paths)
+    if not workbooks:
+        raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, paths))}")
+    for workbook in workbooks:
+        try:
+            checked = load_paper(workbook)
+        except InvalidWorkbook as exc:
+            invalid += 1
+            click.echo(str(exc))
+            continue
+        notes = len(checked.warnings)
+        click.echo(
+            f"{workbook.name}: OK" + (f", {notes} warning{'s' * (notes > 1)}" if notes else "")
+        )
+        for warning in checked.warnings:
+            click.echo(f"  warning: {warning}")
+    if invalid:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    default=DEFAULT_OUT,
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the built papers.",
+)
+@click.option("--no-pdf", is_flag=True, help="Build the .docx only; skip the PDF.")
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A restyled Word template to use instead of the bundled one.",
+)
+@_reports_errors
+def build(paths: tuple[Path, ...], out_dir: Path, no_pdf: bool, template: Path | None) -> None:
+    """Build a paper from each workbook: NAME.docx and NAME.pdf in the output folder.
+
+    PATHS are workbooks or folders of them (default: inputs/). One bad workbook does not stop
+    the others. Exit code 1 if any paper could not be built.
+    """
+    from boardpack.console import BuildDisplay
+    from boardpack.files import find_workbooks
+    from boardpack.pipeline import build as build_papers
+    from boardpack.render import DEFAULT_TEMPLATE
+
+    sources = list(paths) or [DEFAULT_INPUTS]
+    steps = len(find_workbooks(sources)) * (1 if no_pdf else 2)
+    with BuildDisplay(total=steps) as display:
+        report = build_papers(
+            sources,
+            out_dir,
+            pdf=not no_pdf,
+            template=template or DEFAULT_TEMPLATE,
+            on_progress=display.advance,
+        )
+    display.summary(report)
+    if not report.papers:
+        raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, sources))}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--out",
+    default=DEFAULT_SCHEMA,
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the JSON Schema.",
+)
+@_reports_errors
+def schema(out: Path) -> None:
+    """Write the JSON Schema of a paper's data, generated from boardpack's models."""
+    from boardpack.files import ensure_folder, write_atomic
+    from boardpack.models import json_schema
+
+    ensure_folder(out.parent)
+    write_atomic(out, (json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n").encode())
+    click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@_reports_errors
+def new(path: Path) -> None:
+    """Write a blank workbook, laid out and explained, ready to fill in for a new paper."""
+    from boardpack.workbook import write_workbook
+
+    if path.suffix.lower() != ".xlsx":
+        raise BoardpackError(f"{path}: name the new workbook with .xlsx at the end")
+    if path.exists():
+        raise BoardpackError(f"{path} already exists; choose another name or delete it first")
+    write_workbook(path)
+    click.echo(f"wrote {path}; fill it in, then run: boardpack check {path}")

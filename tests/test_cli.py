@@ -1,0 +1,104 @@
+"""The command line: exit codes, output names, help text, and a light `check`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import boardpack
+from boardpack.cli import main
+from boardpack.models import json_schema
+from tests.conftest import EXAMPLE, ROOT, EditWorkbook
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("command", ["build", "check", "schema", "new"])
+def test_every_command_has_help(command: str) -> None:
+    code, output = run(command, "--help")
+    assert code == 0
+    assert "Usage: main " + command in output or f"Usage: boardpack {command}" in output
+    assert len(output.splitlines()) > 4
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("check")[0] == 2
+    assert run("build", "--colour")[0] == 2
+    assert run("publish")[0] == 2
+
+
+def test_check_valid_workbook_exits_0() -> None:
+    code, output = run("check", str(EXAMPLE))
+    assert (code, output) == (0, "procurement.xlsx: OK\n")
+
+
+def test_check_missing_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    code, output = run("check", str(tmp_path / "nowhere.xlsx"))
+    assert code == 1
+    assert "nowhere.xlsx: file not found" in output
+    assert "Traceback" not in output
+
+
+def test_build_writes_docx_named_after_the_workbook(tmp_path: Path) -> None:
+    code, output = run("build", str(EXAMPLE), "--out", str(tmp_path / "out"), "--no-pdf")
+    assert code == 0, output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".boardpack",
+        "procurement.docx",
+    ]
+    assert "procurement.xlsx" in output and "built" in output
+
+
+def test_build_of_an_invalid_workbook_exits_1_and_keeps_earlier_output(
+    tmp_path: Path, example_copy: EditWorkbook
+) -> None:
+    out = tmp_path / "out"
+    good = example_copy()
+    assert run("build", str(good), "--out", str(out), "--no-pdf")[0] == 0
+    before = (out / "procurement.docx").read_bytes()
+
+    example_copy({"Risks!B2": 7})
+    code, output = run("build", str(good), "--out", str(out), "--no-pdf")
+    assert code == 1
+    assert "Risks!B2: likelihood must be a whole number from 1 to 4 (got 7)" in output
+    assert (out / "procurement.docx").read_bytes() == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".boardpack-tmp")]
+
+
+def test_library_builds_in_three_lines(tmp_path: Path) -> None:
+    report = boardpack.build([EXAMPLE], tmp_path, pdf=False)
+    assert report.ok
+    assert [p.docx for p in report.papers] == [tmp_path / "procurement.docx"]
+
+
+def test_check_does_not_load_the_renderer() -> None:
+    code = (
+        "import sys\n"
+        "from boardpack.cli import main\n"
+        f"try:\n    main(['check', {str(EXAMPLE)!r}])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('matplotlib', 'docxtpl', 'docx') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_new_writes_a_blank_workbook_that_check_explains(tmp_path: Path) -> None:
+    path = tmp_path / "my-project.xlsx"
+    assert run("new", str(path))[0] == 0
+    code, output = run("check", str(path))
+    assert code == 1
+    assert "Paper!B2: project name is required but the cell is empty" in output
+    assert run("new", str(path))[0] == 1  # never overwrites
+
+
+def test_schema_in_repo_is_current() -> None:
+    committed = json.loads((ROOT / "schemas" / "paper.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema(), "schemas/ is stale: run `boardpack schema`"

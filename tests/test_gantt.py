@@ -1,0 +1,312 @@
+"""Tests of the Gantt chart: a real, readable picture of the plan, the same bytes every time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import struct
+
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+from PIL import Image
+
+from boardpack.gantt import (
+    FILL,
+    NO_PLAN,
+    _figure,
+    _font_family,
+    _x,
+    describe_gantt,
+    draw_gantt,
+)
+from boardpack.models import Milestone, MilestoneStatus, Scope
+
+D = dt.date
+REPORT_DATE = D(2008, 1, 14)
+
+# The bundled example's plan.
+PLAN = (
+    Milestone(
+        text="Procurement Project Board up and running with agreed terms of reference by"
+        " November 2007.",
+        label="Project Board set up",
+        scope=Scope.WITHIN,
+        start=D(2007, 9, 3),
+        due=D(2007, 11, 30),
+        status=MilestoneStatus.COMPLETE,
+    ),
+    Milestone(
+        text="Procurement roadmap and business case for investment produced by April 2008",
+        label="Roadmap and business case",
+        scope=Scope.WITHIN,
+        start=D(2007, 12, 3),
+        due=D(2008, 4, 30),
+        status=MilestoneStatus.IN_PROGRESS,
+    ),
+    Milestone(
+        text="Prioritisation of 2008/09 procurement activity for Pathfinder authorities agreed by"
+        " Procurement Project Board by March 2008",
+        label="2008/09 priorities agreed",
+        scope=Scope.WITHIN,
+        due=D(2008, 3, 31),
+        status=MilestoneStatus.NOT_STARTED,
+    ),
+    Milestone(
+        text="As part of MKOB Improvement Partnership work links are being developed with Oxon"
+        " authorities on procurement through joint procurement meeting.",
+        label="Links with Oxon authorities",
+        scope=Scope.OUTSIDE,
+        start=D(2007, 10, 1),
+        due=D(2008, 4, 30),
+        status=MilestoneStatus.IN_PROGRESS,
+    ),
+)
+# Listed out of scope order, to show that the chart groups them.
+SHUFFLED = (PLAN[3], PLAN[0], PLAN[1], PLAN[2])
+
+
+@pytest.fixture(scope="module")
+def png() -> bytes:
+    """The example plan drawn once for the tests that only read the picture."""
+    return draw_gantt(PLAN, REPORT_DATE)
+
+
+@pytest.fixture(scope="module")
+def figure() -> Figure:
+    """The example plan as a drawn Figure, for tests that inspect its artists."""
+    fig = _figure(SHUFFLED, REPORT_DATE, 16.0)
+    fig.canvas.draw()  # lays out the figure, so text positions are final
+    return fig
+
+
+def _size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's header."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def _labels(fig: Figure) -> list[str]:
+    """The y-axis labels top to bottom."""
+    return [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def _status(label: str, plan: tuple[Milestone, ...] = PLAN) -> Milestone:
+    """The example milestone with the given chart label."""
+    return next(m for m in plan if m.label == label)
+
+
+def test_png_is_the_asked_width_at_200_dpi(png: bytes) -> None:
+    width, height = _size(png)
+    assert abs(width - 16.0 / 2.54 * 200) <= 1
+    assert 5 * 200 / 2.54 < height < 12 * 200 / 2.54  # a few cm tall for six rows
+
+    narrow, _ = _size(draw_gantt(PLAN[:1], REPORT_DATE, width_cm=10.0))
+    assert abs(narrow - 10.0 / 2.54 * 200) <= 1
+
+
+def test_height_grows_with_the_rows(png: bytes) -> None:
+    longer = PLAN + tuple(m.model_copy(update={"label": f"Copy {i}"}) for i, m in enumerate(PLAN))
+    assert _size(draw_gantt(longer, REPORT_DATE))[1] > _size(png)[1] + 4 * 0.25 * 200
+
+
+def test_same_plan_gives_identical_bytes(png: bytes) -> None:
+    assert draw_gantt(PLAN, REPORT_DATE) == png
+    # No software version or timestamp, which would change the bytes between installs.
+    assert b"tEXt" not in png and b"tIME" not in png
+
+
+def test_different_plans_give_different_pictures(png: bytes) -> None:
+    delayed = (PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED}), *PLAN[1:])
+    assert draw_gantt(delayed, REPORT_DATE) != png
+    assert draw_gantt(PLAN, D(2008, 2, 14)) != png
+
+
+def test_empty_plan_gives_a_small_chart_saying_so() -> None:
+    png = draw_gantt([], REPORT_DATE)
+    width, height = _size(png)
+    assert abs(width - 16.0 / 2.54 * 200) <= 1
+    assert height < 2 * 200 / 2.54
+    texts = [t.get_text() for t in _figure([], REPORT_DATE, 16.0).findobj(Text)]
+    assert any(NO_PLAN in text for text in texts)
+
+
+def test_rows_are_grouped_by_scope_in_the_given_order_first_at_the_top(figure: Figure) -> None:
+    ax = figure.axes[0]
+    assert _labels(figure) == [
+        "Within project",
+        "Project Board set up",
+        "Roadmap and business case",
+        "2008/09 priorities agreed",
+        "Outside project",
+        "Links with Oxon authorities",
+    ]
+    assert list(ax.get_yticks()) == list(range(6))
+    bottom, top = ax.get_ylim()
+    assert bottom > top  # row 0 is drawn at the top
+    weights = [t.get_fontweight() for t in ax.get_yticklabels()]
+    assert weights == ["bold", "normal", "normal", "normal", "bold", "normal"]
+
+
+def test_a_bar_per_activity_from_start_to_due_coloured_by_status(figure: Figure) -> None:
+    bars = [p for p in figure.axes[0].patches if p.get_gid() == "activity"]
+    assert len(bars) == 3
+    rows = _labels(figure)
+    for bar in bars:
+        assert isinstance(bar, Rectangle)
+        milestone = _status(rows[round(bar.get_y() + bar.get_height() / 2)])
+        assert milestone.start is not None
+        assert bar.get_x() == _x(milestone.start)
+        assert bar.get_x() + bar.get_width() == _x(milestone.due)
+        assert to_hex(bar.get_facecolor()) == FILL[milestone.status].lower()
+
+
+def test_a_diamond_per_milestone_without_a_start_date(figure: Figure) -> None:
+    diamonds = [c for c in figure.axes[0].collections if c.get_gid() == "milestones"]
+    offsets = [tuple(xy) for c in diamonds for xy in c.get_offsets()]
+    assert offsets == [(_x(D(2008, 3, 31)), 3.0)]
+    assert isinstance(diamonds[0], PathCollection)
+    colour = to_hex(diamonds[0].get_facecolor()[0])
+    assert colour == FILL[MilestoneStatus.NOT_STARTED].lower()
+
+
+def test_dashed_line_at_the_report_date_labelled(figure: Figure) -> None:
+    lines = [ln for ln in figure.axes[0].lines if ln.get_gid() == "report-date"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert isinstance(line, Line2D)
+    assert list(line.get_xdata()) == [_x(REPORT_DATE)] * 2
+    assert line.get_linestyle() == "--"
+    labels = [t.get_text() for t in figure.findobj(Text) if t.get_gid() == "report-date-label"]
+    assert labels == ["Report date 14 Jan 2008"]
+
+
+def test_legend_lists_only_the_statuses_present(figure: Figure) -> None:
+    (legend,) = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["Not started", "In progress", "Complete"]
+
+
+def test_x_axis_is_whole_months_around_the_plan_with_readable_month_labels(
+    figure: Figure,
+) -> None:
+    ax = figure.axes[0]
+    assert ax.get_xlim() == (_x(D(2007, 9, 1)), _x(D(2008, 5, 1)))
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[:5] == ["Sep\n2007", "Oct", "Nov", "Dec", "Jan\n2008"]
+    assert labels[-1] == "May"
+
+
+def test_long_plans_label_fewer_months() -> None:
+    long_plan = (
+        PLAN[0].model_copy(update={"start": D(2006, 1, 9)}),
+        PLAN[1].model_copy(update={"due": D(2010, 6, 30)}),
+    )
+    ax = _figure(long_plan, REPORT_DATE, 16.0).axes[0]
+    ticks = [dt.date.fromordinal(round(x)) for x in ax.get_xticks()]
+    assert 4 <= len(ticks) <= 12
+    assert all(day.day == 1 for day in ticks)
+    gaps = {(b.year - a.year) * 12 + b.month - a.month for a, b in itertools.pairwise(ticks)}
+    assert len(gaps) == 1 and gaps.pop() >= 3
+
+
+def _overlap(boxes: list[Bbox]) -> bool:
+    """Whether any two of the boxes overlap."""
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_text_is_legible_and_nothing_overlaps_or_is_cut_off(figure: Figure) -> None:
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = figure.axes[0]
+    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    assert all(t.get_fontsize() >= 8 for t in texts)
+    assert {t.get_fontfamily()[0] for t in texts} == {_font_family()[0]}
+    page = figure.bbox
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, text.get_text()
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, text.get_text()
+    assert not _overlap([t.get_window_extent(renderer) for t in ax.get_xticklabels()])
+    assert not _overlap([t.get_window_extent(renderer) for t in ax.get_yticklabels()])
+    # The legend sits outside the plot, so it covers no bar.
+    (legend,) = figure.legends
+    assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+
+
+def test_picture_shows_the_status_colours_in_proportion(png: bytes) -> None:
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    counts = {to_hex([c / 255 for c in rgb]): n for n, rgb in image.getcolors(1 << 24)}
+    pixels = {status: counts.get(FILL[status].lower(), 0) for status in MilestoneStatus}
+    # Two long blue bars, one short green one, one small grey diamond, nothing delayed
+    # (the legend's swatches add a little of each colour present).
+    assert pixels[MilestoneStatus.DELAYED] == 0
+    assert pixels[MilestoneStatus.IN_PROGRESS] > 3 * pixels[MilestoneStatus.COMPLETE]
+    assert pixels[MilestoneStatus.COMPLETE] > 3 * pixels[MilestoneStatus.NOT_STARTED] > 0
+
+
+def test_delayed_is_hatched_so_it_does_not_rely_on_colour() -> None:
+    delayed = PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED})
+    fig = _figure((delayed, PLAN[1]), REPORT_DATE, 16.0)
+    hatches = {p.get_hatch() for p in fig.axes[0].patches if p.get_gid() == "activity"}
+    assert hatches == {"////", None}
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["In progress", "Delayed"]
+
+
+def test_label_falls_back_to_text_cut_to_two_lines() -> None:
+    unlabelled = tuple(m.model_copy(update={"label": None}) for m in PLAN)
+    labels = [label for label in _labels(_figure(unlabelled, REPORT_DATE, 16.0)) if "\n" in label]
+    assert labels[0] == "Procurement Project Board up\nand running with agreed…"
+    for label in labels:
+        assert label.count("\n") == 1
+        assert all(len(line) <= 28 for line in label.split("\n"))
+
+
+def test_awkward_text_is_drawn_as_typed_without_warnings() -> None:
+    # Dollar signs would be read as maths, and emoji are missing from the fonts (a warning,
+    # which the test settings make an error).
+    odd = PLAN[0].model_copy(update={"label": "Budget $5m to $6m 🚀 agreed"})
+    fig = _figure((odd,), REPORT_DATE, 16.0)
+    assert _labels(fig)[1] == "Budget $5m to $6m agreed"
+    assert not any(t.get_parse_math() for t in fig.axes[0].get_yticklabels())
+    draw_gantt((odd,), REPORT_DATE)
+
+
+def test_diamond_on_the_first_of_a_month_is_not_cut_by_the_frame() -> None:
+    first = PLAN[2].model_copy(update={"due": D(2008, 1, 1)})
+    ax = _figure((first,), D(2008, 1, 1), 16.0).axes[0]
+    low, _ = ax.get_xlim()
+    assert low <= _x(D(2007, 12, 1))
+
+
+@pytest.mark.parametrize("width_cm", [0.0, 5.0, 1000.0])
+def test_unusable_width_is_refused(width_cm: float) -> None:
+    with pytest.raises(ValueError, match="width_cm"):
+        draw_gantt(PLAN, REPORT_DATE, width_cm=width_cm)
+
+
+def test_description_of_the_example() -> None:
+    assert describe_gantt(PLAN, REPORT_DATE) == (
+        "Gantt chart of 3 activities and 1 milestone from 3 September 2007 to 30 April 2008"
+        " (1 complete, 2 in progress, 1 not started). A dashed line marks the report date,"
+        " 14 January 2008, by when 1 of the 4 items was due."
+    )
+
+
+def test_description_counts_late_items_and_report_dates_outside_the_plan() -> None:
+    late = describe_gantt(PLAN[1:2], D(2008, 6, 2))
+    assert "Gantt chart of 1 activity from 3 December 2007 to 30 April 2008" in late
+    assert "(1 in progress)" in late
+    assert "2 June 2008, after every item was due (1 of them not complete)." in late
+    early = describe_gantt(PLAN[2:3], D(2007, 1, 1))
+    assert early.startswith("Gantt chart of 1 milestone on 31 March 2008 (1 not started).")
+    assert early.endswith("1 January 2007, before any item starts.")
+    assert describe_gantt([], REPORT_DATE) == (
+        "Gantt chart: the plan has no milestones. Report date 14 January 2008."
+    )
