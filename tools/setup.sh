@@ -1,0 +1,35 @@
+#!/bin/sh
+# Sets up boardpack on a fresh machine: LibreOffice, fonts and poppler (when missing), then a
+# virtual environment in .venv with boardpack installed. `--dev` adds the test tools.
+# Safe to run again: it only installs what is missing.
+set -eu
+cd "$(dirname "$0")/.."
+
+have_fonts() {
+    command -v fc-list >/dev/null 2>&1 && fc-list | grep -q "Liberation Sans" \
+        && fc-list | grep -q "Carlito"
+}
+
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! have_fonts; then
+    packages="libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito poppler-utils"
+    if command -v apt-get >/dev/null 2>&1; then
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        echo "Installing LibreOffice, fonts and poppler: $packages"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $packages >/dev/null
+    else
+        echo "LibreOffice (soffice), poppler (pdftotext) or the Liberation/Carlito fonts are"
+        echo "missing. Install them with your package manager, e.g. on macOS:"
+        echo "  brew install --cask libreoffice && brew install poppler"
+        echo "or build without PDFs: boardpack build --no-pdf"
+    fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+extras=""
+[ "${1:-}" = "--dev" ] && extras="[test]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
