@@ -104,13 +104,26 @@ def check(paths: tuple[Path, ...]) -> None:
 )
 @click.option("--no-pdf", is_flag=True, help="Build the .docx only; skip the PDF.")
 @click.option(
+    "--pdf-timeout",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds LibreOffice may take over one paper before it is stopped and retried.",
+)
+@click.option(
     "--template",
     type=click.Path(path_type=Path),
     default=None,
     help="A restyled Word template to use instead of the bundled one.",
 )
 @_reports_errors
-def build(paths: tuple[Path, ...], out_dir: Path, no_pdf: bool, template: Path | None) -> None:
+def build(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    no_pdf: bool,
+    pdf_timeout: float,
+    template: Path | None,
+) -> None:
     """Build a paper from each workbook: NAME.docx and NAME.pdf in the output folder.
 
     PATHS are workbooks or folders of them (default: inputs/). One bad workbook does not stop
@@ -129,6 +142,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, no_pdf: bool, template: Path |
             out_dir,
             pdf=not no_pdf,
             template=template or DEFAULT_TEMPLATE,
+            pdf_timeout=pdf_timeout,
             on_progress=display.advance,
         )
     display.summary(report)

@@ -79,6 +79,7 @@ def build(
     *,
     pdf: bool = True,
     template: Path | str = DEFAULT_TEMPLATE,
+    pdf_timeout: float = 120.0,
     on_progress: OnProgress | None = None,
 ) -> BuildReport:
     """Build a paper from each workbook into `out_dir`; see BuildReport for what happened."""
@@ -97,7 +98,7 @@ def build(
 
     built = [p for p in report.papers if p.status is Status.BUILT]
     if pdf and built:
-        _make_pdfs(built, notify)
+        _make_pdfs(built, pdf_timeout, notify)
     for paper in built:
         if paper.status is Status.BUILT:
             _write_record(paper, out)
@@ -129,7 +130,7 @@ def _make_docx(paper: PaperResult, out: Path, template: Path, claimed: dict[str,
         paper.fail(exc)
 
 
-def _make_pdfs(papers: list[PaperResult], notify: OnProgress) -> None:
+def _make_pdfs(papers: list[PaperResult], timeout: float, notify: OnProgress) -> None:
     from boardpack.pdf import convert_to_pdf
 
     by_docx = {p.docx: p for p in papers if p.docx is not None}
@@ -141,7 +142,7 @@ def _make_pdfs(papers: list[PaperResult], notify: OnProgress) -> None:
         notify("pdf", paper)
 
     try:
-        convert_to_pdf(list(by_docx), on_done=done)
+        convert_to_pdf(list(by_docx), timeout=timeout, on_done=done)
     except ConversionError as exc:
         converted = getattr(exc, "converted", {})
         for docx, paper in by_docx.items():

@@ -104,6 +104,14 @@ def _style(doc, name: str, base: str = "Normal", kind=WD_STYLE_TYPE.PARAGRAPH):
 
 
 def _number_paragraph(paragraph, num_id: int, level: int) -> None:
+    """Number a paragraph directly as well as through its style.
+
+    The style's numbering is what Word shows when a council applies the style to new text.
+    The paragraph's own reference is what makes the numbering survive elsewhere: LibreOffice
+    only numbers a custom style's paragraphs in a heading-linked list when the paragraph says
+    so, and merging papers into a pack gives each paper's own references a list of its own, so
+    every paper's sections start again at 1.
+    """
     _add_num_pr(paragraph._p.get_or_add_pPr(), num_id, level)
 
 
@@ -324,13 +332,11 @@ def _paragraph_loop(doc, items: str) -> None:
     _tag(doc, f"{{%p for para in {items} %}}")
     _tag(doc, '{%p if para.style == "numbered" %}')
     numbered = doc.add_paragraph("{{ para.text }}", style="Numbered Paragraph")
-    # The style carries the numbering for Word; LibreOffice only numbers a custom style's
-    # paragraphs in a heading-linked list when the paragraph itself says so, so say it twice.
     _number_paragraph(numbered, HEADING_LIST, 1)
     _tag(doc, '{%p elif para.style == "bullet" %}')
     doc.add_paragraph("{{ para.text }}", style="List Bullet")
     _tag(doc, '{%p elif para.style == "sub-heading" %}')
-    doc.add_paragraph("{{ para.text }}", style="Heading 2")
+    _number_paragraph(doc.add_paragraph("{{ para.text }}", style="Heading 2"), HEADING_LIST, 1)
     _tag(doc, "{%p else %}")
     doc.add_paragraph("{{ para.text }}", style="Normal")
     _tag(doc, "{%p endif %}")
@@ -344,7 +350,7 @@ def _bullets(doc, items: str) -> None:
 
 
 def _body(doc) -> None:
-    doc.add_paragraph("Highlight Report", style="Title")
+    doc.add_paragraph("{{ project }}: Highlight Report", style="Title")
     doc.add_paragraph("{{ board }}, {{ meeting_date }}", style="Subtitle")
     for label, value in (
         ("Name of Project", "{{ project }}"),
@@ -358,7 +364,7 @@ def _body(doc) -> None:
         paragraph.add_run("\t" + value)
 
     for number, title in SECTIONS:
-        doc.add_paragraph(title, style="Heading 1")
+        _number_paragraph(doc.add_paragraph(title, style="Heading 1"), HEADING_LIST, 0)
         _paragraph_loop(doc, f"sections[{number}]")
         if number == 4:
             _plan(doc)
@@ -369,9 +375,9 @@ def _body(doc) -> None:
 
 
 def _plan(doc) -> None:
-    doc.add_paragraph("Within Project", style="Heading 2")
+    _number_paragraph(doc.add_paragraph("Within Project", style="Heading 2"), HEADING_LIST, 1)
     _bullets(doc, "plan.within")
-    doc.add_paragraph("Outside Project", style="Heading 2")
+    _number_paragraph(doc.add_paragraph("Outside Project", style="Heading 2"), HEADING_LIST, 1)
     _bullets(doc, "plan.outside")
     doc.add_paragraph("{{ gantt }}", style="Figure")
     doc.add_paragraph("Gantt chart: the plan at {{ report_date }}", style="Caption")

@@ -1,0 +1,345 @@
+"""Tests of the PDF export stage, run against the real LibreOffice."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from boardpack import pdf
+from boardpack.errors import ConversionError
+from boardpack.pdf import BatchConversionError, convert_to_pdf, find_soffice, verify_pdf
+
+TEXT = "R&D <test> £50k \u2013 café"  # an en dash
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+    reason="poppler-utils not installed",
+)
+
+
+def make_docx(path: Path, title: str, text: str = TEXT) -> Path:
+    """A small Word paper with a title in its properties, a heading and one paragraph."""
+    document = docx.Document()
+    document.core_properties.title = title
+    document.add_heading(title, level=1)
+    document.add_paragraph(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+def pdfaid(path: Path) -> tuple[str | None, str | None]:
+    """The PDF/A part and conformance declared in a PDF's XMP metadata, read with pypdf."""
+    metadata = PdfReader(path).trailer["/Root"].get("/Metadata")
+    if metadata is None:
+        return None, None
+    root = ET.fromstring(metadata.get_object().get_data())
+    ns = "{http://www.aiim.org/pdfa/ns/id/}"
+    values = {}
+    for description in root.iter("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}Description"):
+        for name in ("part", "conformance"):
+            element = description.find(ns + name)
+            value = element.text if element is not None else description.get(ns + name)
+            if value is not None:
+                values[name] = value
+    return values.get("part"), values.get("conformance")
+
+
+def font_embedding(path: Path) -> dict[str, str]:
+    """Each font in a PDF and its `emb` column from pdffonts."""
+    lines = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
+    # Columns are fixed-width under the dashes; names and types may contain spaces.
+    spans = [m.span() for m in re.finditer(r"-+", lines[rule])]
+    header = [lines[rule - 1][a:b].strip() for a, b in spans]
+    emb = header.index("emb")
+    return {
+        line[spans[0][0] : spans[0][1]].strip(): line[spans[emb][0] : spans[emb][1]].strip()
+        for line in lines[rule + 1 :]
+        if line.strip()
+    }
+
+
+def live_group_members(pgid: int) -> list[int]:
+    """Processes, other than zombies, still in a process group (Linux /proc)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _ppid, pgrp = stat.rsplit(")", 1)[1].split()[:3]
+        if int(pgrp) == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+@pytest.mark.parametrize(
+    ("count", "parts", "sizes"),
+    [(1, 4, [1]), (3, 1, [3]), (3, 2, [2, 1]), (10, 3, [4, 3, 3]), (5, 5, [1] * 5), (0, 2, [])],
+)
+def test_split_makes_at_most_parts_balanced_runs_in_order(
+    count: int, parts: int, sizes: list[int]
+) -> None:
+    items = list(range(count))
+    runs = pdf._split(items, parts)
+    assert [len(run) for run in runs] == sizes
+    assert [item for run in runs for item in run] == items
+
+
+@needs_soffice
+@needs_poppler
+def test_converts_a_paper_to_tagged_pdfa2b_with_embedded_fonts(tmp_path: Path) -> None:
+    paper = make_docx(tmp_path / "procurement.docx", "Procurement update")
+    done: list[Path] = []
+
+    result = convert_to_pdf([paper], on_done=done.append)
+
+    out = tmp_path / "procurement.pdf"
+    assert result == {paper: out}
+    assert done == [paper]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["procurement.docx", "procurement.pdf"]
+    assert verify_pdf(out, title="Procurement update") == 1
+    with pytest.raises(
+        ConversionError, match=r"procurement\.pdf: its title is 'Procurement update'"
+    ):
+        verify_pdf(out, title="Something else")
+    assert pdfaid(out) == ("2", "B")
+    reader = PdfReader(out)
+    assert reader.metadata is not None and reader.metadata.title == "Procurement update"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert TEXT in " ".join(text.split())
+    fonts = font_embedding(out)
+    assert fonts and set(fonts.values()) == {"yes"}, fonts
+
+
+@needs_soffice
+def test_runs_one_libreoffice_per_chunk_not_per_paper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = [make_docx(tmp_path / f"paper{i}.docx", f"Paper {i}") for i in range(3)]
+    calls: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def spy(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        calls.append(list(args))
+        return real_popen(args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(pdf.subprocess, "Popen", spy)
+    result = convert_to_pdf(papers, jobs=2)
+    monkeypatch.undo()
+
+    assert result == {p: p.with_suffix(".pdf") for p in papers}
+    for i, paper in enumerate(papers):
+        assert verify_pdf(paper.with_suffix(".pdf"), title=f"Paper {i}") == 1
+    assert sorted(sum(a.endswith(".docx") for a in args) for args in calls) == [1, 2]
+    profiles = {a for args in calls for a in args if a.startswith("-env:UserInstallation=")}
+    assert len(profiles) == 2  # a profile of its own for each process
+
+
+@needs_soffice
+def test_two_conversions_at_once_into_different_folders(tmp_path: Path) -> None:
+    papers = [make_docx(tmp_path / name / "paper.docx", f"Paper {name}") for name in "ab"]
+    results: dict[str, object] = {}
+
+    def convert(paper: Path) -> None:
+        try:
+            results[paper.parent.name] = convert_to_pdf([paper])
+        except Exception as exc:  # reported by the assertion below
+            results[paper.parent.name] = exc
+
+    threads = [threading.Thread(target=convert, args=(p,)) for p in papers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    for paper in papers:
+        assert results[paper.parent.name] == {paper: paper.with_suffix(".pdf")}
+        assert verify_pdf(paper.with_suffix(".pdf"), title=f"Paper {paper.parent.name}") == 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_hung_libreoffice_is_killed_with_its_children_retried_once_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = f"boardpack-hang-{uuid.uuid4().hex}"
+    pids = tmp_path / "pids.txt"
+    standin = tmp_path / marker / "soffice"
+    standin.parent.mkdir()
+    # Records its process group (= its pid, as a session leader), leaves a child that carries the
+    # marker in its arguments, and hangs.
+    standin.write_text(
+        f"#!/bin/sh\necho $$ >> '{pids}'\nsh -c 'sleep 60; :' '{marker}' &\nsleep 60\n"
+    )
+    standin.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(standin))
+    paper = make_docx(tmp_path / "papers" / "procurement.docx", "Procurement")
+    before = paper.read_bytes()
+
+    started = time.monotonic()
+    with pytest.raises(ConversionError) as caught:
+        convert_to_pdf([paper], timeout=1.5)
+    elapsed = time.monotonic() - started
+
+    message = str(caught.value)
+    assert message.startswith("procurement.docx: LibreOffice did not finish converting it")
+    assert "1.5 s" in message and "tried twice" in message and "--no-pdf" in message
+    assert isinstance(caught.value, BatchConversionError)
+    assert caught.value.converted == {}
+    assert elapsed < 2 * 1.5 * 2
+    assert paper.read_bytes() == before
+    assert [p.name for p in paper.parent.iterdir()] == ["procurement.docx"]
+    groups = [int(line) for line in pids.read_text().split()]
+    assert len(groups) == 2  # tried twice
+    assert all(live_group_members(group) == [] for group in groups)
+    found = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert found.stdout == ""
+
+
+@needs_soffice
+def test_one_failing_chunk_keeps_the_other_chunks_pdfs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrapper = tmp_path / "bin" / "soffice"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        f'#!/bin/sh\ncase "$*" in *stuck.docx*) exec sleep 60 ;; esac\nexec "{SOFFICE}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(wrapper))
+    good = make_docx(tmp_path / "good.docx", "Good")
+    stuck = make_docx(tmp_path / "stuck.docx", "Stuck")
+
+    with pytest.raises(BatchConversionError) as caught:
+        convert_to_pdf([good, stuck], jobs=2, timeout=1.5)
+
+    assert caught.value.converted == {good: tmp_path / "good.pdf"}
+    assert list(caught.value.failed) == [stuck]
+    assert "stuck.docx" in str(caught.value) and "good.docx" not in str(caught.value)
+    assert verify_pdf(tmp_path / "good.pdf", title="Good") == 1
+    assert not (tmp_path / "stuck.pdf").exists()
+
+
+@needs_soffice
+def test_verify_pdf_rejects_plain_damaged_and_empty_pdfs(tmp_path: Path) -> None:
+    paper = make_docx(tmp_path / "plain.docx", "Plain")
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        [
+            SOFFICE or "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(paper),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    plain = tmp_path / "out" / "plain.pdf"
+    with pytest.raises(ConversionError, match=r"plain\.pdf: not PDF/A"):
+        verify_pdf(plain)
+
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(plain.read_bytes()[:200])
+    with pytest.raises(ConversionError, match=r"damaged\.pdf: not a readable PDF"):
+        verify_pdf(damaged)
+    empty = tmp_path / "empty.pdf"
+    empty.touch()
+    with pytest.raises(ConversionError, match=r"empty\.pdf: the PDF is empty"):
+        verify_pdf(empty)
+    with pytest.raises(ConversionError, match=r"missing\.pdf: no PDF was written"):
+        verify_pdf(tmp_path / "missing.pdf")
+
+
+def test_missing_docx_is_reported_without_running_libreoffice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(tmp_path / "no-such-soffice"))
+    garbage = tmp_path / "garbage.docx"
+    garbage.write_bytes(b"not a zip package")  # LibreOffice would print these bytes as text
+    with pytest.raises(BatchConversionError) as caught:
+        convert_to_pdf([tmp_path / "ghost.docx", garbage])
+    assert caught.value.converted == {}
+    message = str(caught.value)
+    assert "ghost.docx: file not found" in message
+    assert "garbage.docx: not a Word document" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.docx"]
+
+
+def test_find_soffice_without_libreoffice_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("BOARDPACK_SOFFICE", raising=False)
+    monkeypatch.setattr(pdf, "_candidate_locations", lambda: [tmp_path / "nowhere" / "soffice"])
+
+    with pytest.raises(ConversionError) as caught:
+        find_soffice()
+
+    message = str(caught.value)
+    assert "apt-get install libreoffice-writer-nogui" in message
+    assert "brew install --cask libreoffice" in message
+    assert "libreoffice.org/download" in message
+    assert "--no-pdf" in message and "BOARDPACK_SOFFICE" in message
+
+
+def test_find_soffice_prefers_the_environment_then_path_then_standard_places(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def program(path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+        return path
+
+    standard = program(tmp_path / "opt" / "soffice")
+    on_path = program(tmp_path / "bin" / "libreoffice")
+    chosen = program(tmp_path / "chosen" / "soffice")
+    monkeypatch.setattr(pdf, "_candidate_locations", lambda: [tmp_path / "no", standard])
+    monkeypatch.delenv("BOARDPACK_SOFFICE", raising=False)
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert find_soffice() == standard
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    assert find_soffice() == on_path
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(chosen))
+    assert find_soffice() == chosen
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(tmp_path / "missing"))
+    with pytest.raises(ConversionError, match="BOARDPACK_SOFFICE is set to"):
+        find_soffice()
+
+
+def test_bad_arguments_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        convert_to_pdf([tmp_path / "a.docx"], timeout=0)
+    with pytest.raises(ValueError, match="jobs"):
+        convert_to_pdf([tmp_path / "a.docx"], jobs=0)
+    assert convert_to_pdf([]) == {}
+    assert os.listdir(tmp_path) == []

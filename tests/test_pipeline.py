@@ -1,0 +1,117 @@
+"""Whole builds with the real LibreOffice: the archival PDF reads like the seed and is PDF/A."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from boardpack.cli import main
+from boardpack.pdf import verify_pdf
+from boardpack.pipeline import BuildReport, Status, build
+from tests.conftest import EXAMPLE, seed_items
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+    report = build([EXAMPLE], tmp_path_factory.mktemp("out"))
+    assert report.ok, [str(p.error) for p in report.papers]
+    return report
+
+
+def pdf_body_text(pdf: Path) -> str:
+    """The PDF's text in reading order with running headers and footers removed, one line."""
+    raw = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    kept = []
+    for page in raw.split("\f"):
+        lines = page.splitlines()
+        kept.extend(
+            line
+            for line in lines
+            if not re.search(r"highlight report(, | Joint)|^Page \d+ of \d+$", line)
+        )
+    return " ".join(" ".join(kept).split())
+
+
+def test_pdf_carries_the_seed_lines_in_order(built: BuildReport) -> None:
+    text = pdf_body_text(built.papers[0].pdf)
+    position = 0
+    for item in seed_items():
+        found = text.find(item, position)
+        assert found >= 0, f"not found in order: {item!r}"
+        position = found + len(item)
+
+
+def test_pdf_is_tagged_pdfa_with_fonts_embedded_and_title(built: BuildReport) -> None:
+    pdf = built.papers[0].pdf
+    assert verify_pdf(pdf, title="Procurement highlight report") == 3
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE)
+    assert re.search(r"^Page size:.*\(A4\)$", info, re.MULTILINE)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows, "no fonts listed"
+    # columns: name type encoding emb sub uni object ID; 'emb' is the 4th field from the end
+    assert all(row.split()[-5] == "yes" for row in rows), fonts
+    assert all("Liberation" in row or "DejaVu" in row for row in rows), fonts
+
+
+def test_build_record_names_what_was_built(built: BuildReport) -> None:
+    record = built.out_dir / ".boardpack" / "procurement.json"
+    text = record.read_text(encoding="utf-8")
+    assert '"board": "Joint Improvement Board"' in text
+    assert '"meeting_date": "2008-01-24"' in text
+    assert '"pdf": "procurement.pdf"' in text
+
+
+def test_two_builds_of_the_example_give_identical_docx(tmp_path: Path) -> None:
+    first = build([EXAMPLE], tmp_path / "a", pdf=False).papers[0].docx
+    second = build([EXAMPLE], tmp_path / "b", pdf=False).papers[0].docx
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_two_builds_at_the_same_time_both_succeed(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "boardpack", "build", str(EXAMPLE), "--out"]
+    runs = [
+        subprocess.Popen([*command, str(tmp_path / name)], stdout=subprocess.PIPE, text=True)
+        for name in ("a", "b")
+    ]
+    outputs = [run.communicate(timeout=180)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    for name in ("a", "b"):
+        assert verify_pdf(tmp_path / name / "procurement.pdf") == 3
+
+
+def test_a_hanging_converter_fails_naming_the_paper_and_keeps_the_docx(tmp_path: Path) -> None:
+    marker = f"boardpack-hang-{os.getpid()}"
+    (tmp_path / marker).mkdir()
+    fake = tmp_path / marker / "soffice"  # the marker shows in the processes' command lines
+    fake.write_text('#!/bin/sh\nsh -c "sleep 60" "$0-child"\n')
+    fake.chmod(0o755)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    result = CliRunner(env={"BOARDPACK_SOFFICE": str(fake)}).invoke(
+        main, ["build", str(EXAMPLE), "--out", str(out), "--pdf-timeout", "1.5"]
+    )
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 1
+    assert "procurement.docx" in result.output and "1.5 s" in result.output
+    assert elapsed < 15
+    assert (out / "procurement.docx").stat().st_size > 10_000
+    assert not (out / "procurement.pdf").exists()
+    stray = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert stray.stdout == ""
+
+
+def test_failed_paper_reports_status(tmp_path: Path) -> None:
+    report = build([tmp_path / "missing.xlsx"], tmp_path / "out", pdf=False)
+    assert [p.status for p in report.papers] == [Status.INVALID]
+    assert "file not found" in str(report.papers[0].error)
