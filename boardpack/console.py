@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
@@ -46,7 +47,7 @@ class BuildDisplay:
         self.progress.update(self.task, advance=1, description=f"{paper.name}: {stage} done")
 
     def summary(self, report: BuildReport) -> None:
-        """The table of papers, then each paper's errors and warnings in full."""
+        """The table of papers and the pack, then every error and warning in full."""
         if not report.papers:
             return
         table = Table(
@@ -55,21 +56,45 @@ class BuildDisplay:
         for heading in ("Paper", "Status", "Warnings", "Outputs", "Seconds"):
             table.add_column(heading, justify="right" if heading == "Seconds" else "left")
         for paper in report.papers:
-            outputs = ", ".join(p.name for p in (paper.docx, paper.pdf) if p is not None)
             table.add_row(
                 escape(paper.source.name),
                 f"[{_STATUS_STYLE[paper.status]}]{paper.status.value}[/]",
                 str(len(paper.warnings)) if paper.warnings else "",
-                escape(outputs) or "-",
+                _outputs(paper.docx, paper.pdf),
                 f"{paper.seconds:.2f}",
+            )
+        pack = report.pack
+        if pack is not None:
+            status = "[green]built[/]" if pack.ok else "[red]failed[/]"
+            if pack.error is None and pack.problems:
+                status = "[yellow]incomplete[/]"
+            table.add_row(
+                f"pack of {len(pack.papers)}",
+                status,
+                "",
+                _outputs(pack.docx, pack.pdf),
+                f"{pack.seconds:.2f}",
             )
         self.console.print(table)
         for paper in report.papers:
             if paper.error is not None:
-                self.console.print(
-                    f"[red]{escape(paper.source.name)}[/]: {escape(str(paper.error))}"
-                )
+                self.console.print(f"[red]error[/] {escape(_with_source(paper))}")
             for warning in paper.warnings:
                 self.console.print(
                     f"[yellow]warning[/] {escape(paper.source.name)}: {escape(str(warning))}"
                 )
+        if pack is not None:
+            for problem in pack.problems:
+                self.console.print(f"[red]error[/] pack: {escape(str(problem))}")
+            if pack.error is not None:
+                self.console.print(f"[red]error[/] pack: {escape(str(pack.error))}")
+
+
+def _outputs(*paths: Path | None) -> str:
+    return escape(", ".join(p.name for p in paths if p is not None)) or "-"
+
+
+def _with_source(paper: PaperResult) -> str:
+    """The paper's error, naming its workbook once."""
+    message = str(paper.error)
+    return message if message.startswith(paper.source.name) else f"{paper.source.name}: {message}"

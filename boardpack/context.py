@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from boardpack.models import SECTION_COUNT, Paper, Rag, Risk, Scope
+from boardpack.models import SECTION_COUNT, MilestoneStatus, Paper, Rag, Risk, Scope
 
 # Sections whose body boardpack adds to: they need no "None" when the workbook has no text.
 _SECTIONS_WITH_TABLES = {4, 10}
@@ -42,6 +42,11 @@ def risk_band(lxi: int) -> str:
 
 
 BAND_COLOURS = {"low": "B7DDB0", "medium": "FFD27F", "high": "F4A6A6"}
+STATUS_FILLS = {
+    Rag.GREEN: BAND_COLOURS["low"],
+    Rag.AMBER: BAND_COLOURS["medium"],
+    Rag.RED: BAND_COLOURS["high"],
+}
 
 
 def build_context(paper: Paper) -> dict[str, Any]:
@@ -120,4 +125,55 @@ def _risk(risk: Risk) -> dict[str, Any]:
         "band": band,
         "band_colour": BAND_COLOURS[band],
         "action": action,
+    }
+
+
+def paper_bookmark(number: int) -> str:
+    """Name of the bookmark on the first line of the pack's paper `number` (from 1)."""
+    return f"boardpack_paper_{number}"
+
+
+def next_milestone(paper: Paper) -> tuple[str, str]:
+    """The next milestone not yet complete, as (label, due date), or a note that none is left."""
+    pending = [m for m in paper.milestones if m.status is not MilestoneStatus.COMPLETE]
+    if not pending:
+        return ("All milestones complete", "")
+    first = min(pending, key=lambda m: m.due)
+    return (first.label or first.text, f"{first.due:%d/%m/%Y}")
+
+
+def build_pack_context(
+    board: str,
+    meeting_date: dt.date,
+    venue: str | None,
+    papers: list[Paper],
+    start_pages: list[int],
+) -> dict[str, Any]:
+    """The front matter's values: cover, contents (with each paper's first page), summary."""
+    rows = []
+    for number, (paper, start) in enumerate(zip(papers, start_pages, strict=True), start=1):
+        details = paper.details
+        highest = max((risk.lxi for risk in paper.risks), default=None)
+        milestone, due = next_milestone(paper)
+        rows.append(
+            {
+                "number": number,
+                "project": details.project,
+                "sponsor": details.sponsor,
+                "manager": details.manager,
+                "status": details.status.value,
+                "status_fill": STATUS_FILLS[details.status],
+                "highest_risk": highest if highest is not None else "-",
+                "risk_fill": BAND_COLOURS[risk_band(highest)] if highest else "FFFFFF",
+                "next_milestone": milestone,
+                "next_due": due,
+                "bookmark": paper_bookmark(number),
+                "start_page": start,
+            }
+        )
+    return {
+        "board": board,
+        "meeting_date": long_date(meeting_date),
+        "venue": venue or "",
+        "papers": rows,
     }

@@ -30,6 +30,10 @@ class InvalidWorkbook(BoardpackError):
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(f"{source}: {len(problems)} {noun}; fix and run again:\n{lines}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, list[Problem]]]:
+        # builds render in worker processes, which send errors back pickled
+        return (InvalidWorkbook, (self.source, self.problems))
+
 
 class TemplateProblem(BoardpackError):
     """The Word template is broken: a bad tag, or a value boardpack does not supply."""

@@ -289,3 +289,14 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "boardpack paper"
     return schema
+
+
+class PackSettings(_Frozen):
+    """A meeting's settings, from boardpack.toml beside the workbooks; all optional."""
+
+    board: ShortText | None = None
+    meeting_date: Date | None = None
+    venue: ShortText | None = None
+    agenda: tuple[ShortText, ...] = Field(
+        default=(), description="Workbook names (without .xlsx) in the order of the agenda"
+    )

@@ -1,20 +1,24 @@
-"""The build: workbooks in, a .docx (and PDF) per valid paper out, every outcome reported.
+"""The build: workbooks in, a .docx and PDF per valid paper and the meeting's pack out.
 
 One bad workbook never stops the others. Each paper is rendered in memory and written atomically,
-so a failure leaves the previous good output in place.
+so a failure leaves the previous good output in place. Papers render in parallel processes and
+convert in parallel LibreOffice processes, so a meeting's papers take seconds, not minutes.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from boardpack import __version__
-from boardpack.errors import BoardpackError, ConversionError, Problem
+from boardpack.errors import BoardpackError, ConversionError, InvalidWorkbook, Problem
 from boardpack.files import (
     ensure_folder,
     find_workbooks,
@@ -23,10 +27,11 @@ from boardpack.files import (
     sha256_of,
     write_atomic,
 )
-from boardpack.render import DEFAULT_TEMPLATE, render_paper
+from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper
 from boardpack.validate import CheckedPaper, load_paper
 
 RECORD_FOLDER = ".boardpack"  # build records, read by `boardpack archive`
+PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
 
 
 class Status(StrEnum):
@@ -59,15 +64,33 @@ class PaperResult:
 
 
 @dataclass
-class BuildReport:
-    """Every paper's outcome, in the order the papers were given."""
+class PackResult:
+    """The outcome for the meeting's combined pack."""
 
-    out_dir: Path
-    papers: list[PaperResult] = field(default_factory=list)
+    papers: list[str] = field(default_factory=list)  # paper names in agenda order
+    docx: Path | None = None
+    pdf: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+    error: BoardpackError | None = None
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return all(p.status is Status.BUILT for p in self.papers)
+        return self.error is None and not self.problems
+
+
+@dataclass
+class BuildReport:
+    """Every paper's outcome, in the order the papers were found, and the pack's."""
+
+    out_dir: Path
+    papers: list[PaperResult] = field(default_factory=list)
+    pack: PackResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        papers_ok = all(p.status is Status.BUILT for p in self.papers)
+        return papers_ok and (self.pack is None or self.pack.ok)
 
 
 OnProgress = Callable[[str, PaperResult], None]  # (stage just finished, paper)
@@ -78,79 +101,159 @@ def build(
     out_dir: Path | str = "output",
     *,
     pdf: bool = True,
+    pack: bool | None = None,
     template: Path | str = DEFAULT_TEMPLATE,
+    pack_template: Path | str = PACK_TEMPLATE,
     pdf_timeout: float = 120.0,
     on_progress: OnProgress | None = None,
 ) -> BuildReport:
-    """Build a paper from each workbook into `out_dir`; see BuildReport for what happened."""
+    """Build a paper from each workbook into `out_dir`, and the pack when `pack` is true
+    (by default: when a folder was given). See BuildReport for what happened."""
+    sources = [Path(p) for p in paths]
     out = ensure_folder(Path(out_dir))
     remove_stale_temporaries(out)
     report = BuildReport(out)
     notify = on_progress or (lambda stage, paper: None)
-    claimed: dict[str, Path] = {}
-    for source in find_workbooks(Path(p) for p in paths):
-        paper = PaperResult(source, safe_stem(source.stem))
-        report.papers.append(paper)
-        started = time.perf_counter()
-        _make_docx(paper, out, Path(template), claimed)
-        paper.seconds = time.perf_counter() - started
-        notify("docx", paper)
 
+    report.papers = _name_papers(find_workbooks(sources))
+    _make_docx_files(report.papers, out, Path(template), notify)
     built = [p for p in report.papers if p.status is Status.BUILT]
+
+    if pack is None:
+        pack = any(p.is_dir() for p in sources)
+    if pack and built:
+        report.pack = _make_pack_docx(built, sources, out, Path(pack_template))
     if pdf and built:
-        _make_pdfs(built, pdf_timeout, notify)
+        _make_pdfs(built, report.pack, pdf_timeout, notify)
     for paper in built:
         if paper.status is Status.BUILT:
             _write_record(paper, out)
     return report
 
 
-def _make_docx(paper: PaperResult, out: Path, template: Path, claimed: dict[str, Path]) -> None:
-    key = paper.name.casefold()
-    if key in claimed:
-        paper.fail(
-            BoardpackError(
-                f"{paper.source}: would write {paper.name}.docx, as {claimed[key]} does;"
-                " rename one of the workbooks"
+def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
+    """A result per workbook, named after it; two workbooks wanting one name is an error."""
+    papers, claimed = [], {}
+    for source in workbooks:
+        paper = PaperResult(source, safe_stem(source.stem))
+        key = paper.name.casefold()
+        if key in claimed:
+            paper.fail(
+                BoardpackError(
+                    f"{source}: would write {paper.name}.docx, as {claimed[key]} does;"
+                    " rename one of the workbooks"
+                )
             )
-        )
+        else:
+            claimed[key] = source
+        papers.append(paper)
+    return papers
+
+
+def _render_one(source: Path, target: Path, template: Path) -> tuple[CheckedPaper, float]:
+    """Validate, render and write one paper; runs in a worker process when there are many."""
+    started = time.perf_counter()
+    checked = load_paper(source)
+    write_atomic(target, render_paper(checked.paper, template))
+    return checked, time.perf_counter() - started
+
+
+def _make_docx_files(
+    papers: list[PaperResult], out: Path, template: Path, notify: OnProgress
+) -> None:
+    todo = [p for p in papers if p.status is Status.BUILT]
+    jobs = min(os.cpu_count() or 1, len(todo))
+    if len(todo) < PARALLEL_FROM or jobs < 2:
+        for paper in todo:
+            target = out / f"{paper.name}.docx"
+            _finish_docx(paper, out, lambda p=paper, t=target: _render_one(p.source, t, template))
+            notify("docx", paper)
         return
-    claimed[key] = paper.source
+    # fork: the workers start with matplotlib and docxtpl already imported by this process
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [
+            (paper, pool.submit(_render_one, paper.source, out / f"{paper.name}.docx", template))
+            for paper in todo
+        ]
+        for paper, future in futures:
+            _finish_docx(paper, out, future.result)
+            notify("docx", paper)
+
+
+def _finish_docx(
+    paper: PaperResult, out: Path, result: Callable[[], tuple[CheckedPaper, float]]
+) -> None:
     try:
-        paper.checked = load_paper(paper.source)
-    except BoardpackError as exc:
+        paper.checked, paper.seconds = result()
+        paper.docx = out / f"{paper.name}.docx"
+    except InvalidWorkbook as exc:
         paper.fail(exc, Status.INVALID)
-        return
-    try:
-        data = render_paper(paper.checked.paper, template)
-        target = out / f"{paper.name}.docx"
-        write_atomic(target, data)
-        paper.docx = target
     except BoardpackError as exc:
         paper.fail(exc)
 
 
-def _make_pdfs(papers: list[PaperResult], timeout: float, notify: OnProgress) -> None:
+def _make_pack_docx(
+    papers: list[PaperResult], sources: list[Path], out: Path, template: Path
+) -> PackResult:
+    from boardpack.pack import PACK_NAME, PackPaper, compose_pack, order_papers
+    from boardpack.settings import find_settings, load_settings
+
+    result = PackResult()
+    started = time.perf_counter()
+    try:
+        settings_file = find_settings(sources)
+        settings = load_settings(settings_file)
+        members = [
+            PackPaper(p.name, p.checked.paper, p.docx)  # type: ignore[union-attr,arg-type]
+            for p in papers
+        ]
+        ordered, result.problems = order_papers(members, settings, settings_file)
+        result.papers = [p.name for p in ordered]
+        target = out / f"{PACK_NAME}.docx"
+        write_atomic(target, compose_pack(ordered, settings, template=template))
+        result.docx = target
+    except BoardpackError as exc:
+        result.error = exc
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _make_pdfs(
+    papers: list[PaperResult], pack: PackResult | None, timeout: float, notify: OnProgress
+) -> None:
     from boardpack.pdf import convert_to_pdf
 
     by_docx = {p.docx: p for p in papers if p.docx is not None}
+    documents = list(by_docx)
+    if pack is not None and pack.docx is not None:
+        documents.append(pack.docx)
     started = time.perf_counter()
 
     def done(docx: Path) -> None:
-        paper = by_docx[docx]
-        paper.pdf = docx.with_suffix(".pdf")
-        notify("pdf", paper)
+        if docx in by_docx:
+            by_docx[docx].pdf = docx.with_suffix(".pdf")
+            notify("pdf", by_docx[docx])
 
     try:
-        convert_to_pdf(list(by_docx), timeout=timeout, on_done=done)
+        convert_to_pdf(documents, timeout=timeout, on_done=done)
     except ConversionError as exc:
         converted = getattr(exc, "converted", {})
         for docx, paper in by_docx.items():
             if docx not in converted:
                 paper.fail(exc)
-    share = (time.perf_counter() - started) / max(len(by_docx), 1)
+        if pack is not None and pack.docx is not None and pack.docx not in converted:
+            pack.error = exc
+    share = (time.perf_counter() - started) / max(len(documents), 1)
     for paper in by_docx.values():
         paper.seconds += share
+    if pack is not None and pack.docx is not None and pack.error is None:
+        from boardpack.pack import paper_start_pages, set_contents_pages
+
+        pack.pdf = pack.docx.with_suffix(".pdf")
+        pack.seconds += share
+        # LibreOffice worked out where each paper starts; give Word the same page numbers.
+        set_contents_pages(pack.docx, paper_start_pages(pack.pdf))
 
 
 def _write_record(paper: PaperResult, out: Path) -> None:

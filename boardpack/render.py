@@ -26,7 +26,9 @@ from boardpack.errors import TemplateProblem
 from boardpack.gantt import describe_gantt, draw_gantt
 from boardpack.models import Paper
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "highlight-report.docx"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"
+PACK_TEMPLATE = TEMPLATES / "board-pack.docx"
 CHART_WIDTH = Mm(160)  # the A4 text width with 2.5 cm margins
 
 # docxtpl turns these back into template braces after rendering; character references survive.
@@ -40,19 +42,60 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     context["status"] = RichText(context["status"], bold=True, color=context["status_colour"])
     chart = draw_gantt(paper.milestones, paper.details.report_date)
     context["gantt"] = InlineImage(document, io.BytesIO(chart), width=CHART_WIDTH)
-    try:
-        document.render(context, jinja_env=_environment(), autoescape=True)
-    except jinja2.TemplateError as exc:
-        raise TemplateProblem(_describe_template_error(template, exc)) from exc
+    _render(document, template, context)
 
     alt_text = describe_gantt(paper.milestones, paper.details.report_date)
     for shape in document.docx.inline_shapes:
         shape._inline.docPr.set("descr", alt_text)
         shape._inline.docPr.set("title", "Gantt chart")
-    _set_properties(document, paper)
+    details = paper.details
+    return _save(
+        document,
+        title=f"{details.project} highlight report",
+        subject=f"{details.board}, {details.meeting_date:%d/%m/%Y}",
+        author=details.manager,
+        made=document_timestamp(details.report_date),
+    )
+
+
+def render_front_matter(
+    context: dict[str, Any], meeting_date: dt.date, template: Path = PACK_TEMPLATE
+) -> bytes:
+    """The .docx of a pack's cover, contents and programme summary; papers are added after."""
+    document = _load(template)
+    _render(document, template, context)
+    return _save(
+        document,
+        title=f"{context['board']}, {context['meeting_date']}: agenda papers",
+        subject=context["board"],
+        author="boardpack",
+        made=document_timestamp(meeting_date),
+    )
+
+
+def _render(document: DocxTemplate, template: Path, context: dict[str, Any]) -> None:
+    try:
+        document.render(context, jinja_env=_environment(), autoescape=True)
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(_describe_template_error(template, exc)) from exc
+
+
+def _save(
+    document: DocxTemplate, *, title: str, subject: str, author: str, made: dt.datetime
+) -> bytes:
+    properties = document.docx.core_properties
+    properties.title = title
+    properties.subject = subject
+    properties.author = author
+    properties.last_modified_by = author
+    properties.language = "en-GB"
+    properties.created = made
+    properties.modified = made
+    properties.revision = 1
+    properties.comments = ""
     buffer = io.BytesIO()
     document.save(buffer)
-    return _deterministic_zip(buffer.getvalue(), _timestamp(paper))
+    return deterministic_zip(buffer.getvalue(), made)
 
 
 def _load(template: Path) -> DocxTemplate:
@@ -99,30 +142,15 @@ def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
     )
 
 
-def _timestamp(paper: Paper) -> dt.datetime:
-    """When the paper is said to be made: SOURCE_DATE_EPOCH if set, else its report date."""
+def document_timestamp(day: dt.date) -> dt.datetime:
+    """When a document is said to be made: SOURCE_DATE_EPOCH if set, else the given day."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if re.fullmatch(r"\d+", epoch):
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    return dt.datetime.combine(paper.details.report_date, dt.time())
+    return dt.datetime.combine(day, dt.time())
 
 
-def _set_properties(document: DocxTemplate, paper: Paper) -> None:
-    details = paper.details
-    made = _timestamp(paper)
-    properties = document.docx.core_properties
-    properties.title = f"{details.project} highlight report"
-    properties.subject = f"{details.board}, {details.meeting_date:%d/%m/%Y}"
-    properties.author = details.manager
-    properties.last_modified_by = details.manager
-    properties.language = "en-GB"
-    properties.created = made
-    properties.modified = made
-    properties.revision = 1
-    properties.comments = ""
-
-
-def _deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
+def deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
     """The same zip with fixed entry times, so equal documents are equal bytes."""
     stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]
     source = zipfile.ZipFile(io.BytesIO(data))

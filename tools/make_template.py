@@ -1,4 +1,5 @@
-"""Writes templates/highlight-report.docx, the docxtpl template of a JIB highlight report.
+"""Writes the docxtpl templates: templates/highlight-report.docx (one paper) and
+templates/board-pack.docx (the front matter of a meeting's pack: cover, contents, summary).
 
 Run from the repository root: python tools/make_template.py
 The committed .docx is the source of truth once a council restyles it in Word; this script is how
@@ -16,7 +17,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -25,6 +26,7 @@ FONT = "Arial"  # LibreOffice renders it with the metric-compatible Liberation S
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 HEADING_LIST = 1  # numId of "1." / "2.1" numbering shared by headings and numbered paragraphs
 BULLET_LIST = 2
+SUMMARY = "boardpack_summary"  # bookmark on the programme summary, for its contents entry
 
 SECTIONS = (
     (1, "Recommendation"),
@@ -40,20 +42,30 @@ SECTIONS = (
 )
 
 
-def main(path: Path) -> None:
-    doc = Document()
-    _page_setup(doc)
-    _styles(doc)
-    _numbering(doc)
+def main(folder: Path) -> None:
+    kept: set[str] = set()
+    # the paper first: the pack keeps every style a paper uses, so that merged papers take
+    # the pack's versions of them (with the pack's outline levels)
+    for name, make in (("highlight-report.docx", _paper), ("board-pack.docx", _pack)):
+        doc = Document()
+        _page_setup(doc)
+        _styles(doc)
+        _numbering(doc)
+        title = make(doc)
+        kept |= _prune_styles(doc, kept)
+        props = doc.core_properties
+        props.title = title
+        props.author = "boardpack"
+        props.language = "en-GB"
+        props.comments = "boardpack template: restyle freely in Word; keep the template tags."
+        doc.save(folder / name)
+        print(f"wrote {folder / name}")
+
+
+def _paper(doc) -> str:
     _header_footer(doc)
     _body(doc)
-    props = doc.core_properties
-    props.title = "Highlight report"
-    props.author = "boardpack"
-    props.language = "en-GB"
-    props.comments = "boardpack template: restyle freely in Word; keep the template tags."
-    doc.save(path)
-    print(f"wrote {path}")
+    return "Highlight report"
 
 
 # -- page and styles ------------------------------------------------------------------------
@@ -104,13 +116,13 @@ def _style(doc, name: str, base: str = "Normal", kind=WD_STYLE_TYPE.PARAGRAPH):
 
 
 def _number_paragraph(paragraph, num_id: int, level: int) -> None:
-    """Number a paragraph directly as well as through its style.
+    """Number a paragraph by a reference of its own, not through its style.
 
-    The style's numbering is what Word shows when a council applies the style to new text.
-    The paragraph's own reference is what makes the numbering survive elsewhere: LibreOffice
-    only numbers a custom style's paragraphs in a heading-linked list when the paragraph says
-    so, and merging papers into a pack gives each paper's own references a list of its own, so
-    every paper's sections start again at 1.
+    Numbering linked to the Heading styles makes LibreOffice treat it as the document's one
+    chapter numbering, so in a pack of papers the second paper's sections would run on from
+    11. Numbered paragraph by paragraph, each paper merged into a pack gets a list of its own
+    and starts again at 1; LibreOffice also only numbers a custom style's paragraphs when the
+    paragraph itself says so.
     """
     _add_num_pr(paragraph._p.get_or_add_pPr(), num_id, level)
 
@@ -144,8 +156,6 @@ def _styles(doc) -> None:
         style.paragraph_format.space_before = Pt(before)
         style.paragraph_format.space_after = Pt(after)
         style.paragraph_format.keep_with_next = True
-    _numbered(doc.styles["Heading 1"], HEADING_LIST, 0)
-    _numbered(doc.styles["Heading 2"], HEADING_LIST, 1)
 
     title = doc.styles["Title"]
     _fonts(title.element.get_or_add_rPr(), 20)
@@ -159,8 +169,7 @@ def _styles(doc) -> None:
     subtitle.font.italic = False
     subtitle.paragraph_format.space_after = Pt(12)
 
-    numbered = _style(doc, "Numbered Paragraph")
-    _numbered(numbered, HEADING_LIST, 1)
+    _style(doc, "Numbered Paragraph")
 
     bullet = doc.styles["List Bullet"]
     _numbered(bullet, BULLET_LIST, 0)
@@ -233,7 +242,7 @@ def _numbering(doc) -> None:
         )
     )
     numbering.append(
-        _abstract(20, [("bullet", "•", 1134, 284, FONT), ("bullet", "–", 1418, 284, FONT)])
+        _abstract(20, [("bullet", "•", 1134, 284, FONT), ("bullet", "\u2013", 1418, 284, FONT)])
     )
     for num_id, abstract_id in ((HEADING_LIST, 10), (BULLET_LIST, 20)):
         num = OxmlElement("w:num")
@@ -257,8 +266,13 @@ def _abstract(abstract_id: int, levels: list[tuple[str, str, int, int, str | Non
     for level, (fmt, text, left, hanging, font) in enumerate(levels):
         lvl = OxmlElement("w:lvl")
         lvl.set(qn("w:ilvl"), str(level))
-        for tag, value in (("w:start", "1"), ("w:numFmt", fmt), ("w:suff", "tab"),
-                           ("w:lvlText", text), ("w:lvlJc", "left")):
+        for tag, value in (
+            ("w:start", "1"),
+            ("w:numFmt", fmt),
+            ("w:suff", "tab"),
+            ("w:lvlText", text),
+            ("w:lvlJc", "left"),
+        ):
             node = OxmlElement(tag)
             node.set(qn("w:val"), value)
             lvl.append(node)
@@ -285,13 +299,57 @@ def _abstract(abstract_id: int, levels: list[tuple[str, str, int, int, str | Non
     return abstract
 
 
+def _prune_styles(doc, keep: set[str]) -> set[str]:
+    """Drop the styles no paragraph, table or kept style uses.
+
+    python-docx's blank document carries ~160 styles; merging papers into a pack walks the
+    style list once per paragraph, so a lean list makes packs several times faster to build
+    and leaves a council a short, clear list to restyle."""
+    styles = doc.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    used = {"Normal", "TableNormal", "DefaultParagraphFont", "NoList", "Header", "Footer", *keep}
+    for part in [
+        doc.part,
+        *(s.header.part for s in doc.sections),
+        *(s.footer.part for s in doc.sections),
+    ]:
+        for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
+            used.update(e.get(qn("w:val")) for e in part.element.iter(qn(tag)))
+    pending = list(used)
+    while pending:  # keep what the kept styles are based on or linked to
+        style = by_id.get(pending.pop())
+        if style is None:
+            continue
+        for tag in ("w:basedOn", "w:link"):
+            ref = style.find(qn(tag))
+            if ref is not None and ref.get(qn("w:val")) not in used:
+                used.add(ref.get(qn("w:val")))
+                pending.append(ref.get(qn("w:val")))
+    for style_id, style in by_id.items():
+        if style_id not in used:
+            styles.remove(style)
+        else:
+            for ref in style.findall(qn("w:next")):
+                if ref.get(qn("w:val")) not in used:
+                    style.remove(ref)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    return used
+
+
 # -- header and footer ----------------------------------------------------------------------
 
 
 def _field(paragraph, code: str) -> None:
     """A complex field (PAGE, NUMPAGES) that Word and LibreOffice update when laying out."""
-    for kind, text in (("begin", None), (None, code), ("separate", None), (None, "1"),
-                       ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        (None, code),
+        ("separate", None),
+        (None, "1"),
+        ("end", None),
+    ):
         run = paragraph.add_run()
         if kind:
             char = OxmlElement("w:fldChar")
@@ -306,14 +364,16 @@ def _field(paragraph, code: str) -> None:
             run.text = text
 
 
-def _header_footer(doc) -> None:
+def _header_footer(doc, header_text: str | None = None, footer_text: str | None = None) -> None:
     section = doc.sections[0]
     header = section.header.paragraphs[0]
     header.style = doc.styles["Header"]
-    header.text = "{{ project }} highlight report\t\t{{ board }}, {{ meeting_date }}"
+    header.text = header_text or "{{ project }} highlight report\t\t{{ board }}, {{ meeting_date }}"
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
-    footer.add_run("{{ project }} highlight report, {{ report_date }}\t\tPage ")
+    footer.add_run(
+        (footer_text or "{{ project }} highlight report, {{ report_date }}") + "\t\tPage "
+    )
     _field(footer, "PAGE")
     footer.add_run(" of ")
     _field(footer, "NUMPAGES")
@@ -422,7 +482,11 @@ def _table(doc, headings: list[str], widths_cm: list[float]):
 
 
 def _loop_rows(table, tag_open: str, cells: list[str], tag_close: str, widths) -> None:
-    for texts in ([tag_open] + [""] * (len(cells) - 1), cells, [tag_close] + [""] * (len(cells) - 1)):
+    for texts in (
+        [tag_open] + [""] * (len(cells) - 1),
+        cells,
+        [tag_close] + [""] * (len(cells) - 1),
+    ):
         row = table.add_row()
         for cell, text, width in zip(row.cells, texts, widths, strict=True):
             _cell(cell, text)
@@ -491,5 +555,135 @@ def _register(doc) -> None:
     )
 
 
+# -- the board pack's front matter ------------------------------------------------------------
+
+
+def _outline(style, level: int) -> None:
+    """Put a style at an outline level: the PDF's bookmarks follow these levels."""
+    ppr = style.element.get_or_add_pPr()
+    for old in ppr.findall(qn("w:outlineLvl")):
+        ppr.remove(old)
+    node = OxmlElement("w:outlineLvl")
+    node.set(qn("w:val"), str(level))
+    ppr.append(node)
+
+
+def _page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _bookmark(paragraph, name: str) -> None:
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), "0")
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), "0")
+    paragraph._p.insert(1, start)
+    paragraph._p.append(end)
+
+
+def _pageref(paragraph, bookmark: str, cached: str) -> None:
+    """A PAGEREF field: the page a bookmark is on, worked out when the pack is laid out."""
+    for kind, text in (
+        ("begin", None),
+        ("instr", f" PAGEREF {bookmark} \\h "),
+        ("separate", None),
+        ("text", cached),
+        ("end", None),
+    ):
+        run = paragraph.add_run()
+        if kind == "instr":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        elif kind == "text":
+            run.text = text
+        else:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+
+
+def _pack(doc) -> str:
+    """Cover, contents and programme summary; the papers are appended after these by code.
+
+    In the pack each paper's title is a first-level bookmark and its sections sit under it,
+    so the pack's styles put Title at outline level 1, Heading 1 at 2 and Heading 2 at 3.
+    """
+    _outline(doc.styles["Title"], 0)
+    _outline(doc.styles["Heading 1"], 1)
+    _outline(doc.styles["Heading 2"], 2)
+    cover_title = _style(doc, "Cover Title", base="Normal")
+    _fonts(cover_title.element.get_or_add_rPr(), 28)
+    cover_title.font.bold = True
+    cover_title.font.color.rgb = NAVY
+    cover_title.paragraph_format.space_before = Pt(180)
+    cover_text = _style(doc, "Cover Text", base="Normal")
+    _fonts(cover_text.element.get_or_add_rPr(), 16)
+    cover_text.font.color.rgb = NAVY
+    pack_heading = _style(doc, "Pack Heading", base="Normal")
+    _fonts(pack_heading.element.get_or_add_rPr(), 16)
+    pack_heading.font.bold = True
+    pack_heading.font.color.rgb = NAVY
+    pack_heading.paragraph_format.space_after = Pt(12)
+    _outline(pack_heading, 0)
+    contents = _style(doc, "Contents Entry", base="Normal")
+    contents.paragraph_format.tab_stops.add_tab_stop(Cm(1.0), WD_TAB_ALIGNMENT.LEFT)
+    contents.paragraph_format.tab_stops.add_tab_stop(
+        Cm(16), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+    )
+    _header_footer(doc, " ", "{{ board }}, {{ meeting_date }}: agenda papers")
+    doc.sections[0].different_first_page_header_footer = True  # a cover has no page number
+
+    doc.add_paragraph("{{ board }}", style="Cover Title")
+    doc.add_paragraph("{{ meeting_date }}", style="Cover Text")
+    _tag(doc, "{%p if venue %}")
+    doc.add_paragraph("{{ venue }}", style="Cover Text")
+    _tag(doc, "{%p endif %}")
+    doc.add_paragraph("Agenda papers", style="Cover Text")
+    _page_break(doc)
+
+    doc.add_paragraph("Contents", style="Pack Heading")
+    _pageref(doc.add_paragraph("\tProgramme summary\t", style="Contents Entry"), SUMMARY, "3")
+    _tag(doc, "{%p for paper in papers %}")
+    entry = doc.add_paragraph("{{ paper.number }}.\t{{ paper.project }}\t", style="Contents Entry")
+    _pageref(entry, "{{ paper.bookmark }}", "{{ paper.start_page }}")
+    _tag(doc, "{%p endfor %}")
+    _page_break(doc)
+
+    _bookmark(doc.add_paragraph("Programme summary", style="Pack Heading"), SUMMARY)
+    widths = [3.0, 2.1, 2.1, 1.4, 1.7, 3.4, 2.3]
+    table = _table(
+        doc,
+        ["Project", "Sponsor", "Manager", "Status", "Highest risk", "Next milestone", "Due"],
+        widths,
+    )
+    _loop_rows(
+        table,
+        "{%tr for paper in papers %}",
+        [
+            "{{ paper.project }}",
+            "{{ paper.sponsor }}",
+            "{{ paper.manager }}",
+            "{% cellbg paper.status_fill %}{{ paper.status }}",
+            "{% cellbg paper.risk_fill %}{{ paper.highest_risk }}",
+            "{{ paper.next_milestone }}",
+            "{{ paper.next_due }}",
+        ],
+        "{%tr endfor %}",
+        widths,
+    )
+    for row in table.rows:
+        for cell in row.cells[3:5]:
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(
+        "Status is the project's overall RAG status; highest risk is the largest LxI on its"
+        " register (1-4 low, 5-8 medium, 9-16 high).",
+        style="Register Key",
+    )
+    return "Agenda papers"
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("templates/highlight-report.docx"))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("templates"))

@@ -1,0 +1,163 @@
+"""The meeting's board pack: cover, contents and programme summary, then every paper in order.
+
+The papers are merged with docxcompose, each starting on a new page with its own section
+numbering. The contents are PAGEREF fields to a bookmark on each paper's first line, so
+LibreOffice and Word work out the page numbers when laying the pack out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from boardpack.context import build_pack_context, paper_bookmark
+from boardpack.errors import BoardpackError, Problem
+from boardpack.models import PackSettings, Paper
+from boardpack.render import (
+    PACK_TEMPLATE,
+    deterministic_zip,
+    document_timestamp,
+    render_front_matter,
+)
+
+PACK_NAME = "board-pack"
+FRONT_PAGES = 3  # cover, contents, programme summary
+PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out
+
+
+@dataclass(frozen=True)
+class PackPaper:
+    """A built paper as the pack needs it: its name (workbook stem), data and .docx."""
+
+    name: str
+    paper: Paper
+    docx: Path
+
+
+def order_papers(
+    papers: list[PackPaper], settings: PackSettings, settings_file: Path | None
+) -> tuple[list[PackPaper], list[Problem]]:
+    """Papers in agenda order (the settings' list first, then the rest alphabetically).
+
+    A paper the agenda names but that was not built is a problem naming it."""
+    by_name = {p.name.casefold(): p for p in papers}
+    ordered: list[PackPaper] = []
+    problems = []
+    for wanted in settings.agenda:
+        key = wanted.removesuffix(".xlsx").casefold()
+        if key in by_name:
+            if by_name[key] not in ordered:
+                ordered.append(by_name[key])
+        else:
+            problems.append(
+                Problem(
+                    str(settings_file or "boardpack.toml"),
+                    f"the agenda lists '{wanted}', but no paper of that name was built; add"
+                    f" {wanted}.xlsx, fix its errors, or remove it from the agenda",
+                )
+            )
+    rest = sorted((p for p in papers if p not in ordered), key=lambda p: p.name.casefold())
+    return ordered + rest, problems
+
+
+def meeting_of(papers: list[PackPaper], settings: PackSettings) -> tuple[str, dt.date]:
+    """The pack's board and meeting date: from the settings, else agreed by every paper."""
+    boards = {p.paper.details.board for p in papers}
+    dates = {p.paper.details.meeting_date for p in papers}
+    board = settings.board or (boards.pop() if len(boards) == 1 else None)
+    date = settings.meeting_date or (dates.pop() if len(dates) == 1 else None)
+    if board is None or date is None:
+        what = "boards" if board is None else "meeting dates"
+        raise BoardpackError(
+            f"the papers name different {what}; set board and meeting_date in boardpack.toml"
+            " beside the workbooks to say which meeting the pack is for"
+        )
+    return board, date
+
+
+def compose_pack(
+    papers: list[PackPaper],
+    settings: PackSettings,
+    start_pages: list[int] | None = None,
+    template: Path = PACK_TEMPLATE,
+) -> bytes:
+    """The pack's .docx: front matter rendered from `template`, then each paper's .docx."""
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+    from docxcompose.composer import Composer
+
+    board, date = meeting_of(papers, settings)
+    if start_pages is None:
+        start_pages = [FRONT_PAGES + 1 + PAGES_PER_PAPER_GUESS * i for i in range(len(papers))]
+    context = build_pack_context(
+        board, date, settings.venue, [p.paper for p in papers], start_pages
+    )
+    front = render_front_matter(context, date, template)
+    composer = Composer(Document(io.BytesIO(front)))
+    # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
+    composer.restart_numbering = False
+    body = composer.doc.element.body
+    for number, paper in enumerate(papers, start=1):
+        first_index = len(body) - 1  # the paper goes before the final section properties
+        composer.append(Document(str(paper.docx)))
+        first = body[first_index]
+        Paragraph(first, composer.doc._body).paragraph_format.page_break_before = True
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(1000 + number))
+        start.set(qn("w:name"), paper_bookmark(number))
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(1000 + number))
+        first.insert(1, start)
+        first.append(end)
+    buffer = io.BytesIO()
+    composer.save(buffer)
+    return deterministic_zip(buffer.getvalue(), document_timestamp(date))
+
+
+def paper_start_pages(pack_pdf: Path) -> list[int]:
+    """The page (from 1) where each paper starts in the pack's PDF, from its bookmarks."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pack_pdf)
+    starts = []
+    for item in reader.outline:
+        if isinstance(item, list) or item.title in ("Contents", "Programme summary"):
+            continue
+        starts.append(reader.get_destination_page_number(item) + 1)
+    return starts
+
+
+def set_contents_pages(pack_docx: Path, starts: list[int]) -> None:
+    """Write the pages each paper starts on into the contents' PAGEREF fields, as Word shows
+    a field's last result until it is updated."""
+    import zipfile
+
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from boardpack.files import write_atomic
+
+    document = Document(str(pack_docx))
+    pages = {paper_bookmark(n): str(page) for n, page in enumerate(starts, start=1)}
+    for paragraph in document.element.body.iter(qn("w:p")):
+        instructions = "".join(t.text or "" for t in paragraph.iter(qn("w:instrText")))
+        words = instructions.split()
+        if len(words) < 2 or words[0] != "PAGEREF" or words[1] not in pages:
+            continue
+        in_result = False
+        for run in paragraph.iter(qn("w:r")):
+            char = run.find(qn("w:fldChar"))
+            if char is not None:
+                in_result = char.get(qn("w:fldCharType")) == "separate"
+            elif in_result and (text := run.find(qn("w:t"))) is not None:
+                text.text = pages[words[1]]
+                in_result = False
+    with zipfile.ZipFile(pack_docx) as existing:
+        stamp = dt.datetime(*existing.infolist()[0].date_time)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    write_atomic(pack_docx, deterministic_zip(buffer.getvalue(), stamp))
