@@ -1,0 +1,166 @@
+"""A meeting's folder built at once: good papers built, bad ones listed, and the combined pack."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from boardpack.cli import main
+from boardpack.pdf import verify_pdf
+from tests.conftest import EXAMPLE, edit_workbook
+
+SETTINGS = """\
+board = "Joint Improvement Board"
+meeting_date = 2008-01-24
+venue = "Council Chamber, County Hall, Aylesbury"
+agenda = ["housing", "procurement"]
+"""
+
+
+@dataclass
+class FolderBuild:
+    inputs: Path
+    out: Path
+    exit_code: int
+    output: str
+
+
+@pytest.fixture(scope="module")
+def meeting(tmp_path_factory: pytest.TempPathFactory) -> FolderBuild:
+    inputs = tmp_path_factory.mktemp("inputs")
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    edit_workbook(
+        EXAMPLE,
+        inputs / "housing.xlsx",
+        {"Paper!B2": "Housing & Regeneration", "Paper!B8": "Amber", "Risks!B2": 4, "Risks!D2": 16},
+    )
+    edit_workbook(EXAMPLE, inputs / "broken.xlsx", {"Risks!B2": 7})
+    (inputs / "~$housing.xlsx").write_bytes(b"Excel's lock file, not a workbook")
+    (inputs / "boardpack.toml").write_text(SETTINGS, encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(main, ["build", str(inputs), "--out", str(out)])
+    return FolderBuild(inputs, out, result.exit_code, result.output)
+
+
+def page_texts(pdf: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def test_folder_builds_good_papers_and_lists_the_bad_one(meeting: FolderBuild) -> None:
+    assert meeting.exit_code == 1
+    assert sorted(p.name for p in meeting.out.iterdir() if not p.name.startswith(".")) == [
+        "board-pack.docx",
+        "board-pack.pdf",
+        "housing.docx",
+        "housing.pdf",
+        "procurement.docx",
+        "procurement.pdf",
+    ]
+    assert "broken.xlsx: 1 problem" in meeting.output
+    assert "Risks!B2: likelihood must be a whole number from 1 to 4 (got 7)" in meeting.output
+    assert "~$housing" not in meeting.output
+    assert "pack of 2" in meeting.output
+
+
+def test_pack_contents_pages_match_where_papers_start(meeting: FolderBuild) -> None:
+    pages = page_texts(meeting.out / "board-pack.pdf")
+    contents = pages[1]
+    listed = re.findall(r"^(\d+)\. (.+?)\.{3,}(\d+)$", contents, re.MULTILINE)
+    assert [(n, title) for n, title, _ in listed] == [
+        ("1", "Housing & Regeneration"),
+        ("2", "Procurement"),
+    ]
+    for _, title, page in listed:
+        assert pages[int(page) - 1].lstrip().startswith(f"{title}: Highlight Report")
+    summary_line = re.search(r"Programme summary\.{3,}(\d+)", contents)
+    assert summary_line and pages[int(summary_line.group(1)) - 1].startswith("Programme summary")
+
+
+def test_pack_page_numbers_run_through_and_papers_restart_sections(meeting: FolderBuild) -> None:
+    pages = page_texts(meeting.out / "board-pack.pdf")
+    total = len(pages)
+    assert total == verify_pdf(meeting.out / "board-pack.pdf")
+    for number, page in enumerate(pages[1:], start=2):  # the cover has no footer
+        assert f"Page {number} of {total}" in page
+    recommendations = [p for p in pages if "1. Recommendation" in p]
+    assert len(recommendations) == 2
+    assert not any("11. Recommendation" in p for p in pages)
+
+
+def test_pack_bookmarks_one_per_paper_with_sections_under_it(meeting: FolderBuild) -> None:
+    reader = PdfReader(meeting.out / "board-pack.pdf")
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    assert [item.title for item in top] == [
+        "Contents",
+        "Programme summary",
+        "Housing & Regeneration: Highlight Report",
+        "Procurement: Highlight Report",
+    ]
+    children = [item for item in reader.outline if isinstance(item, list)]
+    assert len(children) == 2
+    for sections in children:
+        titles = [s.title for s in sections if not isinstance(s, list)]
+        assert titles[0] == "1. Recommendation" and titles[-1] == "10. Key Risks and issues"
+
+
+def test_pack_summary_has_a_row_per_paper_with_status_and_highest_risk(
+    meeting: FolderBuild,
+) -> None:
+    pack = docx.Document(str(meeting.out / "board-pack.docx"))
+    summary = pack.tables[0]
+    rows = [[c.text for c in row.cells] for row in summary.rows]
+    assert rows[0] == [
+        "Project", "Sponsor", "Manager", "Status", "Highest risk", "Next milestone", "Due",
+    ]  # fmt: skip
+    assert [(r[0], r[3], r[4]) for r in rows[1:]] == [
+        ("Housing & Regeneration", "Amber", "16"),
+        ("Procurement", "Green", "9"),
+    ]
+    assert rows[1][5:] == ["2008/09 priorities agreed", "31/03/2008"]
+    fills = [row.cells[3]._tc.tcPr.xpath("./w:shd/@w:fill")[0] for row in summary.rows[1:]]
+    assert fills == ["FFD27F", "B7DDB0"]  # amber, green
+
+
+def test_pack_docx_contents_carry_the_real_start_pages(meeting: FolderBuild) -> None:
+    pack = docx.Document(str(meeting.out / "board-pack.docx"))
+    entries = [p.text for p in pack.paragraphs if p.style.name == "Contents Entry"]
+    pages = page_texts(meeting.out / "board-pack.pdf")
+    starts = [
+        str(i + 1) for i, page in enumerate(pages) if "Highlight Report" in page.split("\n")[0]
+    ]
+    assert [e.rsplit("\t", 1)[1] for e in entries[1:]] == starts
+
+
+def test_a_paper_named_in_the_agenda_but_missing_is_an_error(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    (inputs / "boardpack.toml").write_text('agenda = ["procurement", "waste"]\n')
+    result = CliRunner().invoke(
+        main, ["build", str(inputs), "--out", str(tmp_path / "o"), "--no-pdf"]
+    )
+    assert result.exit_code == 1
+    assert "the agenda lists 'waste', but no paper of that name was built" in result.output
+    assert (tmp_path / "o" / "board-pack.docx").exists()
+
+
+def test_settings_with_an_unknown_key_are_an_error(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    (inputs / "boardpack.toml").write_text('chair = "Cllr Smith"\n')
+    result = CliRunner().invoke(
+        main, ["build", str(inputs), "--out", str(tmp_path / "o"), "--no-pdf"]
+    )
+    assert result.exit_code == 1
+    assert "unknown setting 'chair'" in result.output
