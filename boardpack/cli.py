@@ -184,3 +184,46 @@ def new(path: Path) -> None:
         raise BoardpackError(f"{path} already exists; choose another name or delete it first")
     write_workbook(path)
     click.echo(f"wrote {path}; fill it in, then run: boardpack check {path}")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--to",
+    "archive_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The archive folder; papers go under BOARD/MEETING-DATE/PAPER/vN.",
+)
+@_reports_errors
+def archive(out_dir: Path, archive_dir: Path) -> None:
+    """File every paper built in OUT_DIR (PDF, .docx and workbook) in the archive.
+
+    Nothing archived is ever overwritten: a changed paper becomes a new version, an unchanged
+    one is not stored twice. Exit code 1 if any paper could not be archived.
+    """
+    from boardpack.archive import archive_papers
+
+    report = archive_papers(out_dir, archive_dir)
+    for paper in report.papers:
+        click.echo(str(paper))
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("archive_dir", type=click.Path(path_type=Path))
+@_reports_errors
+def verify(archive_dir: Path) -> None:
+    """Re-hash every archived file; name each one missing, changed or not in a manifest.
+
+    Exit code 1 if anything is wrong.
+    """
+    from boardpack.archive import verify_archive
+
+    problems = verify_archive(archive_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    click.echo(f"{archive_dir}: every archived file is present and unchanged")

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from docxcompose.composer import Composer
+
 from boardpack.context import build_pack_context, paper_bookmark
 from boardpack.errors import BoardpackError, Problem
+from boardpack.files import write_atomic
 from boardpack.models import PackSettings, Paper
 from boardpack.render import (
     PACK_TEMPLATE,
@@ -85,10 +93,7 @@ def compose_pack(
 ) -> bytes:
     """The pack's .docx: front matter rendered from `template`, then each paper's .docx."""
     from docx import Document
-    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.text.paragraph import Paragraph
-    from docxcompose.composer import Composer
 
     board, date = meeting_of(papers, settings)
     if start_pages is None:
@@ -97,7 +102,7 @@ def compose_pack(
         board, date, settings.venue, [p.paper for p in papers], start_pages
     )
     front = render_front_matter(context, date, template)
-    composer = Composer(Document(io.BytesIO(front)))
+    composer = _PackComposer(Document(io.BytesIO(front)))
     # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
     composer.restart_numbering = False
     body = composer.doc.element.body
@@ -113,9 +118,31 @@ def compose_pack(
         end.set(qn("w:id"), str(1000 + number))
         first.insert(1, start)
         first.append(end)
+    composer.renumber_once()
     buffer = io.BytesIO()
     composer.save(buffer)
     return deterministic_zip(buffer.getvalue(), document_timestamp(date))
+
+
+class _PackComposer(Composer):
+    """docxcompose's Composer, renumbering ids once at the end rather than after every paper.
+
+    Composer renumbers every bookmark and picture id in the whole document after each append,
+    which makes a pack of n papers cost n squared; once at the end gives the same ids."""
+
+    def renumber_bookmarks(self) -> None:
+        pass
+
+    def renumber_docpr_ids(self) -> None:
+        pass
+
+    def renumber_nvpicpr_ids(self) -> None:
+        pass
+
+    def renumber_once(self) -> None:
+        Composer.renumber_bookmarks(self)
+        Composer.renumber_docpr_ids(self)
+        Composer.renumber_nvpicpr_ids(self)
 
 
 def paper_start_pages(pack_pdf: Path) -> list[int]:
@@ -134,13 +161,6 @@ def paper_start_pages(pack_pdf: Path) -> list[int]:
 def set_contents_pages(pack_docx: Path, starts: list[int]) -> None:
     """Write the pages each paper starts on into the contents' PAGEREF fields, as Word shows
     a field's last result until it is updated."""
-    import zipfile
-
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    from boardpack.files import write_atomic
-
     document = Document(str(pack_docx))
     pages = {paper_bookmark(n): str(page) for n, page in enumerate(starts, start=1)}
     for paragraph in document.element.body.iter(qn("w:p")):

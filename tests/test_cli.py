@@ -21,7 +21,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("command", ["build", "check", "schema", "new"])
+@pytest.mark.parametrize("command", ["build", "check", "schema", "new", "archive", "verify"])
 def test_every_command_has_help(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0
@@ -102,3 +102,22 @@ def test_new_writes_a_blank_workbook_that_check_explains(tmp_path: Path) -> None
 def test_schema_in_repo_is_current() -> None:
     committed = json.loads((ROOT / "schemas" / "paper.schema.json").read_text(encoding="utf-8"))
     assert committed == json_schema(), "schemas/ is stale: run `boardpack schema`"
+
+
+def test_archive_then_verify_through_the_command_line(tmp_path: Path) -> None:
+    out, store = tmp_path / "out", tmp_path / "archive"
+    assert run("build", str(EXAMPLE), "--out", str(out))[0] == 0
+    code, output = run("archive", str(out), "--to", str(store))
+    assert (code, output) == (0, "procurement: archived as v1\n")
+    assert run("archive", str(out), "--to", str(store)) == (
+        0,
+        "procurement: already archived as v1\n",
+    )
+    assert run("verify", str(store))[0] == 0
+    archived = store / "Joint Improvement Board" / "2008-01-24" / "procurement" / "v1"
+    pdf = archived / "procurement.pdf"
+    pdf.chmod(0o644)
+    pdf.write_bytes(pdf.read_bytes()[:-1] + b"!")
+    code, output = run("verify", str(store))
+    assert code == 1
+    assert "procurement.pdf" in output

@@ -1,0 +1,199 @@
+"""Benchmark: how long boardpack takes to build a meeting's papers, against the naive way.
+
+    python bench/bench_build.py                 # 1, 10, 20 and 50 papers; naive way for 20
+    python bench/bench_build.py --sizes 1,20 --naive 20
+
+For each size it builds that many copies of the example (each with its own project name) with
+PDFs and the combined pack, in a fresh process, and prints total seconds, seconds per paper and
+the peak memory of the whole process tree (boardpack, its workers and LibreOffice). The naive
+way is a fresh `boardpack build --no-pdf` process per paper and then one `soffice` per paper.
+It also times `boardpack check` on one workbook as a whole process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "inputs" / "procurement.xlsx"
+
+
+def make_copies(folder: Path, count: int) -> list[Path]:
+    """`count` workbooks that differ only in project name, like a programme's papers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    book = openpyxl.load_workbook(EXAMPLE)
+    paths = []
+    for number in range(1, count + 1):
+        book["Paper"]["B2"] = f"Workstream {number:02d}"
+        path = folder / f"workstream-{number:02d}.xlsx"
+        book.save(path)
+        paths.append(path)
+    return paths
+
+
+class PeakMemory:
+    """Samples the resident memory of a process and all its descendants, keeping the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(_rss(p) for p in _tree(self.pid)))
+            time.sleep(0.02)
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def timed_run(command: list[str]) -> tuple[float, int]:
+    """Seconds and peak tree memory (bytes) of one command, which must succeed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with PeakMemory(process.pid) as memory:
+        _, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()[-2000:]}")
+    return elapsed, memory.peak
+
+
+def boardpack_build(inputs: Path, out: Path) -> tuple[float, int]:
+    return timed_run([sys.executable, "-m", "boardpack", "build", str(inputs), "--out", str(out)])
+
+
+def naive_build(workbooks: list[Path], out: Path) -> float:
+    """A fresh process per paper for the .docx, then one LibreOffice per paper."""
+    soffice = shutil.which("soffice") or "soffice"
+    started = time.perf_counter()
+    for workbook in workbooks:
+        timed_run(
+            [
+                sys.executable,
+                "-m",
+                "boardpack",
+                "build",
+                str(workbook),
+                "--no-pdf",
+                "--out",
+                str(out),
+            ]
+        )
+    for workbook in workbooks:
+        with tempfile.TemporaryDirectory() as profile:
+            timed_run(
+                [
+                    soffice,
+                    f"-env:UserInstallation={Path(profile).as_uri()}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(out),
+                    str(out / f"{workbook.stem}.docx"),
+                ]
+            )
+    return time.perf_counter() - started
+
+
+def check_seconds(runs: int = 7) -> float:
+    """Median wall time of `boardpack check` on the example as a whole process."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "boardpack", "check", str(EXAMPLE)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,20,50", help="paper counts to build")
+    parser.add_argument("--naive", type=int, default=20, help="paper count for the naive way")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"boardpack check, one workbook, whole process: {check_seconds():.2f} s (median of 7)")
+    print()
+    print(f"{'papers':>6} {'total s':>8} {'s/paper':>8} {'peak MB':>8}")
+    results: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as work:
+        base = Path(work)
+        for size in sizes:
+            inputs = base / f"in-{size}"
+            make_copies(inputs, size)
+            elapsed, peak = boardpack_build(inputs, base / f"out-{size}")
+            results[size] = elapsed
+            print(f"{size:>6} {elapsed:>8.2f} {elapsed / size:>8.3f} {peak / 2**20:>8.0f}")
+        if len(sizes) > 1:
+            low, high = min(sizes), max(sizes)
+            marginal = (results[high] - results[low]) / (high - low)
+            print(f"marginal cost per extra paper ({low} to {high}): {marginal:.3f} s")
+        if args.naive:
+            workbooks = make_copies(base / "naive-in", args.naive)
+            naive = naive_build(workbooks, base / "naive-out")
+            ours = results.get(args.naive)
+            if ours is None:
+                ours, _ = boardpack_build(base / "naive-in", base / "ours-out")
+            print()
+            print(
+                f"naive way, {args.naive} papers: {naive:.2f} s ({naive / args.naive:.2f} s/paper)"
+            )
+            print(f"boardpack, {args.naive} papers with PDFs and pack: {ours:.2f} s")
+            print(f"speed-up: {naive / ours:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,478 @@
+"""The archive with real builds (real LibreOffice PDFs): filed, proven, never overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import boardpack.archive as archive
+from boardpack.archive import (
+    MANIFEST,
+    STAGING,
+    ArchiveOutcome,
+    ArchiveReport,
+    archive_papers,
+    verify_archive,
+)
+from boardpack.errors import ArchiveError
+from boardpack.files import RECORD_FOLDER
+from boardpack.pipeline import build
+from tests.conftest import EXAMPLE, edit_workbook
+
+CHANGED_RISK = {"Risks!B2": 2, "Risks!D2": 8}  # likelihood 1 -> 2, so LxI 4 -> 8
+PAPER = Path("Joint Improvement Board", "2008-01-24", "procurement")
+NOW = datetime(2008, 1, 20, 9, 30, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Builds:
+    """Output folders of real builds, shared by the tests, which only read them."""
+
+    original: Path  # the example as built
+    rebuilt: Path  # the example built again: the same .docx, a different PDF
+    changed: Path  # the example with one risk changed, built
+
+
+def build_with_pdf(workbooks: list[Path], out: Path) -> Path:
+    report = build(workbooks, out, pdf=True)
+    assert report.ok, [str(p.error) for p in report.papers]
+    return out
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    root = tmp_path_factory.mktemp("builds")
+    for folder in ("a", "b"):
+        (root / folder).mkdir()
+    original = root / "a" / "procurement.xlsx"
+    shutil.copyfile(EXAMPLE, original)
+    changed = edit_workbook(EXAMPLE, root / "b" / "procurement.xlsx", CHANGED_RISK)
+    return Builds(
+        original=build_with_pdf([original], root / "out-a"),
+        rebuilt=build_with_pdf([original], root / "out-a2"),
+        changed=build_with_pdf([changed], root / "out-b"),
+    )
+
+
+def snapshot(archive_dir: Path) -> dict[str, tuple[int, bytes | None]]:
+    """Every folder and file of an archive (staging aside) with its mode and bytes."""
+    found: dict[str, tuple[int, bytes | None]] = {}
+    for path in sorted(archive_dir.rglob("*")):
+        relative = path.relative_to(archive_dir)
+        if relative.parts[0] == STAGING:
+            continue
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        found[relative.as_posix()] = (mode, None if path.is_dir() else path.read_bytes())
+    return found
+
+
+def make_writable(folder: Path) -> None:
+    """Undo the read-only modes, to damage an archive the way a careless admin could."""
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(0o644)
+
+
+def lines(report: ArchiveReport) -> list[str]:
+    return [str(paper) for paper in report.papers]
+
+
+def manifest_of(version: Path) -> dict[str, object]:
+    return json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+
+
+def test_a_paper_is_filed_read_only_with_a_manifest_that_proves_it(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    report = archive_papers(builds.original, store, now=NOW)
+    assert report.ok
+    assert lines(report) == ["procurement: archived as v1"]
+    v1 = store / PAPER / "v1"
+    assert report.papers[0].folder == v1
+    assert sorted(p.name for p in store.iterdir()) == [STAGING, PAPER.parts[0]]
+    assert list((store / STAGING).iterdir()) == []
+
+    record = json.loads((builds.original / RECORD_FOLDER / "procurement.json").read_text())
+    workbook = Path(record["source"])
+    expected = {
+        "procurement.pdf": ("pdf", (builds.original / "procurement.pdf").read_bytes()),
+        "procurement.docx": ("docx", (builds.original / "procurement.docx").read_bytes()),
+        "procurement.xlsx": ("workbook", workbook.read_bytes()),
+    }
+    assert sorted(p.name for p in v1.iterdir()) == sorted([MANIFEST, *expected])
+    manifest = manifest_of(v1)
+    assert manifest["files"] == [
+        {
+            "name": name,
+            "role": role,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+        }
+        for name, (role, data) in expected.items()
+    ]
+    for name, (_, data) in expected.items():
+        assert (v1 / name).read_bytes() == data
+    assert {k: v for k, v in manifest.items() if k != "files"} == {
+        "manifest_format": 1,
+        "paper": "procurement",
+        "project": "Procurement",
+        "board": "Joint Improvement Board",
+        "meeting_date": "2008-01-24",
+        "version": "v1",
+        "supersedes": None,
+        "supersedes_manifest_sha256": None,
+        "archived_at": "2008-01-20T09:30:00Z",
+        "boardpack_version": record["boardpack_version"],
+        "source": str(workbook),
+        "source_sha256": record["source_sha256"],
+    }
+    # Tests run as root, which may write anyway, so the modes are what is checked.
+    assert stat.S_IMODE(v1.stat().st_mode) == 0o555
+    assert {stat.S_IMODE(p.stat().st_mode) for p in v1.iterdir()} == {0o444}
+    assert verify_archive(store) == []
+
+
+def test_verify_names_each_changed_missing_and_added_file(builds: Builds, tmp_path: Path) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    v1 = store / PAPER / "v1"
+    make_writable(v1)
+    pdf = bytearray((v1 / "procurement.pdf").read_bytes())
+    pdf[len(pdf) // 2] ^= 0x01
+    (v1 / "procurement.pdf").write_bytes(bytes(pdf))
+    with (v1 / "procurement.xlsx").open("ab") as workbook:
+        workbook.write(b"\0")
+    (v1 / "procurement.docx").unlink()
+    (v1 / "notes.txt").write_text("added later")
+    (store / "stray.pdf").write_bytes(b"%PDF-")
+
+    where = f"{PAPER.as_posix()}/v1"
+    found = {p.where: p.message for p in verify_archive(store)}
+    assert sorted(found) == sorted(
+        [
+            f"{where}/notes.txt",
+            f"{where}/procurement.docx",
+            f"{where}/procurement.pdf",
+            f"{where}/procurement.xlsx",
+            "stray.pdf",
+        ]
+    )
+    assert found[f"{where}/procurement.pdf"].startswith("changed: its SHA-256 differs")
+    size = (v1 / "procurement.xlsx").stat().st_size
+    assert found[f"{where}/procurement.xlsx"].startswith(
+        f"changed: {size} bytes, the manifest says {size - 1}"
+    )
+    assert found[f"{where}/procurement.docx"].startswith("missing")
+    assert found[f"{where}/notes.txt"].startswith("not listed in any manifest")
+    assert found["stray.pdf"].startswith("not listed in any manifest")
+    # The same paper is not filed again on top of a damaged copy: a person must look first.
+    reason = archive_papers(builds.original, store).papers[0].reason
+    assert reason.startswith("it is archived as v1, but that copy is damaged")
+
+
+def test_verify_names_a_manifest_it_cannot_read_and_a_missing_archive(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    v1 = store / PAPER / "v1"
+    make_writable(v1)
+    (v1 / MANIFEST).write_text('{"manifest_format": 1, "files": [', encoding="utf-8")
+    problems = verify_archive(store)
+    assert [p.where for p in problems] == [f"{PAPER.as_posix()}/v1/{MANIFEST}"]
+    assert "not valid JSON" in problems[0].message
+    # A damaged archive is not added to: a person must look at it first.
+    report = archive_papers(builds.changed, store)
+    assert not report.ok
+    assert "is damaged" in report.papers[0].reason
+    assert "boardpack verify" in report.papers[0].reason
+
+    with pytest.raises(ArchiveError, match="no such archive folder"):
+        verify_archive(tmp_path / "nowhere")
+
+
+def test_verify_names_version_folders_copied_or_made_by_hand(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    shutil.copytree(store / PAPER, store / PAPER.parent / "staffing")
+    shutil.copytree(store / PAPER / "v1", store / PAPER / "v1 copy")
+    (store / PAPER / "v2").mkdir()
+    (store / PAPER / "v2" / "procurement.pdf").write_bytes(b"%PDF-")
+    found = {p.where: p.message for p in verify_archive(store)}
+    assert found == {
+        f"{PAPER.as_posix()}/v1 copy/{MANIFEST}": "is the manifest of v1, not of v1 copy",
+        f"{PAPER.parent.as_posix()}/staffing/v1/{MANIFEST}": (
+            "is for procurement at Joint Improvement Board on 2008-01-24: it is in the wrong folder"
+        ),
+        f"{PAPER.as_posix()}/v2": f"has no {MANIFEST}; nothing in it is proven",
+        f"{PAPER.as_posix()}/v2/procurement.pdf": (
+            "not listed in any manifest: it was added afterwards"
+        ),
+    }
+
+
+def test_a_changed_paper_becomes_v2_and_v1_is_kept_byte_for_byte(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    v1 = store / PAPER / "v1"
+    before = snapshot(v1)
+
+    report = archive_papers(builds.changed, store)
+    assert lines(report) == ["procurement: archived as v2, superseding v1"]
+    assert snapshot(v1) == before
+    v2 = store / PAPER / "v2"
+    manifest = manifest_of(v2)
+    assert (manifest["version"], manifest["supersedes"]) == ("v2", "v1")
+    v1_manifest = hashlib.sha256((v1 / MANIFEST).read_bytes()).hexdigest()
+    assert manifest["supersedes_manifest_sha256"] == v1_manifest
+    assert (v2 / "procurement.docx").read_bytes() == (
+        builds.changed / "procurement.docx"
+    ).read_bytes()
+    assert stat.S_IMODE(v2.stat().st_mode) == 0o555
+    assert verify_archive(store) == []
+
+    # Going back to the first paper adds nothing: it is stored already, and the report says
+    # that a later version differs.
+    assert lines(archive_papers(builds.rebuilt, store)) == [
+        "procurement: already archived as v1; v2, archived after it, differs"
+    ]
+
+    # A rewritten v1 manifest, or losing v1 entirely, shows in the version that supersedes it.
+    make_writable(v1)
+    text = (v1 / MANIFEST).read_text(encoding="utf-8")
+    (v1 / MANIFEST).write_text(text.replace('"archived_at": "', '"archived_at": "1'))
+    assert [str(p) for p in verify_archive(store)] == [
+        f"{PAPER.as_posix()}/v1/{MANIFEST}: cannot be read: {MANIFEST}: archived_at is not a date"
+        " and time; nothing beside it is proven",
+        f"{PAPER.as_posix()}/v2/{MANIFEST}: supersedes v1, whose manifest has changed since",
+    ]
+    shutil.rmtree(v1)
+    problems = [str(p) for p in verify_archive(store)]
+    assert problems == [
+        f"{PAPER.as_posix()}/v2/{MANIFEST}: supersedes v1, which is missing from the archive"
+    ]
+
+
+def test_the_same_paper_is_stored_once_even_with_a_rebuilt_pdf(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    before = snapshot(store)
+
+    again = archive_papers(builds.original, store)
+    assert lines(again) == ["procurement: already archived as v1"]
+    assert again.ok and again.papers[0].outcome is ArchiveOutcome.ALREADY_ARCHIVED
+    # LibreOffice's PDF differs on every build; the paper is the same, so it is not stored again.
+    rebuilt_pdf = (builds.rebuilt / "procurement.pdf").read_bytes()
+    assert rebuilt_pdf != (builds.original / "procurement.pdf").read_bytes()
+    assert lines(archive_papers(builds.rebuilt, store)) == ["procurement: already archived as v1"]
+    assert snapshot(store) == before
+
+
+def test_refuses_a_paper_whose_workbook_changed_after_the_build_and_files_the_rest(
+    tmp_path: Path,
+) -> None:
+    procurement = shutil.copyfile(EXAMPLE, tmp_path / "procurement.xlsx")
+    staffing = shutil.copyfile(EXAMPLE, tmp_path / "staffing.xlsx")
+    out = build_with_pdf([procurement, staffing], tmp_path / "out")
+    edit_workbook(procurement, procurement, CHANGED_RISK)
+
+    store = tmp_path / "archive"
+    report = archive_papers(out, store)
+    assert not report.ok
+    assert lines(report) == [
+        "procurement: refused: the workbook changed after the build; run boardpack build again"
+        " before archiving",
+        "staffing: archived as v1",
+    ]
+    error = report.papers[0].error
+    assert isinstance(error, ArchiveError)
+    assert str(error).startswith("procurement: the workbook changed after the build")
+    assert sorted(p.name for p in (store / PAPER.parent).iterdir()) == ["staffing"]
+    assert verify_archive(store) == []
+
+
+def test_refuses_a_different_paper_filed_under_the_same_name_for_the_meeting(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    other = edit_workbook(EXAMPLE, tmp_path / "procurement.xlsx", {"Paper!B2": "Shared services"})
+    report = archive_papers(build_with_pdf([other], tmp_path / "out"), store)
+    assert not report.ok
+    assert "already holds a different paper named procurement" in report.papers[0].reason
+    assert "Rename one workbook" in report.papers[0].reason
+    assert sorted(p.name for p in (store / PAPER).iterdir()) == ["v1"]
+
+
+def test_refuses_a_paper_built_without_pdf_or_edited_after_the_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build([EXAMPLE], out, pdf=False).ok
+    store = tmp_path / "archive"
+    report = archive_papers(out, store)
+    assert lines(report) == [
+        "procurement: refused: it was built without a PDF (--no-pdf); run boardpack build again"
+        " without --no-pdf before archiving"
+    ]
+    with (out / "procurement.docx").open("ab") as docx:
+        docx.write(b"\0")
+    reason = archive_papers(out, store).papers[0].reason
+    assert f"{out / 'procurement.docx'} was changed after the build" in reason
+    assert "make changes in the workbook" in reason
+    assert snapshot(store) == {}
+    assert verify_archive(store) == []
+
+
+def test_a_failure_half_way_leaves_the_archive_as_it_was(
+    builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    before = snapshot(store)
+    real_copy = archive._copy_file
+    copied: list[Path] = []
+
+    def copy_then_fill_the_disk(source: Path, target: Path) -> tuple[str, int]:
+        if copied:
+            raise OSError(28, "No space left on device", str(target))
+        copied.append(source)
+        return real_copy(source, target)
+
+    monkeypatch.setattr(archive, "_copy_file", copy_then_fill_the_disk)
+    report = archive_papers(builds.changed, store)
+    assert not report.ok
+    assert "No space left on device" in report.papers[0].reason
+    assert "the archive is unchanged" in report.papers[0].reason
+    assert snapshot(store) == before
+    assert list((store / STAGING).iterdir()) == []
+    assert verify_archive(store) == []
+
+
+KILLABLE = """
+import sys, time
+from pathlib import Path
+import boardpack.archive as archive
+
+out, store, ready, step = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+real = getattr(archive, step)
+
+def stall(*args):
+    result = real(*args)
+    ready.touch()
+    time.sleep(60)
+    return result
+
+setattr(archive, step, stall)
+archive.archive_papers(out, store)
+"""
+
+
+def kill_archiver_inside(step: str, out: Path, store: Path, tmp_path: Path) -> None:
+    """Run `archive_papers(out, store)` in another process and SIGKILL it as `step` returns."""
+    ready = tmp_path / f"ready-{step}"
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLABLE, str(out), str(store), str(ready), step],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert process.poll() is None, process.communicate()[1].decode()
+            assert time.monotonic() < deadline, "the archiver never reached the step"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+    assert process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_an_archiver_killed_while_copying_leaves_the_archive_as_it_was(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    before = snapshot(store)
+
+    kill_archiver_inside("_copy_file", builds.changed, store, tmp_path)
+    assert snapshot(store) == before
+    assert verify_archive(store) == []
+    assert list((store / STAGING).iterdir()), "the killed run should have left its staging"
+
+    report = archive_papers(builds.changed, store)
+    assert lines(report) == ["procurement: archived as v2, superseding v1"]
+    assert list((store / STAGING).iterdir()) == []
+    assert verify_archive(store) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_an_archiver_killed_after_filing_leaves_a_whole_version_sealed_next_run(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    kill_archiver_inside("_place", builds.original, store, tmp_path)
+    v1 = store / PAPER / "v1"
+    assert verify_archive(store) == []
+    assert stat.S_IMODE(v1.stat().st_mode) != 0o555  # killed before it was made read-only
+
+    assert lines(archive_papers(builds.original, store)) == ["procurement: already archived as v1"]
+    assert stat.S_IMODE(v1.stat().st_mode) == 0o555
+    assert list((store / STAGING).iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("rival_out", "expected"),
+    [
+        ("changed", "procurement: archived as v2, superseding v1"),
+        ("rebuilt", "procurement: already archived as v1"),
+    ],
+)
+def test_two_archivers_taking_the_same_version_number_both_end_well(
+    builds: Builds,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rival_out: str,
+    expected: str,
+) -> None:
+    store = tmp_path / "archive"
+    real_rename = os.rename
+    rival: list[ArchiveReport] = []
+
+    def rename_after_a_rival(source: str | Path, target: str | Path) -> None:
+        if STAGING not in Path(target).relative_to(store).parts:
+            # At the commit point, another archiver (with its own staging, which this one must
+            # leave alone) files its paper first and takes v1.
+            monkeypatch.setattr(os, "rename", real_rename)
+            rival.append(archive_papers(getattr(builds, rival_out), store))
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename_after_a_rival)
+    report = archive_papers(builds.original, store)
+    assert lines(rival[0]) == ["procurement: archived as v1"]
+    assert lines(report) == [expected]
+    v1_docx = (store / PAPER / "v1" / "procurement.docx").read_bytes()
+    assert v1_docx == (getattr(builds, rival_out) / "procurement.docx").read_bytes()
+    assert verify_archive(store) == []
+    assert list((store / STAGING).iterdir()) == []
+
+
+def test_nothing_built_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="run boardpack build first"):
+        archive_papers(tmp_path, tmp_path / "archive")
