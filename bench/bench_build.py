@@ -44,10 +44,14 @@ def make_copies(folder: Path, count: int) -> list[Path]:
 
 
 class PeakMemory:
-    """Samples the resident memory of a process and all its descendants, keeping the peak."""
+    """Samples the memory of a process and all its descendants, keeping the peaks.
+
+    `peak` sums each process's resident set (RSS), which counts libraries that several
+    LibreOffice processes share once per process; `peak_pss` sums proportional set sizes, which
+    count a shared page once in all, so it is the physical memory the build really took."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.pid, self.peak, self.peak_pss, self._stop = pid, 0, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> PeakMemory:
@@ -60,7 +64,11 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(p) for p in _tree(self.pid)))
+            tree = _tree(self.pid)
+            self.peak = max(self.peak, sum(_memory(p, "/status", "VmRSS:") for p in tree))
+            self.peak_pss = max(
+                self.peak_pss, sum(_memory(p, "/smaps_rollup", "Pss:") for p in tree)
+            )
             time.sleep(0.02)
 
 
@@ -81,18 +89,18 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _rss(pid: int) -> int:
+def _memory(pid: int, file: str, field: str) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}{file}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
     return 0
 
 
-def timed_run(command: list[str]) -> tuple[float, int]:
-    """Seconds and peak tree memory (bytes) of one command, which must succeed."""
+def timed_run(command: list[str]) -> tuple[float, int, int]:
+    """Seconds and peak tree memory (RSS, PSS; bytes) of one command, which must succeed."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     with PeakMemory(process.pid) as memory:
@@ -100,10 +108,10 @@ def timed_run(command: list[str]) -> tuple[float, int]:
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()[-2000:]}")
-    return elapsed, memory.peak
+    return elapsed, memory.peak, memory.peak_pss
 
 
-def boardpack_build(inputs: Path, out: Path) -> tuple[float, int]:
+def boardpack_build(inputs: Path, out: Path) -> tuple[float, int, int]:
     return timed_run([sys.executable, "-m", "boardpack", "build", str(inputs), "--out", str(out)])
 
 
@@ -167,26 +175,31 @@ def main() -> None:
     )
     print(f"boardpack check, one workbook, whole process: {check_seconds():.2f} s (median of 7)")
     print()
-    print(f"{'papers':>6} {'total s':>8} {'s/paper':>8} {'peak MB':>8}")
+    print(f"{'papers':>6} {'total s':>8} {'s/paper':>8} {'peak RSS MB':>12} {'peak PSS MB':>12}")
     results: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as work:
         base = Path(work)
         for size in sizes:
             inputs = base / f"in-{size}"
             make_copies(inputs, size)
-            elapsed, peak = boardpack_build(inputs, base / f"out-{size}")
+            elapsed, rss, pss = boardpack_build(inputs, base / f"out-{size}")
             results[size] = elapsed
-            print(f"{size:>6} {elapsed:>8.2f} {elapsed / size:>8.3f} {peak / 2**20:>8.0f}")
+            print(
+                f"{size:>6} {elapsed:>8.2f} {elapsed / size:>8.3f}"
+                f" {rss / 2**20:>12.0f} {pss / 2**20:>12.0f}"
+            )
         if len(sizes) > 1:
             low, high = min(sizes), max(sizes)
             marginal = (results[high] - results[low]) / (high - low)
             print(f"marginal cost per extra paper ({low} to {high}): {marginal:.3f} s")
+            slope = statistics.linear_regression(sizes, [results[s] for s in sizes]).slope
+            print(f"least-squares seconds per paper over {sizes}: {slope:.3f} s")
         if args.naive:
             workbooks = make_copies(base / "naive-in", args.naive)
             naive = naive_build(workbooks, base / "naive-out")
             ours = results.get(args.naive)
             if ours is None:
-                ours, _ = boardpack_build(base / "naive-in", base / "ours-out")
+                ours, _, _ = boardpack_build(base / "naive-in", base / "ours-out")
             print()
             print(
                 f"naive way, {args.naive} papers: {naive:.2f} s ({naive / args.naive:.2f} s/paper)"
