@@ -18,7 +18,9 @@ TEMP_PREFIX = ".boardpack-tmp-"
 RECORD_FOLDER = ".boardpack"  # in an output folder: what each paper was built from, for archive
 STALE_AFTER = 3600  # seconds; a temporary this old belongs to a build that was killed
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Separators, characters Windows forbids, controls, and the invisible format characters (such
+# as U+202E, which shows a name backwards) that could disguise one file as another.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]')
 _WINDOWS_RESERVED = {
     "con", "prn", "aux", "nul",
     *(f"com{i}" for i in range(1, 10)),
@@ -32,7 +34,7 @@ def safe_stem(name: str) -> str:
     stem = stem.replace("..", "_")
     if not stem:
         return "paper"
-    if stem.split(".")[0].casefold() in _WINDOWS_RESERVED:
+    if stem.split(".")[0].rstrip(" ").casefold() in _WINDOWS_RESERVED:
         stem = "_" + stem
     return stem[:120]
 
@@ -108,7 +110,8 @@ def find_workbooks(paths: Iterable[Path]) -> list[Path]:
                 sorted(
                     p
                     for p in path.iterdir()
-                    if p.suffix.lower() in WORKBOOK_SUFFIXES
+                    # .xls too, so that an old workbook is named and not silently skipped
+                    if p.suffix.lower() in (*WORKBOOK_SUFFIXES, ".xls")
                     and not p.name.startswith(("~$", "."))
                     and p.is_file()
                 )

@@ -1,18 +1,36 @@
 """Read stage: a workbook's cells, laid out as records with the place each value came from.
 
-Only this module knows openpyxl. It checks the workbook's shape (sheets, headers) but not its
-values: that is the validate stage's job, which needs to know where each value came from.
+Only this module reads cells with openpyxl. It checks the workbook's shape (sheets, headers,
+merged cells, formulas without saved values) but not its values: that is the validate stage's
+job, which needs to know where each value came from.
+
+A workbook is untrusted input: before openpyxl sees it, guard.py refuses other kinds of file,
+damage, password protection, decompression bombs and XML entity tricks. Nothing in a workbook is
+ever run: macros are not even loaded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from boardpack.errors import InvalidWorkbook, Problem
+from boardpack.errors import Problem
+from boardpack.guard import (
+    FRESH_COPY,
+    RESAVE,
+    checked_bytes,
+    detail,
+    import_openpyxl,
+    invalid,
+    local_name,
+    open_archive,
+)
 from boardpack.layout import (
     PAPER_FIELDS,
     PAPER_SHEET,
@@ -26,15 +44,37 @@ from boardpack.layout import (
 # reading it would take minutes and gigabytes before any useful message.
 MAX_ROWS = 5000
 MAX_COLUMNS = 50
+MAX_CELL_PARTS = 10_000  # XML elements in one cell; rich text has a few per formatting run
+
+LXI_FIELD = "lxi"  # worked out when blank, so a formula in it need not have a saved value
+
+_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+_RANGE_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?$")
+# openpyxl reads a date-formatted number that is no date as "#VALUE!" and says so only here.
+_DATE_WARNING = re.compile(
+    r"^Cell ([A-Z]{1,3}[0-9]+) is marked as a date but the serial value (\S+)"
+)
+
+# Excel writes characters XML cannot hold as _x0007_, and a typed "_x" as _x005F_x; openpyxl
+# leaves cell text so escaped, but Excel shows the character.
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+Cell = tuple[int, int]  # (row, column), both from 1
 
 
 @dataclass(frozen=True)
 class Record:
-    """One row of a sheet: model field name -> cell value, and field name -> cell reference."""
+    """One row of a sheet: model field name -> cell value, and field name -> cell reference.
+
+    `reported` names the fields whose cell already has a problem from this stage (a formula
+    never calculated, an error value, a merged cell); validating them again would only repeat it.
+    """
 
     values: dict[str, Any]
     cells: dict[str, str]
     where: str  # the row as a whole, e.g. "Risks!A5:F5"
+    reported: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -47,69 +87,151 @@ class RawWorkbook:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Read a paper's workbook; raise InvalidWorkbook when it cannot be opened at all."""
-    source = path.name
-    workbook = _open(path)
-    try:
-        return _read(workbook, source)
-    finally:
-        workbook.close()
+@dataclass
+class _Notes:
+    """What a sheet's XML says beyond its values, found by one streaming pass over it."""
+
+    rows: int = 0  # the last row and column holding anything
+    columns: int = 0
+    beyond: str | None = None  # the first cell past the limits, when there is one
+    unsaved: set[Cell] = field(default_factory=set)  # formulas without a calculated value
+    errors: dict[Cell, str] = field(default_factory=dict)  # cells showing e.g. #DIV/0!
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
 
 
-def _open(path: Path) -> Any:
-    # openpyxl is imported here so that importing boardpack stays cheap.
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+@dataclass
+class _Sheet:
+    """A sheet's values as plain Python, with the notes needed to report its cells."""
 
-    source = path.name
-    if not path.exists():
-        raise InvalidWorkbook(source, [Problem(str(path), "file not found; check the path")])
-    if path.is_dir():
-        raise InvalidWorkbook(source, [Problem(str(path), "is a folder, not a workbook")])
-    if path.suffix.lower() == ".xls":
-        raise InvalidWorkbook(
-            source,
-            [
-                Problem(
-                    source,
-                    "is an old Excel 97-2003 .xls file; open it in Excel and save it as"
-                    " an Excel Workbook (.xlsx)",
-                )
-            ],
-        )
-    try:
-        # keep_vba=False: an .xlsm's macros are never loaded, let alone run.
-        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        if path.stat().st_size == 0:
-            reason = "is empty (0 bytes); save the workbook again from Excel"
-        else:
-            reason = (
-                "cannot be read as an Excel workbook (.xlsx); it may be damaged or another kind"
-                f" of file. Open it in Excel and save it as .xlsx ({type(exc).__name__})"
+    title: str
+    rows: list[tuple[Any, ...]]
+    notes: _Notes
+    not_dates: dict[Cell, str] = field(default_factory=dict)  # date-formatted cells that aren't
+    merged: dict[Cell, Cell] = field(default_factory=dict)  # cell -> top left of its merge
+
+    def value(self, cell: Cell) -> Any:
+        row, column = cell
+        if row > len(self.rows) or column > len(self.rows[row - 1]):
+            return None
+        return self.rows[row - 1][column - 1]
+
+    def ref(self, cell: Cell) -> str:
+        return f"{self.title}!{_letter(cell[1])}{cell[0]}"
+
+    def fault(self, cell: Cell, name: str) -> str | None:
+        """Why the value read from `cell` for field `name` is not what the sheet shows."""
+        if cell in self.notes.unsaved:
+            if name == LXI_FIELD:
+                return None
+            return (
+                "holds a formula whose value Excel never saved; open and save the workbook in"
+                " Excel (or type the value)"
             )
-        raise InvalidWorkbook(source, [Problem(source, reason)]) from exc
+        if cell in self.notes.errors:
+            return (
+                f"shows the error {self.notes.errors[cell]}; correct its formula in Excel, or"
+                " type the value"
+            )
+        if cell in self.not_dates:
+            return (
+                f"is formatted as a date but holds {self.not_dates[cell]}, which is no date;"
+                " type the date again, e.g. 24/01/2008"
+            )
+        top_left = self.merged.get(cell)
+        if top_left is not None and self.value(top_left) is not None:
+            return (
+                f"is merged with {_letter(top_left[1])}{top_left[0]}, so the value shown here"
+                f" belongs to {_letter(top_left[1])}{top_left[0]} only; unmerge the cells"
+                " (Home > Merge & Center) and type the value in each"
+            )
+        return None
 
 
-def _read(workbook: Any, source: str) -> RawWorkbook:
-    sheets = {" ".join(name.split()).casefold(): name for name in workbook.sheetnames}
+def read_workbook(path: Path) -> RawWorkbook:
+    """Read a paper's workbook, with any problems of its shape and cells.
+
+    Raises InvalidWorkbook when the file cannot be read as a workbook at all, and BoardpackError
+    when this machine cannot read workbooks safely.
+    """
+    source = path.name
+    data = checked_bytes(path, source)
+    with open_archive(data, source) as archive:
+        workbook = _load(data, source)
+        try:
+            return _read(workbook, archive, source)
+        finally:
+            workbook.close()
+
+
+def _load(data: bytes, source: str) -> Any:
+    openpyxl = import_openpyxl()  # here, not at the top, so importing boardpack stays cheap
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it drops (extensions, data validation); they hold
+            # no values of the paper and would only puzzle a manager.
+            warnings.simplefilter("ignore")
+            # keep_vba=False: an .xlsm's macros are never loaded, let alone run.
+            return openpyxl.load_workbook(
+                io.BytesIO(data),
+                read_only=True,
+                data_only=True,
+                keep_links=False,
+                keep_vba=False,
+            )
+    except Exception as exc:  # a damaged part can provoke any exception inside openpyxl
+        if _is_hostile_xml(exc):
+            message = (
+                "is refused: it declares XML entities, which Excel never writes and which can be"
+                f" used to attack the computer reading it; {FRESH_COPY}"
+            )
+        else:
+            message = (
+                "cannot be read as an Excel workbook: it is damaged or was not written by Excel"
+                f" ({detail(exc)}); {RESAVE}"
+            )
+        raise invalid(source, message) from exc
+
+
+def _is_hostile_xml(exc: BaseException | None) -> bool:
+    from defusedxml import DefusedXmlException
+
+    # openpyxl re-raises a parser's refusal as its own ValueError; look along the chain.
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _read(workbook: Any, archive: zipfile.ZipFile, source: str) -> RawWorkbook:
+    sheets = {_sheet_key(name): name for name in workbook.sheetnames}
+    listed = {_sheet_key(name) for name in _listed_sheets(archive)}
     problems: list[Problem] = []
 
-    def sheet(name: str, required: bool) -> Any:
-        actual = sheets.get(name.casefold())
-        if actual is None:
-            if required:
-                problems.append(
-                    Problem(
-                        source,
-                        f"sheet '{name}' is missing. Expected sheets: {', '.join(SHEET_NAMES)}"
-                        f" (Budget optional); this workbook has: {', '.join(workbook.sheetnames)}."
-                        " Rename or add the sheet",
-                    )
+    def sheet(name: str, required: bool) -> _Sheet | None:
+        actual = sheets.get(_sheet_key(name))
+        if actual is not None:
+            return _sheet(workbook[actual], archive, problems)
+        if _sheet_key(name) in listed:
+            problems.append(
+                Problem(
+                    source,
+                    f"is damaged: sheet '{name}' is listed in it but its contents are missing;"
+                    " open it in Excel, which may repair it, and save it",
                 )
-            return None
-        return workbook[actual]
+            )
+        elif required:
+            problems.append(
+                Problem(
+                    source,
+                    f"sheet '{name}' is missing. Expected sheets: {', '.join(SHEET_NAMES)}"
+                    f" (Budget optional); this workbook has: {', '.join(workbook.sheetnames)}."
+                    " Rename or add the sheet",
+                )
+            )
+        return None
 
     paper_sheet = sheet(PAPER_SHEET, required=True)
     details = _read_fields(paper_sheet, problems) if paper_sheet is not None else Record({}, {}, "")
@@ -122,23 +244,189 @@ def _read(workbook: Any, source: str) -> RawWorkbook:
     return raw
 
 
-def _rows(worksheet: Any, problems: list[Problem]) -> list[tuple[Any, ...]]:
-    """The sheet's cell values, refusing sheets far beyond any real paper before reading them."""
+def _sheet_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _listed_sheets(archive: zipfile.ZipFile) -> list[str]:
+    """Sheet names as the workbook part lists them, to notice sheets openpyxl silently skips."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(archive.read("xl/workbook.xml"))
+    except Exception:  # another part name, or damage openpyxl has already coped with
+        return []
+    return [e.get("name", "") for e in root.iter() if local_name(e.tag) == "sheet"]
+
+
+def _sheet(worksheet: Any, archive: zipfile.ZipFile, problems: list[Problem]) -> _Sheet | None:
+    """A sheet's values, or None with a problem when it cannot or should not be read."""
+    title = worksheet.title
+    if not hasattr(worksheet, "iter_rows"):
+        problems.append(Problem(title, "is a chart sheet, not a table; rename or replace it"))
+        return None
+    # The size the sheet claims, refused before reading a row.
     rows, columns = worksheet.max_row or 0, worksheet.max_column or 0
     if rows > MAX_ROWS or columns > MAX_COLUMNS:
         problems.append(
             Problem(
-                worksheet.title,
+                title,
                 f"sheet is {rows} rows by {columns} columns; a paper's sheet is limited to"
                 f" {MAX_ROWS} rows and {MAX_COLUMNS} columns. Delete the unused rows/columns",
             )
         )
-        return []
-    return [tuple(_clean(v) for v in row) for row in worksheet.iter_rows(values_only=True)]
+        return None
+    part_name = worksheet._worksheet_path  # outside the try: its absence is a bug, not damage
+    try:
+        # The size the sheet really has: a writer may state none, or a false one.
+        with archive.open(part_name) as part:
+            notes = _scan(part)
+        if notes.beyond is not None:
+            problems.append(
+                Problem(
+                    f"{title}!{notes.beyond}",
+                    f"the sheet goes on past a paper's limit of {MAX_ROWS} rows and"
+                    f" {MAX_COLUMNS} columns; delete the rows and columns beyond the table",
+                )
+            )
+            return None
+        values, not_dates = _values(worksheet, notes)
+        merged = _merged_cells(notes)
+    except Exception as exc:  # a damaged sheet can provoke any exception inside openpyxl
+        if _is_hostile_xml(exc):
+            message = (
+                "is refused: the sheet declares XML entities, which Excel never writes and which"
+                f" can be used to attack the computer reading it; {FRESH_COPY}"
+            )
+        else:
+            message = (
+                f"the sheet cannot be read: it is damaged ({detail(exc)}); open the workbook in"
+                " Excel, which may repair it, and save it"
+            )
+        problems.append(Problem(title, message))
+        return None
+    return _Sheet(title, values, notes, not_dates, merged)
+
+
+def _merged_cells(notes: _Notes) -> dict[Cell, Cell]:
+    """Each cell of the sheet's extent that is merged into another, with that other cell."""
+    merged: dict[Cell, Cell] = {}
+    count = 0
+    for top, left, bottom, right in notes.merged:
+        if top > notes.rows or left > notes.columns:
+            continue  # nothing is read there
+        for row in range(top, min(bottom, notes.rows) + 1):
+            for column in range(left, min(right, notes.columns) + 1):
+                merged[row, column] = (top, left)
+            count += min(right, notes.columns) - left + 1
+            # Excel never writes overlapping merges; many of them could keep this loop going
+            # for hours.
+            if count > MAX_ROWS * MAX_COLUMNS:
+                raise ValueError("merged cells overlap")
+        merged.pop((top, left), None)
+    return merged
+
+
+def _values(worksheet: Any, notes: _Notes) -> tuple[list[tuple[Any, ...]], dict[Cell, str]]:
+    """The sheet's cell values, and the date-formatted cells openpyxl could not read as dates."""
+    if not notes.rows:
+        return [], {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # Bounded by the sheet's real extent, so a false or missing size loses nothing.
+        rows = [
+            tuple(_clean(v) for v in row)
+            for row in worksheet.iter_rows(
+                max_row=notes.rows, max_col=notes.columns, values_only=True
+            )
+        ]
+    not_dates = {}
+    for warning in caught:
+        if match := _DATE_WARNING.match(str(warning.message)):
+            cell = _cell(match.group(1))
+            if cell is not None:
+                not_dates[cell] = match.group(2)
+    return rows, not_dates
+
+
+def _scan(part: IO[bytes]) -> _Notes:
+    """One streaming pass over a sheet's XML for what openpyxl's values do not show.
+
+    Stops at the first cell past MAX_ROWS or MAX_COLUMNS, and drops each element once read, so
+    even a sheet made to be huge costs little time and memory. The parser refuses XML entities.
+    """
+    from defusedxml.ElementTree import iterparse
+
+    notes = _Notes()
+    open_elements: list[Any] = []
+    row_number = column = cells_in_row = 0
+    in_cell = 0  # depth inside a <c>, whose children are needed when it ends
+    cell_parts = 0
+    for event, element in iterparse(part, events=("start", "end")):
+        tag = local_name(element.tag)
+        if event == "start":
+            open_elements.append(element)
+            if in_cell or tag == "c":
+                in_cell += 1
+                cell_parts += 1
+                if cell_parts > MAX_CELL_PARTS:
+                    raise ValueError(f"a cell holds over {MAX_CELL_PARTS:,} XML elements")
+            elif tag == "row":
+                row_number = _int(element.get("r"), row_number + 1)
+                column = cells_in_row = 0
+            continue
+        open_elements.pop()
+        if in_cell:
+            in_cell -= 1
+            if in_cell:
+                continue
+        if tag == "c":
+            cell_parts = 0
+            cells_in_row += 1
+            cell = _cell(element.get("r") or "") or (row_number, column + 1)
+            column = cell[1]
+            _scan_cell(element, cell, notes)
+            if cell[0] > MAX_ROWS or cell[1] > MAX_COLUMNS or cells_in_row > MAX_COLUMNS:
+                notes.beyond = f"{_letter(min(cell[1], 16384))}{cell[0]}"
+                return notes
+        elif tag == "mergeCell":
+            merged = _range(element.get("ref", ""))
+            if merged is not None:
+                notes.merged.append(merged)
+        if open_elements:
+            # Each finished element leaves its parent at once, so memory stays flat.
+            open_elements[-1].remove(element)
+    return notes
+
+
+def _scan_cell(element: Any, cell: Cell, notes: _Notes) -> None:
+    """Note what a cell element holds beyond its value."""
+    formula = value = inline = None
+    for child in element:
+        name = local_name(child.tag)
+        if name == "f":
+            formula = child
+        elif name == "v":
+            value = child.text
+        elif name == "is":
+            inline = child
+    kind = element.get("t", "n")
+    has_value = bool(value) or inline is not None
+    if formula is not None and not has_value and kind != "str":
+        # openpyxl and other libraries write formulas with an empty value; Excel fills it when
+        # it saves. "str" with an empty value is a formula whose result is empty text.
+        notes.unsaved.add(cell)
+    if kind == "e" and value:
+        notes.errors[cell] = value
+    if has_value or formula is not None:
+        notes.rows = max(notes.rows, cell[0])
+        notes.columns = max(notes.columns, cell[1])
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
+        if "_x" in value:
+            value = _ESCAPED.sub(_unescape, value)
         # Excel keeps line breaks inside a cell as \r\n or \n; the paper wants \n.
         value = value.replace("\r\n", "\n").replace("\r", "\n")
         return value if value.strip() else None
@@ -147,39 +435,48 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _read_fields(worksheet: Any, problems: list[Problem]) -> Record:
+def _unescape(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    # A lone surrogate is no character; keep the text as typed rather than break Word's XML.
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def _read_fields(sheet: _Sheet, problems: list[Problem]) -> Record:
     wanted = {normalise_header(f.label): f for f in PAPER_FIELDS}
     values: dict[str, Any] = {}
     cells: dict[str, str] = {}
-    for index, row in enumerate(_rows(worksheet, problems), start=1):
+    reported: set[str] = set()
+    for index, row in enumerate(sheet.rows, start=1):
         label = row[0] if row else None
         spec = wanted.get(normalise_header(label)) if isinstance(label, str) else None
         if spec is None or spec.field in values:
             continue
         values[spec.field] = row[1] if len(row) > 1 else None
-        cells[spec.field] = f"{worksheet.title}!B{index}"
+        cells[spec.field] = sheet.ref((index, 2))
+        fault = sheet.fault((index, 2), spec.field)
+        if fault is not None:
+            problems.append(Problem(cells[spec.field], fault))
+            reported.add(spec.field)
     for spec in PAPER_FIELDS:
         if spec.field not in values:
             problems.append(
                 Problem(
-                    f"{worksheet.title}!A:A",
+                    f"{sheet.title}!A:A",
                     f"no row labelled '{spec.label}'; add it in column A with its value in"
                     " column B",
                 )
             )
-    return Record(values, cells, worksheet.title)
+    return Record(values, cells, sheet.title, frozenset(reported))
 
 
-def _read_table(worksheet: Any, layout: TableSheet, problems: list[Problem]) -> list[Record]:
-    from openpyxl.utils import get_column_letter
-
-    rows = _rows(worksheet, problems)
-    header_index = next((i for i, row in enumerate(rows) if any(v is not None for v in row)), None)
+def _read_table(sheet: _Sheet, layout: TableSheet, problems: list[Problem]) -> list[Record]:
+    rows = sheet.rows
+    header_index = _header_index(rows, layout)
     if header_index is None:
         if layout.required:
             problems.append(
                 Problem(
-                    worksheet.title,
+                    sheet.title,
                     "sheet is empty; it needs a header row: "
                     + ", ".join(c.header for c in layout.columns),
                 )
@@ -198,7 +495,7 @@ def _read_table(worksheet: Any, layout: TableSheet, problems: list[Problem]) -> 
             found = ", ".join(str(v) for v in header if v is not None)
             problems.append(
                 Problem(
-                    f"{worksheet.title}!{header_index + 1}:{header_index + 1}",
+                    f"{sheet.title}!{header_index + 1}:{header_index + 1}",
                     f"column '{column.header}' is missing from the header row (found: {found});"
                     " add it or correct its spelling",
                 )
@@ -206,14 +503,78 @@ def _read_table(worksheet: Any, layout: TableSheet, problems: list[Problem]) -> 
     if any(c.required and c.field not in positions for c in layout.columns):
         return []  # the rows cannot be read sensibly without the column; fix the header first
 
-    last_column = get_column_letter(max(positions.values()) + 1)
+    last_column = _letter(max(positions.values()) + 1)
     records = []
-    for index, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+    for index in range(header_index + 2, len(rows) + 1):
+        row = rows[index - 1]
         values = {f: row[p] if p < len(row) else None for f, p in positions.items()}
-        if all(v is None for v in values.values()):
+        places = {f: (index, p + 1) for f, p in positions.items()}
+        # A formula never calculated reads as blank but is data, except in LxI, where a column
+        # of formulas often runs on below the table.
+        unsaved = {c for f, c in places.items() if f != LXI_FIELD} & sheet.notes.unsaved
+        if all(v is None for v in values.values()) and not unsaved:
             continue  # blank rows inside a table are spacing, not data
-        cells = {
-            f: f"{worksheet.title}!{get_column_letter(p + 1)}{index}" for f, p in positions.items()
-        }
-        records.append(Record(values, cells, f"{worksheet.title}!A{index}:{last_column}{index}"))
+        faults = {f: sheet.fault(c, f) for f, c in places.items()}
+        for name, fault in faults.items():
+            if fault is not None:
+                problems.append(Problem(sheet.ref(places[name]), fault))
+        records.append(
+            Record(
+                values,
+                {f: sheet.ref(c) for f, c in places.items()},
+                f"{sheet.title}!A{index}:{last_column}{index}",
+                frozenset(f for f, fault in faults.items() if fault is not None),
+            )
+        )
     return records
+
+
+def _header_index(rows: list[tuple[Any, ...]], layout: TableSheet) -> int | None:
+    """The header row: the first with every required header, so a title row above it is
+    skipped; else the first with any header; else the first that is not blank."""
+    headers = {normalise_header(c.header) for c in layout.columns}
+    required = {normalise_header(c.header) for c in layout.columns if c.required}
+    first_any = first_filled = None
+    for index, row in enumerate(rows):
+        found = {normalise_header(v) for v in row if isinstance(v, str)}
+        if required <= found:
+            return index
+        if first_any is None and found & headers:
+            first_any = index
+        if first_filled is None and any(v is not None for v in row):
+            first_filled = index
+    return first_any if first_any is not None else first_filled
+
+
+def _int(text: str | None, default: int) -> int:
+    return int(text) if text is not None and text.isdigit() else default
+
+
+def _cell(ref: str) -> Cell | None:
+    match = _CELL_REF.match(ref)
+    return (int(match.group(2)), _column_number(match.group(1))) if match else None
+
+
+def _range(ref: str) -> tuple[int, int, int, int] | None:
+    match = _RANGE_REF.match(ref)
+    if match is None:
+        return None
+    left, top = _column_number(match.group(1)), int(match.group(2))
+    if match.group(3) is None:
+        return top, left, top, left
+    return top, left, int(match.group(4)), _column_number(match.group(3))
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _letter(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -114,6 +114,8 @@ class _Checker:
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
                 name = str(error["loc"][0]) if error["loc"] else None
+                if name in record.reported:
+                    continue  # the read stage has already said what is wrong with this cell
                 where = record.cells.get(name, record.where) if name else record.where
                 label = labels.get(name, name) if name else ""
                 message = error["msg"]

@@ -53,6 +53,7 @@ def main(folder: Path) -> None:
         _numbering(doc)
         title = make(doc)
         kept |= _prune_styles(doc, kept)
+        _preserve_spaces(doc)
         props = doc.core_properties
         props.title = title
         props.author = "boardpack"
@@ -297,6 +298,20 @@ def _abstract(abstract_id: int, levels: list[tuple[str, str, int, int, str | Non
             lvl.append(rpr)
         abstract.append(lvl)
     return abstract
+
+
+def _preserve_spaces(doc) -> None:
+    """Mark every text holding a tag to keep its spaces, so a value's own leading or trailing
+    spaces come out as typed (Word drops them from text not so marked)."""
+    parts = [
+        doc.part,
+        *(s.header.part for s in doc.sections),
+        *(s.footer.part for s in doc.sections),
+    ]
+    for part in parts:
+        for text in part.element.iter(qn("w:t")):
+            if "{{" in (text.text or ""):
+                text.set(qn("xml:space"), "preserve")
 
 
 def _prune_styles(doc, keep: set[str]) -> set[str]:

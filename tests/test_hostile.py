@@ -1,0 +1,347 @@
+"""Hostile and unusual input: nothing executed, nothing expanded, nothing written outside its
+folder, the workbook never changed; limits refused fast; damage of any kind a clear message."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import boardpack.guard
+from boardpack.cli import main
+from boardpack.errors import BoardpackError, InvalidWorkbook
+from boardpack.files import safe_stem
+from boardpack.read import read_workbook
+from boardpack.validate import load_paper
+from tests.conftest import EXAMPLE, EditWorkbook
+from tests.corpus import make_corpus
+from tests.corpus.make_corpus import CASES, RISKS_PART, rezipped
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(InvalidWorkbook) as caught:
+        load_paper(path)
+    return [str(p) for p in caught.value.problems]
+
+
+# XML entities
+
+
+def test_openpyxl_parses_with_defusedxml() -> None:
+    from openpyxl.xml import functions
+
+    assert openpyxl.DEFUSEDXML is True
+    assert functions.iterparse.__module__.startswith("defusedxml")
+
+
+def test_reading_is_refused_without_defusedxml(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(BoardpackError, match="without the defusedxml package") as caught:
+        read_workbook(EXAMPLE)
+    assert not isinstance(caught.value, InvalidWorkbook)  # the machine is at fault, not the file
+    result = CliRunner().invoke(main, ["check", str(EXAMPLE)])
+    assert result.exit_code == 1
+    assert "pip install defusedxml" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_entity_payload_is_refused_at_once(tmp_path: Path, encoding: str) -> None:
+    def hostile(xml: bytes) -> bytes:
+        text = xml.decode().replace("<t>Event</t>", "<t>&lol9;</t>")
+        body = make_corpus.BILLION_LAUGHS.replace(
+            'version="1.0"', f'version="1.0" encoding="{encoding}"'
+        )
+        return (body + text).encode(encoding)
+
+    path = write(tmp_path / "laughs.xlsx", rezipped(make_corpus.example(), {RISKS_PART: hostile}))
+    started = time.perf_counter()
+    messages = problems_of(path)
+    assert time.perf_counter() - started < 1
+    assert messages == [
+        "laughs.xlsx: is refused: part xl/worksheets/sheet5.xml holds an XML document type"
+        " declaration, which Excel never writes and which can be used to attack the computer"
+        " reading it; ask whoever sent it for a fresh copy saved from Excel"
+    ]
+
+
+def test_declaration_after_a_long_comment_is_still_found(tmp_path: Path) -> None:
+    def hostile(xml: bytes) -> bytes:
+        laughs = make_corpus.BILLION_LAUGHS.split("\n", 1)[1]  # after the XML declaration
+        return b"<!--" + b"-" * 100_000 + b"x-->" + laughs.encode() + xml
+
+    path = write(tmp_path / "late.xlsx", rezipped(make_corpus.example(), {RISKS_PART: hostile}))
+    assert problems_of(path)[0].startswith(
+        "late.xlsx: is refused: part xl/worksheets/sheet5.xml holds an XML document type"
+    )
+
+
+def test_openpyxl_alone_also_refuses_entities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth: without boardpack's own check, defusedxml still stops the payload."""
+    monkeypatch.setattr(boardpack.guard, "_DOCTYPE", ())
+    path = write(tmp_path / "laughs.xlsx", CASES["billion-laughs.xlsx"]())
+    started = time.perf_counter()
+    assert problems_of(path) == [
+        "laughs.xlsx: is refused: it declares XML entities, which Excel never writes and which"
+        " can be used to attack the computer reading it; ask whoever sent it for a fresh copy"
+        " saved from Excel"
+    ]
+    assert time.perf_counter() - started < 1
+
+
+def test_external_entity_leaks_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(boardpack.guard, "_DOCTYPE", ())
+    path = write(tmp_path / "xxe.xlsx", CASES["external-entity.xlsx"]())
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "is refused" in result.output and "root:" not in result.output
+
+
+# Size limits: refused from the zip's directory, before anything is decompressed
+
+
+@pytest.mark.parametrize(
+    "name", ["bomb-size.xlsx", "bomb-part.xlsx", "bomb-ratio.xlsx", "false-dimension.xlsx"]
+)
+def test_bombs_are_refused_fast_and_small(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path / name, CASES[name]())
+    started = time.perf_counter()
+    with pytest.raises(InvalidWorkbook):
+        load_paper(path)
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidWorkbook):
+            load_paper(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert seconds < 0.5, f"{name} took {seconds:.2f} s to refuse"
+    assert peak < 20 * 1024 * 1024, f"{name} took {peak / 2**20:.0f} MB to refuse"
+
+
+def test_a_sheet_without_a_stated_size_is_read_in_full(tmp_path: Path) -> None:
+    """Some writers state no size, or a wrong one; openpyxl alone would then lose rows."""
+
+    def no_size(xml: bytes) -> bytes:
+        return xml.replace(b'<dimension ref="A1:F5"/>', b'<dimension ref="A1"/>')
+
+    path = write(tmp_path / "sizeless.xlsx", rezipped(make_corpus.example(), {RISKS_PART: no_size}))
+    assert [r.lxi for r in load_paper(path).paper.risks] == [4, 8, 9, 8]
+
+
+# Macros, formulas, merged cells
+
+
+def test_macro_workbook_is_read_and_its_macros_never_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "macros.xlsm", make_corpus.macro_workbook())
+    calls: list[dict[str, Any]] = []
+    load = openpyxl.load_workbook
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", spy)
+    assert len(load_paper(path).paper.risks) == 4
+    assert calls and all(c.get("keep_vba") is False for c in calls)
+    assert all(c.get("keep_links") is False for c in calls)
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(path), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out / "macros.docx") as docx:
+        assert not [n for n in docx.namelist() if "vba" in n.lower()]
+
+
+def test_lxi_formulas_written_by_openpyxl_are_worked_out(tmp_path: Path) -> None:
+    path = write(tmp_path / "lxi.xlsx", make_corpus.lxi_formulas_workbook())
+    checked = load_paper(path)
+    assert [r.lxi for r in checked.paper.risks] == [4, 8, 9, 8]
+    assert checked.warnings == ()
+
+
+def test_lxi_formulas_below_the_table_are_not_rows(example_copy: EditWorkbook) -> None:
+    path = example_copy({f"Risks!D{row}": f"=B{row}*C{row}" for row in range(2, 200)})
+    assert len(load_paper(path).paper.risks) == 4
+
+
+def test_formula_with_an_empty_text_result_is_a_blank_cell(tmp_path: Path) -> None:
+    def owner_formula(xml: bytes) -> bytes:
+        return xml.replace(
+            b'<c r="F2" s="3" t="n"></c>', b'<c r="F2" s="3" t="str"><f>""</f><v></v></c>'
+        )
+
+    data = rezipped(make_corpus.example(), {RISKS_PART: owner_formula})
+    path = write(tmp_path / "empty-text.xlsx", data)
+    assert load_paper(path).paper.risks[0].owner is None
+
+
+def test_title_row_above_a_header_and_extra_sheets_are_accepted(tmp_path: Path) -> None:
+    path = write(tmp_path / "titled.xlsx", make_corpus.titled_workbook())
+    checked = load_paper(path)
+    assert [r.lxi for r in checked.paper.risks] == [4, 8, 9, 8]
+    assert checked.warnings == ()
+
+
+def test_merge_over_a_blank_row_reads_the_top_left_cell(example_copy: EditWorkbook) -> None:
+    path = example_copy()
+    book = openpyxl.load_workbook(path)
+    book["Sections"].insert_rows(6)
+    book["Sections"].merge_cells("C5:C6")
+    book.save(path)
+    before = load_paper(EXAMPLE).paper.paragraphs
+    assert load_paper(path).paper.paragraphs == before
+
+
+def test_header_merged_across_columns_names_the_missing_column(
+    example_copy: EditWorkbook,
+) -> None:
+    path = example_copy()
+    book = openpyxl.load_workbook(path)
+    book["Risks"].merge_cells("B1:C1")
+    book.save(path)
+    assert problems_of(path) == [
+        "Risks!1:1: column 'Impact' is missing from the header row (found: Event, Likelihood,"
+        " LxI, Action, Owner); add it or correct its spelling"
+    ]
+
+
+# Files that are not workbooks at all
+
+
+def test_a_pipe_named_like_a_workbook_is_refused_without_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "pipe.xlsx"
+    os.mkfifo(path)
+    assert problems_of(path) == [
+        "pipe.xlsx: is not a file but a device or pipe; give the path of a workbook"
+    ]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)),
+        min_size=1,
+        max_size=8,
+    )
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_damaged_bytes_are_a_clear_problem_never_a_crash(damage: list[tuple[int, int]]) -> None:
+    data = bytearray(EXAMPLE.read_bytes())
+    for offset, value in damage:
+        data[offset % len(data)] = value
+    _read_or_refuse(bytes(data))
+
+
+@given(st.integers(min_value=0), st.binary(max_size=12), st.integers(min_value=0, max_value=40))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_damaged_sheet_xml_is_a_clear_problem_never_a_crash(
+    offset: int, inserted: bytes, removed: int
+) -> None:
+    def damage(xml: bytes) -> bytes:
+        at = offset % len(xml)
+        return xml[:at] + inserted + xml[at + removed :]
+
+    _read_or_refuse(rezipped(make_corpus.example(), {RISKS_PART: damage}))
+
+
+def _read_or_refuse(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzzed.xlsx"
+        path.write_bytes(data)
+        try:
+            load_paper(path)
+        except InvalidWorkbook as exc:
+            assert exc.problems and all(p.where and p.message for p in exc.problems)
+
+
+# Output names and the workbook itself
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("../x", "_x"),
+        ("../../evil", "___evil"),
+        ("..", "paper"),
+        ("CON", "_CON"),
+        ("con.draft", "_con.draft"),
+        ("LPT1", "_LPT1"),
+        ("a:b", "a_b"),
+        ("a\x00b\x1fc\x7f", "a_b_c_"),
+        ('a<b>c"d|e?f*g\\h', "a_b_c_d_e_f_g_h"),
+        ("  trailing. ", "trailing"),
+        ("con .txt", "_con .txt"),
+        ("invoice\u202efdp.exe", "invoice_fdp.exe"),  # right-to-left override: no disguise
+    ],
+)
+def test_output_names_are_safe(name: str, stem: str) -> None:
+    assert safe_stem(name) == stem
+    assert "/" not in stem and "\\" not in stem and ".." not in stem
+
+
+def test_a_workbook_named_con_builds_a_safe_name_inside_the_output_folder(tmp_path: Path) -> None:
+    source = tmp_path / "in" / "CON.xlsx"
+    source.parent.mkdir()
+    shutil.copy(EXAMPLE, source)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(source), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert (out / "_CON.docx").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == ["CON.xlsx"]
+
+
+@pytest.mark.parametrize("name", ["procurement.xlsx", "macros.xlsm", "unsaved-formula.xlsx"])
+def test_the_workbook_is_only_ever_read(tmp_path: Path, name: str) -> None:
+    data = EXAMPLE.read_bytes() if name == "procurement.xlsx" else None
+    if name == "macros.xlsm":
+        data = make_corpus.macro_workbook()
+    elif data is None:
+        data = CASES[name]()
+    path = write(tmp_path / name, data)
+    os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    before = path.stat()
+    runner = CliRunner()
+    runner.invoke(main, ["check", str(path)])
+    runner.invoke(main, ["build", str(path), "--out", str(tmp_path / "out"), "--no-pdf"])
+    after = path.stat()
+    assert path.read_bytes() == data
+    assert (after.st_mtime_ns, after.st_size, after.st_mode) == (
+        before.st_mtime_ns,
+        before.st_size,
+        before.st_mode,
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "out"])
+
+
+def test_escaped_characters_read_as_excel_shows_them(tmp_path: Path) -> None:
+    def escaped(xml: bytes) -> bytes:
+        return xml.replace(
+            b"<t>Procurement</t>", b"<t>Procurement_x000A_2008 _x005F_x0041_ _xD800_</t>", 1
+        )
+
+    path = write(
+        tmp_path / "escaped.xlsx",
+        rezipped(make_corpus.example(), {make_corpus.PAPER_PART: escaped}),
+    )
+    assert load_paper(path).paper.details.project == "Procurement\n2008 _x0041_ _xD800_"
