@@ -227,3 +227,15 @@ def verify(archive_dir: Path) -> None:
     if problems:
         sys.exit(1)
     click.echo(f"{archive_dir}: every archived file is present and unchanged")
+
+
+@main.command("check-template")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--pack", is_flag=True, help="PATH is a board pack's front matter template.")
+@_reports_errors
+def check_template(path: Path, pack: bool) -> None:
+    """Check a restyled Word template: render it with a sample paper and name any bad tag."""
+    from boardpack.render import check_template as check
+
+    check(path, pack=pack)
+    click.echo(f"{path}: every tag is complete and names a value boardpack supplies")

@@ -126,20 +126,54 @@ def _environment() -> jinja2.Environment:
 
 
 def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        name = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")
+        word = next((g for g in name.groups() if g), "") if name else ""
+        tag, near = _find_tag(template, word)
+        return (
+            f"{template.name}: the tag {tag or '?'} asks for '{word}', a value boardpack does"
+            f" not supply.{near} Check its spelling against the README's list of template values."
+        )
     near = " ".join(
         " ".join(line.split()) for line in getattr(exc, "docx_context", []) if line.strip()
     )
-    near = f' Near: "{near[:160]}".' if near else ""
-    if isinstance(exc, jinja2.UndefinedError):
-        return (
-            f"{template.name}: the template asks for a value boardpack does not supply"
-            f" ({exc.message}).{near} Check the tag's spelling against the README's list of"
-            " template values."
-        )
+    near = f' Near: "{near[-200:]}".' if near else ""
     return (
         f"{template.name}: a template tag is broken ({exc.message}).{near} Each tag must be"
         " complete within one paragraph, e.g. {{ project }} or {%p for para in sections[2] %}."
     )
+
+
+def _find_tag(template: Path, word: str) -> tuple[str, str]:
+    """The first tag in the template that mentions `word`, and the text of its paragraph."""
+    import docx
+
+    document = docx.Document(str(template))
+    paragraphs = list(document.paragraphs)
+    for table in document.tables:
+        paragraphs += [p for row in table.rows for cell in row.cells for p in cell.paragraphs]
+    for section in document.sections:
+        paragraphs += section.header.paragraphs + section.footer.paragraphs
+    pattern = re.compile(r"\{[{%][^{}]*\b" + re.escape(word) + r"\b[^{}]*[}%]\}")
+    for paragraph in paragraphs:
+        found = pattern.search(paragraph.text)
+        if found:
+            return found.group(0), f' Near: "{" ".join(paragraph.text.split())[:200]}".'
+    return "", ""
+
+
+def check_template(template: Path, *, pack: bool = False) -> None:
+    """Render a template with a sample paper; raise TemplateProblem naming any bad tag."""
+    from boardpack.context import build_pack_context
+    from boardpack.sample import sample_paper
+
+    paper = sample_paper()
+    if pack:
+        details = paper.details
+        context = build_pack_context(details.board, details.meeting_date, "A venue", [paper], [4])
+        render_front_matter(context, details.meeting_date, template)
+    else:
+        render_paper(paper, template)
 
 
 def document_timestamp(day: dt.date) -> dt.datetime:

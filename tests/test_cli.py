@@ -21,7 +21,9 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("command", ["build", "check", "schema", "new", "archive", "verify"])
+@pytest.mark.parametrize(
+    "command", ["build", "check", "schema", "new", "archive", "verify", "check-template"]
+)
 def test_every_command_has_help(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0
@@ -121,3 +123,49 @@ def test_archive_then_verify_through_the_command_line(tmp_path: Path) -> None:
     code, output = run("verify", str(store))
     assert code == 1
     assert "procurement.pdf" in output
+
+
+def test_check_template_accepts_the_bundled_templates() -> None:
+    assert run("check-template", str(ROOT / "templates" / "highlight-report.docx"))[0] == 0
+    assert run("check-template", "--pack", str(ROOT / "templates" / "board-pack.docx"))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        (
+            "Chair: {{ chair_name }} will attend",
+            "the tag {{ chair_name }} asks for 'chair_name', a value boardpack does not supply."
+            ' Near: "Chair: {{ chair_name }} will attend".',
+        ),
+        ("Total {{ budget.totl }}", "the tag {{ budget.totl }} asks for 'totl'"),
+        ("Chair: {{ project } and more", "a template tag is broken (unexpected '}')"),
+        ("{%p if budget %} never closed", "a template tag is broken (Unexpected end of template"),
+    ],
+)
+def test_check_template_names_a_broken_or_unknown_tag(
+    tmp_path: Path, paragraph: str, expected: str
+) -> None:
+    import docx
+
+    restyled = docx.Document(str(ROOT / "templates" / "highlight-report.docx"))
+    restyled.add_paragraph(paragraph)
+    path = tmp_path / "council.docx"
+    restyled.save(str(path))
+    for args in (
+        ["check-template", str(path)],
+        [
+            "build",
+            str(EXAMPLE),
+            "--template",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-pdf",
+        ],
+    ):
+        code, output = run(*args)
+        assert code == 1
+        assert expected in " ".join(output.split()), output
+        assert "Traceback" not in output
+    assert not (tmp_path / "out" / "procurement.docx").exists()
