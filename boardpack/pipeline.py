@@ -29,6 +29,7 @@ from boardpack.files import (
     sha256_of,
     write_atomic,
 )
+from boardpack.guard import import_openpyxl
 from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper
 from boardpack.validate import CheckedPaper, load_paper
 
@@ -179,7 +180,8 @@ def _make_docx_files(
             _finish_docx(paper, out, lambda p=paper, t=target: _render_one(p.source, t, template))
             notify("docx", paper)
         return
-    # fork: the workers start with matplotlib and docxtpl already imported by this process
+    # fork: the workers start with matplotlib, docxtpl and openpyxl already imported here
+    import_openpyxl()
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [
@@ -254,7 +256,7 @@ class _Background:
 # a paper to put together and ~0.03 s a paper to convert. With one LibreOffice converting papers
 # while the pack is made, the pack's LibreOffice should take this share of the papers too, so
 # that both finish together.
-_PACK_SHARE = 0.14
+_PACK_SHARE = 0.22
 
 
 def _share_out(papers: list[PaperResult]) -> tuple[list[PaperResult], list[PaperResult]]:
