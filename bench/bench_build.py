@@ -111,8 +111,9 @@ def timed_run(command: list[str]) -> tuple[float, int, int]:
     return elapsed, memory.peak, memory.peak_pss
 
 
-def boardpack_build(inputs: Path, out: Path) -> tuple[float, int, int]:
-    return timed_run([sys.executable, "-m", "boardpack", "build", str(inputs), "--out", str(out)])
+def boardpack_build(inputs: Path, out: Path, *options: str) -> tuple[float, int, int]:
+    command = [sys.executable, "-m", "boardpack", "build", str(inputs), "--out", str(out)]
+    return timed_run([*command, *options])
 
 
 def naive_build(workbooks: list[Path], out: Path) -> float:
@@ -175,7 +176,12 @@ def main() -> None:
     )
     print(f"boardpack check, one workbook, whole process: {check_seconds():.2f} s (median of 7)")
     print()
-    print(f"{'papers':>6} {'total s':>8} {'s/paper':>8} {'peak RSS MB':>12} {'peak PSS MB':>12}")
+    print("Each size: a folder of copies built whole (papers, PDFs and the pack), and built")
+    print("again with --no-pdf; 'PDF s/paper' is the difference, PDFs and pack, per paper.")
+    print(
+        f"{'papers':>6} {'total s':>8} {'s/paper':>8} {'docx s/paper':>13} {'PDF s/paper':>12}"
+        f" {'peak RSS MB':>12} {'peak PSS MB':>12}"
+    )
     results: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as work:
         base = Path(work)
@@ -183,10 +189,11 @@ def main() -> None:
             inputs = base / f"in-{size}"
             make_copies(inputs, size)
             elapsed, rss, pss = boardpack_build(inputs, base / f"out-{size}")
+            docx_only, _, _ = boardpack_build(inputs, base / f"docx-{size}", "--no-pdf")
             results[size] = elapsed
             print(
-                f"{size:>6} {elapsed:>8.2f} {elapsed / size:>8.3f}"
-                f" {rss / 2**20:>12.0f} {pss / 2**20:>12.0f}"
+                f"{size:>6} {elapsed:>8.2f} {elapsed / size:>8.3f} {docx_only / size:>13.3f}"
+                f" {(elapsed - docx_only) / size:>12.3f} {rss / 2**20:>12.0f} {pss / 2**20:>12.0f}"
             )
         if len(sizes) > 1:
             low, high = min(sizes), max(sizes)

@@ -115,3 +115,58 @@ def test_failed_paper_reports_status(tmp_path: Path) -> None:
     report = build([tmp_path / "missing.xlsx"], tmp_path / "out", pdf=False)
     assert [p.status for p in report.papers] == [Status.INVALID]
     assert "file not found" in str(report.papers[0].error)
+
+
+def test_without_libreoffice_the_docx_is_built_and_the_error_says_how_to_install(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    result = CliRunner(env={"BOARDPACK_SOFFICE": str(tmp_path / "no-soffice-here")}).invoke(
+        main, ["build", str(EXAMPLE), "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "--no-pdf" in result.output and "LibreOffice" in result.output
+    assert (out / "procurement.docx").stat().st_size > 10_000
+    assert not (out / "procurement.pdf").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file where the output folder should go")
+    result = CliRunner().invoke(main, ["build", str(EXAMPLE), "--out", str(blocker / "jib")])
+    assert result.exit_code == 1
+    assert f"{blocker / 'jib'}: cannot create the output folder" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_full_disk_is_an_error_naming_the_file_and_keeps_the_old_paper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    build([EXAMPLE], out, pdf=False)
+    before = (out / "procurement.docx").read_bytes()
+
+    real_fsync = os.fsync
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    report = build([EXAMPLE], out, pdf=False)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    message = str(report.papers[0].error)
+    assert f"{out / 'procurement.docx'}: could not write (No space left on device)" in message
+    assert (out / "procurement.docx").read_bytes() == before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".boardpack-tmp")] == []
+
+
+def test_stale_temporaries_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    stale, fresh = out / ".boardpack-tmp-old.docx", out / ".boardpack-tmp-new.docx"
+    stale.write_bytes(b"half a paper")
+    fresh.write_bytes(b"another build's paper, being written now")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    build([EXAMPLE], out, pdf=False)
+    assert not stale.exists() and fresh.exists()
