@@ -15,6 +15,7 @@ from boardpack.errors import BoardpackError, OutputError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 TEMP_PREFIX = ".boardpack-tmp-"
+PACK_NAME = "board-pack"  # the meeting's combined pack: board-pack.docx and board-pack.pdf
 RECORD_FOLDER = ".boardpack"  # in an output folder: what each paper was built from, for archive
 STALE_AFTER = 3600  # seconds; a temporary this old belongs to a build that was killed
 

@@ -30,7 +30,6 @@ from boardpack.render import (
     render_front_matter,
 )
 
-PACK_NAME = "board-pack"
 FRONT_PAGES = 3  # cover, contents, programme summary
 PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from boardpack import __version__
 from boardpack.errors import BoardpackError, ConversionError, InvalidWorkbook, Problem
 from boardpack.files import (
+    PACK_NAME,
     RECORD_FOLDER,
     ensure_folder,
     find_workbooks,
@@ -148,7 +149,14 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     for source in workbooks:
         paper = PaperResult(source, safe_stem(source.stem))
         key = paper.name.casefold()
-        if key in claimed:
+        if key == PACK_NAME:
+            paper.fail(
+                BoardpackError(
+                    f"{source}: {PACK_NAME} is the name of the meeting's combined pack;"
+                    " rename the workbook"
+                )
+            )
+        elif key in claimed:
             paper.fail(
                 BoardpackError(
                     f"{source}: would write {paper.name}.docx, as {claimed[key]} does;"
@@ -208,7 +216,7 @@ def _finish_docx(
 def _make_pack_docx(
     papers: list[PaperResult], sources: list[Path], out: Path, template: Path
 ) -> PackResult:
-    from boardpack.pack import PACK_NAME, PackPaper, compose_pack, order_papers
+    from boardpack.pack import PackPaper, compose_pack, order_papers
     from boardpack.settings import find_settings, load_settings
 
     result = PackResult()

@@ -164,3 +164,19 @@ def test_settings_with_an_unknown_key_are_an_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "unknown setting 'chair'" in result.output
+
+
+def test_a_workbook_cannot_take_the_packs_name(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    edit_workbook(EXAMPLE, inputs / "Board-Pack.xlsx", {})
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["build", str(inputs), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 1
+    assert "board-pack is the name of the meeting's combined pack; rename the workbook" in (
+        " ".join(result.output.split())
+    )
+    assert docx.Document(str(out / "board-pack.docx")).tables[0].rows[1].cells[0].text == (
+        "Procurement"
+    )
