@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -147,7 +148,14 @@ ShortText = Annotated[
 ]
 Score = Annotated[int, BeforeValidator(_whole_number(1, 4)), Field(ge=1, le=4)]
 Date = Annotated[dt.date, BeforeValidator(parse_date)]
-Money = Annotated[Decimal, BeforeValidator(_money)]
+# Stated outright: pydantic's own schema for Decimal changes between its releases.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string"}], "description": "pounds, e.g. 30000"}
+    ),
+]
 
 
 class Rag(StrEnum):

@@ -141,29 +141,29 @@ def test_pack_docx_contents_carry_the_real_start_pages(meeting: FolderBuild) -> 
     assert [e.rsplit("\t", 1)[1] for e in entries[1:]] == starts
 
 
-def test_a_paper_named_in_the_agenda_but_missing_is_an_error(tmp_path: Path) -> None:
+def build_folder_without_pdf(tmp_path: Path, settings: str) -> tuple[int, str]:
+    """Build a folder holding the example and the given boardpack.toml into tmp_path/o."""
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
-    (inputs / "boardpack.toml").write_text('agenda = ["procurement", "waste"]\n')
+    (inputs / "boardpack.toml").write_text(settings, encoding="utf-8")
     result = CliRunner().invoke(
         main, ["build", str(inputs), "--out", str(tmp_path / "o"), "--no-pdf"]
     )
-    assert result.exit_code == 1
-    assert "the agenda lists 'waste', but no paper of that name was built" in result.output
+    return result.exit_code, result.output
+
+
+def test_a_paper_named_in_the_agenda_but_missing_is_an_error(tmp_path: Path) -> None:
+    code, output = build_folder_without_pdf(tmp_path, 'agenda = ["procurement", "waste"]\n')
+    assert code == 1
+    assert "the agenda lists 'waste', but no paper of that name was built" in output
     assert (tmp_path / "o" / "board-pack.docx").exists()
 
 
 def test_settings_with_an_unknown_key_are_an_error(tmp_path: Path) -> None:
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
-    (inputs / "boardpack.toml").write_text('chair = "Cllr Smith"\n')
-    result = CliRunner().invoke(
-        main, ["build", str(inputs), "--out", str(tmp_path / "o"), "--no-pdf"]
-    )
-    assert result.exit_code == 1
-    assert "unknown setting 'chair'" in result.output
+    code, output = build_folder_without_pdf(tmp_path, 'chair = "Cllr Smith"\n')
+    assert code == 1
+    assert "unknown setting 'chair'" in output
 
 
 def test_a_workbook_cannot_take_the_packs_name(tmp_path: Path) -> None:

@@ -32,4 +32,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras=""
 [ "${1:-}" = "--dev" ] && extras="[test]"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".$extras"
