@@ -84,43 +84,67 @@ def meeting_of(papers: list[PackPaper], settings: PackSettings) -> tuple[str, dt
     return board, date
 
 
-def compose_pack(
-    papers: list[PackPaper],
-    settings: PackSettings,
-    start_pages: list[int] | None = None,
-    template: Path = PACK_TEMPLATE,
-) -> bytes:
-    """The pack's .docx: front matter rendered from `template`, then each paper's .docx."""
-    from docx import Document
-    from docx.oxml.ns import qn
+class PackBuilder:
+    """The pack's .docx, put together paper by paper as each paper's .docx is ready.
 
-    board, date = meeting_of(papers, settings)
-    if start_pages is None:
+    The front matter is rendered first, from every paper's data; each paper's .docx is then
+    appended in agenda order, so a build can merge papers while others are still rendering."""
+
+    def __init__(
+        self,
+        papers: list[PackPaper],
+        settings: PackSettings,
+        template: Path = PACK_TEMPLATE,
+    ) -> None:
+        board, self._date = meeting_of(papers, settings)
+        # Word shows these until it updates the fields; LibreOffice works out the real ones.
         start_pages = [FRONT_PAGES + 1 + PAGES_PER_PAPER_GUESS * i for i in range(len(papers))]
-    context = build_pack_context(
-        board, date, settings.venue, [p.paper for p in papers], start_pages
-    )
-    front = render_front_matter(context, date, template)
-    composer = _PackComposer(Document(io.BytesIO(front)))
-    # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
-    composer.restart_numbering = False
-    body = composer.doc.element.body
-    for number, paper in enumerate(papers, start=1):
+        context = build_pack_context(
+            board, self._date, settings.venue, [p.paper for p in papers], start_pages
+        )
+        front = render_front_matter(context, self._date, template)
+        self._composer = _PackComposer(Document(io.BytesIO(front)))
+        # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
+        self._composer.restart_numbering = False
+        self._expected = [p.docx for p in papers]
+        self._added = 0
+
+    def add(self, docx: Path) -> None:
+        """Append the next paper of the agenda; it starts on a new page, under a bookmark."""
+        if self._added >= len(self._expected) or docx != self._expected[self._added]:
+            raise ValueError(f"{docx} is not the next paper of the pack")
+        self._added += 1
+        body = self._composer.doc.element.body
         first_index = len(body) - 1  # the paper goes before the final section properties
-        composer.append(Document(str(paper.docx)))
+        self._composer.append(Document(str(docx)))
         first = body[first_index]
-        Paragraph(first, composer.doc._body).paragraph_format.page_break_before = True
+        Paragraph(first, self._composer.doc._body).paragraph_format.page_break_before = True
         start = OxmlElement("w:bookmarkStart")
-        start.set(qn("w:id"), str(1000 + number))
-        start.set(qn("w:name"), paper_bookmark(number))
+        start.set(qn("w:id"), str(1000 + self._added))
+        start.set(qn("w:name"), paper_bookmark(self._added))
         end = OxmlElement("w:bookmarkEnd")
-        end.set(qn("w:id"), str(1000 + number))
+        end.set(qn("w:id"), str(1000 + self._added))
         first.insert(1, start)
         first.append(end)
-    composer.renumber_once()
-    buffer = io.BytesIO()
-    composer.save(buffer)
-    return deterministic_zip(buffer.getvalue(), document_timestamp(date))
+
+    def finish(self) -> bytes:
+        """The pack's .docx bytes, once every paper has been added."""
+        if self._added != len(self._expected):
+            raise ValueError(f"the pack has {self._added} of {len(self._expected)} papers")
+        self._composer.renumber_once()
+        buffer = io.BytesIO()
+        self._composer.save(buffer)
+        return deterministic_zip(buffer.getvalue(), document_timestamp(self._date))
+
+
+def compose_pack(
+    papers: list[PackPaper], settings: PackSettings, template: Path = PACK_TEMPLATE
+) -> bytes:
+    """The pack's .docx: front matter rendered from `template`, then each paper's .docx."""
+    builder = PackBuilder(papers, settings, template)
+    for paper in papers:
+        builder.add(paper.docx)
+    return builder.finish()
 
 
 class _PackComposer(Composer):

@@ -31,6 +31,8 @@ from boardpack.files import (
     write_atomic,
 )
 from boardpack.guard import import_openpyxl
+from boardpack.models import Paper
+from boardpack.pack import PackBuilder, PackPaper, compose_pack, order_papers
 from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper
 from boardpack.validate import CheckedPaper, load_paper
 
@@ -119,23 +121,21 @@ def build(
     notify = on_progress or (lambda stage, paper: None)
 
     report.papers = _name_papers(find_workbooks(sources))
-    _make_docx_files(report.papers, out, Path(template), notify)
-    built = [p for p in report.papers if p.status is Status.BUILT]
-
     if pack is None:
         pack = any(p.is_dir() for p in sources)
-    # The papers' PDFs convert in the background while the pack is put together, so both
-    # cores stay busy; the pack then converts with the papers the background left for it.
-    converting, left_for_pack = None, []
+    _make_docx_files(report, sources, out, Path(template), Path(pack_template), pack, notify)
+    built = [p for p in report.papers if p.status is Status.BUILT]
+
+    # One LibreOffice converts most papers in the background while another converts the
+    # pack and the papers left for it, so both cores stay busy to the end.
     if pdf and built:
-        ahead, left_for_pack = _share_out(built) if pack else (built, [])
-        jobs = 1 if pack else None
-        converting = _Background(lambda: _make_pdfs(ahead, pdf_timeout, jobs, notify))
-    if pack and built:
-        report.pack = _make_pack_docx(built, sources, out, Path(pack_template))
-        if pdf:
+        with_pack = report.pack is not None and report.pack.docx is not None
+        ahead, left_for_pack = _share_out(built) if with_pack else (built, [])
+        converting = _Background(
+            lambda: _make_pdfs(ahead, pdf_timeout, 1 if with_pack else None, notify)
+        )
+        if with_pack:
             _make_pdfs(left_for_pack, pdf_timeout, 1, notify, report.pack)
-    if converting is not None:
         converting.wait()
     for paper in built:
         if paper.status is Status.BUILT:
@@ -169,74 +169,135 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     return papers
 
 
-def _render_one(source: Path, target: Path, template: Path) -> tuple[CheckedPaper, float]:
-    """Validate, render and write one paper; runs in a worker process when there are many."""
+def _render_one(paper: Paper, target: Path, template: Path) -> float:
+    """Render and write one paper, returning the seconds it took; runs in a worker process."""
     started = time.perf_counter()
-    checked = load_paper(source)
-    write_atomic(target, render_paper(checked.paper, template))
-    return checked, time.perf_counter() - started
+    write_atomic(target, render_paper(paper, template))
+    return time.perf_counter() - started
 
 
 def _make_docx_files(
-    papers: list[PaperResult], out: Path, template: Path, notify: OnProgress
+    report: BuildReport,
+    sources: list[Path],
+    out: Path,
+    template: Path,
+    pack_template: Path,
+    pack: bool,
+    notify: OnProgress,
 ) -> None:
-    todo = [p for p in papers if p.status is Status.BUILT]
-    jobs = min(os.cpu_count() or 1, len(todo))
-    if len(todo) < PARALLEL_FROM or jobs < 2:
-        for paper in todo:
-            target = out / f"{paper.name}.docx"
-            _finish_docx(paper, out, lambda p=paper, t=target: _render_one(p.source, t, template))
-            notify("docx", paper)
-        return
-    # fork: the workers start with matplotlib, docxtpl and openpyxl already imported here
-    import_openpyxl()
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [
-            (paper, pool.submit(_render_one, paper.source, out / f"{paper.name}.docx", template))
-            for paper in todo
-        ]
-        for paper, future in futures:
-            _finish_docx(paper, out, future.result)
-            notify("docx", paper)
-
-
-def _finish_docx(
-    paper: PaperResult, out: Path, result: Callable[[], tuple[CheckedPaper, float]]
-) -> None:
+    """Validate every workbook, render the valid ones and, with `pack`, merge them into the pack
+    as each is rendered, while the rest are still rendering."""
+    papers = [p for p in report.papers if p.status is Status.BUILT]
+    jobs = min(os.cpu_count() or 1, len(papers))
+    pool = None
+    if len(papers) >= PARALLEL_FROM and jobs >= 2:
+        # fork: the workers start with matplotlib, docxtpl and openpyxl already imported here
+        import_openpyxl()
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        paper.checked, paper.seconds = result()
-        paper.docx = out / f"{paper.name}.docx"
-    except InvalidWorkbook as exc:
-        paper.fail(exc, Status.INVALID)
-    except BoardpackError as exc:
-        paper.fail(exc)
+        rendering: dict[str, Callable[[], float]] = {}
+        for paper in papers:
+            started = time.perf_counter()
+            try:
+                paper.checked = load_paper(paper.source)
+            except InvalidWorkbook as exc:
+                paper.fail(exc, Status.INVALID)
+                continue
+            paper.seconds = time.perf_counter() - started
+            job = (paper.checked.paper, out / f"{paper.name}.docx", template)
+            # workers start on each paper as soon as it is valid
+            rendering[paper.name] = (
+                pool.submit(_render_one, *job).result if pool else lambda j=job: _render_one(*j)
+            )
+        valid = [p for p in papers if p.status is Status.BUILT]
+        builder = _start_pack(report, valid, sources, out, pack_template) if pack else None
+        order = (
+            [p for name in report.pack.papers for p in valid if p.name == name]
+            if (builder)
+            else valid
+        )
+        for paper in order:
+            try:
+                paper.seconds += rendering[paper.name]()
+                paper.docx = out / f"{paper.name}.docx"
+            except BoardpackError as exc:
+                paper.fail(exc)
+            notify("docx", paper)
+            if builder is not None and paper.docx is not None:
+                builder.add(paper.docx)  # merged while the workers render the next papers
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if pack and valid:
+        _finish_pack(report, builder, valid, out, pack_template)
 
 
-def _make_pack_docx(
-    papers: list[PaperResult], sources: list[Path], out: Path, template: Path
-) -> PackResult:
-    from boardpack.pack import PackPaper, compose_pack, order_papers
+def _start_pack(
+    report: BuildReport,
+    papers: list[PaperResult],
+    sources: list[Path],
+    out: Path,
+    template: Path,
+) -> PackBuilder | None:
+    """The pack's builder, its front matter made from the valid papers in agenda order."""
     from boardpack.settings import find_settings, load_settings
 
-    result = PackResult()
+    if not papers:
+        return None
+    report.pack = result = PackResult()
     started = time.perf_counter()
     try:
         settings_file = find_settings(sources)
         settings = load_settings(settings_file)
         members = [
-            PackPaper(p.name, p.checked.paper, p.docx)  # type: ignore[union-attr,arg-type]
+            PackPaper(p.name, p.checked.paper, out / f"{p.name}.docx")  # type: ignore[union-attr]
             for p in papers
         ]
         ordered, result.problems = order_papers(members, settings, settings_file)
         result.papers = [p.name for p in ordered]
-        target = out / f"{PACK_NAME}.docx"
-        write_atomic(target, compose_pack(ordered, settings, template=template))
-        result.docx = target
+        builder = PackBuilder(ordered, settings, template)
     except BoardpackError as exc:
         result.error = exc
+        builder = None
     result.seconds = time.perf_counter() - started
-    return result
+    return builder
+
+
+def _finish_pack(
+    report: BuildReport,
+    builder: PackBuilder | None,
+    papers: list[PaperResult],
+    out: Path,
+    template: Path,
+) -> None:
+    """Write the pack's .docx; a paper that failed to render is left out of it."""
+    pack = report.pack
+    if pack is None or builder is None:
+        return
+    started = time.perf_counter()
+    try:
+        failed = [p.name for p in papers if p.status is not Status.BUILT]
+        if failed:
+            # rare: a paper valid but not rendered; merge again without it
+            from boardpack.settings import find_settings, load_settings
+
+            settings_file = find_settings([p.source for p in papers])
+            built = {p.name: p for p in papers if p.status is Status.BUILT}
+            pack.papers = [name for name in pack.papers if name in built]
+            members = [
+                PackPaper(name, built[name].checked.paper, built[name].docx)  # type: ignore[union-attr,arg-type]
+                for name in pack.papers
+            ]
+            data = compose_pack(members, load_settings(settings_file), template)
+        else:
+            data = builder.finish()
+        target = out / f"{PACK_NAME}.docx"
+        write_atomic(target, data)
+        pack.docx = target
+    except BoardpackError as exc:
+        pack.error = exc
+    pack.seconds += time.perf_counter() - started
 
 
 class _Background:
@@ -260,11 +321,10 @@ class _Background:
             raise self._error
 
 
-# Measured on a 2-core machine: a paper costs LibreOffice ~0.085 s; the pack costs ~0.03 s
-# a paper to put together and ~0.03 s a paper to convert. With one LibreOffice converting papers
-# while the pack is made, the pack's LibreOffice should take this share of the papers too, so
-# that both finish together.
-_PACK_SHARE = 0.22
+# Measured on a 2-core machine: LibreOffice converts a paper in ~0.1 s and the pack in ~0.035 s
+# a paper. With one LibreOffice converting papers and another the pack, the pack's takes this
+# share of the papers too, so that both finish together.
+_PACK_SHARE = 0.3
 
 
 def _share_out(papers: list[PaperResult]) -> tuple[list[PaperResult], list[PaperResult]]:
