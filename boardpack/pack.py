@@ -96,6 +96,7 @@ class PackBuilder:
         settings: PackSettings,
         template: Path = PACK_TEMPLATE,
     ) -> None:
+        self.papers, self.settings, self.template = papers, settings, template
         board, self._date = meeting_of(papers, settings)
         # Word shows these until it updates the fields; LibreOffice works out the real ones.
         start_pages = [FRONT_PAGES + 1 + PAGES_PER_PAPER_GUESS * i for i in range(len(papers))]
@@ -126,6 +127,12 @@ class PackBuilder:
         end.set(qn("w:id"), str(1000 + self._added))
         first.insert(1, start)
         first.append(end)
+
+    def without(self, names: set[str]) -> bytes:
+        """The pack's .docx bytes made again from scratch, leaving out the papers named."""
+        return compose_pack(
+            [p for p in self.papers if p.name not in names], self.settings, self.template
+        )
 
     def finish(self) -> bytes:
         """The pack's .docx bytes, once every paper has been added."""

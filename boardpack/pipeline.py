@@ -32,7 +32,7 @@ from boardpack.files import (
 )
 from boardpack.guard import import_openpyxl
 from boardpack.models import Paper
-from boardpack.pack import PackBuilder, PackPaper, compose_pack, order_papers
+from boardpack.pack import PackBuilder, PackPaper, order_papers
 from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper
 from boardpack.validate import CheckedPaper, load_paper
 
@@ -212,25 +212,25 @@ def _make_docx_files(
             )
         valid = [p for p in papers if p.status is Status.BUILT]
         builder = _start_pack(report, valid, sources, out, pack_template) if pack else None
-        order = (
-            [p for name in report.pack.papers for p in valid if p.name == name]
-            if (builder)
-            else valid
-        )
-        for paper in order:
+        if builder is not None and report.pack is not None:
+            by_name = {p.name: p for p in valid}
+            valid = [by_name[name] for name in report.pack.papers]  # agenda order
+        merging = builder is not None
+        for paper in valid:
             try:
                 paper.seconds += rendering[paper.name]()
                 paper.docx = out / f"{paper.name}.docx"
             except BoardpackError as exc:
                 paper.fail(exc)
+                merging = False  # the pack is made again without it at the end
             notify("docx", paper)
-            if builder is not None and paper.docx is not None:
+            if merging and builder is not None and paper.docx is not None:
                 builder.add(paper.docx)  # merged while the workers render the next papers
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    if pack and valid:
-        _finish_pack(report, builder, valid, out, pack_template)
+    if builder is not None:
+        _finish_pack(report, builder, valid, out)
 
 
 def _start_pack(
@@ -265,33 +265,16 @@ def _start_pack(
 
 
 def _finish_pack(
-    report: BuildReport,
-    builder: PackBuilder | None,
-    papers: list[PaperResult],
-    out: Path,
-    template: Path,
+    report: BuildReport, builder: PackBuilder, papers: list[PaperResult], out: Path
 ) -> None:
     """Write the pack's .docx; a paper that failed to render is left out of it."""
     pack = report.pack
-    if pack is None or builder is None:
-        return
+    assert pack is not None
     started = time.perf_counter()
+    failed = {p.name for p in papers if p.status is not Status.BUILT}
     try:
-        failed = [p.name for p in papers if p.status is not Status.BUILT]
-        if failed:
-            # rare: a paper valid but not rendered; merge again without it
-            from boardpack.settings import find_settings, load_settings
-
-            settings_file = find_settings([p.source for p in papers])
-            built = {p.name: p for p in papers if p.status is Status.BUILT}
-            pack.papers = [name for name in pack.papers if name in built]
-            members = [
-                PackPaper(name, built[name].checked.paper, built[name].docx)  # type: ignore[union-attr,arg-type]
-                for name in pack.papers
-            ]
-            data = compose_pack(members, load_settings(settings_file), template)
-        else:
-            data = builder.finish()
+        data = builder.without(failed) if failed else builder.finish()
+        pack.papers = [name for name in pack.papers if name not in failed]
         target = out / f"{PACK_NAME}.docx"
         write_atomic(target, data)
         pack.docx = target

@@ -180,3 +180,28 @@ def test_a_workbook_cannot_take_the_packs_name(tmp_path: Path) -> None:
     assert docx.Document(str(out / "board-pack.docx")).tables[0].rows[1].cells[0].text == (
         "Procurement"
     )
+
+
+def test_a_paper_that_fails_to_render_is_left_out_of_the_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boardpack.pipeline as pipeline
+    from boardpack.errors import TemplateProblem
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    edit_workbook(EXAMPLE, inputs / "a.xlsx", {"Paper!B2": "Alpha"})
+    edit_workbook(EXAMPLE, inputs / "b.xlsx", {"Paper!B2": "Beta"})
+    real_render = pipeline.render_paper
+
+    def render_all_but_alpha(paper, template):  # type: ignore[no-untyped-def]
+        if paper.details.project == "Alpha":
+            raise TemplateProblem("a stand-in failure of the first paper")
+        return real_render(paper, template)
+
+    monkeypatch.setattr(pipeline, "render_paper", render_all_but_alpha)
+    report = pipeline.build([inputs], tmp_path / "out", pdf=False)
+    assert [p.status.value for p in report.papers] == ["failed", "built"]
+    assert report.pack is not None and report.pack.papers == ["b"]
+    rows = docx.Document(str(report.pack.docx)).tables[0].rows
+    assert [r.cells[0].text for r in rows[1:]] == ["Beta"]
