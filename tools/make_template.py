@@ -668,7 +668,7 @@ def _pack(doc) -> str:
     _page_break(doc)
 
     _bookmark(doc.add_paragraph("Programme summary", style="Pack Heading"), SUMMARY)
-    widths = [3.0, 2.1, 2.1, 1.4, 1.7, 3.4, 2.3]
+    widths = [3.0, 2.3, 2.3, 1.6, 1.7, 2.9, 2.2]
     table = _table(
         doc,
         ["Project", "Sponsor", "Manager", "Status", "Highest risk", "Next milestone", "Due"],
