@@ -69,7 +69,7 @@ class PeakMemory:
             self.peak_pss = max(
                 self.peak_pss, sum(_memory(p, "/smaps_rollup", "Pss:") for p in tree)
             )
-            time.sleep(0.02)
+            time.sleep(0.05)
 
 
 def _tree(root: int) -> list[int]:
@@ -99,21 +99,30 @@ def _memory(pid: int, file: str, field: str) -> int:
     return 0
 
 
-def timed_run(command: list[str]) -> tuple[float, int, int]:
-    """Seconds and peak tree memory (RSS, PSS; bytes) of one command, which must succeed."""
+def timed_run(command: list[str], *, memory: bool = False) -> tuple[float, int, int]:
+    """Seconds of one command, which must succeed, and with `memory` the peak memory of its
+    process tree (RSS, PSS; bytes). Sampling /proc costs CPU, so timings are taken without it."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with PeakMemory(process.pid) as memory:
+    sampler = PeakMemory(process.pid)
+    if memory:
+        sampler.__enter__()
+    try:
         _, err = process.communicate()
+    finally:
+        if memory:
+            sampler.__exit__()
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()[-2000:]}")
-    return elapsed, memory.peak, memory.peak_pss
+    return elapsed, sampler.peak, sampler.peak_pss
 
 
-def boardpack_build(inputs: Path, out: Path, *options: str) -> tuple[float, int, int]:
+def boardpack_build(
+    inputs: Path, out: Path, *options: str, memory: bool = False
+) -> tuple[float, int, int]:
     command = [sys.executable, "-m", "boardpack", "build", str(inputs), "--out", str(out)]
-    return timed_run([*command, *options])
+    return timed_run([*command, *options], memory=memory)
 
 
 def naive_build(workbooks: list[Path], out: Path) -> float:
@@ -188,8 +197,9 @@ def main() -> None:
         for size in sizes:
             inputs = base / f"in-{size}"
             make_copies(inputs, size)
-            elapsed, rss, pss = boardpack_build(inputs, base / f"out-{size}")
+            elapsed, _, _ = boardpack_build(inputs, base / f"out-{size}")
             docx_only, _, _ = boardpack_build(inputs, base / f"docx-{size}", "--no-pdf")
+            _, rss, pss = boardpack_build(inputs, base / f"mem-{size}", memory=True)
             results[size] = elapsed
             print(
                 f"{size:>6} {elapsed:>8.2f} {elapsed / size:>8.3f} {docx_only / size:>13.3f}"
