@@ -104,6 +104,11 @@ def check(paths: tuple[Path, ...]) -> None:
 )
 @click.option("--no-pdf", is_flag=True, help="Build the .docx only; skip the PDF.")
 @click.option(
+    "--pack/--no-pack",
+    default=None,
+    help="Build the meeting's combined pack (default: when a folder is given).",
+)
+@click.option(
     "--pdf-timeout",
     default=120.0,
     show_default=True,
@@ -121,6 +126,7 @@ def build(
     paths: tuple[Path, ...],
     out_dir: Path,
     no_pdf: bool,
+    pack: bool | None,
     pdf_timeout: float,
     template: Path | None,
 ) -> None:
@@ -141,6 +147,7 @@ def build(
             sources,
             out_dir,
             pdf=not no_pdf,
+            pack=pack,
             template=template or DEFAULT_TEMPLATE,
             pdf_timeout=pdf_timeout,
             on_progress=display.advance,

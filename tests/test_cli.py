@@ -169,3 +169,15 @@ def test_check_template_names_a_broken_or_unknown_tag(
         assert expected in " ".join(output.split()), output
         assert "Traceback" not in output
     assert not (tmp_path / "out" / "procurement.docx").exists()
+
+
+def test_pack_is_built_for_a_folder_unless_asked_not_to(tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "procurement.xlsx").write_bytes(EXAMPLE.read_bytes())
+    assert run("build", str(folder), "--out", str(tmp_path / "a"), "--no-pdf")[0] == 0
+    assert (tmp_path / "a" / "board-pack.docx").is_file()
+    assert run("build", str(folder), "--out", str(tmp_path / "b"), "--no-pdf", "--no-pack")[0] == 0
+    assert not (tmp_path / "b" / "board-pack.docx").exists()
+    assert run("build", str(EXAMPLE), "--out", str(tmp_path / "c"), "--no-pdf", "--pack")[0] == 0
+    assert (tmp_path / "c" / "board-pack.docx").is_file()
