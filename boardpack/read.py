@@ -180,17 +180,21 @@ def _load(data: bytes, source: str) -> Any:
                 keep_vba=False,
             )
     except Exception as exc:  # a damaged part can provoke any exception inside openpyxl
-        if _is_hostile_xml(exc):
-            message = (
-                "is refused: it declares XML entities, which Excel never writes and which can be"
-                f" used to attack the computer reading it; {FRESH_COPY}"
-            )
-        else:
-            message = (
-                "cannot be read as an Excel workbook: it is damaged or was not written by Excel"
-                f" ({detail(exc)}); {RESAVE}"
-            )
-        raise invalid(source, message) from exc
+        damaged = (
+            "cannot be read as an Excel workbook: it is damaged or was not written by Excel"
+            f" ({detail(exc)}); {RESAVE}"
+        )
+        raise invalid(source, _unreadable(exc, "it", damaged)) from exc
+
+
+def _unreadable(exc: BaseException, subject: str, damaged: str) -> str:
+    """Why openpyxl failed, for a manager: hostile XML it refused, or else damage."""
+    if _is_hostile_xml(exc):
+        return (
+            f"is refused: {subject} declares XML entities, which Excel never writes and which can"
+            f" be used to attack the computer reading it; {FRESH_COPY}"
+        )
+    return damaged
 
 
 def _is_hostile_xml(exc: BaseException | None) -> bool:
@@ -293,17 +297,11 @@ def _sheet(worksheet: Any, archive: zipfile.ZipFile, problems: list[Problem]) ->
         values, not_dates = _values(worksheet, notes)
         merged = _merged_cells(notes)
     except Exception as exc:  # a damaged sheet can provoke any exception inside openpyxl
-        if _is_hostile_xml(exc):
-            message = (
-                "is refused: the sheet declares XML entities, which Excel never writes and which"
-                f" can be used to attack the computer reading it; {FRESH_COPY}"
-            )
-        else:
-            message = (
-                f"the sheet cannot be read: it is damaged ({detail(exc)}); open the workbook in"
-                " Excel, which may repair it, and save it"
-            )
-        problems.append(Problem(title, message))
+        damaged = (
+            f"the sheet cannot be read: it is damaged ({detail(exc)}); open the workbook in"
+            " Excel, which may repair it, and save it"
+        )
+        problems.append(Problem(title, _unreadable(exc, "the sheet", damaged)))
         return None
     return _Sheet(title, values, notes, not_dates, merged)
 
