@@ -25,11 +25,13 @@ from boardpack.context import build_context
 from boardpack.errors import TemplateProblem
 from boardpack.gantt import describe_gantt, draw_gantt
 from boardpack.models import Paper
+from boardpack.ooxml import in_schema_order
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"
 PACK_TEMPLATE = TEMPLATES / "board-pack.docx"
 CHART_WIDTH = Mm(160)  # the A4 text width with 2.5 cm margins
+STATUS_STYLE = "StatusText"  # the template's "Status Text" character style
 
 # docxtpl turns these back into template braces after rendering; character references survive.
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;"})
@@ -39,7 +41,11 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     """The .docx of one paper, rendered from `template`."""
     document = _load(template)
     context: dict[str, Any] = build_context(paper)
-    context["status"] = RichText(context["status"], bold=True, color=context["status_colour"])
+    # A character style for the boldness: docxtpl writes bold after colour, an order Word
+    # does not accept in a run's properties.
+    context["status"] = RichText(
+        context["status"], style=STATUS_STYLE, color=context["status_colour"]
+    )
     chart = draw_gantt(paper.milestones, paper.details.report_date)
     context["gantt"] = InlineImage(document, io.BytesIO(chart), width=CHART_WIDTH)
     _render(document, template, context)
@@ -78,6 +84,7 @@ def _render(document: DocxTemplate, template: Path, context: dict[str, Any]) -> 
         document.render(context, jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateError as exc:
         raise TemplateProblem(_describe_template_error(template, exc)) from exc
+    in_schema_order(document.docx.element.body)
 
 
 def _save(

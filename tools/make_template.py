@@ -22,6 +22,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from boardpack.ooxml import in_schema_order
+
 FONT = "Arial"  # LibreOffice renders it with the metric-compatible Liberation Sans
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 HEADING_LIST = 1  # numId of "1." / "2.1" numbering shared by headings and numbered paragraphs
@@ -54,6 +56,7 @@ def main(folder: Path) -> None:
         title = make(doc)
         kept |= _prune_styles(doc, kept)
         _preserve_spaces(doc)
+        _in_schema_order(doc)
         props = doc.core_properties
         props.title = title
         props.author = "boardpack"
@@ -200,6 +203,9 @@ def _styles(doc) -> None:
     _fonts(key.element.get_or_add_rPr(), 9)
     key.paragraph_format.space_before = Pt(4)
 
+    status = _style(doc, "Status Text", kind=WD_STYLE_TYPE.CHARACTER, base="Default Paragraph Font")
+    status.font.bold = True
+
     caption = doc.styles["Caption"]
     _fonts(caption.element.get_or_add_rPr(), 9)
     caption.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
@@ -300,6 +306,14 @@ def _abstract(abstract_id: int, levels: list[tuple[str, str, int, int, str | Non
     return abstract
 
 
+def _in_schema_order(doc) -> None:
+    """Put every run's, paragraph's and cell's properties in the order Word requires."""
+    parts = [doc.part, doc.part._styles_part, doc.part.numbering_part]
+    parts += [s.header.part for s in doc.sections] + [s.footer.part for s in doc.sections]
+    for part in parts:
+        in_schema_order(part.element)
+
+
 def _preserve_spaces(doc) -> None:
     """Mark every text holding a tag to keep its spaces, so a value's own leading or trailing
     spaces come out as typed (Word drops them from text not so marked)."""
@@ -323,6 +337,7 @@ def _prune_styles(doc, keep: set[str]) -> set[str]:
     styles = doc.styles.element
     by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
     used = {"Normal", "TableNormal", "DefaultParagraphFont", "NoList", "Header", "Footer", *keep}
+    used.add("StatusText")  # applied by code (render.py), so no template text refers to it
     for part in [
         doc.part,
         *(s.header.part for s in doc.sections),
