@@ -16,18 +16,27 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from boardpack.errors import ArchiveError, Problem
-from boardpack.files import RECORD_FOLDER, STALE_AFTER, WORKBOOK_SUFFIXES, safe_stem, sha256_of
+from boardpack.files import RECORD_FOLDER, STALE_AFTER, safe_stem, sha256_of
+from boardpack.records import (
+    MANIFEST,
+    MANIFEST_FORMAT,
+    VERSION_NAME,
+    Entry,
+    Manifest,
+    Record,
+    read_manifest,
+    read_record,
+)
 
 try:
     import fcntl
@@ -36,8 +45,6 @@ except ImportError:  # Windows: staging left by a killed run is recognised by it
 
 __all__ = ["ArchiveOutcome", "ArchiveReport", "PaperArchive", "archive_papers", "verify_archive"]
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
 STAGING = ".staging"  # work in progress; never part of the archive, removed when abandoned
 
 
@@ -46,9 +53,6 @@ _READ_ONLY_FOLDER = 0o555
 
 _LOCK_SUFFIX = ".lock"
 _VERSION_DEPTH = 4  # <board>/<meeting date>/<paper>/vN below the archive folder
-_VERSION_NAME = re.compile(r"v([1-9][0-9]*)")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_ROLES = ("pdf", "docx", "workbook")  # the files of every version, in manifest order
 _MAX_ATTEMPTS = 100  # versions another archiver may take while this one is filing
 _CHANGED = "was changed after the build"
 
@@ -166,23 +170,6 @@ def verify_archive(archive_dir: Path) -> list[Problem]:
 
 
 @dataclass(frozen=True)
-class _Record:
-    """A build record, checked: a paper the build made, and the workbook it made it from."""
-
-    name: str
-    project: str
-    board: str
-    meeting_date: str
-    source: Path
-    source_sha256: str
-    docx: str
-    docx_sha256: str
-    pdf: str | None
-    pdf_sha256: str | None
-    boardpack_version: str
-
-
-@dataclass(frozen=True)
 class _Part:
     """One file to archive: where it is now, its name in the archive, and its built hash."""
 
@@ -193,41 +180,12 @@ class _Part:
 
 
 @dataclass(frozen=True)
-class _Entry:
-    """One file a manifest lists."""
-
-    name: str
-    role: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class _Manifest:
-    """A version's manifest, checked."""
-
-    paper: str
-    project: str
-    board: str
-    meeting_date: str
-    version: str
-    supersedes: str | None
-    supersedes_manifest_sha256: str | None
-    source_sha256: str
-    files: tuple[_Entry, ...]
-
-    def digest(self, role: str) -> str:
-        """The SHA-256 of the file with this role."""
-        return next(entry.sha256 for entry in self.files if entry.role == role)
-
-
-@dataclass(frozen=True)
 class _Version:
     """A version already in the archive."""
 
     number: int
     folder: Path
-    manifest: _Manifest
+    manifest: Manifest
 
     @property
     def name(self) -> str:
@@ -241,7 +199,7 @@ def _archive_paper(
     """File one built paper, or say why not."""
     name = record_path.stem
     try:
-        record = _read_record(record_path)
+        record = read_record(record_path)
         name = record.name
         parts = _check_built_files(record, out_dir)
         place = (safe_stem(record.board), record.meeting_date, record.name)
@@ -281,7 +239,7 @@ def _archive_paper(
         )
 
 
-def _already(record: _Record, same: _Version, latest: _Version | None) -> PaperArchive:
+def _already(record: Record, same: _Version, latest: _Version | None) -> PaperArchive:
     """The outcome for a paper the archive already holds, once its copy is checked intact."""
     damage = _check_files(same.folder, same.manifest, same.folder)
     if damage:
@@ -297,7 +255,7 @@ def _already(record: _Record, same: _Version, latest: _Version | None) -> PaperA
     )
 
 
-def _check_built_files(record: _Record, out_dir: Path) -> list[_Part]:
+def _check_built_files(record: Record, out_dir: Path) -> list[_Part]:
     """The files to archive, once they are shown to be exactly what the build made."""
     faults: list[str] = []
     workbook = _fault(record.source, record.source_sha256)
@@ -344,7 +302,7 @@ def _fault(path: Path, sha256: str) -> str | None:
     return _CHANGED
 
 
-def _compare(versions: list[_Version], record: _Record) -> tuple[_Version | None, _Version | None]:
+def _compare(versions: list[_Version], record: Record) -> tuple[_Version | None, _Version | None]:
     """The version identical to the built paper, if any, and the latest version, if any."""
     # Identity is the .docx hash plus the workbook hash, never the PDF's: LibreOffice writes a
     # fresh creation time and document ID into every PDF, so rebuilding an unchanged paper gives
@@ -378,11 +336,11 @@ def _versions(paper_dir: Path, archive_dir: Path) -> list[_Version]:
         return []
     versions = []
     for folder in paper_dir.iterdir():
-        match = _VERSION_NAME.fullmatch(folder.name)
+        match = VERSION_NAME.fullmatch(folder.name)
         if match is None:
             continue
         try:
-            manifest = _read_manifest(folder / MANIFEST)
+            manifest = read_manifest(folder / MANIFEST)
         except ValueError as exc:
             raise ArchiveError(
                 f"the archive's {folder.relative_to(archive_dir)} is damaged ({exc}); run"
@@ -395,10 +353,10 @@ def _versions(paper_dir: Path, archive_dir: Path) -> list[_Version]:
 
 
 def _manifest_for(
-    record: _Record,
+    record: Record,
     version: str,
     previous: _Version | None,
-    entries: list[_Entry],
+    entries: list[Entry],
     archived_at: str,
 ) -> dict[str, Any]:
     """The manifest of a new version, as JSON data."""
@@ -425,7 +383,7 @@ def _manifest_for(
 # --- writing the archive safely -------------------------------------------------------------
 
 
-def _stage(part: _Part, staged: Path) -> _Entry:
+def _stage(part: _Part, staged: Path) -> Entry:
     """Copy one file into the staging folder and check the copy is the file that was built."""
     digest, size = _copy_file(part.path, staged / part.name)
     # Hash what was copied, not what was checked before: the file may change in between.
@@ -434,7 +392,7 @@ def _stage(part: _Part, staged: Path) -> _Entry:
             f"{part.path} changed while it was being archived; run boardpack build and"
             " boardpack archive again"
         )
-    return _Entry(part.name, part.role, digest, size)
+    return Entry(part.name, part.role, digest, size)
 
 
 def _copy_file(source: Path, target: Path) -> tuple[str, int]:
@@ -663,136 +621,6 @@ def _open_archive(archive_dir: Path) -> None:
         raise ArchiveError(f"{archive_dir}: the archive folder is not writable")
 
 
-def _read_record(path: Path) -> _Record:
-    """A build record, checked; ArchiveError saying what to do if it cannot be used."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        name = _text(data, "name")
-        if safe_stem(name) != name:
-            raise ValueError(f"name {name!r} is not a safe file name")
-        source = Path(_text(data, "source"))
-        if not source.is_absolute() or source.suffix.lower() not in WORKBOOK_SUFFIXES:
-            raise ValueError(f"source {str(source)!r} is not the full path of a workbook")
-        pdf = data.get("pdf")
-        return _Record(
-            name=name,
-            project=_text(data, "project"),
-            board=_text(data, "board"),
-            meeting_date=_iso_date(data, "meeting_date"),
-            source=source,
-            source_sha256=_digest(data, "source_sha256"),
-            docx=_file_name(data, "docx"),
-            docx_sha256=_digest(data, "docx_sha256"),
-            pdf=None if pdf is None else _file_name(data, "pdf"),
-            pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
-            boardpack_version=_text(data, "boardpack_version"),
-        )
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ArchiveError(
-            f"its build record {path} cannot be used ({exc}); run boardpack build again"
-            " before archiving"
-        ) from exc
-
-
-def _read_manifest(path: Path) -> _Manifest:
-    """A version's manifest, checked; ValueError saying what is wrong with it."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ValueError(f"no {MANIFEST}") from exc
-    except NotADirectoryError as exc:
-        raise ValueError("not a version folder") from exc
-    except OSError as exc:
-        raise ValueError(f"cannot read {MANIFEST}: {exc.strerror}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{MANIFEST} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"{MANIFEST} is not a JSON object")
-    if data.get("manifest_format") != MANIFEST_FORMAT:
-        raise ValueError(f"{MANIFEST} is not a boardpack manifest of format {MANIFEST_FORMAT}")
-    entries = data.get("files")
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ValueError(f"{MANIFEST} has no list of files")
-    files = tuple(
-        _Entry(_file_name(e, "name"), _text(e, "role"), _digest(e, "sha256"), _size(e))
-        for e in entries
-    )
-    if sorted(e.role for e in files) != sorted(_ROLES):
-        raise ValueError(f"{MANIFEST} must list one each of {', '.join(_ROLES)}")
-    names = [e.name for e in files]
-    if len(set(names)) != len(names) or MANIFEST in names:
-        raise ValueError(f"{MANIFEST} lists a file name twice")
-    supersedes = data.get("supersedes")
-    if supersedes is not None and (
-        not isinstance(supersedes, str) or not _VERSION_NAME.fullmatch(supersedes)
-    ):
-        raise ValueError(f"{MANIFEST}: supersedes is not a version such as v1")
-    try:
-        datetime.fromisoformat(_text(data, "archived_at"))
-    except ValueError as exc:
-        raise ValueError(f"{MANIFEST}: archived_at is not a date and time") from exc
-    _text(data, "boardpack_version")
-    _text(data, "source")
-    return _Manifest(
-        paper=_text(data, "paper"),
-        project=_text(data, "project"),
-        board=_text(data, "board"),
-        meeting_date=_iso_date(data, "meeting_date"),
-        version=_text(data, "version"),
-        supersedes=supersedes,
-        supersedes_manifest_sha256=(
-            None if supersedes is None else _digest(data, "supersedes_manifest_sha256")
-        ),
-        source_sha256=_digest(data, "source_sha256"),
-        files=files,
-    )
-
-
-def _text(data: dict[str, Any], key: str) -> str:
-    """A required, non-empty text field."""
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{key} is missing or not text")
-    return value
-
-
-def _digest(data: dict[str, Any], key: str) -> str:
-    """A required SHA-256 field, in lower-case hex."""
-    value = _text(data, key)
-    if not _SHA256.fullmatch(value):
-        raise ValueError(f"{key} is not a SHA-256 in hex")
-    return value
-
-
-def _file_name(data: dict[str, Any], key: str) -> str:
-    """A bare file name: one that cannot point outside its folder."""
-    value = _text(data, key)
-    if value in (".", "..") or "/" in value or "\\" in value or safe_stem(value) != value:
-        raise ValueError(f"{key} {value!r} is not a plain file name")
-    return value
-
-
-def _iso_date(data: dict[str, Any], key: str) -> str:
-    """A required date field, written YYYY-MM-DD."""
-    value = _text(data, key)
-    try:
-        if date.fromisoformat(value).isoformat() == value:
-            return value
-    except ValueError:
-        pass
-    raise ValueError(f"{key} {value!r} is not a date written as YYYY-MM-DD")
-
-
-def _size(data: dict[str, Any]) -> int:
-    """A file entry's size in bytes."""
-    value = data.get("size")
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("size is missing or not a whole number of bytes")
-    return value
-
-
 def _utc_iso(moment: datetime) -> str:
     """A time as UTC ISO 8601 to the second, e.g. 2008-01-20T09:30:00Z."""
     if moment.tzinfo is None:
@@ -809,7 +637,7 @@ def _verify_version(
     """Check one version folder against its manifest, noting the files the manifest lists."""
     where = folder / MANIFEST
     try:
-        manifest = _read_manifest(archive_dir / where)
+        manifest = read_manifest(archive_dir / where)
     except ValueError as exc:
         if (archive_dir / where).exists():
             listed.add(where)
@@ -857,7 +685,7 @@ def _verify_version(
     return problems
 
 
-def _check_files(folder: Path, manifest: _Manifest, where: Path) -> list[Problem]:
+def _check_files(folder: Path, manifest: Manifest, where: Path) -> list[Problem]:
     """Each file a manifest lists that is missing or differs from it."""
     problems = []
     for entry in manifest.files:
