@@ -69,7 +69,7 @@ def build_context(paper: Paper) -> dict[str, Any]:
         "budget": _budget(paper),
         "register_title": f"{details.project} Project Risk Register",
         "risks": [_risk(risk) for risk in paper.risks],
-        "highest_risk": max((risk.lxi for risk in paper.risks), default=0),
+        "highest_risk": highest_risk(paper) or 0,
     }
 
 
@@ -128,6 +128,11 @@ def _risk(risk: Risk) -> dict[str, Any]:
     }
 
 
+def highest_risk(paper: Paper) -> int | None:
+    """The largest LxI on the paper's register, or None when it lists no risks."""
+    return max((risk.lxi for risk in paper.risks), default=None)
+
+
 def paper_bookmark(number: int) -> str:
     """Name of the bookmark on the first line of the pack's paper `number` (from 1)."""
     return f"boardpack_paper_{number}"
@@ -153,7 +158,7 @@ def build_pack_context(
     rows = []
     for number, (paper, start) in enumerate(zip(papers, start_pages, strict=True), start=1):
         details = paper.details
-        highest = max((risk.lxi for risk in paper.risks), default=None)
+        highest = highest_risk(paper)
         milestone, due = next_milestone(paper)
         rows.append(
             {

@@ -41,6 +41,7 @@ def safe_stem(name: str) -> str:
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     import hashlib  # here, not at the top: `boardpack check` never hashes and starts faster
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -63,6 +64,7 @@ def ensure_folder(folder: Path) -> Path:
 def temporary_in(folder: Path, suffix: str = "") -> Iterator[Path]:
     """A temporary file path in `folder`, removed on exit unless it was moved away."""
     import tempfile  # here, not at the top: `boardpack check` writes nothing and starts faster
+
     handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
     os.close(handle)
     path = Path(name)

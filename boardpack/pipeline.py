@@ -324,7 +324,7 @@ def _make_pdfs(
     pack: PackResult | None = None,
 ) -> None:
     """Convert papers (and the pack, if given and made) to PDF in one call."""
-    from boardpack.pdf import convert_to_pdf
+    from boardpack.pdf import BatchConversionError, convert_to_pdf
 
     by_docx = {p.docx: p for p in papers if p.docx is not None}
     documents = list(by_docx)
@@ -343,7 +343,8 @@ def _make_pdfs(
     try:
         converted = convert_to_pdf(documents, timeout=timeout, jobs=jobs, on_done=done)
     except ConversionError as exc:
-        converted = getattr(exc, "converted", {})
+        # Some papers may have converted before others failed; none did if LibreOffice is missing.
+        converted = exc.converted if isinstance(exc, BatchConversionError) else {}
         for docx, paper in by_docx.items():
             if docx not in converted:
                 paper.fail(exc)
