@@ -21,6 +21,7 @@ from typing import TypeVar
 from pypdf import PdfReader
 from pypdf.xmp import XmpInformation
 
+from boardpack import lo_profile
 from boardpack.errors import ConversionError
 
 __all__ = ["BatchConversionError", "convert_to_pdf", "find_soffice", "verify_pdf"]
@@ -230,6 +231,7 @@ class _Chunk:
     idle: int = 0  # consecutive calls that converted nothing
     proc: subprocess.Popen[bytes] | None = None
     call_dir: Path = field(default_factory=Path)
+    seeded: bool = False  # the call's profile was copied from the template
     seen: int = 0
     deadline: float = 0.0
 
@@ -243,6 +245,7 @@ class _Batch:
     converted: dict[Path, Path] = field(default_factory=dict)
     failed: dict[Path, str] = field(default_factory=dict)
     soffice: Path = field(default_factory=Path)
+    template: Path = field(default_factory=Path)  # the profile each call starts from
     order: dict[Path, int] = field(default_factory=dict)  # docx -> place in the caller's list
 
     def accept(self, docx_paths: Sequence[Path]) -> list[_Paper]:
@@ -277,6 +280,7 @@ class _Batch:
     def run(self, soffice: Path, papers: list[_Paper], jobs: int) -> None:
         """Convert the papers in parallel chunks until each is converted or has failed."""
         self.soffice = soffice
+        self.template = lo_profile.template_for(soffice)
         chunks: list[_Chunk] = []
         try:
             for run in _split(papers, jobs):
@@ -332,6 +336,7 @@ class _Batch:
         call_dir = chunk.work / f"call{chunk.calls}"
         (call_dir / "out").mkdir(parents=True)
         (call_dir / "tmp").mkdir()
+        chunk.seeded = lo_profile.seed(call_dir / "profile", self.template)
         args = [
             str(self.soffice),
             # A profile per process: two processes sharing one fail at random.
@@ -436,6 +441,10 @@ class _Batch:
         queue = [p for p in remaining if p not in charged] + [
             p for p in charged if p.tries < _MAX_TRIES
         ]
+        if status == 0 and not timed_out and not remaining:
+            lo_profile.keep(chunk.call_dir / "profile", self.template)
+        elif chunk.seeded and not progress:
+            lo_profile.discard(self.template)  # it may be what went wrong; the retry starts fresh
         chunk.idle = 0 if progress else chunk.idle + 1
         if chunk.idle >= _MAX_TRIES:
             for paper in queue:

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
+from boardpack.lo_profile import CACHE_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inputs" / "procurement.xlsx"
 SEED = Path(__file__).resolve().parent / "fixtures" / "seed-procurement-highlight-report.txt"
 
 EditWorkbook = Callable[..., Path]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """boardpack's cache (LibreOffice's profile template) in a folder of the test run's own,
+    so the tests neither use nor leave anything in the user's cache."""
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        del os.environ[CACHE_ENV]
+    else:
+        os.environ[CACHE_ENV] = before
 
 
 def edit_workbook(source: Path, target: Path, edits: dict[str, Any]) -> Path:

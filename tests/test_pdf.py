@@ -8,15 +8,17 @@ import shutil
 import subprocess
 import threading
 import time
+import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from pypdf import PdfReader
 
-from boardpack import pdf
+from boardpack import lo_profile, pdf
 from boardpack.errors import ConversionError
 from boardpack.pdf import BatchConversionError, convert_to_pdf, find_soffice, verify_pdf
 
@@ -343,3 +345,103 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         convert_to_pdf([tmp_path / "a.docx"], jobs=0)
     assert convert_to_pdf([]) == {}
     assert os.listdir(tmp_path) == []
+
+
+@needs_soffice
+def test_later_conversions_start_from_the_profile_the_first_one_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(lo_profile.CACHE_ENV, str(tmp_path / "cache"))
+    template = lo_profile.template_for(find_soffice())
+    first = make_docx(tmp_path / "first.docx", "First")
+    second = make_docx(tmp_path / "second.docx", "Second")
+
+    convert_to_pdf([first])
+    kept = template / "user" / "registrymodifications.xcu"
+    assert kept.is_file()
+    # A mark only a copy of the template carries: the second conversion's profile has it.
+    (template / "user" / "boardpack-mark").write_text("seeded")
+    profiles: list[Path] = []
+    real_popen = pdf.subprocess.Popen
+
+    def spy(args: list[str], **kwargs: Any) -> Any:
+        option = next(a for a in args if a.startswith("-env:UserInstallation="))
+        profile = Path(urllib.parse.urlparse(option.split("=", 1)[1]).path)
+        profiles.append(profile)
+        assert (profile / "user" / "boardpack-mark").read_text() == "seeded"
+        return real_popen(args, **kwargs)
+
+    monkeypatch.setattr(pdf.subprocess, "Popen", spy)
+    convert_to_pdf([second])
+
+    assert len(profiles) == 1 and not profiles[0].exists()  # the copy went with its work folder
+    assert verify_pdf(tmp_path / "second.pdf", title="Second") == 1
+    assert kept.is_file()
+
+
+@needs_soffice
+def test_a_template_that_fails_is_thrown_away_and_the_retry_starts_fresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(lo_profile.CACHE_ENV, str(tmp_path / "real-cache"))
+    reference = make_docx(tmp_path / "reference.docx", "Paper")
+    convert_to_pdf([reference])
+    # A stand-in LibreOffice that fails whenever its profile came from the template, as a damaged
+    # template might make the real one do, and otherwise converts (writes a PDF/A stand-in).
+    standin = tmp_path / "bin" / "soffice"
+    standin.parent.mkdir()
+    standin.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do case "$a" in -env:UserInstallation=file://*) '
+        'p="${a#-env:UserInstallation=file://}" ;; --outdir) o=1 ;; *) '
+        '[ "${o:-}" = 1 ] && { out="$a"; o=2; } ; last="$a" ;; esac; done\n'
+        '[ -f "$p/user/damaged" ] && exit 1\n'
+        f'cp "{tmp_path / "reference.pdf"}" "$out/$(basename "$last" .docx).pdf"\n'
+        'mkdir -p "$p/user" && echo fresh > "$p/user/registrymodifications.xcu"\n'
+    )
+    standin.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(standin))
+    monkeypatch.setenv(lo_profile.CACHE_ENV, str(tmp_path / "cache"))
+    template = lo_profile.template_for(standin)
+    (template / "user").mkdir(parents=True)
+    (template / "user" / "registrymodifications.xcu").write_text("old")
+    (template / "user" / "damaged").write_text("")
+    paper = make_docx(tmp_path / "paper.docx", "Paper")
+
+    assert convert_to_pdf([paper]) == {paper: tmp_path / "paper.pdf"}
+
+    # The damaged template is gone, and the fresh profile of the retry took its place.
+    assert (template / "user" / "registrymodifications.xcu").read_text() == "fresh\n"
+    assert not (template / "user" / "damaged").exists()
+
+
+def test_template_key_changes_with_the_libreoffice_it_came_from(tmp_path: Path) -> None:
+    soffice = tmp_path / "soffice"
+    soffice.write_text("#!/bin/sh\n")
+    before = lo_profile.template_for(soffice)
+    assert lo_profile.template_for(soffice) == before
+    soffice.write_text("#!/bin/sh\n# upgraded\n")
+    assert lo_profile.template_for(soffice) != before
+
+
+def test_keep_never_replaces_a_template_and_ignores_an_unfinished_profile(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "cache" / "template"
+    unfinished = tmp_path / "unfinished"
+    (unfinished / "user").mkdir(parents=True)
+    lo_profile.keep(unfinished, template)
+    assert not template.exists()
+
+    for name, text in (("one", "first"), ("two", "second")):
+        profile = tmp_path / name
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(text)
+        lo_profile.keep(profile, template)
+    assert (template / "user" / "registrymodifications.xcu").read_text() == "first"
+    assert [p.name for p in template.parent.iterdir()] == ["template"]  # no staging left
+    assert lo_profile.seed(tmp_path / "copy", template)
+    assert (tmp_path / "copy" / "user" / "registrymodifications.xcu").read_text() == "first"
+    lo_profile.discard(template)
+    assert not template.exists() and list(template.parent.iterdir()) == []
+    assert not lo_profile.seed(tmp_path / "copy2", template)

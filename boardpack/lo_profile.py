@@ -1,0 +1,96 @@
+"""A ready-made LibreOffice user profile, copied for each conversion instead of made anew.
+
+Each LibreOffice process needs a profile of its own (two sharing one fail at random). A process
+given an empty folder spends ~0.2 s of CPU setting the profile up, running its graphics self-test
+and restarting itself; copying a profile LibreOffice made earlier takes a few milliseconds. The
+first good conversion keeps its profile as the template, in the user's cache folder, under a key
+naming the LibreOffice it came from; a conversion that fails from a copy throws the template away,
+so a damaged one costs one retry, never a wrong PDF (every PDF is verified anyway).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+CACHE_ENV = "BOARDPACK_CACHE"
+
+# What LibreOffice writes once its profile is complete; without it the profile is half made.
+_COMPLETE_MARK = Path("user") / "registrymodifications.xcu"
+
+
+def cache_root() -> Path:
+    """boardpack's cache folder: $BOARDPACK_CACHE, else the platform's user cache folder."""
+    configured = os.environ.get(CACHE_ENV, "").strip()
+    if configured:
+        return Path(configured)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = str(Path.home() / "Library" / "Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "boardpack"
+
+
+def template_for(soffice: Path) -> Path:
+    """Where the profile template for this LibreOffice lives (it may not exist yet).
+
+    The key changes when LibreOffice is upgraded or moved, so a profile is never reused by a
+    different version, which could misread it."""
+    real = Path(soffice).resolve()
+    try:
+        stat = real.stat()
+        identity = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    except OSError:
+        identity = str(real)
+    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return cache_root() / f"libreoffice-profile-{key}"
+
+
+def seed(profile: Path, template: Path) -> bool:
+    """Fill the empty-to-be `profile` folder from the template; whether there was one to use."""
+    if not (template / _COMPLETE_MARK).is_file():
+        return False
+    try:
+        shutil.copytree(template, profile)
+    except OSError:
+        shutil.rmtree(profile, ignore_errors=True)  # LibreOffice makes a fresh one instead
+        return False
+    return True
+
+
+def keep(profile: Path, template: Path) -> None:
+    """Keep a profile that LibreOffice completed as the template, if there is none yet.
+
+    Copied aside and renamed into place in one step, so a reader never sees half a template and
+    two builds finishing together cannot mix theirs. Failing to keep it only costs speed."""
+    if (template / _COMPLETE_MARK).is_file() or not (profile / _COMPLETE_MARK).is_file():
+        return
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=template.parent))
+    except OSError:
+        return
+    try:
+        shutil.copytree(profile, staging / "profile")
+        os.replace(staging / "profile", template)
+    except OSError:
+        pass  # another build kept its template first, or the cache is not writable
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def discard(template: Path) -> None:
+    """Throw the template away, so that the next conversion makes a fresh profile."""
+    # Renamed first so no conversion copies a half-deleted template.
+    doomed = template.with_name(f".discarded-{os.getpid()}-{template.name}")
+    try:
+        os.replace(template, doomed)
+    except OSError:
+        return
+    shutil.rmtree(doomed, ignore_errors=True)
