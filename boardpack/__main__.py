@@ -1,5 +1,5 @@
 """`python -m boardpack` runs the command line."""
 
-from boardpack.cli import main
+from boardpack.cli import run
 
-main()
+run()

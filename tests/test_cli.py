@@ -92,6 +92,22 @@ def test_check_does_not_load_the_renderer() -> None:
     assert result.stdout.splitlines()[-1] == "[]"
 
 
+def test_the_program_checks_and_exits_with_the_status(example_copy: EditWorkbook) -> None:
+    good = subprocess.run(
+        [sys.executable, "-m", "boardpack", "check", str(EXAMPLE)], capture_output=True, text=True
+    )
+    assert (good.returncode, good.stdout, good.stderr) == (0, "procurement.xlsx: OK\n", "")
+    bad = example_copy({"Risks!B2": 7}, name="bad.xlsx")
+    failed = subprocess.run(
+        [sys.executable, "-m", "boardpack", "check", str(bad), str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+    )
+    assert failed.returncode == 1
+    assert "Risks!B2: likelihood must be a whole number from 1 to 4 (got 7)" in failed.stdout
+    assert failed.stdout.endswith("procurement.xlsx: OK\n")
+
+
 def test_new_writes_a_blank_workbook_that_check_explains(tmp_path: Path) -> None:
     path = tmp_path / "my-project.xlsx"
     assert run("new", str(path))[0] == 0
