@@ -6,12 +6,15 @@ import datetime as dt
 import io
 import itertools
 import struct
+import zlib
 
 import pytest
-from matplotlib.collections import PathCollection
+from matplotlib.artist import Artist
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.markers import TICKDOWN
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
@@ -94,9 +97,47 @@ def _size(png: bytes) -> tuple[int, int]:
     return width, height
 
 
+def _texts(fig: Figure, gid: str) -> list[Text]:
+    """The figure's texts with this gid."""
+    return [t for t in fig.findobj(Text) if t.get_gid() == gid]
+
+
+def _row_labels(fig: Figure) -> list[Text]:
+    """The labels beside the rows, top to bottom (row 0 is drawn at the top)."""
+    return sorted(_texts(fig, "row-label"), key=lambda t: t.get_position()[1])
+
+
 def _labels(fig: Figure) -> list[str]:
-    """The y-axis labels top to bottom."""
-    return [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    """The row labels' text, top to bottom."""
+    return [t.get_text() for t in _row_labels(fig)]
+
+
+def _month_labels(fig: Figure) -> list[Text]:
+    """The labels along the x axis, left to right."""
+    return sorted(_texts(fig, "month-label"), key=lambda t: t.get_position()[0])
+
+
+def _legend(fig: Figure) -> list[tuple[Rectangle, Text]]:
+    """The key's entries left to right, each a colour swatch and the label after it."""
+    swatches = fig.findobj(lambda a: a.get_gid() == "legend-swatch")
+    labels = _texts(fig, "legend-label")
+    entries = list(
+        zip(
+            sorted(swatches, key=lambda p: p.get_x()),  # type: ignore[attr-defined]
+            sorted(labels, key=lambda t: t.get_position()[0]),
+            strict=True,
+        )
+    )
+    for swatch, label in entries:
+        assert isinstance(swatch, Rectangle)
+        assert swatch.get_x() + swatch.get_width() < label.get_position()[0]
+    return entries
+
+
+def _one(fig: Figure, gid: str) -> Artist:
+    """The figure's only artist with this gid."""
+    (artist,) = fig.findobj(lambda a: a.get_gid() == gid)
+    return artist
 
 
 def _status(label: str, plan: tuple[Milestone, ...] = PLAN) -> Milestone:
@@ -122,6 +163,32 @@ def test_same_plan_gives_identical_bytes(png: bytes) -> None:
     assert draw_gantt(PLAN, REPORT_DATE) == png
     # No software version or timestamp, which would change the bytes between installs.
     assert b"tEXt" not in png and b"tIME" not in png
+    assert _chunks(png) == [b"IHDR", b"pHYs", b"IDAT", b"IEND"]
+
+
+def test_png_is_the_drawn_figure_pixel_for_pixel(png: bytes) -> None:
+    fig = _figure(PLAN, REPORT_DATE, 16.0)
+    fig.canvas.draw()
+    drawn = Image.frombuffer("RGBA", _size(png), fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
+    assert drawn.getextrema()[3] == (255, 255)  # opaque, so the PNG need not keep alpha
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.info["dpi"] == pytest.approx((200, 200), abs=0.01)
+        assert image.mode == "RGB"
+        assert image.tobytes() == drawn.convert("RGB").tobytes()
+
+
+def _chunks(png: bytes) -> list[bytes]:
+    """The types of a PNG's chunks in order, checking each chunk's CRC."""
+    kinds, at = [], 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        assert struct.unpack(">I", png[at + 8 + length : at + 12 + length])[0] == zlib.crc32(
+            kind + data
+        )
+        kinds.append(kind)
+        at += 12 + length
+    return kinds
 
 
 def test_different_plans_give_different_pictures(png: bytes) -> None:
@@ -149,10 +216,15 @@ def test_rows_are_grouped_by_scope_in_the_given_order_first_at_the_top(figure: F
         "Outside project",
         "Links with Oxon authorities",
     ]
-    assert list(ax.get_yticks()) == list(range(6))
+    labels = _row_labels(figure)
+    # Each label is level with its row, as a y tick label would be.
+    assert [t.get_position()[1] for t in labels] == list(range(6))
+    assert all(t.get_va() == "center_baseline" and t.get_ha() == "right" for t in labels)
     bottom, top = ax.get_ylim()
     assert bottom > top  # row 0 is drawn at the top
-    weights = [t.get_fontweight() for t in ax.get_yticklabels()]
+    centres = [t.get_window_extent().y0 + t.get_window_extent().height / 2 for t in labels]
+    assert centres == sorted(centres, reverse=True)
+    weights = [t.get_fontweight() for t in labels]
     assert weights == ["bold", "normal", "normal", "normal", "bold", "normal"]
 
 
@@ -190,8 +262,13 @@ def test_dashed_line_at_the_report_date_labelled(figure: Figure) -> None:
 
 
 def test_legend_lists_only_the_statuses_present(figure: Figure) -> None:
-    (legend,) = figure.legends
-    assert [t.get_text() for t in legend.get_texts()] == ["Not started", "In progress", "Complete"]
+    entries = _legend(figure)
+    assert [label.get_text() for _, label in entries] == ["Not started", "In progress", "Complete"]
+    for swatch, label in entries:
+        assert to_hex(swatch.get_facecolor()) == FILL[MilestoneStatus(label.get_text())].lower()
+        # Swatch and label sit on one line.
+        box = label.get_window_extent()
+        assert box.y0 <= swatch.get_window_extent().y0 < swatch.get_window_extent().y1 <= box.y1
 
 
 def test_x_axis_is_whole_months_around_the_plan_with_readable_month_labels(
@@ -199,9 +276,22 @@ def test_x_axis_is_whole_months_around_the_plan_with_readable_month_labels(
 ) -> None:
     ax = figure.axes[0]
     assert ax.get_xlim() == (_x(D(2007, 9, 1)), _x(D(2008, 5, 1)))
-    labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels[:5] == ["Sep\n2007", "Oct", "Nov", "Dec", "Jan\n2008"]
-    assert labels[-1] == "May"
+    labels = _month_labels(figure)
+    texts = [t.get_text() for t in labels]
+    assert texts[:5] == ["Sep\n2007", "Oct", "Nov", "Dec", "Jan\n2008"]
+    assert texts[-1] == "May"
+    months = [_x(D(2007 + (8 + i) // 12, (8 + i) % 12 + 1, 1)) for i in range(9)]
+    # Each label is centred under a tick mark on the first of its month ...
+    assert [t.get_position()[0] for t in labels] == months
+    assert all(t.get_ha() == "center" for t in labels)
+    ticks = _one(figure, "month-ticks")
+    assert isinstance(ticks, Line2D)
+    assert list(ticks.get_xdata()) == months
+    assert ticks.get_marker() == TICKDOWN and ticks.get_markersize() > 0
+    # ... and a light grid line runs up the plot from each month.
+    grid = _one(figure, "month-grid")
+    assert isinstance(grid, LineCollection)
+    assert [tuple(segment[:, 0]) for segment in grid.get_segments()] == [(x, x) for x in months]
 
 
 def test_long_plans_label_fewer_months() -> None:
@@ -209,8 +299,10 @@ def test_long_plans_label_fewer_months() -> None:
         PLAN[0].model_copy(update={"start": D(2006, 1, 9)}),
         PLAN[1].model_copy(update={"due": D(2010, 6, 30)}),
     )
-    ax = _figure(long_plan, REPORT_DATE, 16.0).axes[0]
-    ticks = [dt.date.fromordinal(round(x)) for x in ax.get_xticks()]
+    fig = _figure(long_plan, REPORT_DATE, 16.0)
+    xs = [t.get_position()[0] for t in _month_labels(fig)]
+    assert list(_one(fig, "month-ticks").get_xdata()) == xs  # type: ignore[attr-defined]
+    ticks = [dt.date.fromordinal(round(x)) for x in xs]
     assert 4 <= len(ticks) <= 12
     assert all(day.day == 1 for day in ticks)
     gaps = {(b.year - a.year) * 12 + b.month - a.month for a, b in itertools.pairwise(ticks)}
@@ -223,21 +315,82 @@ def _overlap(boxes: list[Bbox]) -> bool:
 
 
 def test_text_is_legible_and_nothing_overlaps_or_is_cut_off(figure: Figure) -> None:
-    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    ax = figure.axes[0]
-    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    _assert_legible(figure)
+
+
+@pytest.mark.parametrize(
+    ("plan", "report_date", "width_cm"),
+    [
+        # Labels cut to two lines, on a narrow chart.
+        (tuple(m.model_copy(update={"label": None}) for m in PLAN), REPORT_DATE, 8.0),
+        # The report date long before the plan, on a wide chart.
+        (PLAN, D(2006, 2, 1), 30.0),
+        # The report date after the plan, labelled at the right-hand end.
+        (PLAN, D(2009, 11, 30), 16.0),
+        # Ten years, labelled every year or two; a one-day activity.
+        (
+            (
+                PLAN[0].model_copy(update={"start": D(2005, 3, 1)}),
+                PLAN[1].model_copy(update={"due": D(2015, 2, 1)}),
+                PLAN[3].model_copy(update={"start": D(2010, 6, 1), "due": D(2010, 6, 1)}),
+            ),
+            REPORT_DATE,
+            16.0,
+        ),
+        # Every status, a year labelled at the very end of the axis.
+        (
+            (
+                *PLAN,
+                PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED, "label": "Late"}),
+                PLAN[2].model_copy(update={"due": D(2008, 12, 20)}),
+            ),
+            REPORT_DATE,
+            16.0,
+        ),
+    ],
+)
+def test_other_plans_are_legible_with_nothing_cut_off(
+    plan: tuple[Milestone, ...], report_date: dt.date, width_cm: float
+) -> None:
+    fig = _figure(plan, report_date, width_cm)
+    fig.canvas.draw()
+    _assert_legible(fig)
+
+
+def _assert_legible(fig: Figure) -> None:
+    """Every text at least 8 pt in the chart's font, inside the figure and clear of each other,
+    the plot and the key; the labels beside, below and above the plot where they belong."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
     assert all(t.get_fontsize() >= 8 for t in texts)
     assert {t.get_fontfamily()[0] for t in texts} == {_font_family()[0]}
-    page = figure.bbox
-    for text in texts:
-        box = text.get_window_extent(renderer)
+    page = fig.bbox
+    boxes = {t: t.get_window_extent(renderer) for t in texts}
+    for text, box in boxes.items():
         assert page.x0 <= box.x0 and box.x1 <= page.x1, text.get_text()
         assert page.y0 <= box.y0 and box.y1 <= page.y1, text.get_text()
-    assert not _overlap([t.get_window_extent(renderer) for t in ax.get_xticklabels()])
-    assert not _overlap([t.get_window_extent(renderer) for t in ax.get_yticklabels()])
-    # The legend sits outside the plot, so it covers no bar.
-    (legend,) = figure.legends
-    assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+    assert not _overlap(list(boxes.values()))
+    plot = ax.get_window_extent(renderer)
+    for text in _row_labels(fig):
+        assert boxes[text].x1 < plot.x0, text.get_text()
+        assert plot.y0 < boxes[text].y0 and boxes[text].y1 < plot.y1, text.get_text()
+    for text in _month_labels(fig):
+        assert boxes[text].y1 < plot.y0, text.get_text()
+    report = _one(fig, "report-date-label")
+    assert isinstance(report, Text)
+    assert boxes[report].y0 > plot.y1
+    # The key sits below the month labels, so it covers no bar.
+    key = Bbox.union(
+        [
+            box
+            for swatch, label in _legend(fig)
+            for box in (swatch.get_window_extent(), boxes[label])
+        ]
+    )
+    assert page.x0 <= key.x0 and key.x1 <= page.x1 and page.y0 <= key.y0
+    assert key.y1 < min(boxes[t].y0 for t in _month_labels(fig))
+    assert not key.overlaps(plot)
 
 
 def test_picture_shows_the_status_colours_in_proportion(png: bytes) -> None:
@@ -256,7 +409,8 @@ def test_delayed_is_hatched_so_it_does_not_rely_on_colour() -> None:
     fig = _figure((delayed, PLAN[1]), REPORT_DATE, 16.0)
     hatches = {p.get_hatch() for p in fig.axes[0].patches if p.get_gid() == "activity"}
     assert hatches == {"////", None}
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["In progress", "Delayed"]
+    entries = [(label.get_text(), swatch.get_hatch()) for swatch, label in _legend(fig)]
+    assert entries == [("In progress", None), ("Delayed", "////")]
 
 
 def test_label_falls_back_to_text_cut_to_two_lines() -> None:
@@ -274,8 +428,17 @@ def test_awkward_text_is_drawn_as_typed_without_warnings() -> None:
     odd = PLAN[0].model_copy(update={"label": "Budget $5m to $6m 🚀 agreed"})
     fig = _figure((odd,), REPORT_DATE, 16.0)
     assert _labels(fig)[1] == "Budget $5m to $6m agreed"
-    assert not any(t.get_parse_math() for t in fig.axes[0].get_yticklabels())
+    assert not any(t.get_parse_math() for t in _row_labels(fig))
     draw_gantt((odd,), REPORT_DATE)
+
+
+def test_characters_only_the_fallback_font_has_are_kept() -> None:
+    # DejaVu Sans, which ships with matplotlib, has the tick that Liberation Sans lacks;
+    # a missing glyph would be a warning, which the test settings make an error.
+    ticked = PLAN[0].model_copy(update={"label": "Signed off ✓ → next"})
+    fig = _figure((ticked,), REPORT_DATE, 16.0)
+    assert _labels(fig)[1] == "Signed off ✓ → next"
+    fig.canvas.draw()
 
 
 def test_diamond_on_the_first_of_a_month_is_not_cut_by_the_frame() -> None:

@@ -31,7 +31,7 @@ CELL_TEXT = st.text(
 HOSTILE = [
     "R&D <b>bold</b> & co",
     "{{ project }} {% if x %}x{% endif %} {%p for %} {_{ }_} {_% %_}",
-    'He said "yes" and \'no\'',
+    "He said \"yes\" and 'no'",
     "Tab\there, line\nbreak",
     "Caerdydd: ŵ ŷ â, Llanfair­pwll, 🙂👍🏽, 中文, العربية",
     "  leading and trailing spaces  ",
@@ -103,9 +103,7 @@ def test_hostile_text_comes_out_exactly_as_typed(tmp_path: Path) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.fixed_dictionaries({name: CELL_TEXT for name in FIELDS}))
-def test_any_text_in_every_field_comes_out_verbatim(
-    tmp_path: Path, values: dict[str, str]
-) -> None:
+def test_any_text_in_every_field_comes_out_verbatim(tmp_path: Path, values: dict[str, str]) -> None:
     texts, _ = rendered_texts(values, tmp_path)
     assert_verbatim(values, texts)
 
