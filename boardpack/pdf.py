@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -173,13 +174,15 @@ def convert_to_pdf(
     timeout: float = 120.0,
     jobs: int | None = None,
     on_done: Callable[[Path], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[Path, Path]:
     """Convert each .docx into a verified PDF/A-2b beside it; return {docx: pdf}.
 
     The papers are split into at most `jobs` chunks (default: one per CPU, at most 4); each is
     converted by a single LibreOffice process, the chunks in parallel. `timeout` is how long
     LibreOffice may spend on one paper; a paper that fails is retried once. `on_done(docx)` is
-    called, in the caller's thread, as each PDF is put in place.
+    called, in the caller's thread, as each PDF is put in place. Setting `cancel` (from another
+    thread) stops LibreOffice and raises ConversionError, leaving no process or file behind.
 
     Raises ConversionError if LibreOffice is missing, and BatchConversionError (carrying
     `.converted` and `.failed`) after converting what it could when any paper failed.
@@ -188,7 +191,7 @@ def convert_to_pdf(
         raise ValueError(f"timeout must be positive, not {timeout}")
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
-    batch = _Batch(timeout=timeout, on_done=on_done)
+    batch = _Batch(timeout=timeout, on_done=on_done, cancel=cancel)
     papers = batch.accept(docx_paths)
     if papers:
         batch.run(find_soffice(), papers, jobs or min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
@@ -242,6 +245,7 @@ class _Batch:
 
     timeout: float
     on_done: Callable[[Path], None] | None
+    cancel: threading.Event | None = None
     converted: dict[Path, Path] = field(default_factory=dict)
     failed: dict[Path, str] = field(default_factory=dict)
     soffice: Path = field(default_factory=Path)
@@ -290,6 +294,8 @@ class _Batch:
                 self._start(chunk)
             while any(chunk.proc is not None for chunk in chunks):
                 time.sleep(_POLL_SECONDS)
+                if self.cancel is not None and self.cancel.is_set():
+                    raise ConversionError("PDF conversion was stopped: the build was interrupted")
                 for chunk in chunks:
                     if chunk.proc is not None:
                         self._poll(chunk)

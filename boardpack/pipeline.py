@@ -123,20 +123,42 @@ def build(
     report.papers = _name_papers(find_workbooks(sources))
     if pack is None:
         pack = any(p.is_dir() for p in sources)
-    _make_docx_files(report, sources, out, Path(template), Path(pack_template), pack, notify)
-    built = [p for p in report.papers if p.status is Status.BUILT]
 
-    # One LibreOffice converts most papers in the background while another converts the
-    # pack and the papers left for it, so both cores stay busy to the end.
-    if pdf and built:
-        with_pack = report.pack is not None and report.pack.docx is not None
-        ahead, left_for_pack = _share_out(built) if with_pack else (built, [])
-        converting = _Background(
-            lambda: _make_pdfs(ahead, pdf_timeout, 1 if with_pack else None, notify)
+    # One LibreOffice starts on the first papers as soon as they are rendered, while the rest
+    # render; a second converts the rest and the pack at the end. Both cores stay busy.
+    early: list[tuple[list[PaperResult], _Background]] = []
+    stop = threading.Event()  # set when the build is interrupted, so LibreOffice is stopped too
+
+    def convert_early(papers: list[PaperResult]) -> None:
+        ready = [p for p in papers if p.docx is not None and p.status is Status.BUILT]
+        if ready:
+            work = _Background(lambda: _make_pdfs(ready, pdf_timeout, 1, notify, stop=stop))
+            early.append((ready, work))
+
+    try:
+        _make_docx_files(
+            report,
+            sources,
+            out,
+            Path(template),
+            Path(pack_template),
+            pack,
+            notify,
+            convert_early if pdf else None,
         )
-        if with_pack:
-            _make_pdfs(left_for_pack, pdf_timeout, 1, notify, report.pack)
-        converting.wait()
+        built = [p for p in report.papers if p.status is Status.BUILT]
+        if pdf and built:
+            handed = {id(p) for papers, _ in early for p in papers}
+            rest = [p for p in built if id(p) not in handed]
+            # Without an early start, one call converts everything on every core.
+            _make_pdfs(rest, pdf_timeout, 1 if early else None, notify, report.pack, stop=stop)
+    except BaseException:
+        stop.set()
+        for _, work in early:
+            work.join()  # its LibreOffice stopped and its temporary files removed
+        raise
+    for _, work in early:
+        work.wait()
     for paper in built:
         if paper.status is Status.BUILT:
             _write_record(paper, out)
@@ -184,9 +206,11 @@ def _make_docx_files(
     pack_template: Path,
     pack: bool,
     notify: OnProgress,
+    convert_early: Callable[[list[PaperResult]], None] | None = None,
 ) -> None:
     """Validate every workbook, render the valid ones and, with `pack`, merge them into the pack
-    as each is rendered, while the rest are still rendering."""
+    as each is rendered, while the rest are still rendering. `convert_early` is handed the
+    first papers (in agenda order) once they are all rendered."""
     papers = [p for p in report.papers if p.status is Status.BUILT]
     jobs = min(os.cpu_count() or 1, len(papers))
     pool = None
@@ -216,7 +240,8 @@ def _make_docx_files(
             by_name = {p.name: p for p in valid}
             valid = [by_name[name] for name in report.pack.papers]  # agenda order
         merging = builder is not None
-        for paper in valid:
+        early_count = _early_share(len(valid), with_pack=builder is not None)
+        for index, paper in enumerate(valid, 1):
             try:
                 paper.seconds += rendering[paper.name]()
                 paper.docx = out / f"{paper.name}.docx"
@@ -226,6 +251,8 @@ def _make_docx_files(
             notify("docx", paper)
             if merging and builder is not None and paper.docx is not None:
                 builder.add(paper.docx)  # merged while the workers render the next papers
+            if index == early_count and convert_early is not None:
+                convert_early(valid[:early_count])
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -298,22 +325,29 @@ class _Background:
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()
 
+    def join(self) -> None:
+        """Wait for the function to end, whatever it raised."""
+        self._thread.join()
+
     def wait(self) -> None:
+        """Wait for the function to end, and raise what it raised."""
         self._thread.join()
         if self._error is not None:
             raise self._error
 
 
 # Measured on a 2-core machine: LibreOffice converts a paper in ~0.1 s and the pack in ~0.035 s
-# a paper. With one LibreOffice converting papers and another the pack, the pack's takes this
-# share of the papers too, so that both finish together.
-_PACK_SHARE = 0.3
+# a paper. The LibreOffice that converts the pack takes this share of the papers too, so that
+# both finish together.
+_PACK_SHARE = 0.25
 
 
-def _share_out(papers: list[PaperResult]) -> tuple[list[PaperResult], list[PaperResult]]:
-    """Split papers into those converted while the pack is made and those converted with it."""
-    ahead = len(papers) - int(len(papers) * _PACK_SHARE)
-    return papers[:ahead], papers[ahead:]
+def _early_share(count: int, *, with_pack: bool) -> int:
+    """How many of `count` papers the first LibreOffice converts, starting while the rest render:
+    half without a pack, all but the pack's share with one; none of a lone paper."""
+    if count < 2:
+        return 0
+    return count - int(count * _PACK_SHARE) if with_pack else count // 2
 
 
 def _make_pdfs(
@@ -322,6 +356,8 @@ def _make_pdfs(
     jobs: int | None,
     notify: OnProgress,
     pack: PackResult | None = None,
+    *,
+    stop: threading.Event | None = None,
 ) -> None:
     """Convert papers (and the pack, if given and made) to PDF in one call."""
     from boardpack.pdf import BatchConversionError, convert_to_pdf
@@ -341,7 +377,7 @@ def _make_pdfs(
 
     converted: dict[Path, Path] = {}
     try:
-        converted = convert_to_pdf(documents, timeout=timeout, jobs=jobs, on_done=done)
+        converted = convert_to_pdf(documents, timeout=timeout, jobs=jobs, on_done=done, cancel=stop)
     except ConversionError as exc:
         # Some papers may have converted before others failed; none did if LibreOffice is missing.
         converted = exc.converted if isinstance(exc, BatchConversionError) else {}

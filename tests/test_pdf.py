@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -445,3 +446,30 @@ def test_keep_never_replaces_a_template_and_ignores_an_unfinished_profile(
     lo_profile.discard(template)
     assert not template.exists() and list(template.parent.iterdir()) == []
     assert not lo_profile.seed(tmp_path / "copy2", template)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_cancelling_stops_libreoffice_at_once_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids = tmp_path / "pids.txt"
+    standin = tmp_path / "bin" / "soffice"
+    standin.parent.mkdir()
+    standin.write_text(f"#!/bin/sh\necho $$ >> '{pids}'\nsleep 60\n")
+    standin.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(standin))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    paper = make_docx(tmp_path / "papers" / "paper.docx", "Paper")
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+
+    started = time.monotonic()
+    with pytest.raises(ConversionError, match="the build was interrupted"):
+        convert_to_pdf([paper], timeout=60, cancel=cancel)
+
+    assert time.monotonic() - started < 5
+    assert [int(line) for line in pids.read_text().split()] != []
+    assert all(live_group_members(int(g)) == [] for g in pids.read_text().split())
+    assert list((tmp_path / "tmp").iterdir()) == []  # its work folder is gone
+    assert [p.name for p in paper.parent.iterdir()] == ["paper.docx"]
