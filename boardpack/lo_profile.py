@@ -1,17 +1,24 @@
 """A ready-made LibreOffice user profile, copied for each conversion instead of made anew.
 
 Each LibreOffice process needs a profile of its own (two sharing one fail at random). A process
-given an empty folder spends ~0.2 s of CPU setting the profile up, running its graphics self-test
-and restarting itself; copying a profile LibreOffice made earlier takes a few milliseconds. The
-first good conversion keeps its profile as the template, in the user's cache folder, under a key
-naming the LibreOffice it came from; a conversion that fails from a copy throws the template away,
-so a damaged one costs one retry, never a wrong PDF (every PDF is verified anyway).
+given an empty folder spends ~0.2 s of CPU setting the profile up and restarting itself; copying
+a profile LibreOffice made earlier takes a few milliseconds.
+
+LibreOffice also runs a graphics self-test (~0.7 s of CPU, with 1 GB of page faults) at every
+start whose profile has not recorded the running version as seen. Only an interactive start
+records it, so a profile made by headless conversions never does, and every conversion paid for
+the test again. The template records the version, as an interactive start would.
+
+The first good conversion keeps its profile as the template, in the user's cache folder, under
+a key naming the LibreOffice it came from; a conversion that fails from a copy throws the
+template away, so a damaged one costs one retry, never a wrong PDF (every PDF is verified).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -21,6 +28,10 @@ CACHE_ENV = "BOARDPACK_CACHE"
 
 # What LibreOffice writes once its profile is complete; without it the profile is half made.
 _COMPLETE_MARK = Path("user") / "registrymodifications.xcu"
+# Where an installation keeps its version, from the folder soffice is in (Linux and Windows,
+# then macOS).
+_MAIN_REGISTRY = (Path("../share/registry/main.xcd"), Path("../Resources/registry/main.xcd"))
+_VERSION = re.compile(r'<prop oor:name="ooSetupVersion">\s*<value>(\d+\.\d+)</value>')
 
 
 def cache_root() -> Path:
@@ -64,8 +75,9 @@ def seed(profile: Path, template: Path) -> bool:
     return True
 
 
-def keep(profile: Path, template: Path) -> None:
-    """Keep a profile that LibreOffice completed as the template, if there is none yet.
+def keep(profile: Path, template: Path, soffice: Path) -> None:
+    """Keep a profile that LibreOffice completed as the template, if there is none yet, marked
+    as having seen this version of LibreOffice (`soffice`).
 
     Copied aside and renamed into place in one step, so a reader never sees half a template and
     two builds finishing together cannot mix theirs. Failing to keep it only costs speed."""
@@ -78,11 +90,41 @@ def keep(profile: Path, template: Path) -> None:
         return
     try:
         shutil.copytree(profile, staging / "profile")
+        version = product_version(soffice)
+        if version is not None:
+            _mark_seen(staging / "profile" / _COMPLETE_MARK, version)
         os.replace(staging / "profile", template)
     except OSError:
         pass  # another build kept its template first, or the cache is not writable
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def product_version(soffice: Path) -> str | None:
+    """The version of a LibreOffice installation ("7.4"), read from its registry; None if the
+    installation is laid out in a way not known here (then the self-test still runs)."""
+    program = Path(soffice).resolve().parent
+    for relative in _MAIN_REGISTRY:
+        try:
+            text = (program / relative).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found = _VERSION.search(text)
+        if found:
+            return found.group(1)
+    return None
+
+
+def _mark_seen(settings: Path, version: str) -> None:
+    """Record `version` as the last one started with this profile, as an interactive start does."""
+    text = settings.read_text(encoding="utf-8")
+    if "ooSetupLastVersion" in text or "</oor:items>" not in text:
+        return
+    item = (
+        '<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion"'
+        f' oor:op="fuse"><value>{version}</value></prop></item>\n'
+    )
+    settings.write_text(text.replace("</oor:items>", item + "</oor:items>"), encoding="utf-8")
 
 
 def discard(template: Path) -> None:

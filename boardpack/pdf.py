@@ -448,7 +448,7 @@ class _Batch:
             p for p in charged if p.tries < _MAX_TRIES
         ]
         if status == 0 and not timed_out and not remaining:
-            lo_profile.keep(chunk.call_dir / "profile", self.template)
+            lo_profile.keep(chunk.call_dir / "profile", self.template, self.soffice)
         elif chunk.seeded and not progress:
             lo_profile.discard(self.template)  # it may be what went wrong; the retry starts fresh
         chunk.idle = 0 if progress else chunk.idle + 1

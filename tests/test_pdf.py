@@ -431,14 +431,14 @@ def test_keep_never_replaces_a_template_and_ignores_an_unfinished_profile(
     template = tmp_path / "cache" / "template"
     unfinished = tmp_path / "unfinished"
     (unfinished / "user").mkdir(parents=True)
-    lo_profile.keep(unfinished, template)
+    lo_profile.keep(unfinished, template, tmp_path / "soffice")
     assert not template.exists()
 
     for name, text in (("one", "first"), ("two", "second")):
         profile = tmp_path / name
         (profile / "user").mkdir(parents=True)
         (profile / "user" / "registrymodifications.xcu").write_text(text)
-        lo_profile.keep(profile, template)
+        lo_profile.keep(profile, template, tmp_path / "soffice")
     assert (template / "user" / "registrymodifications.xcu").read_text() == "first"
     assert [p.name for p in template.parent.iterdir()] == ["template"]  # no staging left
     assert lo_profile.seed(tmp_path / "copy", template)
@@ -473,3 +473,65 @@ def test_cancelling_stops_libreoffice_at_once_and_leaves_nothing(
     assert all(live_group_members(int(g)) == [] for g in pids.read_text().split())
     assert list((tmp_path / "tmp").iterdir()) == []  # its work folder is gone
     assert [p.name for p in paper.parent.iterdir()] == ["paper.docx"]
+
+
+def test_the_template_records_the_version_as_seen_as_an_interactive_start_would(
+    tmp_path: Path,
+) -> None:
+    soffice = tmp_path / "libreoffice" / "program" / "soffice"
+    registry = tmp_path / "libreoffice" / "share" / "registry" / "main.xcd"
+    soffice.parent.mkdir(parents=True)
+    registry.parent.mkdir(parents=True)
+    soffice.write_text("#!/bin/sh\n")
+    registry.write_text(
+        '<oor:component-data oor:name="Setup"><node oor:name="Product">'
+        '<prop oor:name="ooSetupVersion">\n  <value>7.4</value>\n</prop></node>'
+    )
+    profile = tmp_path / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text("<oor:items>\n</oor:items>\n")
+
+    lo_profile.keep(profile, tmp_path / "template", soffice)
+
+    kept = (tmp_path / "template" / "user" / "registrymodifications.xcu").read_text()
+    assert (
+        '<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion"'
+        ' oor:op="fuse"><value>7.4</value></prop></item>'
+    ) in kept
+    assert kept.endswith("</oor:items>\n")
+    # The profile being converted with is left as LibreOffice wrote it.
+    assert "ooSetupLastVersion" not in (profile / "user" / "registrymodifications.xcu").read_text()
+    assert lo_profile.product_version(tmp_path / "elsewhere" / "soffice") is None
+
+
+@needs_soffice
+def test_libreoffice_skips_its_graphics_self_test_when_started_from_the_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(lo_profile.CACHE_ENV, str(tmp_path / "cache"))
+    convert_to_pdf([make_docx(tmp_path / "first.docx", "First")])
+    template = lo_profile.template_for(find_soffice())
+    assert lo_profile.product_version(find_soffice()) is not None
+    log = Path("user") / "GraphicsRenderTests.log"
+    fresh, seeded = tmp_path / "fresh", tmp_path / "seeded"
+    assert lo_profile.seed(seeded, template)
+    (seeded / log).unlink(missing_ok=True)
+    for profile in (fresh, seeded):
+        subprocess.run(
+            [
+                str(find_soffice()),
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(profile / "out"),
+                str(tmp_path / "first.docx"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        assert (profile / "out" / "first.pdf").is_file()
+    assert (fresh / log).is_file()  # the self-test ran and wrote its log
+    assert not (seeded / log).exists()  # and did not, from the template
