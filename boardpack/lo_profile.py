@@ -52,14 +52,17 @@ def template_for(soffice: Path) -> Path:
     """Where the profile template for this LibreOffice lives (it may not exist yet).
 
     The key changes when LibreOffice is upgraded or moved, so a profile is never reused by a
-    different version, which could misread it."""
+    different version, which could misread it: it names the program and the registry that
+    carries the version (the launcher script alone may stay the same from version to version)."""
     real = Path(soffice).resolve()
-    try:
-        stat = real.stat()
-        identity = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
-    except OSError:
-        identity = str(real)
-    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    parts = [str(real)]
+    for path in (real, *(real.parent / relative for relative in _MAIN_REGISTRY)):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}")
+    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
     return cache_root() / f"libreoffice-profile-{key}"
 
 

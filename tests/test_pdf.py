@@ -417,12 +417,20 @@ def test_a_template_that_fails_is_thrown_away_and_the_retry_starts_fresh(
 
 
 def test_template_key_changes_with_the_libreoffice_it_came_from(tmp_path: Path) -> None:
-    soffice = tmp_path / "soffice"
+    soffice = tmp_path / "program" / "soffice"
+    registry = tmp_path / "share" / "registry" / "main.xcd"
+    soffice.parent.mkdir()
+    registry.parent.mkdir(parents=True)
     soffice.write_text("#!/bin/sh\n")
+    registry.write_text("<value>7.4</value>")
     before = lo_profile.template_for(soffice)
     assert lo_profile.template_for(soffice) == before
-    soffice.write_text("#!/bin/sh\n# upgraded\n")
-    assert lo_profile.template_for(soffice) != before
+    # An upgrade that keeps the launcher script as it was still changes the registry.
+    registry.write_text("<value>24.2</value>")
+    upgraded = lo_profile.template_for(soffice)
+    assert upgraded != before
+    soffice.write_text("#!/bin/sh\n# moved to another launcher\n")
+    assert lo_profile.template_for(soffice) not in (before, upgraded)
 
 
 def test_keep_never_replaces_a_template_and_ignores_an_unfinished_profile(
