@@ -56,6 +56,7 @@ LEGEND_SWATCH_EM = 1.6
 LEGEND_SWATCH_HEIGHT_EM = 0.7
 LEGEND_TEXT_GAP_EM = 0.8  # between a swatch and its label
 LEGEND_SPACING_EM = 1.6  # between one label and the next swatch
+LEGEND_ROW_GAP_EM = 0.5  # between rows of the key, when a narrow chart needs more than one
 # Between the top of the key and the month labels: constrained layout's three pads of 3 pt, plus
 # the legend's 0.4 em padding inside, less its 0.5 em from the edge.
 LEGEND_GAP_PT = 8.2
@@ -247,8 +248,9 @@ def _figure(milestones: Sequence[Milestone], report_date: dt.date, width_cm: flo
 def _draw_legend(
     figure: Figure, statuses: Sequence[MilestoneStatus], renderer: RendererAgg
 ) -> float:
-    """A key to the statuses, in one row centred along the bottom of the figure and spaced as
-    matplotlib's legend spaces it; returns the height of its top in pixels.
+    """A key to the statuses, centred along the bottom of the figure and spaced as matplotlib's
+    legend spaces it, in as few rows as fit the width (one, unless the chart is narrow); returns
+    the height of its top in pixels.
 
     Not a Legend artist: that packs its entries anew each time it is measured or drawn, which
     took longer than drawing them.
@@ -266,34 +268,44 @@ def _draw_legend(
         )
         for status in statuses
     ]
-    widths = [label.get_window_extent(renderer).width for label in labels]
-    # Every label sits on one baseline, as high above the edge as a descender needs.
-    _, _, descent = renderer.get_text_width_height_descent(
-        "lp", labels[0].get_fontproperties(), ismath=False
-    )
-    baseline = LEGEND_BOTTOM_EM * em + descent
     swatch = LEGEND_SWATCH_EM * em
     gap = LEGEND_TEXT_GAP_EM * em
     spacing = LEGEND_SPACING_EM * em
+    entries = [swatch + gap + label.get_window_extent(renderer).width for label in labels]
     width, height = figure.bbox.width, figure.bbox.height
-    x = (width - sum(widths) - len(labels) * (swatch + gap) - (len(labels) - 1) * spacing) / 2
-    for status, label, label_width in zip(statuses, labels, widths, strict=True):
-        figure.add_artist(
-            Rectangle(
-                (x / width, baseline / height),
-                swatch / width,
-                LEGEND_SWATCH_HEIGHT_EM * em / height,
-                transform=figure.transFigure,
-                facecolor=FILL[status],
-                edgecolor=EDGE,
-                linewidth=0.6,
-                hatch=HATCH.get(status),
-                hatchcolor="white",
-                gid="legend-swatch",
+    room = width - 2 * _pixels(PAD_PT)
+    rows: list[list[int]] = [[]]
+    for index, entry in enumerate(entries):
+        row = rows[-1]
+        if row and sum(entries[i] for i in row) + len(row) * spacing + entry > room:
+            rows.append([])
+        rows[-1].append(index)
+    # Every label in a row sits on one baseline, the lowest row as high above the edge as a
+    # descender needs, each row above it a line higher.
+    _, line, descent = renderer.get_text_width_height_descent(
+        "lp", labels[0].get_fontproperties(), ismath=False
+    )
+    for level, row in enumerate(reversed(rows)):
+        baseline = LEGEND_BOTTOM_EM * em + descent + level * (line + LEGEND_ROW_GAP_EM * em)
+        x = (width - sum(entries[i] for i in row) - (len(row) - 1) * spacing) / 2
+        for index in row:
+            status, label = statuses[index], labels[index]
+            figure.add_artist(
+                Rectangle(
+                    (x / width, baseline / height),
+                    swatch / width,
+                    LEGEND_SWATCH_HEIGHT_EM * em / height,
+                    transform=figure.transFigure,
+                    facecolor=FILL[status],
+                    edgecolor=EDGE,
+                    linewidth=0.6,
+                    hatch=HATCH.get(status),
+                    hatchcolor="white",
+                    gid="legend-swatch",
+                )
             )
-        )
-        label.set_position(((x + swatch + gap) / width, baseline / height))
-        x += swatch + gap + label_width + spacing
+            label.set_position(((x + swatch + gap) / width, baseline / height))
+            x += entries[index] + spacing
     return max(label.get_window_extent(renderer).y1 for label in labels)
 
 

@@ -337,6 +337,15 @@ def test_text_is_legible_and_nothing_overlaps_or_is_cut_off(figure: Figure) -> N
             REPORT_DATE,
             16.0,
         ),
+        # Every status on the narrowest chart: the key takes two rows.
+        (
+            (
+                *PLAN,
+                PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED, "label": "Late"}),
+            ),
+            REPORT_DATE,
+            8.0,
+        ),
         # Every status, a year labelled at the very end of the axis.
         (
             (
