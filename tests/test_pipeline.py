@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from boardpack.cli import main
 from boardpack.pdf import verify_pdf
-from boardpack.pipeline import BuildReport, Status, build
+from boardpack.pipeline import BuildReport, PaperResult, Status, build
 from tests.conftest import EXAMPLE, seed_items
 
 
@@ -109,6 +109,47 @@ def test_a_hanging_converter_fails_naming_the_paper_and_keeps_the_docx(tmp_path:
     assert not (out / "procurement.pdf").exists()
     stray = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
     assert stray.stdout == ""
+
+
+def test_an_interrupted_folder_build_stops_the_libreoffice_already_converting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = f"boardpack-interrupted-{os.getpid()}"
+    (tmp_path / marker).mkdir()
+    fake = tmp_path / marker / "soffice"  # a LibreOffice that never finishes
+    fake.write_text('#!/bin/sh\nsh -c "sleep 60" "$0-child"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake))
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    for name in ("a", "b", "c", "d"):
+        (inputs / f"{name}.xlsx").write_bytes(EXAMPLE.read_bytes())
+    seen: list[str] = []
+
+    def interrupt_at_the_last_paper(stage: str, paper: PaperResult) -> None:
+        seen.append(f"{paper.name} {stage}")
+        if paper.name == "d":
+            # By now the first three papers are with LibreOffice, which has started.
+            deadline = time.monotonic() + 10
+            while not _running(marker) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _running(marker)
+            raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        build([inputs], tmp_path / "out", on_progress=interrupt_at_the_last_paper)
+
+    assert time.monotonic() - started < 30
+    assert seen == ["a docx", "b docx", "c docx", "d docx"]
+    assert not _running(marker)
+    assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+def _running(marker: str) -> bool:
+    """Whether any process has the marker in its command line."""
+    found = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    return found.stdout.strip() != ""
 
 
 def test_failed_paper_reports_status(tmp_path: Path) -> None:
