@@ -27,7 +27,17 @@ from boardpack.gantt import describe_gantt, draw_gantt
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+def _bundled_templates() -> Path:
+    """The bundled templates: templates/ in a source checkout, else those installed with
+    boardpack (pyproject.toml maps templates/ to boardpack.templates)."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if checkout.is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "templates"
+
+
+TEMPLATES = _bundled_templates()
 DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"
 PACK_TEMPLATE = TEMPLATES / "board-pack.docx"
 CHART_WIDTH = Mm(160)  # the A4 text width with 2.5 cm margins
