@@ -416,7 +416,8 @@ def _write_record(paper: PaperResult, out: Path) -> None:
         "board": details.board,
         "meeting_date": details.meeting_date.isoformat(),
         "source": str(paper.source.resolve()),
-        "source_sha256": sha256_of(paper.source),
+        # The bytes the paper was built from: the manager may have saved the workbook since.
+        "source_sha256": paper.checked.source_sha256,
         "docx": paper.docx.name,
         "docx_sha256": sha256_of(paper.docx),
         "pdf": paper.pdf.name if paper.pdf else None,

@@ -12,6 +12,7 @@ ever run: macros are not even loaded.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import warnings
@@ -85,6 +86,7 @@ class RawWorkbook:
     details: Record
     tables: dict[str, list[Record]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    sha256: str = ""  # of the bytes read, which may differ from the file by the time it is built
 
 
 @dataclass
@@ -158,9 +160,11 @@ def read_workbook(path: Path) -> RawWorkbook:
     with open_archive(data, source) as archive:
         workbook = _load(data, source)
         try:
-            return _read(workbook, archive, source)
+            raw = _read(workbook, archive, source)
         finally:
             workbook.close()
+    raw.sha256 = hashlib.sha256(data).hexdigest()
+    return raw
 
 
 def _load(data: bytes, source: str) -> Any:

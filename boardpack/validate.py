@@ -40,6 +40,7 @@ class CheckedPaper:
     source: Path
     paper: Paper
     warnings: tuple[Problem, ...]
+    source_sha256: str  # of the workbook as read: what the paper was built from
 
 
 def load_paper(path: Path | str) -> CheckedPaper:
@@ -79,7 +80,7 @@ def validate(raw: RawWorkbook, source: Path) -> CheckedPaper:
         risks=tuple(risks),
     )
     warnings.extend(_board_warnings(paper, raw))
-    return CheckedPaper(source, paper, tuple(warnings))
+    return CheckedPaper(source, paper, tuple(warnings), raw.sha256)
 
 
 def _labels_of_paper_sheet() -> dict[str, str]:

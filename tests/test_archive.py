@@ -287,6 +287,22 @@ def test_the_same_paper_is_stored_once_even_with_a_rebuilt_pdf(
     assert snapshot(store) == before
 
 
+def test_a_workbook_saved_again_while_its_paper_builds_is_not_taken_for_its_source(
+    tmp_path: Path,
+) -> None:
+    workbook = shutil.copyfile(EXAMPLE, tmp_path / "procurement.xlsx")
+    read = hashlib.sha256(workbook.read_bytes()).hexdigest()
+
+    def save_again(stage: str, paper: object) -> None:
+        # The manager saves a change in Excel once boardpack has read the workbook.
+        edit_workbook(workbook, workbook, CHANGED_RISK)
+
+    out = tmp_path / "out"
+    assert build([workbook], out, pdf=False, on_progress=save_again).ok
+    record = json.loads((out / RECORD_FOLDER / "procurement.json").read_text())
+    assert record["source_sha256"] == read != hashlib.sha256(workbook.read_bytes()).hexdigest()
+
+
 def test_refuses_a_paper_whose_workbook_changed_after_the_build_and_files_the_rest(
     tmp_path: Path,
 ) -> None:
