@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -23,7 +22,8 @@ from pypdf import PdfReader
 from pypdf.xmp import XmpInformation
 
 from boardpack import lo_profile
-from boardpack.errors import ConversionError
+from boardpack.errors import ConversionError, OutputError
+from boardpack.files import write_atomic
 
 __all__ = ["BatchConversionError", "convert_to_pdf", "find_soffice", "verify_pdf"]
 
@@ -464,12 +464,14 @@ class _Batch:
     def _place(self, paper: _Paper, made: Path) -> None:
         """Move a verified PDF into place beside its .docx and report it done."""
         try:
-            _replace_atomically(made, paper.pdf)
+            # Atomic, so the PDF beside the paper is the old one or the whole new one; and named
+            # as boardpack's temporaries are, so a build killed meanwhile leaves nothing behind.
+            write_atomic(paper.pdf, made.read_bytes())
+        except OutputError as exc:
+            self.failed[paper.docx] = f"{exc}, and that no PDF viewer holds the PDF open"
+            return
         except OSError as exc:
-            self.failed[paper.docx] = (
-                f"could not write {paper.pdf} ({exc.strerror or exc}; is it open in a PDF viewer, "
-                "or the folder read-only?)"
-            )
+            self.failed[paper.docx] = f"could not read the PDF LibreOffice made ({exc.strerror})"
             return
         self.converted[paper.docx] = paper.pdf
         if self.on_done is not None:
@@ -498,24 +500,6 @@ class _Batch:
         else:
             message += "Check the paths, or run again with --no-pdf."
         return BatchConversionError(message, dict(self.converted), failed)
-
-
-def _replace_atomically(source: Path, dest: Path) -> None:
-    """Copy source over dest so that dest is at every moment the old file or the whole new one."""
-    part = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-    # os.open rather than mkstemp: mkstemp's 0600 would make the PDF private to its maker.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(part, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as data:
-            shutil.copyfileobj(data, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
 
 
 def _child_env(tmp: Path) -> dict[str, str]:

@@ -543,3 +543,19 @@ def test_libreoffice_skips_its_graphics_self_test_when_started_from_the_template
         assert (profile / "out" / "first.pdf").is_file()
     assert (fresh / log).is_file()  # the self-test ran and wrote its log
     assert not (seeded / log).exists()  # and did not, from the template
+
+
+@needs_soffice
+def test_a_pdf_that_cannot_be_put_in_place_is_named_and_leaves_no_temporary(
+    tmp_path: Path,
+) -> None:
+    paper = make_docx(tmp_path / "paper.docx", "Paper")
+    (tmp_path / "paper.pdf").mkdir()  # something in the way that cannot be replaced
+
+    with pytest.raises(BatchConversionError) as caught:
+        convert_to_pdf([paper])
+
+    message = str(caught.value)
+    assert f"paper.docx: {tmp_path / 'paper.pdf'}: could not write" in message
+    assert "no PDF viewer holds the PDF open" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["paper.docx", "paper.pdf"]
