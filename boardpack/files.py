@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import time
@@ -40,8 +41,6 @@ def safe_stem(name: str) -> str:
 
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
-    import hashlib  # here, not at the top: `boardpack check` never hashes and starts faster
-
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
