@@ -19,9 +19,15 @@ BUDGET_SECTION = 6
 RAG_COLOURS = {Rag.GREEN: "00703C", Rag.AMBER: "B25E00", Rag.RED: "C00000"}
 
 
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
 def long_date(day: dt.date) -> str:
-    """A date as a UK board paper writes it: 24 January 2008."""
-    return f"{day.day} {day:%B %Y}"
+    """A date as a UK board paper writes it, 24 January 2008, whatever the locale."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def money(amount: Decimal | None) -> str:

@@ -27,6 +27,7 @@ from matplotlib.text import Annotation, Text
 from matplotlib.transforms import IdentityTransform
 from PIL import Image
 
+from boardpack.context import long_date
 from boardpack.models import Milestone, MilestoneStatus, Scope
 
 DPI = 200
@@ -78,10 +79,6 @@ REPORT_LINE = "#000000"
 AXIS = "#888888"
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 TICK_INTERVALS = (1, 2, 3, 6, 12, 24, 60, 120)  # months between labelled ticks
 MIN_TICK_SPACING_CM = 0.9  # a "Sep / 2007" label is ~0.6 cm wide at FONT_SIZE_SMALL
 PREFERRED_FONTS = ("Liberation Sans", "DejaVu Sans")  # DejaVu Sans ships with matplotlib
@@ -102,7 +99,7 @@ def draw_gantt(
 
 def describe_gantt(milestones: Sequence[Milestone], report_date: dt.date) -> str:
     """Alt text for the Gantt chart: what it shows, in one or two sentences."""
-    when = _long_date(report_date)
+    when = long_date(report_date)
     if not milestones:
         return f"Gantt chart: the plan has no milestones. Report date {when}."
     activities = sum(m.start is not None for m in milestones)
@@ -127,9 +124,9 @@ def describe_gantt(milestones: Sequence[Milestone], report_date: dt.date) -> str
         )
         if (n := sum(m.status is status for m in milestones))
     )
-    span = f"from {_long_date(first)} to {_long_date(last)}"
+    span = f"from {long_date(first)} to {long_date(last)}"
     if first == last:
-        span = f"on {_long_date(first)}"
+        span = f"on {long_date(first)}"
     overview = f"Gantt chart of {kinds} {span} ({statuses})."
     total = len(milestones)
     due = sum(m.due <= report_date for m in milestones)
@@ -384,7 +381,7 @@ def _draw_empty(ax: Axes, report_date: dt.date) -> None:
     """The chart of an empty plan: a line of text saying so."""
     for spine in ax.spines.values():
         spine.set_color(GRID)
-    text = f"{NO_PLAN} (report date {_long_date(report_date)})"
+    text = f"{NO_PLAN} (report date {long_date(report_date)})"
     ax.text(
         0.5,
         0.5,
@@ -619,11 +616,6 @@ def _next_month_start(day: dt.date) -> dt.date:
 def _short_date(day: dt.date) -> str:
     """A date as 14 Jan 2008, whatever the locale."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def _long_date(day: dt.date) -> str:
-    """A date as 14 January 2008, whatever the locale."""
-    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def _count(n: int, singular: str, plural: str) -> str:
