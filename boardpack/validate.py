@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from boardpack.context import risk_band
 from boardpack.errors import InvalidWorkbook, Problem
 from boardpack.layout import BUDGET, PAPER_FIELDS, PLAN, RISKS, SECTIONS, TableSheet
 from boardpack.models import (
@@ -28,7 +29,6 @@ from boardpack.read import RawWorkbook, Record, read_workbook
 
 # XML 1.0, and so Word, cannot hold these; tab and line feed are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-HIGH_RISK = 9  # LxI from which a risk is red on the register
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -156,7 +156,7 @@ def _board_warnings(paper: Paper, raw: RawWorkbook) -> list[Problem]:
                 )
             )
     for risk, record in zip(paper.risks, raw.tables.get(RISKS.name, []), strict=True):
-        if risk.lxi >= HIGH_RISK and not risk.action:
+        if risk_band(risk.lxi) == "high" and not risk.action:
             warnings.append(
                 Problem(
                     record.cells.get("action", record.where),
