@@ -452,7 +452,7 @@ def _draw_months(
             [0.0] * len(labelled),
             transform=ax.get_xaxis_transform(),
             linestyle="none",
-            marker=TICKDOWN,
+            marker=MarkerStyle(TICKDOWN),
             markersize=TICK_LENGTH_PT,
             markeredgewidth=TICK_WIDTH_PT,
             color=AXIS,

@@ -199,7 +199,9 @@ def paper_start_pages(pack_pdf: Path) -> list[int]:
     for item in reader.outline:
         if isinstance(item, list) or item.title in ("Contents", "Programme summary"):
             continue
-        starts.append(reader.get_destination_page_number(item) + 1)
+        page = reader.get_destination_page_number(item)
+        if page is not None:
+            starts.append(page + 1)
     return starts
 
 

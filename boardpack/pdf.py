@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pypdf import PdfReader
 from pypdf.xmp import XmpInformation
@@ -513,7 +513,7 @@ def _child_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def _own_group() -> dict[str, object]:
+def _own_group() -> dict[str, Any]:
     """Popen arguments that put LibreOffice and its children in a group we can kill together."""
     if os.name == "posix":
         return {"start_new_session": True}

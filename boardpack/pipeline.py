@@ -7,6 +7,7 @@ convert in parallel LibreOffice processes, so a meeting's papers take seconds, n
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -167,7 +168,8 @@ def build(
 
 def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     """A result per workbook, named after it; two workbooks wanting one name is an error."""
-    papers, claimed = [], {}
+    papers: list[PaperResult] = []
+    claimed: dict[str, Path] = {}
     for source in workbooks:
         paper = PaperResult(source, safe_stem(source.stem))
         key = paper.name.casefold()
@@ -231,9 +233,10 @@ def _make_docx_files(
             paper.seconds = time.perf_counter() - started
             job = (paper.checked.paper, out / f"{paper.name}.docx", template)
             # workers start on each paper as soon as it is valid
-            rendering[paper.name] = (
-                pool.submit(_render_one, *job).result if pool else lambda j=job: _render_one(*j)
-            )
+            if pool is not None:
+                rendering[paper.name] = pool.submit(_render_one, *job).result
+            else:
+                rendering[paper.name] = functools.partial(_render_one, *job)
         valid = [p for p in papers if p.status is Status.BUILT]
         builder = _start_pack(report, valid, sources, out, pack_template) if pack else None
         if builder is not None and report.pack is not None:

@@ -63,21 +63,21 @@ def write_workbook(
     paper = book.active
     paper.title = PAPER_SHEET
     paper.append(["Field", "Value", "Notes"])
-    for spec in PAPER_FIELDS:
-        paper.append([spec.label, details.get(spec.label), spec.hint])
+    for field in PAPER_FIELDS:
+        paper.append([field.label, details.get(field.label), field.hint])
     for row in range(2, len(PAPER_FIELDS) + 2):
         if paper.cell(row, 1).value in ("Meeting date", "Report date"):
             paper.cell(row, 2).number_format = "dd/mm/yyyy"
     _choices(paper, DataValidation, f"B{len(PAPER_FIELDS) + 1}", [r.value for r in Rag])
-    for column, width in zip("ABC", (20, 40, 60), strict=True):
-        paper.column_dimensions[column].width = width
+    for letter, width in zip("ABC", (20, 40, 60), strict=True):
+        paper.column_dimensions[letter].width = width
 
     widths = {"Text": 90, "Milestone": 70, "Event": 50, "Action": 60, "Line": 40}
     for layout in TABLE_SHEETS:
         sheet = book.create_sheet(layout.name)
         sheet.append([c.header for c in layout.columns])
-        for row in tables.get(layout.name, ()):
-            sheet.append(list(row))
+        for values in tables.get(layout.name, ()):
+            sheet.append(list(values))
         sheet.freeze_panes = "A2"
         for index, column in enumerate(layout.columns):
             letter = chr(ord("A") + index)

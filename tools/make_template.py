@@ -62,7 +62,7 @@ def main(folder: Path) -> None:
         props.author = "boardpack"
         props.language = "en-GB"
         props.comments = "boardpack template: restyle freely in Word; keep the template tags."
-        doc.save(folder / name)
+        doc.save(str(folder / name))
         print(f"wrote {folder / name}")
 
 
