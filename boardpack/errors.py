@@ -49,3 +49,19 @@ class OutputError(BoardpackError):
 
 class ArchiveError(BoardpackError):
     """The archive could not be read or written as asked."""
+
+
+class ProfileError(BoardpackError):
+    """A report profile that cannot be used; carries every fault found, each by key and line."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(
+            f"{source}: {len(problems)} {noun} in the profile; fix and run again:\n{lines}"
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[str, list[Problem]]]:
+        return (ProfileError, (self.source, self.problems))
