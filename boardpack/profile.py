@@ -232,7 +232,9 @@ class RiskScheme(_Frozen):
     matrix: tuple[tuple[int, ...], ...] = ()  # rows by likelihood, columns by impact
     score_label: Label = "Score"
     bands: tuple[Band, ...] = Field(min_length=1)  # least to most severe
-    action_from: str  # the band from which a risk must say what is being done
+    action_from: str  # the band from which a risk must say what is being done ...
+    action_column: Key  # ... in this column
+    id_column: Key | None = None  # what identifies a risk from one paper to the next
     assessments: tuple[Assessment, ...] = (Assessment(key="current"),)
     columns: tuple[Column, ...] = Field(min_length=1)
 
@@ -304,6 +306,9 @@ class RiskScheme(_Frozen):
                 raise ValueError(f"column {column.key!r} is a choice but lists no choices")
             if column.under is not None and column.under not in keys:
                 raise ValueError(f"column {column.key!r} is put under no column ({column.under!r})")
+        for name, value in (("action_column", self.action_column), ("id_column", self.id_column)):
+            if value is not None and value not in keys:
+                raise ValueError(f"{name} names no register column ({value!r})")
         for assessment in self.assessments:
             for needed in (ColumnType.LIKELIHOOD, ColumnType.IMPACT):
                 if not any(

@@ -110,6 +110,8 @@ numbered = false
 
 [risk]
 action_from = "high"
+action_column = "risk"
+id_column = "risk"
 assessments = [{ key = "inherent", label = "Inherent" }, { key = "residual", label = "Residual" }]
 
 [risk.likelihood]
@@ -265,9 +267,11 @@ def test_a_register_section_without_a_risk_scheme_is_refused() -> None:
     assert "section 'register' carries the register but there is no [risk]" in fault
 
 
-def test_action_from_must_name_a_band() -> None:
+def test_action_from_must_name_a_band_and_a_column() -> None:
     (fault,) = _faults(FIVE_BY_FIVE.replace('action_from = "high"', 'action_from = "severe"'))
     assert "action_from names no band ('severe'); use one of: low, medium, high" in fault
+    (fault,) = _faults(FIVE_BY_FIVE.replace('action_column = "risk"', 'action_column = "todo"'))
+    assert "action_column names no register column ('todo')" in fault
 
 
 def test_a_title_may_only_name_header_keys() -> None:
