@@ -106,9 +106,12 @@ class _Checker:
         return [m for m in checked if m is not None]
 
     def model(self, model: type[Model], record: Record, labels: dict[str, str]) -> Model | None:
+        # A blank optional cell takes the model's default: a blank Style is a Paragraph.
+        fields = model.model_fields
         values = {
             name: self._without_control(value, record.cells.get(name, record.where))
             for name, value in record.values.items()
+            if value is not None or name not in fields or fields[name].is_required()
         }
         try:
             return model.model_validate(values)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook
+from boardpack.models import ParagraphStyle
 from boardpack.validate import load_paper
 from tests.conftest import EditWorkbook
 
@@ -213,3 +214,10 @@ def test_blank_rows_inside_a_table_are_skipped(example_copy: EditWorkbook) -> No
     book["Risks"].insert_rows(3, amount=2)
     book.save(path)
     assert len(load_paper(path).paper.risks) == 4
+
+
+def test_a_blank_style_is_a_paragraph(example_copy: EditWorkbook) -> None:
+    # The README promises it; the blank cell used to be refused as "got None".
+    checked = load_paper(example_copy({"Sections!B3": None, "Sections!B4": "  "}))
+    styles = [p.style for p in checked.paper.paragraphs[1:3]]
+    assert styles == [ParagraphStyle.PARAGRAPH, ParagraphStyle.PARAGRAPH]
