@@ -1,0 +1,103 @@
+"""Meeting dates, paper deadlines in working days, and the calendar Outlook imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import pytest
+from pydantic import ValidationError
+
+from boardpack.meetings import (
+    LONDON,
+    DeadlineRule,
+    Region,
+    calendar_ics,
+    is_working_day,
+    meetings,
+    next_meeting,
+    paper_deadline,
+    time_left,
+)
+
+FIVE_DAYS = DeadlineRule(working_days=5, time=dt.time(10, 0))
+
+
+def test_five_working_days_before_a_thursday_is_the_thursday_before() -> None:
+    due = paper_deadline(dt.date(2026, 3, 19), FIVE_DAYS)
+    assert due == dt.datetime(2026, 3, 12, 10, 0, tzinfo=LONDON)
+
+
+def test_bank_holidays_are_not_working_days() -> None:
+    # Easter 2026: Good Friday 3 April and Easter Monday 6 April.
+    due = paper_deadline(dt.date(2026, 4, 9), FIVE_DAYS)
+    assert due.date() == dt.date(2026, 3, 31)
+    assert not is_working_day(dt.date(2026, 4, 3))
+    # Boxing Day 2026 is a Saturday; Monday 28 December is the bank holiday instead.
+    assert not is_working_day(dt.date(2026, 12, 28))
+
+
+def test_scotland_keeps_its_own_bank_holidays() -> None:
+    # 2 January is a bank holiday in Scotland only; Easter Monday is one everywhere else.
+    assert not is_working_day(dt.date(2026, 1, 2), Region.SCOTLAND)
+    assert is_working_day(dt.date(2026, 1, 2), Region.ENGLAND_AND_WALES)
+    assert is_working_day(dt.date(2026, 4, 6), Region.SCOTLAND)
+    assert not is_working_day(dt.date(2026, 3, 17), Region.NORTHERN_IRELAND)  # St Patrick's Day
+
+
+def test_the_deadline_keeps_uk_summer_time() -> None:
+    due = paper_deadline(dt.date(2026, 7, 16), FIVE_DAYS)
+    assert due.utcoffset() == dt.timedelta(hours=1)
+    assert due.astimezone(dt.UTC).hour == 9
+
+
+def test_a_clerk_may_type_the_time_as_they_say_it() -> None:
+    assert DeadlineRule(working_days=3, time="10am").time == dt.time(10, 0)  # type: ignore[arg-type]
+    assert DeadlineRule(working_days=3, time="14:30").time == dt.time(14, 30)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="must be a time of day such as 10:00"):
+        DeadlineRule(working_days=3, time="soon")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        DeadlineRule(working_days=-1)
+
+
+def test_the_next_meeting_is_today_or_later_in_uk_time() -> None:
+    schedule = meetings([dt.date(2026, 3, 19), dt.date(2026, 1, 22)], FIVE_DAYS)
+    assert [m.date for m in schedule] == [dt.date(2026, 1, 22), dt.date(2026, 3, 19)]
+    on_the_day = dt.datetime(2026, 1, 22, 23, 30, tzinfo=dt.UTC)  # still 22 January in London
+    assert next_meeting(schedule, on_the_day) == schedule[0]
+    after = dt.datetime(2026, 3, 20, 0, 30, tzinfo=LONDON)
+    assert next_meeting(schedule, after) is None
+
+
+def test_time_left_reads_as_a_clerk_says_it() -> None:
+    due = dt.datetime(2026, 3, 12, 10, 0, tzinfo=LONDON)
+    assert time_left(due, due - dt.timedelta(days=2, hours=4, minutes=5)) == "2 days 4 hours"
+    assert time_left(due, due - dt.timedelta(hours=1, minutes=1)) == "1 hour 1 minute"
+    assert time_left(due, due + dt.timedelta(hours=3)) == "passed 3 hours ago"
+
+
+def test_the_calendar_holds_each_meeting_and_its_deadline() -> None:
+    schedule = meetings([dt.date(2026, 1, 22), dt.date(2026, 7, 16)], FIVE_DAYS)
+    stamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    data = calendar_ics("Joint Improvement Board", schedule, stamp)
+    parsed = icalendar.Calendar.from_ical(data)
+    events = [(str(e["summary"]), e.decoded("dtstart")) for e in parsed.walk("VEVENT")]
+    assert events == [
+        ("Joint Improvement Board meeting", dt.date(2026, 1, 22)),
+        (
+            "Papers due for the Joint Improvement Board meeting of 22/01/2026",
+            dt.datetime(2026, 1, 15, 10, 0, tzinfo=LONDON),
+        ),
+        ("Joint Improvement Board meeting", dt.date(2026, 7, 16)),
+        (
+            "Papers due for the Joint Improvement Board meeting of 16/07/2026",
+            dt.datetime(2026, 7, 9, 10, 0, tzinfo=LONDON),
+        ),
+    ]
+    # Outlook needs the time zone spelled out, and a reminder the day before each deadline.
+    assert [str(tz["tzid"]) for tz in parsed.walk("VTIMEZONE")] == ["Europe/London"]
+    assert len(parsed.walk("VALARM")) == 2
+    # The same meetings give the same UIDs, so a re-import updates rather than duplicates.
+    again = icalendar.Calendar.from_ical(calendar_ics("Joint Improvement Board", schedule, stamp))
+    assert [e["uid"] for e in again.walk("VEVENT")] == [e["uid"] for e in parsed.walk("VEVENT")]
+    assert len({e["uid"] for e in parsed.walk("VEVENT")}) == 4
