@@ -22,12 +22,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 import boardpack
+from boardpack.distribution import Distribution, SmtpSettings
 from boardpack.mail import (
-    Distribution,
     MailError,
     Meeting,
     PaperFiles,
-    SmtpSettings,
     already_sent,
     append_log,
     compose,
