@@ -40,6 +40,7 @@ from boardpack.layout import (
     TableSheet,
     normalise_header,
 )
+from boardpack.text import one_kind_of_line_break
 
 # A real paper has a few dozen rows; a sheet claiming far more is a mistake or an attack, and
 # reading it would take minutes and gigabytes before any useful message.
@@ -429,8 +430,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, str):
         if "_x" in value:
             value = _ESCAPED.sub(_unescape, value)
-        # Excel keeps line breaks inside a cell as \r\n or \n; the paper wants \n.
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = one_kind_of_line_break(value)
         return value if value.strip() else None
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         return value.date()
