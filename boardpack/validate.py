@@ -49,7 +49,7 @@ def load_paper(path: Path | str) -> CheckedPaper:
 def validate(raw: RawWorkbook, source: Path) -> CheckedPaper:
     """Turn what was read from a workbook into a Paper, reporting all problems at once."""
     problems = list(raw.problems)
-    warnings: list[Problem] = []
+    warnings = list(raw.warnings)
     check = _Checker(problems, warnings)
 
     details = check.model(Details, raw.details, _labels_of_paper_sheet())
