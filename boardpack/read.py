@@ -271,10 +271,12 @@ def _same_name(source: str, name: str, worksheets: list[Any]) -> Problem:
         for w in worksheets
     ]
     listed = ", ".join(titles[:-1]) + f" and {titles[-1]}"
+    both = len(titles) == 2
     return Problem(
         source,
-        f"sheets {listed} all count as sheet '{name}', since sheet names are matched ignoring"
-        " case and extra spaces, so it is not clear which to read; rename or delete all but one",
+        f"sheets {listed} {'both' if both else 'all'} count as sheet '{name}', since sheet names"
+        " are matched ignoring case and extra spaces, so it is not clear which to read; rename"
+        f" or delete {'one of them' if both else 'all but one'}",
     )
 
 

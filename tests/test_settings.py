@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from boardpack.cli import main
 from boardpack.pipeline import BuildReport, Status, build
-from boardpack.settings import MAX_SETTINGS_BYTES
 from tests.conftest import EXAMPLE, edit_workbook
 
 posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on Windows")
@@ -87,7 +86,7 @@ def device(inputs: Path) -> None:
 
 def huge(inputs: Path) -> None:
     # Valid TOML, all comment: read whole, it would be accepted.
-    (inputs / "boardpack.toml").write_bytes(b"#" * (MAX_SETTINGS_BYTES + 1))
+    (inputs / "boardpack.toml").write_bytes(b"#" * (2 * 1024 * 1024))
 
 
 def write(text: str | bytes) -> Callable[[Path], None]:
@@ -101,37 +100,57 @@ def write(text: str | bytes) -> Callable[[Path], None]:
 @pytest.mark.parametrize(
     ("make", "says"),
     [
-        pytest.param(fifo, "boardpack.toml: is a named pipe (FIFO), not a file", marks=posix_only),
-        pytest.param(device, "boardpack.toml: is a device, not a file", marks=posix_only),
-        pytest.param(folder, "boardpack.toml: is a folder, not a file"),
-        pytest.param(huge, "boardpack.toml: is over 1 MB"),
-        pytest.param(write(b"board = '\xff'\n"), "boardpack.toml: is not UTF-8 text"),
-        pytest.param(write("agenda = " + "[" * 50_000), "boardpack.toml: not valid TOML"),
+        pytest.param(
+            fifo, "boardpack.toml: is a named pipe (FIFO), not a file", marks=posix_only, id="pipe"
+        ),
+        pytest.param(
+            device, "boardpack.toml: is a device, not a file", marks=posix_only, id="device"
+        ),
+        pytest.param(folder, "boardpack.toml: is a folder, not a file", id="folder"),
+        pytest.param(huge, "boardpack.toml: is over 1 MB", id="huge"),
+        pytest.param(
+            write(b"board = '\xff'\n"), "boardpack.toml: is not UTF-8 text", id="not-utf8"
+        ),
+        pytest.param(
+            write("agenda = " + "[" * 50_000), "boardpack.toml: not valid TOML", id="nested-deep"
+        ),
         pytest.param(
             write('board = "A"\nvenue = \n'),
             "boardpack.toml: not valid TOML (Invalid value (at line 2, column 9))",
+            id="syntax-line",
         ),
-        pytest.param(write('board = "\\u0007"\n'), "boardpack.toml: board: is empty"),
+        pytest.param(
+            write('board = "\\u0007"\n'),
+            "boardpack.toml: board: is empty",
+            id="empty-after-cleaning",
+        ),
         pytest.param(
             write('meeting_date = "next Thursday"\n'),
             "boardpack.toml: meeting_date: must be a date, written without quotes as 2008-01-24"
             " (got 'next Thursday')",
+            id="bad-date",
         ),
         pytest.param(
-            write("board = [1, 2]\n"), 'boardpack.toml: board: must be text in quotes, e.g. "'
+            write("board = [1, 2]\n"),
+            'boardpack.toml: board: must be text in quotes, e.g. "',
+            id="board-not-text",
         ),
         pytest.param(
-            write('agenda = ["procurement", ""]\n'), "boardpack.toml: agenda item 2: is empty"
+            write('agenda = ["procurement", ""]\n'),
+            "boardpack.toml: agenda item 2: is empty",
+            id="agenda-empty-item",
         ),
         pytest.param(
             write('agenda = ["procurement", 2]\n'),
             "boardpack.toml: agenda item 2: must be a workbook name in quotes",
+            id="agenda-number",
         ),
         pytest.param(
-            write('agenda = "procurement"\n'), "boardpack.toml: agenda: must be a list of workbook"
+            write('agenda = "procurement"\n'),
+            "boardpack.toml: agenda: must be a list of workbook",
+            id="agenda-not-list",
         ),
     ],
-    ids=lambda v: getattr(v, "__name__", None) or "",
 )
 def test_whatever_is_wrong_with_the_settings_the_papers_are_built(
     tmp_path: Path, make: Callable[[Path], None], says: str
