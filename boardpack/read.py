@@ -2,7 +2,8 @@
 
 Only this module reads cells with openpyxl. It checks the workbook's shape (sheets, headers,
 merged cells, formulas without saved values) but not its values: that is the validate stage's
-job, which needs to know where each value came from.
+job, which needs to know where each value came from. It never reads a sheet Excel hides, nor
+guesses between two sheets that answer to one name.
 
 A workbook is untrusted input: before openpyxl sees it, guard.py refuses other kinds of file,
 damage, password protection, decompression bombs and XML entity tricks. Nothing in a workbook is
