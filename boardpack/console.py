@@ -71,7 +71,7 @@ class BuildDisplay:
             table.add_row(
                 f"pack of {len(pack.papers)}",
                 status,
-                "",
+                str(len(pack.warnings)) if pack.warnings else "",
                 _outputs(pack.docx, pack.pdf),
                 f"{pack.seconds:.2f}",
             )
@@ -84,6 +84,8 @@ class BuildDisplay:
                     f"[yellow]warning[/] {escape(paper.source.name)}: {escape(str(warning))}"
                 )
         if pack is not None:
+            for warning in pack.warnings:
+                self.console.print(f"[yellow]warning[/] pack: {escape(str(warning))}")
             for problem in pack.problems:
                 self.console.print(f"[red]error[/] pack: {escape(str(problem))}")
             if pack.error is not None:

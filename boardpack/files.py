@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import stat
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from boardpack.errors import BoardpackError, OutputError
 
@@ -21,6 +25,13 @@ STALE_AFTER = 3600  # seconds; a temporary this old belongs to a build that was 
 # Separators, characters Windows forbids, controls, and the invisible format characters (such
 # as U+202E, which shows a name backwards) that could disguise one file as another.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]')
+# A file name may be 255 bytes on Linux and macOS, and 255 UTF-16 units on Windows. The longest
+# name made from a paper's stem is the lock file LibreOffice writes beside its PDF:
+# ".~lock.<stem>-<n>.pdf#", where -<n> tells apart papers of one name converted together.
+# ".docx" is allowed for in place of ".pdf", in case it ever locks the paper it reads too.
+MAX_NAME_UNITS = 255
+MAX_STEM_UNITS = MAX_NAME_UNITS - len(".~lock.") - len("-999") - len(".docx") - len("#")
+MAX_STEM_CHARACTERS = 120  # a readable name, well short of any limit when it is plain ASCII
 _WINDOWS_RESERVED = {
     "con", "prn", "aux", "nul",
     *(f"com{i}" for i in range(1, 10)),
@@ -30,13 +41,93 @@ _WINDOWS_RESERVED = {
 
 def safe_stem(name: str) -> str:
     """A file name stem that is valid on Windows, macOS and Linux and cannot leave its folder."""
-    stem = _UNSAFE.sub("_", name).strip(" .")
+    return _safe_stem(name)[0]
+
+
+def shortened_stem(name: str) -> str | None:
+    """Why safe_stem cut `name` short, naming the files it gives; None when it did not."""
+    stem, shortened = _safe_stem(name)
+    if not shortened:
+        return None
+    return (
+        f"the name is too long for the files made from it (at most {MAX_STEM_CHARACTERS}"
+        f" characters and {MAX_STEM_UNITS} bytes), so they are named '{stem}.docx' and"
+        f" '{stem}.pdf'; give the workbook a shorter name"
+    )
+
+
+def _safe_stem(name: str) -> tuple[str, bool]:
+    # One Unicode form, so "café" typed composed or decomposed names one paper, not two.
+    stem = unicodedata.normalize("NFC", name)
+    stem = _UNSAFE.sub("_", stem).strip(" .")
     stem = stem.replace("..", "_")
     if not stem:
-        return "paper"
+        return "paper", False
     if stem.split(".")[0].rstrip(" ").casefold() in _WINDOWS_RESERVED:
         stem = "_" + stem
-    return stem[:120]
+    cut = min(len(stem), MAX_STEM_CHARACTERS)
+    while cut and _name_units(stem[:cut]) > MAX_STEM_UNITS:
+        cut -= 1
+    if cut == len(stem):
+        return stem, False
+    # Never between a letter and a mark that belongs to it (an accent, a variation selector).
+    while cut and unicodedata.category(stem[cut]).startswith("M"):
+        cut -= 1
+    return stem[:cut].rstrip(" .") or "paper", True
+
+
+def _name_units(name: str) -> int:
+    """A name's length as the strictest file system counts it: UTF-8 bytes (Linux, APFS), or
+    UTF-16 units of its decomposed form (HFS+ stores names decomposed; NTFS as given)."""
+    decomposed = unicodedata.normalize("NFD", name)
+    return max(len(name.encode("utf-8")), len(decomposed.encode("utf-16-le")) // 2)
+
+
+@contextlib.contextmanager
+def open_regular(path: Path) -> Iterator[tuple[BinaryIO, os.stat_result]]:
+    """A regular file open for reading, with its status; anything else is refused unread.
+
+    Raises FileNotFoundError, IsADirectoryError, NotRegularFile (a pipe, device or socket) or
+    another OSError. A named pipe is never opened blocking, so it can never hang the reader,
+    even when it replaces the file between the check and the opening."""
+    _require_regular(os.stat(path), path)  # follows links: a link to a pipe is a pipe
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_BINARY", 0)
+        | getattr(os, "O_NONBLOCK", 0)  # no effect on a regular file; Windows has no pipes here
+        | getattr(os, "O_NOCTTY", 0)
+    )
+    descriptor = os.open(path, flags)
+    try:
+        status = os.fstat(descriptor)
+        _require_regular(status, path)
+        handle = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with handle:
+        yield handle, status
+
+
+class NotRegularFile(OSError):
+    """A path that names a pipe, a device or a socket where a file was expected."""
+
+
+def _require_regular(status: os.stat_result, path: Path) -> None:
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    if stat.S_ISFIFO(mode):
+        kind = "a named pipe (FIFO)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    else:
+        kind = "not a regular file"
+    raise NotRegularFile(errno.EINVAL, f"is {kind}, not a file", str(path))
 
 
 def sha256_of(path: Path) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from boardpack.errors import BoardpackError, InvalidWorkbook, Problem
+from boardpack.files import NotRegularFile, open_regular
 
 # A paper's workbook is tens of kilobytes. These bound the memory and time any file can cost,
 # checked from the zip's directory before a byte is decompressed.
@@ -95,23 +96,26 @@ def invalid(source: str, message: str, where: str | None = None) -> InvalidWorkb
 
 def _file_bytes(path: Path, source: str) -> bytes:
     """The whole file, read once: every later check and openpyxl itself work on these bytes."""
-    if not path.exists():
-        raise invalid(source, "file not found; check the path", str(path))
-    if path.is_dir():
-        raise invalid(source, "is a folder, not a workbook", str(path))
-    if not path.is_file():
-        raise invalid(source, "is not a file but a device or pipe; give the path of a workbook")
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise invalid(
-                source,
-                f"is {_megabytes(size)}; a paper's workbook is far smaller, so it is refused (the"
-                f" limit is {_megabytes(MAX_BYTES)}). Check it is the right file, or remove"
-                " pictures and unused sheets",
-            )
-        with path.open("rb") as handle:
+        with open_regular(path) as (handle, status):
+            size = status.st_size
+            if size > MAX_BYTES:
+                raise invalid(
+                    source,
+                    f"is {_megabytes(size)}; a paper's workbook is far smaller, so it is refused"
+                    f" (the limit is {_megabytes(MAX_BYTES)}). Check it is the right file, or"
+                    " remove pictures and unused sheets",
+                )
             data = handle.read(size + 1)
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise invalid(source, "file not found; check the path", str(path)) from exc
+    except IsADirectoryError as exc:
+        raise invalid(source, "is a folder, not a workbook", str(path)) from exc
+    except NotRegularFile as exc:
+        # Refused unopened: reading a pipe would wait for ever, a device would never end.
+        raise invalid(
+            source, "is not a file but a device or pipe; give the path of a workbook"
+        ) from exc
     except OSError as exc:
         raise invalid(
             source,

@@ -29,6 +29,7 @@ from boardpack.files import (
     remove_stale_temporaries,
     safe_stem,
     sha256_of,
+    shortened_stem,
     write_atomic,
 )
 from boardpack.guard import import_openpyxl
@@ -60,10 +61,11 @@ class PaperResult:
     pdf: Path | None = None
     error: BoardpackError | None = None
     seconds: float = 0.0
+    notes: list[Problem] = field(default_factory=list)  # warnings about its name
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        return self.checked.warnings if self.checked else ()
+        return (*self.notes, *(self.checked.warnings if self.checked else ()))
 
     def fail(self, error: BoardpackError, status: Status = Status.FAILED) -> None:
         self.status, self.error = status, error
@@ -77,6 +79,7 @@ class PackResult:
     docx: Path | None = None
     pdf: Path | None = None
     problems: list[Problem] = field(default_factory=list)
+    warnings: tuple[Problem, ...] = ()  # about boardpack.toml; the pack is built all the same
     error: BoardpackError | None = None
     seconds: float = 0.0
 
@@ -172,6 +175,8 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     claimed: dict[str, Path] = {}
     for source in workbooks:
         paper = PaperResult(source, safe_stem(source.stem))
+        if (shortened := shortened_stem(source.stem)) is not None:
+            paper.notes.append(Problem("", shortened))
         key = paper.name.casefold()
         if key == PACK_NAME:
             paper.fail(
@@ -279,7 +284,7 @@ def _start_pack(
     started = time.perf_counter()
     try:
         settings_file = find_settings(sources)
-        settings = load_settings(settings_file)
+        settings, result.warnings = load_settings(settings_file)
         members = [
             PackPaper(p.name, p.checked.paper, out / f"{p.name}.docx")  # type: ignore[union-attr]
             for p in papers

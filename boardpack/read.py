@@ -2,7 +2,8 @@
 
 Only this module reads cells with openpyxl. It checks the workbook's shape (sheets, headers,
 merged cells, formulas without saved values) but not its values: that is the validate stage's
-job, which needs to know where each value came from.
+job, which needs to know where each value came from. It never reads a sheet Excel hides, nor
+guesses between two sheets that answer to one name.
 
 A workbook is untrusted input: before openpyxl sees it, guard.py refuses other kinds of file,
 damage, password protection, decompression bombs and XML entity tricks. Nothing in a workbook is
@@ -40,6 +41,7 @@ from boardpack.layout import (
     TableSheet,
     normalise_header,
 )
+from boardpack.text import one_kind_of_line_break
 
 # A real paper has a few dozen rows; a sheet claiming far more is a mistake or an attack, and
 # reading it would take minutes and gigabytes before any useful message.
@@ -86,6 +88,7 @@ class RawWorkbook:
     details: Record
     tables: dict[str, list[Record]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # of its shape; the paper is made
     sha256: str = ""  # of the bytes read, which may differ from the file by the time it is built
 
 
@@ -214,14 +217,24 @@ def _is_hostile_xml(exc: BaseException | None) -> bool:
 
 
 def _read(workbook: Any, archive: zipfile.ZipFile, source: str) -> RawWorkbook:
-    sheets = {_sheet_key(name): name for name in workbook.sheetnames}
+    sheets: dict[str, list[str]] = {}
+    for name in workbook.sheetnames:
+        sheets.setdefault(_sheet_key(name), []).append(name)
     listed = {_sheet_key(name) for name in _listed_sheets(archive)}
     problems: list[Problem] = []
+    warnings: list[Problem] = []
 
     def sheet(name: str, required: bool) -> _Sheet | None:
-        actual = sheets.get(_sheet_key(name))
-        if actual is not None:
-            return _sheet(workbook[actual], archive, problems)
+        matching = [workbook[title] for title in sheets.get(_sheet_key(name), [])]
+        if len(matching) > 1:
+            problems.append(_same_name(source, name, matching))
+            return None
+        if matching:
+            hidden = _hidden(matching[0], required)
+            if hidden is None:
+                return _sheet(matching[0], archive, problems)
+            (problems if required else warnings).append(hidden)
+            return None
         if _sheet_key(name) in listed:
             problems.append(
                 Problem(
@@ -243,13 +256,62 @@ def _read(workbook: Any, archive: zipfile.ZipFile, source: str) -> RawWorkbook:
 
     paper_sheet = sheet(PAPER_SHEET, required=True)
     details = _read_fields(paper_sheet, problems) if paper_sheet is not None else Record({}, {}, "")
-    raw = RawWorkbook(source, details, problems=problems)
+    raw = RawWorkbook(source, details, problems=problems, warnings=warnings)
     for layout in TABLE_SHEETS:
         worksheet = sheet(layout.name, layout.required)
         raw.tables[layout.name] = (
             [] if worksheet is None else _read_table(worksheet, layout, problems)
         )
     return raw
+
+
+def _same_name(source: str, name: str, worksheets: list[Any]) -> Problem:
+    """The problem of several sheets answering to one name: which one is the paper's is a guess."""
+    titles = [
+        f"'{w.title}'" + ("" if _state(w) == "visible" else f" ({_STATES[_state(w)]})")
+        for w in worksheets
+    ]
+    listed = ", ".join(titles[:-1]) + f" and {titles[-1]}"
+    both = len(titles) == 2
+    return Problem(
+        source,
+        f"sheets {listed} {'both' if both else 'all'} count as sheet '{name}', since sheet names"
+        " are matched ignoring case and extra spaces, so it is not clear which to read; rename"
+        f" or delete {'one of them' if both else 'all but one'}",
+    )
+
+
+_STATES = {"hidden": "hidden", "veryHidden": "very hidden"}
+_UNHIDE = {
+    "hidden": "right-click any sheet tab, choose Unhide and pick it",
+    "veryHidden": (
+        "Excel's Unhide does not list it: press Alt+F11, select the sheet under the"
+        " workbook's project, and set its Visible property to -1 - xlSheetVisible"
+    ),
+}
+
+
+def _state(worksheet: Any) -> str:
+    state = getattr(worksheet, "sheet_state", None) or "visible"
+    return state if state in _STATES else "visible"
+
+
+def _hidden(worksheet: Any, required: bool) -> Problem | None:
+    """Why a hidden sheet is not read, or None for a sheet that shows in Excel.
+
+    What a manager cannot see in Excel must not become the paper unseen: a hidden sheet the
+    paper needs is an error; a hidden optional one is left out, with a warning."""
+    state = _state(worksheet)
+    if state == "visible":
+        return None
+    title = worksheet.title
+    if required:
+        consequence = "so its contents cannot be checked before they are printed; unhide it"
+    else:
+        consequence = "so it is left out of the paper; to include it, unhide it"
+    return Problem(
+        title, f"the sheet is {_STATES[state]} in Excel, {consequence} ({_UNHIDE[state]})"
+    )
 
 
 def _sheet_key(name: str) -> str:
@@ -429,8 +491,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, str):
         if "_x" in value:
             value = _ESCAPED.sub(_unescape, value)
-        # Excel keeps line breaks inside a cell as \r\n or \n; the paper wants \n.
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = one_kind_of_line_break(value)
         return value if value.strip() else None
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         return value.date()

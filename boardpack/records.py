@@ -175,7 +175,10 @@ def _digest(data: dict[str, Any], key: str) -> str:
 def _file_name(data: dict[str, Any], key: str) -> str:
     """A bare file name: one that cannot point outside its folder."""
     value = _text(data, key)
-    if value in (".", "..") or "/" in value or "\\" in value or safe_stem(value) != value:
+    # The stem and suffix apart: safe_stem caps a stem, so a whole name may be longer.
+    stem, suffix = Path(value).stem, "x" + Path(value).suffix
+    unsafe = safe_stem(stem) != stem or safe_stem(suffix) != suffix
+    if value in (".", "..") or "/" in value or "\\" in value or unsafe:
         raise ValueError(f"{key} {value!r} is not a plain file name")
     return value
 

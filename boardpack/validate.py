@@ -6,7 +6,6 @@ sheet and cell a manager can click on, and adds the warnings a board would want 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,9 +25,7 @@ from boardpack.models import (
     Risk,
 )
 from boardpack.read import RawWorkbook, Record, read_workbook
-
-# XML 1.0, and so Word, cannot hold these; tab and line feed are kept.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+from boardpack.text import without_controls
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -52,7 +49,7 @@ def load_paper(path: Path | str) -> CheckedPaper:
 def validate(raw: RawWorkbook, source: Path) -> CheckedPaper:
     """Turn what was read from a workbook into a Paper, reporting all problems at once."""
     problems = list(raw.problems)
-    warnings: list[Problem] = []
+    warnings = list(raw.warnings)
     check = _Checker(problems, warnings)
 
     details = check.model(Details, raw.details, _labels_of_paper_sheet())
@@ -131,15 +128,9 @@ class _Checker:
     def _without_control(self, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             return value
-        cleaned, count = _CONTROL.subn("", value)
-        if count:
-            self.warnings.append(
-                Problem(
-                    where,
-                    f"removed {count} control character{'s' * (count > 1)} that Word"
-                    " cannot show; check the text reads as intended",
-                )
-            )
+        cleaned, warning = without_controls(value)
+        if warning is not None:
+            self.warnings.append(Problem(where, warning))
         return cleaned
 
 
