@@ -57,7 +57,11 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
         settings = PackSettings.model_validate(values)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            if error["type"] == "extra_forbidden":
+            if error["type"] == "extra_forbidden" and len(error["loc"]) > 1:
+                problems.append(
+                    Problem(_place(error["loc"]), "is not a setting here; check its spelling")
+                )
+            elif error["type"] == "extra_forbidden":
                 known = ", ".join(PackSettings.model_fields)
                 message = (
                     f"unknown setting '{error['loc'][0]}' (known: {known}); correct or remove it"
@@ -137,8 +141,13 @@ def _cleaned(
 
 def _place(loc: tuple[int | str, ...]) -> str:
     """A setting as a clerk would name it: `agenda item 2`, not `agenda.1`."""
-    key, *rest = loc
-    return f"{key} item {int(rest[0]) + 1}" if rest and isinstance(rest[0], int) else str(key)
+    place = ""
+    for part in loc:
+        if isinstance(part, int):
+            place += f" item {part + 1}"
+        elif not str(part).startswith("function-"):  # pydantic's validator steps
+            place += f".{part}" if place else str(part)
+    return place
 
 
 def _says(error: Any) -> str:
@@ -153,4 +162,4 @@ def _says(error: Any) -> str:
         return f"is {len(str(got))} characters long; the limit is {MAX_SHORT_TEXT}; shorten it"
     if kind in ("tuple_type", "list_type"):
         return 'must be a list of workbook names, e.g. agenda = ["procurement", "housing"]'
-    return str(error["msg"])
+    return str(error["msg"]).removeprefix("Value error, ")

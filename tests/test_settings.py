@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from boardpack.cli import main
+from boardpack.errors import BoardpackError
+from boardpack.settings import load_settings
 from boardpack.pipeline import BuildReport, Status, build
 from tests.conftest import EXAMPLE, edit_workbook
 
@@ -181,3 +183,19 @@ def test_settings_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
     report = build([inputs], tmp_path / "out", pdf=False)
     assert report.pack is not None and report.pack.docx is not None, report.pack
     assert cover_lines(report.pack.docx)[0] == "Cabinet"
+
+
+def test_a_mistyped_nested_setting_is_named_where_it_is(tmp_path: Path) -> None:
+    settings = tmp_path / "boardpack.toml"
+    settings.write_text(
+        'board = "JIB"\n[deadline]\nworking_days = 5\ntime = "soon"\n'
+        '[email]\nfrom = "clerk@council.gov.uk"\n'
+        '[[email.recipients]]\nname = "Ann"\nadress = "ann@council.gov.uk"\ngets = ["pdf"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(BoardpackError) as caught:
+        load_settings(settings)
+    message = str(caught.value)
+    assert "deadline.time: must be a time of day such as 10:00" in message
+    assert "email.recipients item 1.adress: is not a setting here; check its spelling" in message
+    assert "email.recipients item 1.address: " in message
