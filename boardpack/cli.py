@@ -203,6 +203,33 @@ def schema(out: Path) -> None:
 
 
 @main.command()
+@click.argument("folder", required=False, default=DEFAULT_INPUTS, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The .ics file to write, for Outlook or any calendar.",
+)
+@_reports_errors
+def calendar(folder: Path, target: Path) -> None:
+    """Write the board's meetings and paper deadlines (from FOLDER's boardpack.toml, default
+    inputs/) to a calendar file that Outlook imports."""
+    from boardpack.cycle import write_calendar
+
+    if target.suffix.lower() != ".ics":
+        raise BoardpackError(f"{target}: name the calendar file with .ics at the end")
+    written = write_calendar(folder, target)
+    for warning in written.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    deadlines = sum(m.deadline is not None for m in written.meetings)
+    click.echo(
+        f"wrote {target}: {len(written.meetings)} meetings of the {written.board},"
+        f" {deadlines} paper deadlines"
+    )
+
+
+@main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @_reports_errors
 def new(path: Path) -> None:

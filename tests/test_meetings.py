@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import icalendar
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 
+from boardpack.cli import main
 from boardpack.meetings import (
     LONDON,
     DeadlineRule,
@@ -101,3 +104,32 @@ def test_the_calendar_holds_each_meeting_and_its_deadline() -> None:
     again = icalendar.Calendar.from_ical(calendar_ics("Joint Improvement Board", schedule, stamp))
     assert [e["uid"] for e in again.walk("VEVENT")] == [e["uid"] for e in parsed.walk("VEVENT")]
     assert len({e["uid"] for e in parsed.walk("VEVENT")}) == 4
+
+
+def test_the_calendar_command_writes_the_boards_meetings(tmp_path: Path) -> None:
+    (tmp_path / "boardpack.toml").write_text(
+        'board = "Cabinet"\nmeetings = [2026-07-16, 2026-01-22]\n'
+        '[deadline]\nworking_days = 5\ntime = "10am"\n',
+        encoding="utf-8",
+    )
+    target = tmp_path / "cabinet.ics"
+    result = CliRunner().invoke(main, ["calendar", str(tmp_path), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {target}: 2 meetings of the Cabinet, 2 paper deadlines" in result.output
+    parsed = icalendar.Calendar.from_ical(target.read_bytes())
+    assert [str(e["summary"]) for e in parsed.walk("VEVENT")][:2] == [
+        "Cabinet meeting",
+        "Papers due for the Cabinet meeting of 22/01/2026",
+    ]
+
+
+def test_a_calendar_needs_meetings(tmp_path: Path) -> None:
+    (tmp_path / "boardpack.toml").write_text('board = "Cabinet"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["calendar", str(tmp_path), "--out", "x.ics"])
+    assert result.exit_code == 1
+    assert "lists no meetings; add the board's meeting dates, e.g. meetings = [" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["calendar", str(empty), "--out", "x.ics"])
+    assert result.exit_code == 1
+    assert "has no boardpack.toml; the board's meetings and deadlines are kept" in result.output
