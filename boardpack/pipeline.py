@@ -163,6 +163,8 @@ def build(
     for paper in built:
         if paper.status is Status.BUILT:
             _write_record(paper, out)
+    if report.pack is not None:
+        _write_pack_record(report, out)
     return report
 
 
@@ -429,3 +431,32 @@ def _write_record(paper: PaperResult, out: Path) -> None:
     }
     folder = ensure_folder(out / RECORD_FOLDER)
     write_atomic(folder / f"{paper.name}.json", json.dumps(record, indent=2).encode())
+
+
+def _write_pack_record(report: BuildReport, out: Path) -> None:
+    """What `boardpack archive` needs to file the pack: its files and the papers in it.
+
+    A pack that could not be made gets no record, and the record of an older pack is removed,
+    so the archive never files a pack other than the one this build made.
+    """
+    pack = report.pack
+    assert pack is not None
+    path = out / RECORD_FOLDER / f"{PACK_NAME}.json"
+    path.unlink(missing_ok=True)
+    if pack.error is not None or pack.docx is None:
+        return
+    by_name = {p.name: p for p in report.papers if p.docx is not None}
+    record = {
+        "kind": "pack",
+        "docx": pack.docx.name,
+        "docx_sha256": sha256_of(pack.docx),
+        "pdf": pack.pdf.name if pack.pdf else None,
+        "pdf_sha256": sha256_of(pack.pdf) if pack.pdf else None,
+        "papers": [
+            {"name": name, "docx_sha256": sha256_of(by_name[name].docx)}  # type: ignore[arg-type]
+            for name in pack.papers
+        ],
+        "boardpack_version": __version__,
+    }
+    ensure_folder(path.parent)
+    write_atomic(path, json.dumps(record, indent=2).encode())
