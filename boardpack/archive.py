@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import json
 import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from boardpack.archive_fs import (
     READ_ONLY_FILE,
@@ -58,8 +56,9 @@ from boardpack.archive_verify import (
     no_index_message,
     verify_archive,
 )
-from boardpack.errors import ArchiveError
+from boardpack.errors import ArchiveError, ConversionError
 from boardpack.files import PACK_NAME, RECORD_FOLDER, safe_stem
+from boardpack.proof import prove_pdf
 from boardpack.records import (
     MANIFEST,
     MANIFEST_FORMAT,
@@ -86,10 +85,6 @@ __all__ = [
 ]
 
 _CHANGED = "was changed after the build"
-
-# The PDF proof (boardpack.proof, when present): raises ConversionError when a PDF is not the
-# PDF of that .docx. None until it is available.
-ProvePdf = Callable[[Path, Path], None]
 
 
 class ArchiveOutcome(StrEnum):
@@ -278,7 +273,6 @@ class _Filer:
     ) -> None:
         self.archive_dir, self.staging, self.index = archive_dir, staging, index
         self.archived_at, self.out = archived_at, out
-        self.prove_pdf = _pdf_proof()
 
     def paper(self, record_path: Path) -> tuple[PaperArchive, Record | None]:
         """File one built paper, or say why not; with its record when it could be read."""
@@ -336,10 +330,19 @@ class _Filer:
         note = ""
         if same is not None:
             already = _already(item.name, same, latest)
-            unproven = self._unproven_pdf(same) if same is latest else None
+            unproven = _unproven_pdf(same.folder, same.manifest) if same is latest else None
             if unproven is None:
                 return already
-            note = f"replacing {same.name}, whose PDF {unproven}"
+            # Filed before PDFs were proven, by a converter that wrote another paper's PDF: the
+            # same paper built now, with its PDF proven, must be able to replace it.
+            note = f"the PDF of {same.name} {unproven}, so this build's PDF replaces it"
+        pdf = {p.role: p.path for p in item.parts}
+        try:
+            prove_pdf(pdf["pdf"], pdf["docx"])
+        except ConversionError as exc:
+            raise ArchiveError(
+                f"its PDF is not the PDF of its .docx ({exc}); build it again before archiving"
+            ) from exc
         staged = self.staging.new_folder()
         entries = [_stage(part, staged) for part in item.parts]
         version = f"v{latest.number + 1 if latest else 1}"
@@ -406,28 +409,15 @@ class _Filer:
             versions.append(_Version(number, folder, manifest, entry))
         return versions
 
-    def _unproven_pdf(self, version: _Version) -> str | None:
-        """Why an archived version's PDF is not the PDF of its .docx, or None if it is (or no
-        proof is available)."""
-        if self.prove_pdf is None:
-            return None
-        from boardpack.errors import ConversionError
 
-        names = {e.role: e.name for e in version.manifest.files}
-        try:
-            self.prove_pdf(version.folder / names["pdf"], version.folder / names["docx"])
-        except ConversionError as exc:
-            return f"fails the PDF proof ({exc})"
-        return None
-
-
-def _pdf_proof() -> ProvePdf | None:
-    """boardpack.proof's prove_pdf, when this boardpack has it."""
+def _unproven_pdf(folder: Path, manifest: Manifest) -> str | None:
+    """Why an archived version's PDF is not the PDF of its .docx, or None if it is."""
+    names = {e.role: e.name for e in manifest.files}
     try:
-        proof = importlib.import_module("boardpack.proof")
-    except ImportError:
-        return None
-    return cast(ProvePdf, proof.prove_pdf)
+        prove_pdf(folder / names["pdf"], folder / names["docx"])
+    except ConversionError as exc:
+        return f"fails the PDF proof ({exc})"
+    return None
 
 
 def _refused(name: str, exc: ArchiveError | OSError) -> PaperArchive:
@@ -564,7 +554,7 @@ def _compare(
     same = next(
         (
             v
-            for v in versions
+            for v in reversed(versions)  # the newest: it may replace an older one (_file)
             if v.manifest.digest("docx") == item.docx_sha256
             and v.manifest.source_sha256 == item.source_sha256
         ),

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from boardpack.archive import archive_papers, verify_archive
+import boardpack.archive as archive
+from boardpack.archive import ArchiveOutcome, archive_papers, verify_archive
 from boardpack.archive_index import INDEX
 from boardpack.cli import main
 from boardpack.errors import ArchiveError
@@ -322,3 +323,42 @@ def test_a_board_folder_that_is_a_link_is_refused(
     code, output = verify(str(store))
     assert code == 1
     assert f"{MEETING.parts[0]}: is a link, where the archive holds only a folder" in output
+
+
+def swapped_pdf_build(meeting: Meeting, tmp_path: Path) -> Path:
+    """procurement built by a converter that wrote housing's PDF, as an older boardpack kept it:
+    its build record hashes the PDF that was there."""
+    out = Path(shutil.copytree(meeting.changed, tmp_path / "swapped"))
+    shutil.copyfile(meeting.out / "housing.pdf", out / "procurement.pdf")
+    record_path = out / ".boardpack" / "procurement.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record["pdf_sha256"] = hashlib.sha256((out / "procurement.pdf").read_bytes()).hexdigest()
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    return out
+
+
+def test_a_paper_whose_pdf_is_another_papers_is_refused(meeting: Meeting, tmp_path: Path) -> None:
+    report = archive_papers(swapped_pdf_build(meeting, tmp_path), tmp_path / "archive")
+    assert [p.outcome for p in report.papers] == [ArchiveOutcome.REFUSED]
+    assert report.papers[0].reason.startswith("its PDF is not the PDF of its .docx")
+
+
+def test_a_latest_version_whose_pdf_fails_the_proof_is_replaced(
+    meeting: Meeting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "archive"
+    with monkeypatch.context() as older_boardpack:  # one that did not prove PDFs
+        older_boardpack.setattr(archive, "prove_pdf", lambda pdf, docx: None)
+        assert archive_papers(swapped_pdf_build(meeting, tmp_path), store).ok
+
+    [paper] = archive_papers(meeting.changed, store).papers
+    assert str(paper).startswith(
+        "procurement: archived as v2, superseding v1; the PDF of v1 fails the PDF proof ("
+    )
+    assert str(paper).endswith("so this build's PDF replaces it")
+    v2 = store / PROCUREMENT / "v2" / "procurement.pdf"
+    assert v2.read_bytes() == (meeting.changed / "procurement.pdf").read_bytes()
+    assert [str(p) for p in archive_papers(meeting.changed, store).papers] == [
+        "procurement: already archived as v2"
+    ]
+    assert verify(str(store))[0] == 0
