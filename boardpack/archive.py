@@ -15,12 +15,9 @@ note in staging from which the next run completes the entry.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import secrets
-import shutil
 import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from boardpack.archive_fs import (
-    READ_ONLY_FILE,
-    READ_ONLY_FOLDER,
     NotARegularFile,
     check_real_folders,
     copy_regular,
@@ -41,7 +36,7 @@ from boardpack.archive_fs import (
 )
 from boardpack.archive_index import (
     INDEX,
-    LOCK,
+    PENDING,
     STAGING,
     IndexEntry,
     append_entry,
@@ -49,8 +44,8 @@ from boardpack.archive_index import (
     new_entry,
     read_index,
 )
+from boardpack.archive_staging import Staging, place, seal
 from boardpack.archive_verify import (
-    PENDING,
     Verification,
     check_files,
     no_index_message,
@@ -153,7 +148,7 @@ def archive_papers(
     report = ArchiveReport(archive_dir)
     with archive_lock(archive_dir):
         index = _Index.open(archive_dir)
-        with _Staging(archive_dir) as staging:
+        with Staging(archive_dir) as staging:
             filer = _Filer(archive_dir, staging, index, archived_at, out_dir)
             papers: dict[str, Record] = {}
             for path in records:
@@ -269,7 +264,7 @@ class _Filer:
     """Files papers and the pack into an archive whose lock this run holds."""
 
     def __init__(
-        self, archive_dir: Path, staging: _Staging, index: _Index, archived_at: str, out: Path
+        self, archive_dir: Path, staging: Staging, index: _Index, archived_at: str, out: Path
     ) -> None:
         self.archive_dir, self.staging, self.index = archive_dir, staging, index
         self.archived_at, self.out = archived_at, out
@@ -322,10 +317,10 @@ class _Filer:
 
     def _file(self, item: _Item, project: str) -> PaperArchive:
         """File one item as a new version, unless the archive holds it already."""
-        place = (safe_stem(item.board), item.meeting_date, item.name)
+        paper_at = (safe_stem(item.board), item.meeting_date, item.name)
         check_real_folders(self.archive_dir, (STAGING,))
-        check_real_folders(self.archive_dir, place)
-        versions = self._versions(place)
+        check_real_folders(self.archive_dir, paper_at)
+        versions = self._versions(paper_at)
         same, latest = _compare(versions, item, project)
         note = ""
         if same is not None:
@@ -355,7 +350,7 @@ class _Filer:
             "meeting_date": item.meeting_date,
             "paper": item.name,
             "version": version,
-            "folder": "/".join((*place, version)),
+            "folder": "/".join((*paper_at, version)),
             "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
             "archived_at": self.archived_at,
         }
@@ -364,15 +359,15 @@ class _Filer:
             # before it is indexed leaves an archive that verify reports as unfinished.
             write_new(self.archive_dir / INDEX, b"")
         self.staging.note_pending(fields)
-        folder = self.archive_dir.joinpath(*place, version)
-        if not _place(staged, self.archive_dir, (*place, version)):
+        folder = self.archive_dir.joinpath(*paper_at, version)
+        if not place(staged, self.archive_dir, (*paper_at, version)):
             raise ArchiveError(
                 f"{folder} is in the archive but not in its index: it was added by hand; run"
                 " boardpack verify and remove it or restore the archive from a backup"
             )
         self.index.add(new_entry(self.index.last, **fields))
         self.staging.clear_pending()
-        _seal(folder)
+        seal(folder)
         return PaperArchive(
             item.name,
             ArchiveOutcome.ARCHIVED,
@@ -405,7 +400,7 @@ class _Filer:
                     " a backup before archiving"
                 ) from exc
             # A run killed between filing a version and making it read-only left it writable.
-            _seal(folder)
+            seal(folder)
             versions.append(_Version(number, folder, manifest, entry))
         return versions
 
@@ -619,115 +614,6 @@ def _stage(part: _Part, staged: Path) -> Entry:
 def _copy_file(source: Path, target: Path) -> tuple[str, int]:
     """Copy a plain file into staging; its SHA-256 and size (a seam the tests fail in)."""
     return copy_regular(source, target)
-
-
-def _place(staged: Path, archive_dir: Path, parts: tuple[str, ...]) -> bool:
-    """Move the staged version to archive_dir/parts in one rename; False if the place is taken.
-
-    Folders above the version that do not exist yet are built around it in staging and the
-    topmost one is renamed into the archive, so a run killed at any moment leaves no empty
-    folders behind either.
-    """
-    exists = [os.path.lexists(archive_dir.joinpath(*parts[: i + 1])) for i in range(len(parts))]
-    missing = next((i for i, there in enumerate(exists) if not there), None)
-    if missing is None:
-        return False
-    moving, holder = staged, None
-    if missing < len(parts) - 1:
-        holder = staged.with_name(f"{staged.name}-up")
-        bottom = holder.joinpath(*parts[missing:-1])
-        bottom.mkdir(parents=True)
-        os.rename(staged, bottom / parts[-1])
-        for folder in (bottom, *bottom.parents):
-            fsync_folder(folder)
-            if folder == holder:
-                break
-        moving = holder / parts[missing]
-    target = archive_dir.joinpath(*parts[: missing + 1])
-    try:
-        # The commit point. rename() never replaces a folder that has anything in it.
-        os.rename(moving, target)
-    except OSError:
-        if holder is not None:
-            os.rename(holder.joinpath(*parts[missing:]), staged)
-            _remove_tree(holder)
-        if os.path.lexists(target):
-            return False
-        raise
-    fsync_folder(target.parent)
-    return True
-
-
-def _seal(folder: Path) -> None:
-    """Make a version folder and its files read-only (where they are not already)."""
-    with contextlib.suppress(OSError):
-        files = [p for p in folder.iterdir() if stat.S_ISREG(p.lstat().st_mode)]
-        for path, mode in [*((f, READ_ONLY_FILE) for f in files), (folder, READ_ONLY_FOLDER)]:
-            if path.stat().st_mode & 0o777 != mode:
-                path.chmod(mode)
-
-
-def _remove_tree(folder: Path) -> None:
-    """Delete a staging folder, read-only files and all (Windows will not delete those)."""
-
-    def writable_then_retry(function: Any, path: str, _: Any) -> None:
-        with contextlib.suppress(OSError):
-            os.chmod(path, 0o700 if os.path.isdir(path) else 0o600)
-            function(path)
-
-    shutil.rmtree(folder, onerror=writable_then_retry)
-
-
-class _Staging:
-    """This run's folder in ARCHIVE_DIR/.staging; anything else there was left by a killed run.
-
-    Only the run holding the archive's lock uses staging, so whatever it finds there on entry
-    (after the index has completed an interrupted filing from its note) is abandoned.
-    """
-
-    def __init__(self, archive_dir: Path) -> None:
-        self.root = archive_dir / STAGING
-        self.folder = self.root / secrets.token_hex(8)
-        self._count = 0
-
-    def __enter__(self) -> _Staging:
-        try:
-            self.root.mkdir(exist_ok=True)
-            for entry in self.root.iterdir():
-                if entry.name == LOCK:
-                    continue  # this run's lock
-                if entry.is_dir() and not entry.is_symlink():
-                    _remove_tree(entry)
-                else:
-                    entry.unlink()
-            self.folder.mkdir()
-        except OSError as exc:
-            raise ArchiveError(
-                f"{self.root}: cannot prepare the archive ({exc.strerror or exc}); check the"
-                " archive folder is writable"
-            ) from exc
-        return self
-
-    def new_folder(self) -> Path:
-        """A new empty folder to stage one version in."""
-        self._count += 1
-        folder = self.folder / str(self._count)
-        folder.mkdir()
-        return folder
-
-    def note_pending(self, fields: dict[str, str]) -> None:
-        """Note the index entry of the version about to be moved into place."""
-        self.clear_pending()
-        write_new(self.root / PENDING, json.dumps(fields).encode("utf-8"))
-        fsync_folder(self.root)
-
-    def clear_pending(self) -> None:
-        """Forget the note once the version is in the index."""
-        (self.root / PENDING).unlink(missing_ok=True)
-
-    def __exit__(self, *exc_info: object) -> None:
-        with contextlib.suppress(OSError):
-            _remove_tree(self.folder)
 
 
 # --- reading records --------------------------------------------------------------------------

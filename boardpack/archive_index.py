@@ -32,6 +32,7 @@ from boardpack.files import TEMP_PREFIX
 __all__ = [
     "INDEX",
     "LOCK",
+    "PENDING",
     "STAGING",
     "IndexEntry",
     "append_entry",
@@ -43,6 +44,7 @@ __all__ = [
 INDEX = "index.jsonl"
 STAGING = ".staging"  # work in progress; never part of the archive
 LOCK = "archive.lock"  # in staging: held by the one archiving run at a time
+PENDING = "pending.json"  # in staging: the index entry of a version being moved into place
 LOCK_WAIT = 60.0  # seconds to wait for another archiving run to finish
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _VERSION_DEPTH = 4  # <board>/<meeting date>/<paper>/vN below the archive folder

@@ -21,6 +21,7 @@ from pathlib import Path
 from boardpack.archive_fs import NotARegularFile, hash_regular, kind_of, read_regular
 from boardpack.archive_index import (
     INDEX,
+    PENDING,
     STAGING,
     IndexEntry,
     find_archive,
@@ -32,9 +33,8 @@ from boardpack.errors import ArchiveError, Problem
 from boardpack.files import TEMP_PREFIX, safe_stem
 from boardpack.records import MANIFEST, Manifest, parse_manifest
 
-__all__ = ["PENDING", "STAGING", "Verification", "check_files", "verify_archive"]
+__all__ = ["Verification", "check_files", "verify_archive"]
 
-PENDING = "pending.json"  # in staging: the index entry of a version being moved into place
 _VERSION_DEPTH = 4  # <board>/<meeting date>/<paper>/vN below the archive folder
 _HEAD = re.compile(r"[0-9a-f]{64}")
 _RESTORE = "restore it from a backup"

@@ -477,7 +477,7 @@ def test_an_archiver_killed_after_filing_leaves_a_whole_version_sealed_next_run(
     builds: Builds, tmp_path: Path
 ) -> None:
     store = tmp_path / "archive"
-    kill_archiver_inside("_place", builds.original, store, tmp_path)
+    kill_archiver_inside("place", builds.original, store, tmp_path)
     v1 = store / PAPER / "v1"
     assert stat.S_IMODE(v1.stat().st_mode) != 0o555  # killed before it was made read-only
     # Filed, but not yet in the index: verify says so, and what to do.
@@ -500,7 +500,7 @@ from pathlib import Path
 import boardpack.archive as archive
 
 out, store, signals, role = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
-real_place, real_lock = archive._place, archive.archive_lock
+real_place, real_lock = archive.place, archive.archive_lock
 
 def place_then_wait(*args):
     # The first archiver stops inside its filing, holding the lock, until the test says go.
@@ -516,7 +516,7 @@ def lock_announced(*args, **kwargs):
     return real_lock(*args, **kwargs)
 
 if role == "first":
-    archive._place = place_then_wait
+    archive.place = place_then_wait
 else:
     archive.archive_lock = lock_announced
 report = archive.archive_papers(out, store)
