@@ -47,6 +47,7 @@ from boardpack.archive_index import (
 from boardpack.archive_staging import Staging, place, seal
 from boardpack.archive_verify import (
     Verification,
+    adopt_archive,
     check_files,
     no_index_message,
     verify_archive,
@@ -75,6 +76,7 @@ __all__ = [
     "ArchiveReport",
     "PaperArchive",
     "Verification",
+    "adopt_archive",
     "archive_papers",
     "verify_archive",
 ]
@@ -318,7 +320,6 @@ class _Filer:
     def _file(self, item: _Item, project: str) -> PaperArchive:
         """File one item as a new version, unless the archive holds it already."""
         paper_at = (safe_stem(item.board), item.meeting_date, item.name)
-        check_real_folders(self.archive_dir, (STAGING,))
         check_real_folders(self.archive_dir, paper_at)
         versions = self._versions(paper_at)
         same, latest = _compare(versions, item, project)

@@ -25,7 +25,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from boardpack.archive_fs import READ_ONLY_FILE, fsync_folder, read_regular
+from boardpack.archive_fs import READ_ONLY_FILE, check_real_folders, fsync_folder, read_regular
 from boardpack.errors import ArchiveError, Problem
 from boardpack.files import TEMP_PREFIX
 
@@ -168,9 +168,9 @@ def head_of(entries: list[IndexEntry]) -> str | None:
     return entries[-1].hash if entries else None
 
 
-def append_entry(archive_dir: Path, entry: IndexEntry) -> None:
-    """Extend the index by one entry; the caller holds archive_lock and made `entry` follow the
-    index's current last entry."""
+def append_entry(archive_dir: Path, *entries: IndexEntry) -> None:
+    """Extend the index by some entries at once; the caller holds archive_lock and made them
+    follow the index's current last entry."""
     path = archive_dir / INDEX
     try:
         old = read_regular(path)
@@ -182,7 +182,7 @@ def append_entry(archive_dir: Path, entry: IndexEntry) -> None:
     temporary.unlink(missing_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(temporary, flags, 0o644), "wb") as out:
-        out.write(old + entry.line() + b"\n")
+        out.write(old + b"".join(entry.line() + b"\n" for entry in entries))
         out.flush()
         os.fsync(out.fileno())
     os.chmod(temporary, READ_ONLY_FILE)
@@ -198,6 +198,7 @@ def archive_lock(archive_dir: Path, *, wait: float = LOCK_WAIT) -> Iterator[None
 
     An operating-system lock (filelock), so it dies with the process however it ends.
     """
+    check_real_folders(archive_dir, (STAGING,))  # a lock through a link would lock nothing here
     try:
         (archive_dir / STAGING).mkdir(exist_ok=True)
         lock = FileLock(archive_dir / STAGING / LOCK, timeout=wait)

@@ -24,16 +24,19 @@ from boardpack.archive_index import (
     PENDING,
     STAGING,
     IndexEntry,
+    append_entry,
+    archive_lock,
     find_archive,
     head_of,
     lock_if_possible,
+    new_entry,
     read_index,
 )
 from boardpack.errors import ArchiveError, Problem
 from boardpack.files import TEMP_PREFIX, safe_stem
-from boardpack.records import MANIFEST, Manifest, parse_manifest
+from boardpack.records import MANIFEST, VERSION_NAME, Manifest, parse_manifest
 
-__all__ = ["Verification", "check_files", "verify_archive"]
+__all__ = ["Verification", "adopt_archive", "check_files", "verify_archive"]
 
 _VERSION_DEPTH = 4  # <board>/<meeting date>/<paper>/vN below the archive folder
 _HEAD = re.compile(r"[0-9a-f]{64}")
@@ -80,7 +83,79 @@ def verify_archive(folder: Path, *, expect: str | None = None) -> Verification:
         )
     root, scope = found
     with lock_if_possible(root):
-        return _Verifier(root, scope).run(expect)
+        entries, chain = read_index(root)
+        return _Verifier(root, scope).run(entries, chain, expect)
+
+
+def adopt_archive(folder: Path) -> Verification:
+    """Give an archive made before the index its index, once every version in it is shown
+    whole (as verify would show it, with the index its manifests make); the verification.
+
+    Raises ArchiveError, listing every problem, when anything in it is wrong: then nothing is
+    written, and the versions must be put right from a backup first.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ArchiveError(f"{folder}: no such archive folder")
+    with archive_lock(folder):
+        if os.path.lexists(folder / INDEX):
+            raise ArchiveError(f"{folder} has an index already; boardpack verify checks it")
+        entries, unreadable = _entries_from_manifests(folder)
+        if not entries and not unreadable:
+            raise ArchiveError(f"{folder} holds no archived versions to adopt")
+        result = _Verifier(folder, ()).run(entries, unreadable, None, adopting=True)
+        if not result.ok:
+            lines = "\n".join(f"  {p}" for p in result.problems)
+            count = len(result.problems)
+            raise ArchiveError(
+                f"{folder} cannot be adopted: {count} problem{'s' * (count > 1)}; restore what"
+                f" is named from a backup and run again. Nothing was written:\n{lines}"
+            )
+        append_entry(folder, *entries)
+        return result
+
+
+def _entries_from_manifests(folder: Path) -> tuple[list[IndexEntry], list[Problem]]:
+    """The index an old archive's manifests make: each paper's versions in order, the papers
+    in the order they were filed; and each manifest that cannot be read."""
+    found: list[tuple[str, int, str, Manifest, str]] = []
+    problems = []
+    for path in sorted(folder.glob(f"*/*/*/v*/{MANIFEST}")):
+        where = path.relative_to(folder).parent.as_posix()
+        number = VERSION_NAME.fullmatch(path.parent.name)
+        if number is None or not path.parent.is_dir() or path.parent.is_symlink():
+            continue  # named as not in the index by the verifier
+        try:
+            data = read_regular(path)
+            manifest = parse_manifest(data)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            problems.append(Problem(f"{where}/{MANIFEST}", f"cannot be read: {reason}"))
+            continue
+        found.append((where.rsplit("/", 1)[0], int(number[1]), where, manifest, _sha256(data)))
+    # A paper's versions in number order, each taken to be filed no earlier than the one it
+    # supersedes, so a clock set back between two versions cannot reorder them.
+    filed: dict[str, str] = {}
+    ordered = []
+    for paper, _, where, manifest, digest in sorted(found, key=lambda f: (f[0], f[1])):
+        filed[paper] = max(filed.get(paper, ""), manifest.archived_at)
+        ordered.append((filed[paper], where, manifest, digest))
+    entries: list[IndexEntry] = []
+    for _, where, manifest, digest in sorted(ordered, key=lambda f: (f[0], f[1])):
+        entries.append(
+            new_entry(
+                entries[-1] if entries else None,
+                kind=manifest.kind,
+                board=manifest.board,
+                meeting_date=manifest.meeting_date,
+                paper=manifest.paper,
+                version=manifest.version,
+                folder=where,
+                manifest_sha256=digest,
+                archived_at=manifest.archived_at,
+            )
+        )
+    return entries, problems
 
 
 def holds_versions(folder: Path) -> bool:
@@ -93,8 +168,8 @@ def no_index_message(folder: Path) -> str:
     return (
         f"{folder} holds archived versions but no {INDEX}, so nothing proves it whole: either"
         f" its {INDEX} was deleted (restore it from a backup) or it was made by a boardpack"
-        " from before the index (run boardpack verify --adopt on it once, after checking it"
-        " against your backup, to index what it holds)"
+        " from before the index (check it against your backup, then run boardpack verify --adopt"
+        f" {folder} once to index what it holds)"
     )
 
 
@@ -136,13 +211,20 @@ class _Verifier:
         """Note one problem."""
         self.problems.append(Problem(where, message))
 
-    def run(self, expect: str | None) -> Verification:
-        """Check everything in scope; the verification."""
-        entries, chain = read_index(self.root)
+    def run(
+        self,
+        entries: list[IndexEntry],
+        chain: list[Problem],
+        expect: str | None,
+        *,
+        adopting: bool = False,
+    ) -> Verification:
+        """Check everything in scope against these entries of the index; the verification."""
         self.problems.extend(chain)
         if not entries and not chain:
             self.add(INDEX, "lists no versions: nothing has been archived here yet")
-        self._check_index_file()
+        if not adopting:
+            self._check_index_file()
         result = Verification(self.root, "/".join(self.scope), head_of(entries))
         if expect is not None:
             hashes = [e.hash for e in entries]

@@ -252,15 +252,24 @@ def archive(out_dir: Path, archive_dir: Path) -> None:
     help="A head hash verify printed earlier (recorded in the minutes): fail unless the"
     " archive still holds it; versions filed since are listed.",
 )
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Index an archive made before boardpack kept an index, once every version in it is"
+    " shown whole (check it against your backup first).",
+)
 @_reports_errors
-def verify(archive_dir: Path, expect: str | None) -> None:
+def verify(archive_dir: Path, expect: str | None, adopt: bool) -> None:
     """Prove the archive (or one board's, meeting's or paper's part of it) whole against its
     index: name every missing, added, changed or swapped version, paper, meeting or file.
 
     Prints the index's head hash, to record in the minutes. Exit code 1 if anything is wrong.
     """
-    from boardpack.archive import verify_archive
+    from boardpack.archive import adopt_archive, verify_archive
 
+    if adopt:
+        adopted = adopt_archive(archive_dir)
+        click.echo(f"{archive_dir}: indexed {adopted.versions} versions already archived")
     result = verify_archive(archive_dir, expect=expect)
     for problem in result.problems:
         click.echo(str(problem))

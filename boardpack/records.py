@@ -82,6 +82,7 @@ class Manifest:
     source_sha256: str | None  # the workbook's; None for a pack
     files: tuple[Entry, ...]
     papers: tuple[tuple[str, str], ...] = ()  # a pack's papers: (name, SHA-256 of its .docx)
+    archived_at: str = ""
 
     def digest(self, role: str) -> str:
         """The SHA-256 of the file with this role."""
@@ -187,8 +188,9 @@ def parse_manifest(raw: bytes) -> Manifest:
         not isinstance(supersedes, str) or not VERSION_NAME.fullmatch(supersedes)
     ):
         raise ValueError(f"{MANIFEST}: supersedes is not a version such as v1")
+    archived_at = _text(data, "archived_at")
     try:
-        datetime.fromisoformat(_text(data, "archived_at"))
+        datetime.fromisoformat(archived_at)
     except ValueError as exc:
         raise ValueError(f"{MANIFEST}: archived_at is not a date and time") from exc
     _text(data, "boardpack_version")
@@ -208,6 +210,7 @@ def parse_manifest(raw: bytes) -> Manifest:
         source_sha256=_digest(data, "source_sha256") if kind == PAPER else None,
         files=files,
         papers=_pack_papers(data) if kind == PACK else (),
+        archived_at=archived_at,
     )
 
 

@@ -362,3 +362,33 @@ def test_a_latest_version_whose_pdf_fails_the_proof_is_replaced(
         "procurement: already archived as v2"
     ]
     assert verify(str(store))[0] == 0
+
+
+def test_an_archive_made_before_the_index_is_adopted_only_when_whole(
+    meeting: Meeting, store: Path
+) -> None:
+    assert archive_papers(meeting.changed, store).ok
+    writable(store)
+    (store / INDEX).unlink()  # as an archive made by a boardpack before the index
+    with pytest.raises(ArchiveError, match=f"holds archived versions but no {INDEX}"):
+        archive_papers(meeting.changed, store)
+
+    pdf = store / PROCUREMENT / "v1" / "procurement.pdf"
+    genuine = pdf.read_bytes()
+    rewrite(pdf, genuine + b"%")
+    code, output = verify(str(store), "--adopt")
+    assert code == 1
+    assert "cannot be adopted: 1 problem;" in output
+    assert f"{V1}/procurement.pdf: changed: " in output
+    assert not (store / INDEX).exists()
+
+    rewrite(pdf, genuine)
+    code, output = verify(str(store), "--adopt")
+    assert code == 0, output
+    assert f"{store}: indexed 4 versions already archived" in output
+    entries = [json.loads(line) for line in (store / INDEX).read_text().splitlines()]
+    assert entries[-1]["folder"] == f"{PROCUREMENT.as_posix()}/v2"
+    assert verify(str(store))[0] == 0
+    assert [str(p) for p in archive_papers(meeting.changed, store).papers] == [
+        "procurement: already archived as v2"
+    ]
