@@ -239,6 +239,11 @@ class _Verifier:
                 )
         in_scope = [(e, p) for e, p in self._sequence(entries) if self._covers(e.folder)]
         result.versions = len(in_scope)
+        if self.scope and entries and not in_scope:
+            self.add(
+                "/".join(self.scope),
+                "holds no version the index lists: nothing here was filed by boardpack archive",
+            )
         present = self._check_present(in_scope)
         for entry, previous in present:
             self._check_version(entry, previous)
@@ -248,8 +253,7 @@ class _Verifier:
 
     def _covers(self, folder: str) -> bool:
         """Whether a path below the archive is in the part being verified."""
-        parts = tuple(folder.split("/"))
-        return parts[: len(self.scope)] == self.scope or self.scope[: len(parts)] == parts
+        return tuple(folder.split("/"))[: len(self.scope)] == self.scope
 
     def _check_index_file(self) -> None:
         """The index must be read-only, like the versions it lists."""

@@ -289,6 +289,11 @@ def test_verify_of_a_meeting_folder_checks_that_part(meeting: Meeting, store: Pa
     code, output = verify(str(store / MEETING))
     assert code == 1
     assert f"{MEETING.as_posix()}/housing/v1/housing.pdf: is writable" in output
+    writable(store / MEETING.parent)
+    (store / MEETING.parent / "2099-01-01").mkdir()
+    code, output = verify(str(store / MEETING.parent / "2099-01-01"))
+    assert code == 1
+    assert "2099-01-01: holds no version the index lists" in output
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
