@@ -96,7 +96,9 @@ def new_entry(
     manifest_sha256: str,
     archived_at: str,
 ) -> IndexEntry:
-    """The entry that follows `previous` (None: the first), with its hash."""
+    """The entry that follows `previous` (None: the first), with its hash; ValueError if its
+    folder could lead out of the archive."""
+    _check_folder(folder)
     entry = IndexEntry(
         number=previous.number + 1 if previous else 1,
         previous=previous.hash if previous else None,
@@ -271,13 +273,18 @@ def _parse_line(raw: bytes) -> IndexEntry:
         text[key] = data[key]
     if not _SHA256.fullmatch(text["manifest_sha256"]):
         raise ValueError("manifest_sha256 is not a SHA-256 in hex")
-    parts = text["folder"].split("/")
-    if len(parts) != _VERSION_DEPTH or any(p in ("", ".", "..") or "\\" in p for p in parts):
-        raise ValueError("folder is not a version folder below the archive")
+    _check_folder(text["folder"])
     entry = IndexEntry(number=number, previous=previous, **text)
     if entry.line() != raw:
         raise ValueError("not written as boardpack writes it (canonical JSON)")
     return _with_hash(entry)
+
+
+def _check_folder(folder: str) -> None:
+    """A version folder below the archive, named so that it cannot lead out of it."""
+    parts = folder.split("/")
+    if len(parts) != _VERSION_DEPTH or any(p in ("", ".", "..") or "\\" in p for p in parts):
+        raise ValueError(f"folder {folder!r} is not a version folder below the archive")
 
 
 def _with_hash(entry: IndexEntry) -> IndexEntry:

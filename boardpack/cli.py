@@ -278,7 +278,7 @@ def verify(archive_dir: Path, expect: str | None, adopt: bool) -> None:
         click.echo(f"{count} version{'s' * (count > 1)} filed since {expect}:")
         for entry in result.filed_since:
             click.echo(f"  {entry.folder} (filed {entry.archived_at})")
-    click.echo(f"index head: {result.head}")
+    click.echo(f"index head: {result.head or 'none (nothing archived)'}")
     if not result.ok:
         sys.exit(1)
     part = f" in {result.scope}" if result.scope else ""

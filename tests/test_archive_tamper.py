@@ -397,3 +397,16 @@ def test_an_archive_made_before_the_index_is_adopted_only_when_whole(
     assert [str(p) for p in archive_papers(meeting.changed, store).papers] == [
         "procurement: already archived as v2"
     ]
+
+
+def test_two_versions_swapped_are_named(meeting: Meeting, store: Path) -> None:
+    assert archive_papers(meeting.changed, store).ok
+    paper = store / PROCUREMENT
+    writable(paper)
+    (paper / "v1").rename(paper / "old")
+    (paper / "v2").rename(paper / "v1")
+    (paper / "old").rename(paper / "v2")
+    found = problems(store)
+    for version in ("v1", "v2"):
+        where = f"{PROCUREMENT.as_posix()}/{version}/manifest.json"
+        assert found[where].startswith("changed since it was filed"), found
