@@ -159,8 +159,10 @@ def _entries_from_manifests(folder: Path) -> tuple[list[IndexEntry], list[Proble
 
 
 def holds_versions(folder: Path) -> bool:
-    """Whether a folder holds archived versions (folders with a manifest) at any depth."""
-    return any(folder.glob(f"**/v*/{MANIFEST}"))
+    """Whether a folder is, or is part of, an archive of versions (folders with a manifest)."""
+    # No deeper than an archive's own depth: verify may be pointed at any large folder.
+    patterns = ("*/" * depth + f"v*/{MANIFEST}" for depth in range(_VERSION_DEPTH))
+    return any(any(folder.glob(pattern)) for pattern in patterns)
 
 
 def no_index_message(folder: Path) -> str:
