@@ -41,6 +41,7 @@ __all__ = ["Verification", "adopt_archive", "check_files", "verify_archive"]
 _VERSION_DEPTH = 4  # <board>/<meeting date>/<paper>/vN below the archive folder
 _HEAD = re.compile(r"[0-9a-f]{64}")
 _RESTORE = "restore it from a backup"
+_READABLE = "check that the account running verify may read the archive, then run it again"
 _LEVELS = {1: "board", 2: "meeting", 3: "paper"}
 
 
@@ -189,7 +190,7 @@ def check_files(folder: Path, manifest: Manifest, where: Path) -> list[Problem]:
             problems.append(Problem(at, f"{exc.strerror}: not the archived file; {_RESTORE}"))
             continue
         except OSError as exc:
-            problems.append(Problem(at, f"cannot be read ({exc.strerror})"))
+            problems.append(Problem(at, f"cannot be read ({exc.strerror}); {_READABLE}"))
             continue
         if size != entry.size:
             problems.append(
@@ -320,7 +321,7 @@ class _Verifier:
             self.add(where, f"{exc.strerror}: not the version's manifest; {_RESTORE}")
             return
         except OSError as exc:
-            self.add(where, f"cannot be read ({exc.strerror})")
+            self.add(where, f"cannot be read ({exc.strerror}); {_READABLE}")
             return
         self._check_mode(folder / MANIFEST, where)
         if _sha256(data) != entry.manifest_sha256:
@@ -355,13 +356,19 @@ class _Verifier:
         indexed = (entry.kind, entry.board, entry.meeting_date, entry.paper)
         place = f"{safe_stem(manifest.board)}/{manifest.meeting_date}/{manifest.paper}"
         if said != indexed or manifest.version != entry.version:
-            self.add(where, f"does not describe the version {INDEX}:{entry.number} lists")
+            self.add(
+                where, f"does not describe the version {INDEX}:{entry.number} lists; {_RESTORE}"
+            )
         elif f"{place}/{manifest.version}" != entry.folder:
-            self.add(where, f"is for {place}/{manifest.version}: it is in the wrong folder")
+            self.add(
+                where, f"is for {place}/{manifest.version}: it is in the wrong folder; {_RESTORE}"
+            )
         supersedes = previous.version if previous else None
         previous_sha = previous.manifest_sha256 if previous else None
         if (manifest.supersedes, manifest.supersedes_manifest_sha256) != (supersedes, previous_sha):
-            self.add(where, f"does not supersede {supersedes or 'nothing'} as the index says")
+            self.add(
+                where, f"does not supersede {supersedes or 'nothing'} as the index says; {_RESTORE}"
+            )
 
     def _check_extra(self, folder: Path, where: str, manifest: Manifest | None) -> None:
         """Files in a version folder that its manifest does not list."""
@@ -369,7 +376,7 @@ class _Verifier:
         try:
             names = sorted(os.listdir(folder))
         except OSError as exc:
-            self.add(where, f"cannot be read ({exc.strerror})")
+            self.add(where, f"cannot be read ({exc.strerror}); {_READABLE}")
             return
         for name in names:
             if name not in listed:
@@ -392,7 +399,7 @@ class _Verifier:
             try:
                 children = sorted(os.scandir(path), key=lambda e: e.name)
             except OSError as exc:
-                self.add("/".join(parts) or ".", f"cannot be read ({exc.strerror})")
+                self.add("/".join(parts) or ".", f"cannot be read ({exc.strerror}); {_READABLE}")
                 continue
             for child in children:
                 here = (*parts, child.name)
