@@ -2,58 +2,85 @@
 
 Each built paper is filed as ARCHIVE_DIR/<board>/<meeting date>/<paper>/vN/, holding its PDF,
 its .docx, a copy of the workbook it was built from and a manifest.json with every file's SHA-256
-and size. Nothing is ever overwritten: a changed paper for the same meeting becomes v2, v3 ...,
-each naming the version it supersedes, and an identical paper is not stored twice. Archived
-files are read-only.
+and size; the meeting's pack is filed beside its papers as <meeting date>/board-pack/vN/. Nothing
+is ever overwritten: a changed paper for the same meeting becomes v2, v3 ..., each naming the
+version it supersedes, and an identical paper is not stored twice. Archived files are read-only.
+Every version filed is recorded in the archive's index (archive_index), which `verify`
+(archive_verify) checks the folders against.
 
-A version is written in ARCHIVE_DIR/.staging and moved into place by one rename, so a run that
-is killed at any moment leaves the archive as it was, and `verify_archive` still passes.
+One run files at a time, holding the archive's lock. A version is written in ARCHIVE_DIR/.staging
+and moved into place by one rename, then entered in the index; a run killed in between leaves a
+note in staging from which the next run completes the entry.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import secrets
-import shutil
-import time
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from boardpack.errors import ArchiveError, Problem
-from boardpack.files import RECORD_FOLDER, STALE_AFTER, safe_stem, sha256_of
+from boardpack.archive_fs import (
+    NotARegularFile,
+    check_real_folders,
+    copy_regular,
+    fsync_folder,
+    hash_regular,
+    read_regular,
+    write_new,
+)
+from boardpack.archive_index import (
+    INDEX,
+    PENDING,
+    STAGING,
+    IndexEntry,
+    append_entry,
+    archive_lock,
+    new_entry,
+    read_index,
+)
+from boardpack.archive_staging import Staging, place, seal
+from boardpack.archive_verify import (
+    Verification,
+    adopt_archive,
+    check_files,
+    no_index_message,
+    verify_archive,
+)
+from boardpack.errors import ArchiveError, ConversionError
+from boardpack.files import PACK_NAME, RECORD_FOLDER, safe_stem
+from boardpack.proof import prove_pdf
 from boardpack.records import (
     MANIFEST,
     MANIFEST_FORMAT,
-    VERSION_NAME,
+    PACK,
+    PAPER,
     Entry,
     Manifest,
+    PackRecord,
     Record,
-    read_manifest,
+    parse_manifest,
+    read_pack_record,
     read_record,
 )
 
-try:
-    import fcntl
-except ImportError:  # Windows: staging left by a killed run is recognised by its age instead
-    fcntl = None  # type: ignore[assignment]
+__all__ = [
+    "MANIFEST",
+    "STAGING",
+    "ArchiveOutcome",
+    "ArchiveReport",
+    "PaperArchive",
+    "Verification",
+    "adopt_archive",
+    "archive_papers",
+    "verify_archive",
+]
 
-__all__ = ["ArchiveOutcome", "ArchiveReport", "PaperArchive", "archive_papers", "verify_archive"]
-
-STAGING = ".staging"  # work in progress; never part of the archive, removed when abandoned
-
-
-_READ_ONLY_FILE = 0o444
-_READ_ONLY_FOLDER = 0o555
-
-_LOCK_SUFFIX = ".lock"
-_VERSION_DEPTH = 4  # <board>/<meeting date>/<paper>/vN below the archive folder
-_MAX_ATTEMPTS = 100  # versions another archiver may take while this one is filing
 _CHANGED = "was changed after the build"
 
 
@@ -67,7 +94,7 @@ class ArchiveOutcome(StrEnum):
 
 @dataclass
 class PaperArchive:
-    """The outcome for one built paper."""
+    """The outcome for one built paper (or the meeting's pack)."""
 
     name: str
     outcome: ArchiveOutcome
@@ -93,7 +120,7 @@ class PaperArchive:
 
 @dataclass
 class ArchiveReport:
-    """Every built paper's outcome, in name order; `ok` is False if any was refused."""
+    """Every built paper's outcome, in name order, then the pack's; `ok` if none was refused."""
 
     archive_dir: Path
     papers: list[PaperArchive] = field(default_factory=list)
@@ -107,66 +134,93 @@ class ArchiveReport:
 def archive_papers(
     out_dir: Path, archive_dir: Path, *, now: datetime | None = None
 ) -> ArchiveReport:
-    """File every paper built in `out_dir` into `archive_dir`; see ArchiveReport for the outcome.
+    """File every paper built in `out_dir`, and the meeting's pack if it was built, into
+    `archive_dir`; see ArchiveReport for the outcome.
 
     A refused paper does not stop the others: the report says why, and `report.ok` is False.
     ArchiveError is raised only when nothing can be archived at all (no build records in
-    `out_dir`, or an archive folder that cannot be written). `now` is the time recorded as
-    `archived_at` (default: the current time; a naive datetime is taken to be UTC).
+    `out_dir`, an archive folder that cannot be written or whose index is damaged, or another
+    run filing into it for too long). `now` is the time recorded as `archived_at` (default: the
+    current time; a naive datetime is taken to be UTC).
     """
     out_dir, archive_dir = Path(out_dir), Path(archive_dir)
-    records = _record_paths(out_dir)
+    records, pack_record = _record_paths(out_dir)
     _open_archive(archive_dir)
     archived_at = _utc_iso(now or datetime.now(UTC))
     report = ArchiveReport(archive_dir)
-    with _Staging(archive_dir) as staging:
-        for record in records:
-            report.papers.append(_archive_paper(record, out_dir, archive_dir, staging, archived_at))
+    with archive_lock(archive_dir):
+        index = _Index.open(archive_dir)
+        with Staging(archive_dir) as staging:
+            filer = _Filer(archive_dir, staging, index, archived_at, out_dir)
+            papers: dict[str, Record] = {}
+            for path in records:
+                outcome, record = filer.paper(path)
+                report.papers.append(outcome)
+                if record is not None and outcome.outcome is not ArchiveOutcome.REFUSED:
+                    papers[record.name] = record
+            if pack_record is not None:
+                report.papers.append(filer.pack(pack_record, papers))
     return report
 
 
-def verify_archive(archive_dir: Path) -> list[Problem]:
-    """Re-hash every archived file; each missing, changed or unlisted file, or [] if all is well.
+# --- the index, as the filing run sees it ------------------------------------------------------
 
-    A manifest that cannot be read is a problem too, as is a version folder without one. Raises
-    ArchiveError if `archive_dir` is not an existing folder.
-    """
-    archive_dir = Path(archive_dir)
-    if not archive_dir.is_dir():
-        raise ArchiveError(f"{archive_dir}: no such archive folder")
-    problems: list[Problem] = []
-    files: set[Path] = set()
-    version_folders: list[Path] = []
 
-    def unreadable(exc: OSError) -> None:
-        where = os.path.relpath(exc.filename or archive_dir, archive_dir)
-        problems.append(Problem(Path(where).as_posix(), f"cannot be read ({exc.strerror})"))
+class _Index:
+    """The archive's index, read and found whole, extended as versions are filed."""
 
-    for top, folders, names in os.walk(archive_dir, onerror=unreadable):
-        here = Path(top).relative_to(archive_dir)
-        if not here.parts:
-            folders[:] = [f for f in folders if f != STAGING]
-        for name in list(folders):
-            if (Path(top) / name).is_symlink():  # a link is never archived; os.walk skips it
-                folders.remove(name)
-                files.add(here / name)
-        files.update(here / name for name in names)
-        if len(here.parts) == _VERSION_DEPTH:
-            version_folders.append(here)
+    def __init__(self, archive_dir: Path, entries: list[IndexEntry]) -> None:
+        self.archive_dir = archive_dir
+        self.entries = entries
 
-    listed: set[Path] = set()
-    unknown: set[Path] = set()  # folders whose manifest cannot be read: their files are unknown
-    for folder in sorted(version_folders):
-        problems.extend(_verify_version(archive_dir, folder, listed, unknown))
-    for path in sorted(files - listed):
-        if not any(folder in path.parents for folder in unknown):
-            problems.append(
-                Problem(path.as_posix(), "not listed in any manifest: it was added afterwards")
+    @classmethod
+    def open(cls, archive_dir: Path) -> _Index:
+        """The index, once shown whole; a filing interrupted after its rename is completed."""
+        try:
+            entries, problems = read_index(archive_dir)
+        except FileNotFoundError:
+            entries, problems = [], []
+            if any(archive_dir.glob(f"*/*/*/v*/{MANIFEST}")):
+                raise ArchiveError(no_index_message(archive_dir)) from None
+        if problems:
+            raise ArchiveError(
+                f"{archive_dir}: the archive's index is damaged ({problems[0]}); run boardpack"
+                " verify and restore the archive from a backup before archiving"
             )
-    return sorted(problems, key=lambda p: p.where)
+        index = cls(archive_dir, entries)
+        index._complete_pending()
+        return index
+
+    @property
+    def last(self) -> IndexEntry | None:
+        """The newest entry, or None."""
+        return self.entries[-1] if self.entries else None
+
+    def versions_of(self, place: tuple[str, ...]) -> list[IndexEntry]:
+        """The entries of one paper's versions, oldest first."""
+        prefix = "/".join(place) + "/"
+        return [e for e in self.entries if e.folder.startswith(prefix)]
+
+    def add(self, entry: IndexEntry) -> None:
+        """Write a new entry into the index."""
+        append_entry(self.archive_dir, entry)
+        self.entries.append(entry)
+
+    def _complete_pending(self) -> None:
+        """Enter in the index a version that a killed run moved into place but did not index."""
+        note = self.archive_dir / STAGING / PENDING
+        try:
+            data = json.loads(read_regular(note).decode("utf-8"))
+            entry = new_entry(self.last, **data)
+            manifest = self.archive_dir / entry.folder / MANIFEST
+            filed = hashlib.sha256(read_regular(manifest)).hexdigest() == entry.manifest_sha256
+        except (OSError, ValueError, TypeError):
+            return  # no note, or a run killed before it placed its version: nothing to finish
+        if filed and entry.folder not in {e.folder for e in self.entries}:
+            self.add(entry)
 
 
-# --- filing one paper ---------------------------------------------------------------------
+# --- filing one paper or pack --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -180,12 +234,27 @@ class _Part:
 
 
 @dataclass(frozen=True)
+class _Item:
+    """What is to be filed: a built paper or the meeting's pack, its files checked."""
+
+    kind: str
+    name: str
+    board: str
+    meeting_date: str
+    parts: list[_Part]
+    docx_sha256: str
+    source_sha256: str | None  # the workbook's, for a paper
+    fields: dict[str, Any]  # what its manifest says besides the common fields
+
+
+@dataclass(frozen=True)
 class _Version:
-    """A version already in the archive."""
+    """A version already in the archive, its manifest shown to be the one the index lists."""
 
     number: int
     folder: Path
     manifest: Manifest
+    entry: IndexEntry
 
     @property
     def name(self) -> str:
@@ -193,55 +262,177 @@ class _Version:
         return f"v{self.number}"
 
 
-def _archive_paper(
-    record_path: Path, out_dir: Path, archive_dir: Path, staging: _Staging, archived_at: str
-) -> PaperArchive:
-    """File one built paper, or say why not."""
-    name = record_path.stem
-    try:
-        record = read_record(record_path)
-        name = record.name
-        parts = _check_built_files(record, out_dir)
-        place = (safe_stem(record.board), record.meeting_date, record.name)
-        paper_dir = archive_dir.joinpath(*place)
-        same, latest = _compare(_versions(paper_dir, archive_dir), record)
+class _Filer:
+    """Files papers and the pack into an archive whose lock this run holds."""
+
+    def __init__(
+        self, archive_dir: Path, staging: Staging, index: _Index, archived_at: str, out: Path
+    ) -> None:
+        self.archive_dir, self.staging, self.index = archive_dir, staging, index
+        self.archived_at, self.out = archived_at, out
+
+    def paper(self, record_path: Path) -> tuple[PaperArchive, Record | None]:
+        """File one built paper, or say why not; with its record when it could be read."""
+        record = None
+        try:
+            record = read_record(record_path)
+            item = _Item(
+                PAPER,
+                record.name,
+                record.board,
+                record.meeting_date,
+                _check_built_files(record, self.out),
+                record.docx_sha256,
+                record.source_sha256,
+                {
+                    "project": record.project,
+                    "boardpack_version": record.boardpack_version,
+                    "source": str(record.source),
+                    "source_sha256": record.source_sha256,
+                },
+            )
+            return self._file(item, record.project), record
+        except (ArchiveError, OSError) as exc:
+            return _refused(record.name if record else record_path.stem, exc), record
+
+    def pack(self, record_path: Path, papers: dict[str, Record]) -> PaperArchive:
+        """File the meeting's pack beside its papers, or say why not."""
+        try:
+            record = read_pack_record(record_path)
+            board, meeting_date = _meeting_of_pack(record, papers)
+            item = _Item(
+                PACK,
+                PACK_NAME,
+                board,
+                meeting_date,
+                _check_built_pack(record, self.out),
+                record.docx_sha256,
+                None,
+                {
+                    "boardpack_version": record.boardpack_version,
+                    "papers": [{"name": n, "docx_sha256": d} for n, d in record.papers],
+                },
+            )
+            return self._file(item, "")
+        except (ArchiveError, OSError) as exc:
+            return _refused(PACK_NAME, exc)
+
+    def _file(self, item: _Item, project: str) -> PaperArchive:
+        """File one item as a new version, unless the archive holds it already."""
+        paper_at = (safe_stem(item.board), item.meeting_date, item.name)
+        check_real_folders(self.archive_dir, paper_at)
+        versions = self._versions(paper_at)
+        same, latest = _compare(versions, item, project)
+        note = ""
         if same is not None:
-            return _already(record, same, latest)
-        staged = staging.new_folder()
-        entries = [_stage(part, staged) for part in parts]
-        for _ in range(_MAX_ATTEMPTS):
-            # Read afresh each time: another archiver may have filed a version meanwhile.
-            same, latest = _compare(_versions(paper_dir, archive_dir), record)
-            if same is not None:
-                return _already(record, same, latest)
-            version = f"v{latest.number + 1 if latest else 1}"
-            manifest = _manifest_for(record, version, latest, entries, archived_at)
-            _write_manifest(staged, manifest)
-            if _place(staged, archive_dir, (*place, version)):
-                folder = paper_dir / version
-                _seal(folder)
-                return PaperArchive(
-                    name, ArchiveOutcome.ARCHIVED, version, latest.name if latest else None, folder
-                )
-        raise ArchiveError(
-            f"other archivers kept taking the next version number in {paper_dir}; run again"
-        )
-    except ArchiveError as exc:
-        return PaperArchive(name, ArchiveOutcome.REFUSED, reason=str(exc))
-    except OSError as exc:
+            already = _already(item.name, same, latest)
+            unproven = _unproven_pdf(same.folder, same.manifest) if same is latest else None
+            if unproven is None:
+                return already
+            # Filed before PDFs were proven, by a converter that wrote another paper's PDF: the
+            # same paper built now, with its PDF proven, must be able to replace it.
+            note = f"the PDF of {same.name} {unproven}, so this build's PDF replaces it"
+        pdf = {p.role: p.path for p in item.parts}
+        try:
+            prove_pdf(pdf["pdf"], pdf["docx"])
+        except ConversionError as exc:
+            raise ArchiveError(
+                f"its PDF is not the PDF of its .docx ({exc}); build it again before archiving"
+            ) from exc
+        staged = self.staging.new_folder()
+        entries = [_stage(part, staged) for part in item.parts]
+        version = f"v{latest.number + 1 if latest else 1}"
+        manifest = _manifest_bytes(item, version, latest, entries, self.archived_at)
+        write_new(staged / MANIFEST, manifest)
+        fsync_folder(staged)
+        fields = {
+            "kind": item.kind,
+            "board": item.board,
+            "meeting_date": item.meeting_date,
+            "paper": item.name,
+            "version": version,
+            "folder": "/".join((*paper_at, version)),
+            "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+            "archived_at": self.archived_at,
+        }
+        if not os.path.lexists(self.archive_dir / INDEX):
+            # The first filing: from now on this folder is an archive, and a run killed
+            # before it is indexed leaves an archive that verify reports as unfinished.
+            write_new(self.archive_dir / INDEX, b"")
+        self.staging.note_pending(fields)
+        folder = self.archive_dir.joinpath(*paper_at, version)
+        if not place(staged, self.archive_dir, (*paper_at, version)):
+            raise ArchiveError(
+                f"{folder} is in the archive but not in its index: it was added by hand; run"
+                " boardpack verify and remove it or restore the archive from a backup"
+            )
+        self.index.add(new_entry(self.index.last, **fields))
+        self.staging.clear_pending()
+        seal(folder)
         return PaperArchive(
-            name,
-            ArchiveOutcome.REFUSED,
-            reason=f"could not file it in the archive ({exc.strerror or exc}"
-            + (f": {exc.filename}" if exc.filename else "")
-            + "); the archive is unchanged. Check the disk has space and the archive folder"
-            " is writable, then run again",
+            item.name,
+            ArchiveOutcome.ARCHIVED,
+            version,
+            latest.name if latest else None,
+            folder,
+            reason=note,
         )
 
+    def _versions(self, place: tuple[str, ...]) -> list[_Version]:
+        """The versions the index lists for one paper, each shown to be as it was filed."""
+        versions = []
+        for number, entry in enumerate(self.index.versions_of(place), 1):
+            folder = self.archive_dir / entry.folder
+            damaged = f"the archive's {entry.folder}"
+            try:
+                data = read_regular(folder / MANIFEST)
+                if hashlib.sha256(data).hexdigest() != entry.manifest_sha256:
+                    raise ValueError(f"its {MANIFEST} was changed after it was filed")
+                manifest = parse_manifest(data)
+            except FileNotFoundError as exc:
+                raise ArchiveError(
+                    f"{damaged} is missing, though the index lists it; run boardpack verify and"
+                    " restore it from a backup before archiving"
+                ) from exc
+            except (OSError, ValueError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+                raise ArchiveError(
+                    f"{damaged} is damaged ({reason}); run boardpack verify and restore it from"
+                    " a backup before archiving"
+                ) from exc
+            # A run killed between filing a version and making it read-only left it writable.
+            seal(folder)
+            versions.append(_Version(number, folder, manifest, entry))
+        return versions
 
-def _already(record: Record, same: _Version, latest: _Version | None) -> PaperArchive:
+
+def _unproven_pdf(folder: Path, manifest: Manifest) -> str | None:
+    """Why an archived version's PDF is not the PDF of its .docx, or None if it is."""
+    names = {e.role: e.name for e in manifest.files}
+    try:
+        prove_pdf(folder / names["pdf"], folder / names["docx"])
+    except ConversionError as exc:
+        return f"fails the PDF proof ({exc})"
+    return None
+
+
+def _refused(name: str, exc: ArchiveError | OSError) -> PaperArchive:
+    """The outcome for a paper that could not be filed."""
+    if isinstance(exc, ArchiveError):
+        return PaperArchive(name, ArchiveOutcome.REFUSED, reason=str(exc))
+    return PaperArchive(
+        name,
+        ArchiveOutcome.REFUSED,
+        reason=f"could not file it in the archive ({exc.strerror or exc}"
+        + (f": {exc.filename}" if exc.filename else "")
+        + "); the archive is unchanged. Check the disk has space and the archive folder"
+        " is writable, then run again",
+    )
+
+
+def _already(name: str, same: _Version, latest: _Version | None) -> PaperArchive:
     """The outcome for a paper the archive already holds, once its copy is checked intact."""
-    damage = _check_files(same.folder, same.manifest, same.folder)
+    damage = check_files(same.folder, same.manifest, same.folder)
     if damage:
         raise ArchiveError(
             f"it is archived as {same.name}, but that copy is damaged ({damage[0]}); run"
@@ -251,7 +442,7 @@ def _already(record: Record, same: _Version, latest: _Version | None) -> PaperAr
     if latest is not None and latest.number > same.number:
         note = f"{latest.name}, archived after it, differs"
     return PaperArchive(
-        record.name, ArchiveOutcome.ALREADY_ARCHIVED, same.name, folder=same.folder, reason=note
+        name, ArchiveOutcome.ALREADY_ARCHIVED, same.name, folder=same.folder, reason=note
     )
 
 
@@ -290,19 +481,67 @@ def _check_built_files(record: Record, out_dir: Path) -> list[_Part]:
     ]
 
 
+def _check_built_pack(record: PackRecord, out_dir: Path) -> list[_Part]:
+    """The pack's files, once they are shown to be exactly what the build made."""
+    if record.pdf is None or record.pdf_sha256 is None:
+        raise ArchiveError(
+            "it was built without a PDF (--no-pdf); build the meeting's folder again without"
+            " --no-pdf before archiving"
+        )
+    parts = [
+        _Part("pdf", out_dir / record.pdf, f"{PACK_NAME}.pdf", record.pdf_sha256),
+        _Part("docx", out_dir / record.docx, f"{PACK_NAME}.docx", record.docx_sha256),
+    ]
+    faults = [f"{p.path} {fault}" for p in parts if (fault := _fault(p.path, p.sha256))]
+    if faults:
+        raise ArchiveError(
+            "; ".join(faults) + "; build the meeting's folder again before archiving"
+        )
+    return parts
+
+
+def _meeting_of_pack(record: PackRecord, papers: dict[str, Record]) -> tuple[str, str]:
+    """The board and meeting date of a pack, from its papers, each shown to be archived as the
+    very paper that went into the pack."""
+    meetings = set()
+    for name, docx_sha256 in record.papers:
+        paper = papers.get(name)
+        if paper is None:
+            raise ArchiveError(
+                f"its paper {name} was not archived (see above); archive the pack once its"
+                " papers are archived"
+            )
+        if paper.docx_sha256 != docx_sha256:
+            raise ArchiveError(
+                f"it holds an older build of {name}; build the meeting's folder again so the"
+                " pack holds the papers as archived"
+            )
+        meetings.add((paper.board, paper.meeting_date))
+    if len(meetings) != 1:
+        raise ArchiveError(
+            "its papers are for different boards or meetings; a pack is filed beside its"
+            " meeting's papers, so build each meeting's papers into a folder of their own"
+        )
+    return meetings.pop()
+
+
 def _fault(path: Path, sha256: str) -> str | None:
     """What is wrong with a file the build made or read, or None if it is as it was then."""
     try:
-        if sha256_of(path) == sha256:
+        if hash_regular(path)[0] == sha256:
             return None
     except FileNotFoundError:
         return "is missing"
+    except NotARegularFile as exc:
+        return exc.strerror
     except OSError as exc:
         return f"cannot be read ({exc.strerror})"
     return _CHANGED
 
 
-def _compare(versions: list[_Version], record: Record) -> tuple[_Version | None, _Version | None]:
+def _compare(
+    versions: list[_Version], item: _Item, project: str
+) -> tuple[_Version | None, _Version | None]:
     """The version identical to the built paper, if any, and the latest version, if any."""
     # Identity is the .docx hash plus the workbook hash, never the PDF's: LibreOffice writes a
     # fresh creation time and document ID into every PDF, so rebuilding an unchanged paper gives
@@ -311,73 +550,51 @@ def _compare(versions: list[_Version], record: Record) -> tuple[_Version | None,
     same = next(
         (
             v
-            for v in versions
-            if v.manifest.digest("docx") == record.docx_sha256
-            and v.manifest.source_sha256 == record.source_sha256
+            for v in reversed(versions)  # the newest: it may replace an older one (_file)
+            if v.manifest.digest("docx") == item.docx_sha256
+            and v.manifest.source_sha256 == item.source_sha256
         ),
         None,
     )
     latest = versions[-1] if versions else None
-    if same is None and latest is not None:
+    if same is None and latest is not None and item.kind == PAPER:
         held = latest.manifest
-        if (held.project, held.board) != (record.project, record.board):
+        if (held.project, held.board) != (project, item.board):
             raise ArchiveError(
-                f"the archive already holds a different paper named {record.name} for this"
+                f"the archive already holds a different paper named {item.name} for this"
                 f" meeting ({latest.folder}, project {held.project!r}, board {held.board!r});"
-                f" this one is project {record.project!r}, board {record.board!r}. Rename one"
+                f" this one is project {project!r}, board {item.board!r}. Rename one"
                 " workbook so each paper has its own name, build again and archive"
             )
     return same, latest
 
 
-def _versions(paper_dir: Path, archive_dir: Path) -> list[_Version]:
-    """The versions of a paper already archived, oldest first; ArchiveError if one is damaged."""
-    if not paper_dir.is_dir():
-        return []
-    versions = []
-    for folder in paper_dir.iterdir():
-        match = VERSION_NAME.fullmatch(folder.name)
-        if match is None:
-            continue
-        try:
-            manifest = read_manifest(folder / MANIFEST)
-        except ValueError as exc:
-            raise ArchiveError(
-                f"the archive's {folder.relative_to(archive_dir)} is damaged ({exc}); run"
-                " boardpack verify and restore it from a backup before archiving"
-            ) from exc
-        # A run killed between filing a version and making it read-only left it writable.
-        _seal(folder)
-        versions.append(_Version(int(match[1]), folder, manifest))
-    return sorted(versions, key=lambda v: v.number)
-
-
-def _manifest_for(
-    record: Record,
+def _manifest_bytes(
+    item: _Item,
     version: str,
     previous: _Version | None,
     entries: list[Entry],
     archived_at: str,
-) -> dict[str, Any]:
-    """The manifest of a new version, as JSON data."""
-    return {
+) -> bytes:
+    """The manifest of a new version, as the bytes to write."""
+    manifest: dict[str, Any] = {
         "manifest_format": MANIFEST_FORMAT,
-        "paper": record.name,
-        "project": record.project,
-        "board": record.board,
-        "meeting_date": record.meeting_date,
+        **({"kind": PACK} if item.kind == PACK else {}),
+        "paper": item.name,
+        **({"project": item.fields["project"]} if item.kind == PAPER else {}),
+        "board": item.board,
+        "meeting_date": item.meeting_date,
         "version": version,
         "supersedes": previous.name if previous else None,
         # Chains the versions: a later change to the superseded manifest is then detectable.
-        "supersedes_manifest_sha256": (sha256_of(previous.folder / MANIFEST) if previous else None),
+        "supersedes_manifest_sha256": previous.entry.manifest_sha256 if previous else None,
         "archived_at": archived_at,
-        "boardpack_version": record.boardpack_version,
-        "source": str(record.source),
-        "source_sha256": record.source_sha256,
+        **{k: v for k, v in item.fields.items() if k != "project"},
         "files": [
             {"name": e.name, "role": e.role, "sha256": e.sha256, "size": e.size} for e in entries
         ],
     }
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 # --- writing the archive safely -------------------------------------------------------------
@@ -396,215 +613,33 @@ def _stage(part: _Part, staged: Path) -> Entry:
 
 
 def _copy_file(source: Path, target: Path) -> tuple[str, int]:
-    """Copy a file, flushed to disk and made read-only; the SHA-256 and size of what was copied."""
-    digest = hashlib.sha256()
-    size = 0
-    with source.open("rb") as data:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        with os.fdopen(os.open(target, flags, 0o644), "wb") as out:
-            for block in iter(lambda: data.read(1 << 20), b""):
-                digest.update(block)
-                out.write(block)
-                size += len(block)
-            out.flush()
-            os.fsync(out.fileno())
-    os.chmod(target, _READ_ONLY_FILE)
-    return digest.hexdigest(), size
+    """Copy a plain file into staging; its SHA-256 and size (a seam the tests fail in)."""
+    return copy_regular(source, target)
 
 
-def _write_manifest(staged: Path, manifest: dict[str, Any]) -> None:
-    """Write (or, after losing a version number to another archiver, rewrite) the manifest."""
-    path = staged / MANIFEST
-    path.unlink(missing_ok=True)
-    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    with os.fdopen(os.open(path, flags, 0o644), "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(path, _READ_ONLY_FILE)
-    _fsync_folder(staged)
+# --- reading records --------------------------------------------------------------------------
 
 
-def _place(staged: Path, archive_dir: Path, parts: tuple[str, ...]) -> bool:
-    """Move the staged version to archive_dir/parts in one rename; False if the place is taken.
-
-    Folders above the version that do not exist yet are built around it in staging and the
-    topmost one is renamed into the archive, so a run killed at any moment leaves no empty
-    folders behind either.
-    """
-    missing = next(
-        (i for i in range(len(parts)) if not archive_dir.joinpath(*parts[: i + 1]).exists()),
-        None,
-    )
-    if missing is None:
-        return False
-    moving, holder = staged, None
-    if missing < len(parts) - 1:
-        holder = staged.with_name(f"{staged.name}-up")
-        bottom = holder.joinpath(*parts[missing:-1])
-        bottom.mkdir(parents=True)
-        os.rename(staged, bottom / parts[-1])
-        for folder in (bottom, *bottom.parents):
-            _fsync_folder(folder)
-            if folder == holder:
-                break
-        moving = holder / parts[missing]
-    target = archive_dir.joinpath(*parts[: missing + 1])
-    try:
-        # The commit point. rename() never replaces a folder that has anything in it, so when
-        # two archivers pick the same version number, one of them fails here and tries the next.
-        os.rename(moving, target)
-    except OSError:
-        if holder is not None:
-            os.rename(holder.joinpath(*parts[missing:]), staged)
-            shutil.rmtree(holder, ignore_errors=True)
-        if target.exists():
-            return False
-        raise
-    _fsync_folder(target.parent)
-    return True
-
-
-def _seal(folder: Path) -> None:
-    """Make a version folder and its files read-only (where they are not already)."""
-    with contextlib.suppress(OSError):
-        files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
-        for path, mode in [*((f, _READ_ONLY_FILE) for f in files), (folder, _READ_ONLY_FOLDER)]:
-            if path.stat().st_mode & 0o777 != mode:
-                path.chmod(mode)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Flush a folder's entries to disk, so a rename in it survives a power cut."""
-    if os.name != "posix":
-        return  # Windows cannot open a folder to flush it; NTFS journals renames itself
-    # Best effort: some network and FUSE file systems refuse to flush a folder, and a failure
-    # here, after the commit, must not be reported as a paper that was not archived.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-class _Staging:
-    """This run's own folder in ARCHIVE_DIR/.staging, locked so that other runs leave it alone.
-
-    Each run holds an exclusive lock on `<token>.lock` while it uses `<token>/`. The lock dies
-    with the process however it ends, so a folder whose lock can be taken was left by a run that
-    was killed, and is removed; a concurrent run's folder is not touched.
-    """
-
-    def __init__(self, archive_dir: Path) -> None:
-        self.root = archive_dir / STAGING
-        self.folder = self.root
-        self._lock_path = self.root
-        self._lock: int | None = None
-        self._count = 0
-
-    def __enter__(self) -> _Staging:
-        try:
-            self.root.mkdir(exist_ok=True)
-            _remove_abandoned(self.root)
-            for _ in range(10):
-                token = secrets.token_hex(8)
-                lock_path = self.root / f"{token}{_LOCK_SUFFIX}"
-                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-                # Another run's cleanup may have taken and deleted the new lock file before it
-                # was locked; the folder must then not be made under a lock nobody can see.
-                if _try_lock(fd) and _still_at(fd, lock_path):
-                    self._lock, self._lock_path = fd, lock_path
-                    self.folder = self.root / token
-                    self.folder.mkdir()
-                    return self
-                os.close(fd)
-        except OSError as exc:
-            raise ArchiveError(
-                f"{self.root}: cannot prepare the archive ({exc.strerror or exc}); check the"
-                " archive folder is writable"
-            ) from exc
-        raise ArchiveError(f"{self.root}: could not lock a staging folder; run again")
-
-    def new_folder(self) -> Path:
-        """A new empty folder to stage one version in."""
-        self._count += 1
-        folder = self.folder / str(self._count)
-        folder.mkdir()
-        return folder
-
-    def __exit__(self, *exc_info: object) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            self._lock_path.unlink()
-        if self._lock is not None:
-            os.close(self._lock)
-
-
-def _remove_abandoned(root: Path) -> None:
-    """Delete staging folders left by killed runs; those of running archivers stay."""
-    for lock_path in root.glob(f"*{_LOCK_SUFFIX}"):
-        try:
-            fd = os.open(lock_path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            if _abandoned(fd, lock_path):
-                shutil.rmtree(root / lock_path.name.removesuffix(_LOCK_SUFFIX), ignore_errors=True)
-                lock_path.unlink(missing_ok=True)
-        finally:
-            os.close(fd)
-    for entry in root.iterdir():
-        # A run makes its lock before its folder and deletes it after, so a folder without a
-        # lock belongs to nobody.
-        unlocked = not (root / f"{entry.name}{_LOCK_SUFFIX}").exists()
-        if entry.is_dir() and not entry.is_symlink() and unlocked:
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def _try_lock(fd: int) -> bool:
-    """Take an exclusive lock on an open file without waiting; False if another process has it."""
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _abandoned(fd: int, lock_path: Path) -> bool:
-    """Whether the run that made this lock file has ended."""
-    if fcntl is None:
-        return time.time() - os.fstat(fd).st_mtime > STALE_AFTER
-    return _try_lock(fd) and _still_at(fd, lock_path)
-
-
-def _still_at(fd: int, path: Path) -> bool:
-    """Whether the open file is still the one at `path` (and was not deleted meanwhile)."""
-    try:
-        return os.path.samestat(os.fstat(fd), os.stat(path))
-    except OSError:
-        return False
-
-
-# --- reading records and manifests ----------------------------------------------------------
-
-
-def _record_paths(out_dir: Path) -> list[Path]:
-    """The build records in an output folder; ArchiveError when there are none."""
+def _record_paths(out_dir: Path) -> tuple[list[Path], Path | None]:
+    """The papers' build records in an output folder, and the pack's if it was built;
+    ArchiveError when there are none."""
     if not out_dir.is_dir():
         raise ArchiveError(f"{out_dir}: no such folder of built papers")
     folder = out_dir / RECORD_FOLDER
     # Names starting with "." are temporaries of a build still writing its records.
-    records = sorted(p for p in folder.glob("*.json") if not p.name.startswith(".") and p.is_file())
+    records = sorted(
+        p
+        for p in folder.glob("*.json")
+        if not p.name.startswith(".") and stat.S_ISREG(p.lstat().st_mode)
+    )
+    pack = next((p for p in records if p.stem == PACK_NAME), None)
+    records = [p for p in records if p != pack]
     if not records:
         raise ArchiveError(
             f"{out_dir}: no built papers to archive (no build records in {folder});"
             " run boardpack build first"
         )
-    return records
+    return records, pack
 
 
 def _open_archive(archive_dir: Path) -> None:
@@ -626,92 +661,3 @@ def _utc_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-# --- verifying --------------------------------------------------------------------------------
-
-
-def _verify_version(
-    archive_dir: Path, folder: Path, listed: set[Path], unknown: set[Path]
-) -> list[Problem]:
-    """Check one version folder against its manifest, noting the files the manifest lists."""
-    where = folder / MANIFEST
-    try:
-        manifest = read_manifest(archive_dir / where)
-    except ValueError as exc:
-        if (archive_dir / where).exists():
-            listed.add(where)
-            unknown.add(folder)
-            return [
-                Problem(where.as_posix(), f"cannot be read: {exc}; nothing beside it is proven")
-            ]
-        return [Problem(folder.as_posix(), f"has no {MANIFEST}; nothing in it is proven")]
-    listed.add(where)
-    listed.update(folder / entry.name for entry in manifest.files)
-    problems = _check_files(archive_dir / folder, manifest, folder)
-    board, meeting_date, paper, version = folder.parts
-    if manifest.version != version:
-        problems.append(
-            Problem(where.as_posix(), f"is the manifest of {manifest.version}, not of {version}")
-        )
-    if (safe_stem(manifest.board), manifest.meeting_date, manifest.paper) != (
-        board,
-        meeting_date,
-        paper,
-    ):
-        problems.append(
-            Problem(
-                where.as_posix(),
-                f"is for {manifest.paper} at {manifest.board} on {manifest.meeting_date}:"
-                " it is in the wrong folder",
-            )
-        )
-    if manifest.supersedes is not None:
-        previous = archive_dir / folder.parent / manifest.supersedes / MANIFEST
-        if not previous.is_file():
-            problems.append(
-                Problem(
-                    where.as_posix(),
-                    f"supersedes {manifest.supersedes}, which is missing from the archive",
-                )
-            )
-        elif sha256_of(previous) != manifest.supersedes_manifest_sha256:
-            problems.append(
-                Problem(
-                    where.as_posix(),
-                    f"supersedes {manifest.supersedes}, whose manifest has changed since",
-                )
-            )
-    return problems
-
-
-def _check_files(folder: Path, manifest: Manifest, where: Path) -> list[Problem]:
-    """Each file a manifest lists that is missing or differs from it."""
-    problems = []
-    for entry in manifest.files:
-        path = folder / entry.name
-        at = (where / entry.name).as_posix()
-        restore = "restore it from a backup"
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            problems.append(
-                Problem(at, f"is not the archived file but a link or folder; {restore}")
-            )
-            continue
-        try:
-            size = path.stat().st_size
-            digest = sha256_of(path) if size == entry.size else ""
-        except FileNotFoundError:
-            problems.append(Problem(at, f"missing: the manifest lists it; {restore}"))
-            continue
-        except OSError as exc:
-            problems.append(Problem(at, f"cannot be read ({exc.strerror})"))
-            continue
-        if size != entry.size:
-            problems.append(
-                Problem(at, f"changed: {size} bytes, the manifest says {entry.size}; {restore}")
-            )
-        elif digest != entry.sha256:
-            problems.append(
-                Problem(at, f"changed: its SHA-256 differs from the manifest's; {restore}")
-            )
-    return problems

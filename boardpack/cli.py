@@ -255,7 +255,8 @@ def new(path: Path) -> None:
 )
 @_reports_errors
 def archive(out_dir: Path, archive_dir: Path) -> None:
-    """File every paper built in OUT_DIR (PDF, .docx and workbook) in the archive.
+    """File every paper built in OUT_DIR (PDF, .docx and workbook), and the meeting's pack,
+    in the archive, each entered in its index.
 
     Nothing archived is ever overwritten: a changed paper becomes a new version, an unchanged
     one is not stored twice. Exit code 1 if any paper could not be archived.
@@ -271,20 +272,48 @@ def archive(out_dir: Path, archive_dir: Path) -> None:
 
 @main.command()
 @click.argument("archive_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--expect",
+    metavar="HASH",
+    default=None,
+    help="A head hash verify printed earlier (recorded in the minutes): fail unless the"
+    " archive still holds it; versions filed since are listed.",
+)
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Index an archive made before boardpack kept an index, once every version in it is"
+    " shown whole (check it against your backup first).",
+)
 @_reports_errors
-def verify(archive_dir: Path) -> None:
-    """Re-hash every archived file; name each one missing, changed or not in a manifest.
+def verify(archive_dir: Path, expect: str | None, adopt: bool) -> None:
+    """Prove the archive (or one board's, meeting's or paper's part of it) whole against its
+    index: name every missing, added, changed or swapped version, paper, meeting or file.
 
-    Exit code 1 if anything is wrong.
+    Prints the index's head hash, to record in the minutes. Exit code 1 if anything is wrong.
     """
-    from boardpack.archive import verify_archive
+    from boardpack.archive import adopt_archive, verify_archive
 
-    problems = verify_archive(archive_dir)
-    for problem in problems:
+    if adopt:
+        adopted = adopt_archive(archive_dir)
+        click.echo(f"{archive_dir}: indexed {adopted.versions} versions already archived")
+    result = verify_archive(archive_dir, expect=expect)
+    for problem in result.problems:
         click.echo(str(problem))
-    if problems:
+    if expect is not None and result.filed_since:
+        count = len(result.filed_since)
+        click.echo(f"{count} version{'s' * (count > 1)} filed since {expect}:")
+        for entry in result.filed_since:
+            click.echo(f"  {entry.folder} (filed {entry.archived_at})")
+    click.echo(f"index head: {result.head or 'none (nothing archived)'}")
+    if not result.ok:
         sys.exit(1)
-    click.echo(f"{archive_dir}: every archived file is present and unchanged")
+    part = f" in {result.scope}" if result.scope else ""
+    noun = "version" if result.versions == 1 else "versions"
+    click.echo(
+        f"{archive_dir}: every archived version{part} is present and unchanged"
+        f" ({result.versions} {noun}); record the index head in the minutes to prove it later"
+    )
 
 
 @main.command("check-template")

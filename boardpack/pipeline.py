@@ -35,6 +35,7 @@ from boardpack.files import (
 from boardpack.guard import import_openpyxl
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
+from boardpack.proof import prove_pdf
 from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper
 from boardpack.validate import CheckedPaper, load_paper
 
@@ -166,6 +167,8 @@ def build(
     for paper in built:
         if paper.status is Status.BUILT:
             _write_record(paper, out)
+    if report.pack is not None:
+        _write_pack_record(report, out)
     return report
 
 
@@ -380,8 +383,15 @@ def _make_pdfs(
 
     def done(docx: Path) -> None:
         if docx in by_docx:
-            by_docx[docx].pdf = docx.with_suffix(".pdf")
-            notify("pdf", by_docx[docx])
+            paper = by_docx[docx]
+            try:
+                prove_pdf(docx.with_suffix(".pdf"), docx)
+            except ConversionError as exc:
+                paper.fail(exc)
+                docx.with_suffix(".pdf").unlink(missing_ok=True)  # never left as the paper's
+            else:
+                paper.pdf = docx.with_suffix(".pdf")
+            notify("pdf", paper)
 
     converted: dict[Path, Path] = {}
     try:
@@ -398,7 +408,13 @@ def _make_pdfs(
     for paper in by_docx.values():
         paper.seconds += share
     if pack is not None and pack.docx in converted:
-        _finish_pack_pdf(pack)
+        try:
+            prove_pdf(pack.docx.with_suffix(".pdf"), pack.docx)
+        except ConversionError as exc:
+            pack.error = exc
+            pack.docx.with_suffix(".pdf").unlink(missing_ok=True)
+        else:
+            _finish_pack_pdf(pack)
         pack.seconds += share
 
 
@@ -434,3 +450,32 @@ def _write_record(paper: PaperResult, out: Path) -> None:
     }
     folder = ensure_folder(out / RECORD_FOLDER)
     write_atomic(folder / f"{paper.name}.json", json.dumps(record, indent=2).encode())
+
+
+def _write_pack_record(report: BuildReport, out: Path) -> None:
+    """What `boardpack archive` needs to file the pack: its files and the papers in it.
+
+    A pack that could not be made gets no record, and the record of an older pack is removed,
+    so the archive never files a pack other than the one this build made.
+    """
+    pack = report.pack
+    assert pack is not None
+    path = out / RECORD_FOLDER / f"{PACK_NAME}.json"
+    path.unlink(missing_ok=True)
+    if pack.error is not None or pack.docx is None:
+        return
+    by_name = {p.name: p for p in report.papers if p.docx is not None}
+    record = {
+        "kind": "pack",
+        "docx": pack.docx.name,
+        "docx_sha256": sha256_of(pack.docx),
+        "pdf": pack.pdf.name if pack.pdf else None,
+        "pdf_sha256": sha256_of(pack.pdf) if pack.pdf else None,
+        "papers": [
+            {"name": name, "docx_sha256": sha256_of(by_name[name].docx)}  # type: ignore[arg-type]
+            for name in pack.papers
+        ],
+        "boardpack_version": __version__,
+    }
+    ensure_folder(path.parent)
+    write_atomic(path, json.dumps(record, indent=2).encode())

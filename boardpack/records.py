@@ -13,14 +13,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from boardpack.archive_fs import read_regular
 from boardpack.errors import ArchiveError
-from boardpack.files import WORKBOOK_SUFFIXES, safe_stem
+from boardpack.files import PACK_NAME, WORKBOOK_SUFFIXES, safe_stem
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 VERSION_NAME = re.compile(r"v([1-9][0-9]*)")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-ROLES = ("pdf", "docx", "workbook")  # the files of every version, in manifest order
+ROLES = ("pdf", "docx", "workbook")  # the files of every paper's version, in manifest order
+PACK_ROLES = ("pdf", "docx")  # the files of a pack's version
+PAPER, PACK = "paper", "pack"  # the kinds of thing archived
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,20 @@ class Record:
 
 
 @dataclass(frozen=True)
+class PackRecord:
+    """The build record of a meeting's pack, checked: its files and the papers in it."""
+
+    docx: str
+    docx_sha256: str
+    pdf: str | None
+    pdf_sha256: str | None
+    papers: tuple[tuple[str, str], ...]  # (name, SHA-256 of its .docx), in agenda order
+    boardpack_version: str
+
+    name = PACK_NAME
+
+
+@dataclass(frozen=True)
 class Entry:
     """One file a manifest lists."""
 
@@ -52,8 +69,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Manifest:
-    """A version's manifest, checked."""
+    """A version's manifest, checked: of a paper, or (kind "pack") of the meeting's pack."""
 
+    kind: str
     paper: str
     project: str
     board: str
@@ -61,8 +79,10 @@ class Manifest:
     version: str
     supersedes: str | None
     supersedes_manifest_sha256: str | None
-    source_sha256: str
+    source_sha256: str | None  # the workbook's; None for a pack
     files: tuple[Entry, ...]
+    papers: tuple[tuple[str, str], ...] = ()  # a pack's papers: (name, SHA-256 of its .docx)
+    archived_at: str = ""
 
     def digest(self, role: str) -> str:
         """The SHA-256 of the file with this role."""
@@ -72,7 +92,7 @@ class Manifest:
 def read_record(path: Path) -> Record:
     """A build record, checked; ArchiveError saying what to do if it cannot be used."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path).decode("utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         name = _text(data, "name")
@@ -102,22 +122,54 @@ def read_record(path: Path) -> Record:
         ) from exc
 
 
+def read_pack_record(path: Path) -> PackRecord:
+    """The pack's build record, checked; ArchiveError saying what to do if it cannot be used."""
+    try:
+        data = json.loads(read_regular(path).decode("utf-8"))
+        if not isinstance(data, dict) or data.get("kind") != PACK:
+            raise ValueError("not the build record of a pack")
+        pdf = data.get("pdf")
+        return PackRecord(
+            docx=_file_name(data, "docx"),
+            docx_sha256=_digest(data, "docx_sha256"),
+            pdf=None if pdf is None else _file_name(data, "pdf"),
+            pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
+            papers=_pack_papers(data),
+            boardpack_version=_text(data, "boardpack_version"),
+        )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ArchiveError(
+            f"its build record {path} cannot be used ({exc}); build the meeting's folder again"
+            " before archiving"
+        ) from exc
+
+
 def read_manifest(path: Path) -> Manifest:
     """A version's manifest, checked; ValueError saying what is wrong with it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_regular(path)
     except FileNotFoundError as exc:
         raise ValueError(f"no {MANIFEST}") from exc
     except NotADirectoryError as exc:
         raise ValueError("not a version folder") from exc
     except OSError as exc:
         raise ValueError(f"cannot read {MANIFEST}: {exc.strerror}") from exc
+    return parse_manifest(data)
+
+
+def parse_manifest(raw: bytes) -> Manifest:
+    """A version's manifest from its bytes, checked; ValueError saying what is wrong with it."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{MANIFEST} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{MANIFEST} is not a JSON object")
     if data.get("manifest_format") != MANIFEST_FORMAT:
         raise ValueError(f"{MANIFEST} is not a boardpack manifest of format {MANIFEST_FORMAT}")
+    kind = data.get("kind", PAPER)
+    if kind not in (PAPER, PACK):
+        raise ValueError(f"{MANIFEST}: kind is neither {PAPER} nor {PACK}")
     entries = data.get("files")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ValueError(f"{MANIFEST} has no list of files")
@@ -125,8 +177,9 @@ def read_manifest(path: Path) -> Manifest:
         Entry(_file_name(e, "name"), _text(e, "role"), _digest(e, "sha256"), _size(e))
         for e in entries
     )
-    if sorted(e.role for e in files) != sorted(ROLES):
-        raise ValueError(f"{MANIFEST} must list one each of {', '.join(ROLES)}")
+    roles = ROLES if kind == PAPER else PACK_ROLES
+    if sorted(e.role for e in files) != sorted(roles):
+        raise ValueError(f"{MANIFEST} must list one each of {', '.join(roles)}")
     names = [e.name for e in files]
     if len(set(names)) != len(names) or MANIFEST in names:
         raise ValueError(f"{MANIFEST} lists a file name twice")
@@ -135,15 +188,18 @@ def read_manifest(path: Path) -> Manifest:
         not isinstance(supersedes, str) or not VERSION_NAME.fullmatch(supersedes)
     ):
         raise ValueError(f"{MANIFEST}: supersedes is not a version such as v1")
+    archived_at = _text(data, "archived_at")
     try:
-        datetime.fromisoformat(_text(data, "archived_at"))
+        datetime.fromisoformat(archived_at)
     except ValueError as exc:
         raise ValueError(f"{MANIFEST}: archived_at is not a date and time") from exc
     _text(data, "boardpack_version")
-    _text(data, "source")
+    if kind == PAPER:
+        _text(data, "source")
     return Manifest(
+        kind=kind,
         paper=_text(data, "paper"),
-        project=_text(data, "project"),
+        project=_text(data, "project") if kind == PAPER else "",
         board=_text(data, "board"),
         meeting_date=_iso_date(data, "meeting_date"),
         version=_text(data, "version"),
@@ -151,9 +207,19 @@ def read_manifest(path: Path) -> Manifest:
         supersedes_manifest_sha256=(
             None if supersedes is None else _digest(data, "supersedes_manifest_sha256")
         ),
-        source_sha256=_digest(data, "source_sha256"),
+        source_sha256=_digest(data, "source_sha256") if kind == PAPER else None,
         files=files,
+        papers=_pack_papers(data) if kind == PACK else (),
+        archived_at=archived_at,
     )
+
+
+def _pack_papers(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A pack's list of papers, each with the SHA-256 of the .docx that went into it."""
+    papers = data.get("papers")
+    if not isinstance(papers, list) or not papers or not all(isinstance(p, dict) for p in papers):
+        raise ValueError("papers is missing or not a list of papers")
+    return tuple((_file_name(p, "name"), _digest(p, "docx_sha256")) for p in papers)
 
 
 def _text(data: dict[str, Any], key: str) -> str:

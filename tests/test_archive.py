@@ -26,6 +26,7 @@ from boardpack.archive import (
     archive_papers,
     verify_archive,
 )
+from boardpack.archive_index import INDEX, LOCK
 from boardpack.errors import ArchiveError
 from boardpack.files import RECORD_FOLDER
 from boardpack.pipeline import build
@@ -85,6 +86,13 @@ def make_writable(folder: Path) -> None:
         path.chmod(0o644)
 
 
+def seal(folder: Path) -> None:
+    """Make a damaged version read-only again, so that only its contents are wrong."""
+    for path in folder.iterdir():
+        path.chmod(0o444)
+    folder.chmod(0o555)
+
+
 def lines(report: ArchiveReport) -> list[str]:
     return [str(paper) for paper in report.papers]
 
@@ -102,8 +110,21 @@ def test_a_paper_is_filed_read_only_with_a_manifest_that_proves_it(
     assert lines(report) == ["procurement: archived as v1"]
     v1 = store / PAPER / "v1"
     assert report.papers[0].folder == v1
-    assert sorted(p.name for p in store.iterdir()) == [STAGING, PAPER.parts[0]]
-    assert list((store / STAGING).iterdir()) == []
+    assert sorted(p.name for p in store.iterdir()) == sorted([STAGING, PAPER.parts[0], INDEX])
+    assert [p.name for p in (store / STAGING).iterdir() if p.name != LOCK] == []
+    [entry] = (store / INDEX).read_text(encoding="utf-8").splitlines()
+    assert json.loads(entry) == {
+        "number": 1,
+        "previous": None,
+        "kind": "paper",
+        "board": "Joint Improvement Board",
+        "meeting_date": "2008-01-24",
+        "paper": "procurement",
+        "version": "v1",
+        "folder": f"{PAPER.as_posix()}/v1",
+        "manifest_sha256": hashlib.sha256((v1 / MANIFEST).read_bytes()).hexdigest(),
+        "archived_at": "2008-01-20T09:30:00Z",
+    }
 
     record = json.loads((builds.original / RECORD_FOLDER / "procurement.json").read_text())
     workbook = Path(record["source"])
@@ -142,7 +163,10 @@ def test_a_paper_is_filed_read_only_with_a_manifest_that_proves_it(
     # Tests run as root, which may write anyway, so the modes are what is checked.
     assert stat.S_IMODE(v1.stat().st_mode) == 0o555
     assert {stat.S_IMODE(p.stat().st_mode) for p in v1.iterdir()} == {0o444}
-    assert verify_archive(store) == []
+    assert stat.S_IMODE((store / INDEX).stat().st_mode) == 0o444
+    verified = verify_archive(store)
+    assert verified.problems == []
+    assert verified.head == hashlib.sha256(entry.encode()).hexdigest()
 
 
 def test_verify_names_each_changed_missing_and_added_file(builds: Builds, tmp_path: Path) -> None:
@@ -158,9 +182,10 @@ def test_verify_names_each_changed_missing_and_added_file(builds: Builds, tmp_pa
     (v1 / "procurement.docx").unlink()
     (v1 / "notes.txt").write_text("added later")
     (store / "stray.pdf").write_bytes(b"%PDF-")
+    seal(v1)
 
     where = f"{PAPER.as_posix()}/v1"
-    found = {p.where: p.message for p in verify_archive(store)}
+    found = {p.where: p.message for p in verify_archive(store).problems}
     assert sorted(found) == sorted(
         [
             f"{where}/notes.txt",
@@ -176,8 +201,8 @@ def test_verify_names_each_changed_missing_and_added_file(builds: Builds, tmp_pa
         f"changed: {size} bytes, the manifest says {size - 1}"
     )
     assert found[f"{where}/procurement.docx"].startswith("missing")
-    assert found[f"{where}/notes.txt"].startswith("not listed in any manifest")
-    assert found["stray.pdf"].startswith("not listed in any manifest")
+    assert found[f"{where}/notes.txt"].startswith("not listed in its manifest")
+    assert found["stray.pdf"].startswith("is a plain file, where the archive holds only a folder")
     # The same paper is not filed again on top of a damaged copy: a person must look first.
     reason = archive_papers(builds.original, store).papers[0].reason
     assert reason.startswith("it is archived as v1, but that copy is damaged")
@@ -191,9 +216,10 @@ def test_verify_names_a_manifest_it_cannot_read_and_a_missing_archive(
     v1 = store / PAPER / "v1"
     make_writable(v1)
     (v1 / MANIFEST).write_text('{"manifest_format": 1, "files": [', encoding="utf-8")
-    problems = verify_archive(store)
+    seal(v1)
+    problems = verify_archive(store).problems
     assert [p.where for p in problems] == [f"{PAPER.as_posix()}/v1/{MANIFEST}"]
-    assert "not valid JSON" in problems[0].message
+    assert problems[0].message.startswith("changed since it was filed")
     # A damaged archive is not added to: a person must look at it first.
     report = archive_papers(builds.changed, store)
     assert not report.ok
@@ -213,16 +239,19 @@ def test_verify_names_version_folders_copied_or_made_by_hand(
     shutil.copytree(store / PAPER / "v1", store / PAPER / "v1 copy")
     (store / PAPER / "v2").mkdir()
     (store / PAPER / "v2" / "procurement.pdf").write_bytes(b"%PDF-")
-    found = {p.where: p.message for p in verify_archive(store)}
+    found = {p.where: p.message for p in verify_archive(store).problems}
+    added = (
+        "is not in the index: it was added afterwards (a forged or copied version), so nothing"
+        " in it is proven; remove it or restore the archive from a backup"
+    )
     assert found == {
-        f"{PAPER.as_posix()}/v1 copy/{MANIFEST}": "is the manifest of v1, not of v1 copy",
-        f"{PAPER.parent.as_posix()}/staffing/v1/{MANIFEST}": (
-            "is for procurement at Joint Improvement Board on 2008-01-24: it is in the wrong folder"
+        f"{PAPER.as_posix()}/v1 copy": added,
+        f"{PAPER.parent.as_posix()}/staffing": (
+            "is not in the index: no paper of this name was ever filed, so it was added (or"
+            " renamed) afterwards; nothing in it is proven. Remove it or restore the archive"
+            " from a backup"
         ),
-        f"{PAPER.as_posix()}/v2": f"has no {MANIFEST}; nothing in it is proven",
-        f"{PAPER.as_posix()}/v2/procurement.pdf": (
-            "not listed in any manifest: it was added afterwards"
-        ),
+        f"{PAPER.as_posix()}/v2": added,
     }
 
 
@@ -246,7 +275,7 @@ def test_a_changed_paper_becomes_v2_and_v1_is_kept_byte_for_byte(
         builds.changed / "procurement.docx"
     ).read_bytes()
     assert stat.S_IMODE(v2.stat().st_mode) == 0o555
-    assert verify_archive(store) == []
+    assert verify_archive(store).problems == []
 
     # Going back to the first paper adds nothing: it is stored already, and the report says
     # that a later version differs.
@@ -258,15 +287,19 @@ def test_a_changed_paper_becomes_v2_and_v1_is_kept_byte_for_byte(
     make_writable(v1)
     text = (v1 / MANIFEST).read_text(encoding="utf-8")
     (v1 / MANIFEST).write_text(text.replace('"archived_at": "', '"archived_at": "1'))
-    assert [str(p) for p in verify_archive(store)] == [
-        f"{PAPER.as_posix()}/v1/{MANIFEST}: cannot be read: {MANIFEST}: archived_at is not a date"
-        " and time; nothing beside it is proven",
-        f"{PAPER.as_posix()}/v2/{MANIFEST}: supersedes v1, whose manifest has changed since",
+    seal(v1)
+    assert [str(p) for p in verify_archive(store).problems] == [
+        f"{PAPER.as_posix()}/v1/{MANIFEST}: changed since it was filed: its SHA-256 differs from"
+        f" the one in {INDEX}:1, so nothing beside it is proven; restore this version from a"
+        " backup",
     ]
+    make_writable(v1)
     shutil.rmtree(v1)
-    problems = [str(p) for p in verify_archive(store)]
+    problems = [str(p) for p in verify_archive(store).problems]
     assert problems == [
-        f"{PAPER.as_posix()}/v2/{MANIFEST}: supersedes v1, which is missing from the archive"
+        f"{PAPER.as_posix()}/v1: missing: the index lists this version ({INDEX}:1, filed"
+        f" {json.loads((store / INDEX).read_text().splitlines()[0])['archived_at']}); restore it"
+        " from a backup"
     ]
 
 
@@ -323,7 +356,7 @@ def test_refuses_a_paper_whose_workbook_changed_after_the_build_and_files_the_re
     assert isinstance(error, ArchiveError)
     assert str(error).startswith("procurement: the workbook changed after the build")
     assert sorted(p.name for p in (store / PAPER.parent).iterdir()) == ["staffing"]
-    assert verify_archive(store) == []
+    assert verify_archive(store).problems == []
 
 
 def test_refuses_a_different_paper_filed_under_the_same_name_for_the_meeting(
@@ -354,7 +387,8 @@ def test_refuses_a_paper_built_without_pdf_or_edited_after_the_build(tmp_path: P
     assert f"{out / 'procurement.docx'} was changed after the build" in reason
     assert "make changes in the workbook" in reason
     assert snapshot(store) == {}
-    assert verify_archive(store) == []
+    with pytest.raises(ArchiveError, match="holds no boardpack archive"):
+        verify_archive(store)
 
 
 def test_a_failure_half_way_leaves_the_archive_as_it_was(
@@ -378,8 +412,8 @@ def test_a_failure_half_way_leaves_the_archive_as_it_was(
     assert "No space left on device" in report.papers[0].reason
     assert "the archive is unchanged" in report.papers[0].reason
     assert snapshot(store) == before
-    assert list((store / STAGING).iterdir()) == []
-    assert verify_archive(store) == []
+    assert [p.name for p in (store / STAGING).iterdir() if p.name != LOCK] == []
+    assert verify_archive(store).problems == []
 
 
 KILLABLE = """
@@ -429,13 +463,14 @@ def test_an_archiver_killed_while_copying_leaves_the_archive_as_it_was(
 
     kill_archiver_inside("_copy_file", builds.changed, store, tmp_path)
     assert snapshot(store) == before
-    assert verify_archive(store) == []
-    assert list((store / STAGING).iterdir()), "the killed run should have left its staging"
+    assert verify_archive(store).problems == []
+    left = [p for p in (store / STAGING).iterdir() if p.name != LOCK]
+    assert left, "the killed run should have left its staging"
 
     report = archive_papers(builds.changed, store)
     assert lines(report) == ["procurement: archived as v2, superseding v1"]
-    assert list((store / STAGING).iterdir()) == []
-    assert verify_archive(store) == []
+    assert [p.name for p in (store / STAGING).iterdir() if p.name != LOCK] == []
+    assert verify_archive(store).problems == []
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
@@ -443,50 +478,88 @@ def test_an_archiver_killed_after_filing_leaves_a_whole_version_sealed_next_run(
     builds: Builds, tmp_path: Path
 ) -> None:
     store = tmp_path / "archive"
-    kill_archiver_inside("_place", builds.original, store, tmp_path)
+    kill_archiver_inside("place", builds.original, store, tmp_path)
     v1 = store / PAPER / "v1"
-    assert verify_archive(store) == []
     assert stat.S_IMODE(v1.stat().st_mode) != 0o555  # killed before it was made read-only
+    # Filed, but not yet in the index: verify says so, and what to do.
+    found = {p.where: p.message for p in verify_archive(store).problems}
+    assert found[f"{PAPER.as_posix()}/v1"] == (
+        "was being filed by an archive run that stopped before entering it in the index;"
+        " run boardpack archive again to finish filing it"
+    )
 
     assert lines(archive_papers(builds.original, store)) == ["procurement: already archived as v1"]
     assert stat.S_IMODE(v1.stat().st_mode) == 0o555
-    assert list((store / STAGING).iterdir()) == []
+    assert [p.name for p in (store / STAGING).iterdir() if p.name != LOCK] == []
+    assert verify_archive(store).problems == []
+    assert len((store / INDEX).read_text().splitlines()) == 1
 
 
-@pytest.mark.parametrize(
-    ("rival_out", "expected"),
-    [
-        ("changed", "procurement: archived as v2, superseding v1"),
-        ("rebuilt", "procurement: already archived as v1"),
-    ],
-)
-def test_two_archivers_taking_the_same_version_number_both_end_well(
-    builds: Builds,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    rival_out: str,
-    expected: str,
+RIVALS = """
+import sys, time
+from pathlib import Path
+import boardpack.archive as archive
+
+out, store, signals, role = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+real_place, real_lock = archive.place, archive.archive_lock
+
+def place_then_wait(*args):
+    # The first archiver stops inside its filing, holding the lock, until the test says go.
+    result = real_place(*args)
+    (signals / "first-placed").touch()
+    deadline = time.monotonic() + 60
+    while not (signals / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return result
+
+def lock_announced(*args, **kwargs):
+    (signals / "second-locking").touch()
+    return real_lock(*args, **kwargs)
+
+if role == "first":
+    archive.place = place_then_wait
+else:
+    archive.archive_lock = lock_announced
+report = archive.archive_papers(out, store)
+print("\\n".join(str(p) for p in report.papers))
+"""
+
+
+def wait_for(path: Path, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while not path.exists():
+        assert process.poll() is None, process.communicate()[1].decode()
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.02)
+
+
+def test_two_archivers_at_once_take_turns_and_the_index_stays_one_chain(
+    builds: Builds, tmp_path: Path
 ) -> None:
-    store = tmp_path / "archive"
-    real_rename = os.rename
-    rival: list[ArchiveReport] = []
+    store, signals = tmp_path / "archive", tmp_path / "signals"
+    signals.mkdir()
 
-    def rename_after_a_rival(source: str | Path, target: str | Path) -> None:
-        if STAGING not in Path(target).relative_to(store).parts:
-            # At the commit point, another archiver (with its own staging, which this one must
-            # leave alone) files its paper first and takes v1.
-            monkeypatch.setattr(os, "rename", real_rename)
-            rival.append(archive_papers(getattr(builds, rival_out), store))
-        real_rename(source, target)
+    def start(out: Path, role: str) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-c", RIVALS, str(out), str(store), str(signals), role]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    monkeypatch.setattr(os, "rename", rename_after_a_rival)
-    report = archive_papers(builds.original, store)
-    assert lines(rival[0]) == ["procurement: archived as v1"]
-    assert lines(report) == [expected]
-    v1_docx = (store / PAPER / "v1" / "procurement.docx").read_bytes()
-    assert v1_docx == (getattr(builds, rival_out) / "procurement.docx").read_bytes()
-    assert verify_archive(store) == []
-    assert list((store / STAGING).iterdir()) == []
+    first = start(builds.original, "first")
+    wait_for(signals / "first-placed", first)
+    second = start(builds.changed, "second")
+    wait_for(signals / "second-locking", second)
+    (signals / "go").touch()
+    outputs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], [e.decode() for _, e in outputs]
+    assert [o.decode().strip() for o, _ in outputs] == [
+        "procurement: archived as v1",
+        "procurement: archived as v2, superseding v1",
+    ]
+    entries = [json.loads(line) for line in (store / INDEX).read_text().splitlines()]
+    assert [(e["number"], e["version"]) for e in entries] == [(1, "v1"), (2, "v2")]
+    assert entries[0]["previous"] is None
+    first_line = (store / INDEX).read_text().splitlines()[0]
+    assert entries[1]["previous"] == hashlib.sha256(first_line.encode()).hexdigest()
+    assert verify_archive(store).problems == []
 
 
 def test_nothing_built_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
