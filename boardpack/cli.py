@@ -230,6 +230,37 @@ def calendar(folder: Path, target: Path) -> None:
 
 
 @main.command()
+@_reports_errors
+def profiles() -> None:
+    """List the report profiles that come with boardpack."""
+    from boardpack.profile import DEFAULT_PROFILE, bundled_profiles, load_profile
+
+    for name in bundled_profiles():
+        profile = load_profile(name)
+        default = " (the default)" if name == DEFAULT_PROFILE else ""
+        click.echo(f"{name}{default}: {profile.name}. {profile.description}")
+
+
+@main.group()
+def profile() -> None:
+    """Work with a report profile: the shape of a board's paper, in a TOML file."""
+
+
+@profile.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+@_reports_errors
+def profile_check(path: Path) -> None:
+    """Validate a profile file (or a bundled profile's name) and name each fault by its line."""
+    from boardpack.profile import load_profile
+
+    loaded = load_profile(str(path))
+    sections = ", ".join(s.title for s in loaded.sections)
+    click.echo(f"{path}: a valid profile, {loaded.name!r}. Sections: {sections}.")
+    if loaded.risk is not None:
+        click.echo(loaded.risk.key_text())
+
+
+@main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @_reports_errors
 def new(path: Path) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import docx
 import pytest
+from click.testing import CliRunner
 
 from boardpack import context, layout
+from boardpack.cli import main
 from boardpack.errors import ProfileError
 from boardpack.profile import (
     DEFAULT_PROFILE,
@@ -318,3 +320,34 @@ def test_line_of_follows_arrays_of_tables() -> None:
     assert line_of(source, ("a", 1, "b", 0, "y")) == 6
     assert line_of(source, ("c", "z")) == 8
     assert line_of(source, ("a", 0)) == 1
+
+
+def test_profiles_lists_the_bundled_ones() -> None:
+    result = CliRunner().invoke(main, ["profiles"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("corporate-risk: Corporate risk register (5 x 5).")
+    assert any(line.startswith("jib (the default): JIB highlight report.") for line in lines)
+    assert any(line.startswith("prince2: PRINCE2 highlight report.") for line in lines)
+
+
+def test_profile_check_names_each_fault_by_line(tmp_path: Path) -> None:
+    good = tmp_path / "corporate.toml"
+    good.write_text(FIVE_BY_FIVE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["profile", "check", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "a valid profile, 'Corporate risk register'. Sections: Purpose, Risk register." in (
+        result.output
+    )
+    assert "Score key: 1-6 low; 7-14 medium; 15-25 high." in result.output
+
+    bad = tmp_path / "bad.toml"
+    source = FIVE_BY_FIVE.replace('colour = "FFD27F"', 'colour = "amber"')
+    bad.write_text(source, encoding="utf-8")
+    line = source.splitlines().index('colour = "amber"') + 1
+    result = CliRunner().invoke(main, ["profile", "check", str(bad)])
+    assert result.exit_code == 1
+    assert f"bad.toml: 1 problem in the profile; fix and run again:\n  line {line}:" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
