@@ -21,11 +21,12 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
 from markupsafe import Markup, escape
 
-from boardpack.context import build_context
-from boardpack.errors import TemplateProblem
-from boardpack.gantt import describe_gantt, draw_gantt
+from boardpack.context import build_context, pack_running_heads
+from boardpack.errors import Problem, TemplateProblem
+from boardpack.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order
+from boardpack.page import A4, PageArea, chart_parts
 
 
 def _bundled_templates() -> Path:
@@ -40,7 +41,6 @@ def _bundled_templates() -> Path:
 TEMPLATES = _bundled_templates()
 DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"
 PACK_TEMPLATE = TEMPLATES / "board-pack.docx"
-CHART_WIDTH = Mm(160)  # the A4 text width with 2.5 cm margins
 STATUS_STYLE = "StatusText"  # the template's "Status Text" character style
 
 # docxtpl turns these back into template braces after rendering; character references survive.
@@ -50,20 +50,23 @@ _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;"})
 def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     """The .docx of one paper, rendered from `template`."""
     document = _load(template)
-    context: dict[str, Any] = build_context(paper)
+    area = page_area(document)
+    context: dict[str, Any] = build_context(paper, area)
     # A character style for the boldness: docxtpl writes bold after colour, an order Word
     # does not accept in a run's properties.
     context["status"] = RichText(
         context["status"], style=STATUS_STYLE, color=context["status_colour"]
     )
-    chart = draw_gantt(paper.milestones, paper.details.report_date)
-    context["gantt"] = InlineImage(document, io.BytesIO(chart), width=CHART_WIDTH)
+    alt_texts = _add_charts(document, paper, area, context["gantt_parts"])
     _render(document, template, context)
 
-    alt_text = describe_gantt(paper.milestones, paper.details.report_date)
     for shape in document.docx.inline_shapes:
-        shape._inline.docPr.set("descr", alt_text)
-        shape._inline.docPr.set("title", "Gantt chart")
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip
+        image = document.docx.part.related_parts.get(blip.embed) if blip is not None else None
+        alt_text = alt_texts.get(image.blob) if image is not None else None
+        if alt_text is not None:
+            shape._inline.docPr.set("descr", alt_text)
+            shape._inline.docPr.set("title", "Gantt chart")
     details = paper.details
     return _save(
         document,
@@ -74,11 +77,76 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     )
 
 
+def _add_charts(
+    document: DocxTemplate, paper: Paper, area: PageArea, parts: list[dict[str, Any]]
+) -> dict[bytes, str]:
+    """Draw each part of the paper's Gantt chart into its entry of the context's gantt_parts, as
+    a picture the text width wide; returns each picture's alt text, by its bytes."""
+    report_date = paper.details.report_date
+    width_cm = min(max(area.width_cm, MIN_WIDTH_CM), 100.0)
+    alt_texts = {}
+    drawn = chart_parts(paper.milestones, area)
+    for entry, milestones in zip(parts, drawn, strict=True):
+        png = draw_gantt(milestones, report_date, width_cm=width_cm, plan=paper.milestones)
+        entry["image"] = InlineImage(document, io.BytesIO(png), width=Mm(width_cm * 10))
+        alt_texts[png] = describe_gantt(
+            paper.milestones, report_date, part=(entry["number"], entry["of"], milestones)
+        )
+    return alt_texts
+
+
+def page_area(document: DocxTemplate) -> PageArea:
+    """The text area of the template's first page and its header's font size; A4's where the
+    template leaves one unset."""
+    section = document.docx.sections[0]
+    cm = 360000  # EMU per centimetre
+
+    def length(value: int | None, default_cm: float) -> float:
+        return value / cm if value is not None else default_cm
+
+    width = length(section.page_width, 21.0)
+    height = length(section.page_height, 29.7)
+    width -= length(section.left_margin, 2.5) + length(section.right_margin, 2.5)
+    height -= length(section.top_margin, 2.5) + length(section.bottom_margin, 2.2)
+    size = None
+    style = _style_named(document, "Header")
+    while style is not None and size is None:
+        size = style.font.size
+        style = style.base_style
+    if size is None:
+        size = _default_font_size(document)
+    return PageArea(
+        width_cm=width if width > 0 else A4.width_cm,
+        height_cm=height if height > 0 else A4.height_cm,
+        header_pt=size.pt if size is not None and size.pt > 0 else A4.header_pt,
+    )
+
+
+def _style_named(document: DocxTemplate, name: str) -> Any:
+    try:
+        return document.docx.styles[name]
+    except KeyError:
+        return None
+
+
+def _default_font_size(document: DocxTemplate) -> Any:
+    """The document defaults' font size, if the template sets one."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    size = document.docx.styles.element.find(
+        f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}"
+    )
+    value = size.get(qn("w:val")) if size is not None else None
+    return Pt(int(value) / 2) if value and value.isdigit() else None
+
+
 def render_front_matter(
     context: dict[str, Any], meeting_date: dt.date, template: Path = PACK_TEMPLATE
 ) -> bytes:
     """The .docx of a pack's cover, contents and programme summary; papers are added after."""
     document = _load(template)
+    context = {**context, **pack_running_heads(context["board"], meeting_date, page_area(document))}
     _render(document, template, context)
     return _save(
         document,
