@@ -117,7 +117,10 @@ def running_heads(paper: Paper, area: PageArea = A4) -> dict[str, str]:
         - _ems(HEADER_LEFT.format(project=""))
     )
     footer_room = (
-        line - HEADER_GAP_EM - _ems(FOOTER_RIGHT) - _ems(FOOTER_LEFT.format(project="", date=report))
+        line
+        - HEADER_GAP_EM
+        - _ems(FOOTER_RIGHT)
+        - _ems(FOOTER_LEFT.format(project="", date=report))
     )
     return {
         "header_project": shorten(details.project, min(header_room, footer_room)),
@@ -145,7 +148,7 @@ def _line_ems(area: PageArea) -> float:
 # metric-compatible Liberation Sans that LibreOffice draws it with). A generous estimate: the
 # real width of a name is usually a tenth less, and a name is never cut for being too narrow.
 _NARROW = (0.28, frozenset("iljI.,:;'!|` "))
-_SLIM = (0.34, frozenset("ftr-()[]/\\\"*"))
+_SLIM = (0.34, frozenset('ftr-()[]/\\"*'))
 _WIDE = (0.84, frozenset("mw%"))
 _WIDEST = (0.95, frozenset("MW@"))
 

@@ -95,6 +95,15 @@ def _add_charts(
     return alt_texts
 
 
+def template_page_area(template: Path) -> PageArea:
+    """The text area of a template's page; A4's if the template cannot be opened (rendering
+    it will then say why)."""
+    try:
+        return page_area(_load(template))
+    except TemplateProblem:
+        return A4
+
+
 def page_area(document: DocxTemplate) -> PageArea:
     """The text area of the template's first page and its header's font size; A4's where the
     template leaves one unset."""
@@ -275,18 +284,53 @@ def _find_tag(template: Path, word: str) -> tuple[str, str]:
     return "", ""
 
 
-def check_template(template: Path, *, pack: bool = False) -> None:
-    """Render a template with a sample paper; raise TemplateProblem naming any bad tag."""
-    from boardpack.context import build_pack_context
+def check_template(template: Path, *, pack: bool = False) -> list[Problem]:
+    """Render a template with a sample paper; raise TemplateProblem naming any bad tag, and
+    return warnings: text colours below WCAG's contrast, meaning carried by colour alone."""
+    import docx
+
+    from boardpack.context import build_pack_context, risk_band
+    from boardpack.contrast import template_contrast
     from boardpack.sample import sample_paper
 
     paper = sample_paper()
     if pack:
         details = paper.details
         context = build_pack_context(details.board, details.meeting_date, "A venue", [paper], [4])
-        render_front_matter(context, details.meeting_date, template)
+        rendered = render_front_matter(context, details.meeting_date, template)
     else:
-        render_paper(paper, template)
+        rendered = render_paper(paper, template)
+    warnings = template_contrast(_load(template).docx, template.name)
+    cells = {
+        " ".join(cell.text.split())
+        for table in docx.Document(io.BytesIO(rendered)).tables
+        for row in table.rows
+        for cell in row.cells
+    }
+    words = " ".join(p.text for p in docx.Document(io.BytesIO(rendered)).paragraphs) + " ".join(
+        cells
+    )
+    status = paper.details.status.value
+    if status not in words:
+        warnings.append(
+            Problem(
+                template.name,
+                f"the overall status is shown by colour alone: the sample paper's '{status}'"
+                " is not printed; keep the {{r status }} tag's word",
+            )
+        )
+    risk = paper.risks[0]
+    score = {str(risk.lxi), risk_band(risk.lxi)}
+    if not pack and not any(cell in score or risk_band(risk.lxi) in cell for cell in cells):
+        warnings.append(
+            Problem(
+                template.name,
+                "the risk register's LxI bands are shown by colour alone: the sample risk's"
+                f" score {risk.lxi} ({risk_band(risk.lxi)}) is in no cell; keep {{{{ risk.lxi }}}}"
+                " or {{ risk.band }} in the shaded cell",
+            )
+        )
+    return warnings
 
 
 def document_timestamp(day: dt.date) -> dt.datetime:

@@ -227,6 +227,20 @@ def _styles(doc) -> None:
         # One stop, at the right margin: a centre stop would catch a long left part's tab and
         # push the right part ("Page X of Y") to a line of its own.
         tabs.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT)
+    _linked_colours(doc)
+
+
+def _linked_colours(doc) -> None:
+    """Give each linked character style ("Heading 2 Char") its paragraph style's text colour:
+    python-docx's blank document leaves them a pale blue (#4F81BD, 4.0:1 on white) that Word
+    applies when part of a heading is restyled."""
+    for style in doc.styles:
+        link = style.element.find(qn("w:link"))
+        if style.type != WD_STYLE_TYPE.PARAGRAPH or link is None:
+            continue
+        linked = next((s for s in doc.styles if s.style_id == link.get(qn("w:val"))), None)
+        if linked is not None and style.font.color.rgb is not None:
+            linked.font.color.rgb = style.font.color.rgb
 
 
 def _no_border(style) -> None:
@@ -402,7 +416,8 @@ def _header_footer(doc, header_text: str | None = None, footer_text: str | None 
     header = section.header.paragraphs[0]
     header.style = doc.styles["Header"]
     header.text = (
-        header_text or "{{ header_project }} highlight report\t{{ header_board }}, {{ meeting_date }}"
+        header_text
+        or "{{ header_project }} highlight report\t{{ header_board }}, {{ meeting_date }}"
     )
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
