@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docx.oxml.ns import qn
+from docx.styles import BabelFish
 
 from boardpack.context import BAND_COLOURS, RAG_COLOURS, STATUS_FILLS
 from boardpack.errors import Problem
@@ -106,7 +107,9 @@ class _Styles:
     def name(self, style_id: str) -> str:
         style = self.by_id.get(style_id)
         node = style.find(qn("w:name")) if style is not None else None
-        return (node.get(qn("w:val")) if node is not None else None) or style_id
+        name = node.get(qn("w:val")) if node is not None else None
+        # Built-in styles are stored by their internal names ("heading 1"); Word shows these.
+        return BabelFish.internal2ui(name) if name else style_id
 
     def resolve(self, style_id: str | None) -> _Look:
         """A style's colour and fill, inherited where it sets none; unset stays None."""

@@ -124,6 +124,9 @@ def page_area(document: DocxTemplate) -> PageArea:
         style = style.base_style
     if size is None:
         size = _default_font_size(document)
+    # Word keeps lengths in twentieths of a point: 16 cm comes back as 16.002 cm. To 0.1 mm,
+    # so the bundled A4 page draws the same chart as a width of exactly 16 cm.
+    width, height = round(width, 2), round(height, 2)
     return PageArea(
         width_cm=width if width > 0 else A4.width_cm,
         height_cm=height if height > 0 else A4.height_cm,
