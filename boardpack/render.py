@@ -255,9 +255,16 @@ def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
         name = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")
         word = next((g for g in name.groups() if g), "") if name else ""
         tag, near = _find_tag(template, word)
+        hint = " Check its spelling against the README's list of template values."
+        if word == "gantt":  # the tag of templates made before the chart came in parts
+            hint = (
+                " The Gantt chart is now a list of parts, one per page: replace the tag with"
+                " {%p for chart in gantt_parts %}, {{ chart.image }} and {%p endfor %}, each in"
+                " a paragraph of its own."
+            )
         return (
             f"{template.name}: the tag {tag or '?'} asks for '{word}', a value boardpack does"
-            f" not supply.{near} Check its spelling against the README's list of template values."
+            f" not supply.{near}{hint}"
         )
     near = " ".join(
         " ".join(line.split()) for line in getattr(exc, "docx_context", []) if line.strip()

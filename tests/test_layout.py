@@ -17,7 +17,7 @@ from docx.shared import Cm, RGBColor
 from matplotlib.text import Text
 
 import boardpack
-from boardpack.context import build_context, running_heads
+from boardpack.context import build_context, pack_running_heads, running_heads
 from boardpack.gantt import _figure, draw_gantt
 from boardpack.page import CHART_SURROUND_CM, chart_parts
 from boardpack.render import check_template, render_paper
@@ -174,6 +174,33 @@ def test_running_heads_shorten_long_names_at_a_word_and_keep_short_ones() -> Non
     assert short.endswith("…") and LONG_NAME.startswith(short[:-1])
     assert LONG_NAME[len(short) - 1] in " ,"  # cut between words
     assert 20 < len(short) < 60
+
+
+def test_a_long_board_name_is_shortened_in_the_header_and_the_packs_footer() -> None:
+    paper = load_paper(EXAMPLE).paper
+    board = "Joint Improvement Board of the " + "Buckinghamshire and Oxfordshire " * 6
+    long = paper.model_copy(
+        update={"details": paper.details.model_copy(update={"board": board[:200]})}
+    )
+    heads = running_heads(long)
+    assert heads["header_board"].endswith("…")
+    assert board.startswith(heads["header_board"][:-1])
+    assert heads["header_project"] == "Procurement"
+    pack = pack_running_heads(board[:200], dt.date(2008, 1, 24))
+    assert pack["header_board"].endswith("…") and len(pack["header_board"]) < 100
+
+
+def test_a_template_made_for_a_single_chart_says_how_to_loop_over_the_parts(
+    tmp_path: Path,
+) -> None:
+    old = docx.Document(str(TEMPLATE))
+    old.add_paragraph("{{ gantt }}")
+    path = tmp_path / "old.docx"
+    old.save(str(path))
+    code, output = _cli("check-template", str(path))
+    assert code == 1
+    assert "the tag {{ gantt }} asks for 'gantt'" in output
+    assert "{%p for chart in gantt_parts %}, {{ chart.image }}" in " ".join(output.split())
 
 
 def chart_pictures(document: Any) -> list[tuple[int, bytes, str]]:

@@ -492,7 +492,10 @@ def _plan(doc) -> None:
     # A long plan's chart comes in parts, each fitting a page (page.chart_parts), each with
     # its caption; the parts' pictures are made by render.py.
     _tag(doc, "{%p for chart in gantt_parts %}")
-    doc.add_paragraph("{{ chart.image }}", style="Figure")
+    chart = doc.add_paragraph("{{ chart.image }}", style="Figure")
+    # Single spacing: Word scales a line by a multiple's factor, picture and all, and a part
+    # is sized to fill the page (page.CHART_SURROUND_CM leaves room for its caption only).
+    chart.style.paragraph_format.line_spacing = 1.0
     doc.add_paragraph(
         "Gantt chart: the plan at {{ report_date }}"
         "{% if chart.of > 1 %}, part {{ chart.number }} of {{ chart.of }}{% endif %}",
