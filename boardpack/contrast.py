@@ -134,8 +134,15 @@ def template_contrast(document: Any, template_name: str) -> list[Problem]:
     styles = _Styles(document.styles.element, page)
     parts = [document.part.element]
     for section in document.sections:
-        for story in (section.header, section.footer):
-            if not story.is_linked_to_previous:
+        for story in (
+            section.header,
+            section.footer,
+            section.first_page_header,
+            section.first_page_footer,
+            section.even_page_header,
+            section.even_page_footer,
+        ):
+            if not story.is_linked_to_previous and story.part.element not in parts:
                 parts.append(story.part.element)
     found: dict[tuple[str, str, str], None] = {}  # in order, each pairing once
 
