@@ -11,7 +11,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from matplotlib import font_manager
 from matplotlib.axes import Axes
@@ -279,8 +279,24 @@ def _figure(
     renderer = canvas.get_renderer()
     present = [s for s in MilestoneStatus if any(m.status is s for m in whole)]
     legend_top = _draw_legend(figure, present, renderer)
-    _place(figure, ax, renderer, row_labels, month_labels, report_label, legend_top)
+    # A part of a longer plan leaves the room the plan's widest label needs, so that every
+    # part's plot starts at the same place and a date is at the same place on every page.
+    labels_width = 0.0
+    if plan is not None and len(plan) != len(milestones):
+        labels_width = _widest_label(tuple(_rows(plan, _label_chars(width_cm))), width_cm)
+    _place(figure, ax, renderer, row_labels, month_labels, report_label, legend_top, labels_width)
     return figure
+
+
+@lru_cache(maxsize=4)
+def _widest_label(rows: tuple[tuple[str, Milestone | None], ...], width_cm: float) -> float:
+    """The width in pixels of the widest of these rows' labels, measured as _place measures
+    them; a plan's parts are drawn one after another, so the plan is measured once."""
+    figure = Figure(figsize=(width_cm * CM, 1.0), dpi=DPI)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    labels = _draw_row_labels(figure, ax, rows)
+    return max(t.get_window_extent(renderer).width for t in labels)
 
 
 def _draw_legend(
@@ -355,6 +371,7 @@ def _place(
     month_labels: Sequence[Text],
     report_label: Annotation,
     legend_top: float,
+    labels_width: float = 0.0,
 ) -> None:
     """Sizes the plot to leave just enough room around it for its labels and the key.
 
@@ -383,7 +400,7 @@ def _place(
         ((x - low) / (high - low), box.width, ANCHOR[text.get_horizontalalignment()])
         for text, x, box in anchored
     ]
-    beside_rows = max(t.get_window_extent(renderer).width for t in row_labels)
+    beside_rows = max(labels_width, *(t.get_window_extent(renderer).width for t in row_labels))
     beside_rows += _pixels(TICK_PAD_PT)
     left, right = pad + beside_rows, pad
     # How far a label sticks out depends on the plot's width, which depends on the margins;

@@ -564,3 +564,16 @@ def test_the_description_of_a_part_summarises_the_plan_then_says_which_part() ->
         f"Part 2 of 2: {len(second)} items, from Item {len(first) + 1} to Item 40."
     )
     assert describe_gantt(PLAN, REPORT_DATE, part=(1, 1, PLAN)) == describe_gantt(PLAN, REPORT_DATE)
+
+
+def test_every_part_of_a_plan_starts_its_plot_at_the_same_place() -> None:
+    plan = _numbered_plan(40)
+    plan = (plan[0].model_copy(update={"label": "A much longer label than the rest"}), *plan[1:])
+    first, second = chart_parts(plan)
+    lefts = []
+    for part in (first, second):
+        fig = _figure(part, REPORT_DATE, 16.0, plan)
+        fig.canvas.draw()
+        lefts.append(fig.axes[0].get_window_extent().x0)
+        _assert_legible(fig)
+    assert lefts[0] == lefts[1]
