@@ -63,7 +63,9 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     for shape in document.docx.inline_shapes:
         blip = shape._inline.graphic.graphicData.pic.blipFill.blip
         image = document.docx.part.related_parts.get(blip.embed) if blip is not None else None
-        alt_text = alt_texts.get(image.blob) if image is not None else None
+        # Two parts drawn alike share one picture; each shape takes the next part's text.
+        waiting = alt_texts.get(image.blob, []) if image is not None else []
+        alt_text = waiting.pop(0) if waiting else None
         if alt_text is not None:
             shape._inline.docPr.set("descr", alt_text)
             shape._inline.docPr.set("title", "Gantt chart")
@@ -79,18 +81,20 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
 
 def _add_charts(
     document: DocxTemplate, paper: Paper, area: PageArea, parts: list[dict[str, Any]]
-) -> dict[bytes, str]:
+) -> dict[bytes, list[str]]:
     """Draw each part of the paper's Gantt chart into its entry of the context's gantt_parts, as
-    a picture the text width wide; returns each picture's alt text, by its bytes."""
+    a picture the text width wide; returns the pictures' alt texts in order, by their bytes."""
     report_date = paper.details.report_date
     width_cm = min(max(area.width_cm, MIN_WIDTH_CM), 100.0)
-    alt_texts = {}
+    alt_texts: dict[bytes, list[str]] = {}
     drawn = chart_parts(paper.milestones, area)
     for entry, milestones in zip(parts, drawn, strict=True):
         png = draw_gantt(milestones, report_date, width_cm=width_cm, plan=paper.milestones)
         entry["image"] = InlineImage(document, io.BytesIO(png), width=Mm(width_cm * 10))
-        alt_texts[png] = describe_gantt(
-            paper.milestones, report_date, part=(entry["number"], entry["of"], milestones)
+        alt_texts.setdefault(png, []).append(
+            describe_gantt(
+                paper.milestones, report_date, part=(entry["number"], entry["of"], milestones)
+            )
         )
     return alt_texts
 
