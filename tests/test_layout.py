@@ -102,11 +102,12 @@ def page_lines(pdf: Path) -> list[tuple[float, float, list[tuple[float, list[Any
 
 
 def running_lines(pdf: Path) -> list[tuple[list[str], list[tuple[float, float, str]]]]:
-    """Per page: the header's lines (above the top margin), and the footer's first line's words
-    (the first line below the bottom margin), as (x0, x1, word)."""
+    """Per page: the header's lines and the footer's first line's words, as (x0, x1, word).
+
+    The header is what lies within 2 cm of the top edge (its text starts 1.2 cm down, the body
+    2.5 cm), the footer what lies within 2 cm of the bottom edge (the body ends 2.2 cm up)."""
     pages = []
-    for width, height, lines in page_lines(pdf):
-        del width
+    for _, height, lines in page_lines(pdf):
         header = [" ".join(w for _, _, w in words) for y, words in lines if y < 2.0 * CM_PT]
         footer = [words for y, words in lines if y > height - 2.0 * CM_PT]
         pages.append((header, footer[0] if footer else []))
@@ -114,8 +115,8 @@ def running_lines(pdf: Path) -> list[tuple[list[str], list[tuple[float, float, s
 
 
 def assert_page_numbers_at_the_right(pdf: Path, first: int = 1) -> None:
-    """On every page from `first`, the footer's first line ends "Page N of M" at the right
-    margin, its page number right."""
+    """On every page from `first`, the footer's first line ends "Page N of M", with N the page's
+    number, in the right half of the page and ending at the right margin."""
     pages = running_lines(pdf)
     width = page_lines(pdf)[0][0]
     for number, (_, footer) in enumerate(pages, start=1):
@@ -214,6 +215,7 @@ def chart_pictures(document: Any) -> list[tuple[int, bytes, str]]:
 
 
 def row_labels(fig: Any) -> list[str]:
+    """The texts beside a chart's rows."""
     return [t.get_text() for t in fig.findobj(Text) if t.get_gid() == "row-label"]
 
 
@@ -360,6 +362,7 @@ def test_status_and_bands_carry_words_not_only_colour(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> tuple[int, str]:
+    """The command line's exit code and output for these arguments."""
     from click.testing import CliRunner
 
     from boardpack.cli import main
