@@ -20,7 +20,7 @@ import boardpack
 from boardpack.context import build_context, pack_running_heads, running_heads
 from boardpack.gantt import _figure, draw_gantt
 from boardpack.page import CHART_SURROUND_CM, chart_parts
-from boardpack.render import check_template, render_paper
+from boardpack.render import check_template, render_paper, template_page_area
 from boardpack.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
@@ -283,6 +283,35 @@ def test_a_40_milestone_chart_comes_in_two_parts_that_fit_the_page(built: Path) 
 def test_a_200_milestone_chart_comes_in_parts_that_fit_the_page(tmp_path: Path) -> None:
     source = edit_workbook(EXAMPLE, tmp_path / "plan-200.xlsx", plan_edits(200))
     assert_chart_in_parts_that_fit(source, 200, 8)
+
+
+def test_a_smaller_page_is_measured_and_takes_more_narrower_parts(tmp_path: Path) -> None:
+    restyled = docx.Document(str(TEMPLATE))
+    section = restyled.sections[0]
+    section.page_width, section.page_height = Cm(14.8), Cm(21.0)  # A5
+    section.left_margin = section.right_margin = Cm(2.0)
+    section.top_margin = section.bottom_margin = Cm(2.0)
+    template = tmp_path / "a5.docx"
+    restyled.save(str(template))
+    area = template_page_area(template)
+    assert (area.width_cm, area.height_cm) == (10.8, 17.0)
+    source = edit_workbook(EXAMPLE, tmp_path / "plan-40.xlsx", plan_edits(40))
+    checked = load_paper(source, area)
+    assert "split into 3 parts" in " ".join(str(w) for w in checked.warnings)
+    document = docx.Document(io.BytesIO(render_paper(checked.paper, template)))
+    pictures = chart_pictures(document)
+    assert len(pictures) == 3
+    for shape, (height, _, _) in zip(document.inline_shapes, pictures, strict=True):
+        assert abs(shape.width - Cm(10.8)) < Cm(0.01)
+        assert height <= Cm(17.0 - CHART_SURROUND_CM)
+
+
+def test_an_empty_plan_is_one_small_chart_saying_so() -> None:
+    paper = load_paper(EXAMPLE).paper.model_copy(update={"milestones": ()})
+    document = docx.Document(io.BytesIO(render_paper(paper)))
+    ((height, _, alt),) = chart_pictures(document)
+    assert height < Cm(2)
+    assert alt == "Gantt chart: the plan has no milestones. Report date 14 January 2008."
 
 
 def test_the_examples_chart_is_one_part_without_a_warning() -> None:
