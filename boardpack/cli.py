@@ -352,8 +352,11 @@ def verify(archive_dir: Path, expect: str | None, adopt: bool) -> None:
 @click.option("--pack", is_flag=True, help="PATH is a board pack's front matter template.")
 @_reports_errors
 def check_template(path: Path, pack: bool) -> None:
-    """Check a restyled Word template: render it with a sample paper and name any bad tag."""
+    """Check a restyled Word template: render it with a sample paper and name any bad tag;
+    warn of text colours with too little contrast and of meaning shown by colour alone."""
     from boardpack.render import check_template as check
 
-    check(path, pack=pack)
+    warnings = check(path, pack=pack)
     click.echo(f"{path}: every tag is complete and names a value boardpack supplies")
+    for warning in warnings:
+        click.echo(f"  warning: {warning}")

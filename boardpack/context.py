@@ -7,10 +7,12 @@ empty section) is here where tests can reach it, and the template holds no logic
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
 from boardpack.models import SECTION_COUNT, MilestoneStatus, Paper, Rag, Risk, Scope
+from boardpack.page import A4, PageArea, chart_parts
 
 # Sections whose body boardpack adds to: they need no "None" when the workbook has no text.
 _SECTIONS_WITH_TABLES = {4, 10}
@@ -55,10 +57,31 @@ STATUS_FILLS = {
 }
 
 
-def build_context(paper: Paper) -> dict[str, Any]:
-    """The template's values for one paper; every value is text, a number, a list or a dict."""
+# The running header and footer, as the bundled template words them: the project's and the
+# board's names are shortened so that each fits one line of the page's text width.
+HEADER_LEFT = "{project} highlight report"
+HEADER_RIGHT = "{board}, {date}"
+FOOTER_LEFT = "{project} highlight report, {date}"
+FOOTER_RIGHT = "Page 999 of 999"
+PACK_FOOTER_LEFT = "{board}, {date}: agenda papers"
+HEADER_GAP_EM = 2.0  # at least this between the left and right parts of a line
+BOARD_SHARE = 0.45  # of the line, at most, for the board's part of the header
+ELLIPSIS = "\u2026"
+
+
+def build_context(paper: Paper, area: PageArea = A4) -> dict[str, Any]:
+    """The template's values for one paper; every value is text, a number, a list or a dict.
+
+    `area` is the template's page: it decides the running header's shortened names and how many
+    parts the Gantt chart takes.
+    """
     details = paper.details
+    parts = chart_parts(paper.milestones, area)
     return {
+        **running_heads(paper, area),
+        "gantt_parts": [
+            {"number": number, "of": len(parts)} for number in range(1, len(parts) + 1)
+        ],
         "project": details.project,
         "sponsor": details.sponsor,
         "manager": details.manager,
@@ -77,6 +100,92 @@ def build_context(paper: Paper) -> dict[str, Any]:
         "risks": [_risk(risk) for risk in paper.risks],
         "highest_risk": highest_risk(paper) or 0,
     }
+
+
+def running_heads(paper: Paper, area: PageArea = A4) -> dict[str, str]:
+    """The project's and board's names for the running header and footer: as typed when they
+    fit one line of the page with the rest of it, else cut at a word with an ellipsis."""
+    details = paper.details
+    line = _line_ems(area)
+    meeting, report = long_date(details.meeting_date), long_date(details.report_date)
+    board_room = BOARD_SHARE * line - _ems(HEADER_RIGHT.format(board="", date=meeting))
+    board = shorten(details.board, board_room)
+    header_room = (
+        line
+        - HEADER_GAP_EM
+        - _ems(HEADER_RIGHT.format(board=board, date=meeting))
+        - _ems(HEADER_LEFT.format(project=""))
+    )
+    footer_room = (
+        line
+        - HEADER_GAP_EM
+        - _ems(FOOTER_RIGHT)
+        - _ems(FOOTER_LEFT.format(project="", date=report))
+    )
+    return {
+        "header_project": shorten(details.project, min(header_room, footer_room)),
+        "header_board": board,
+    }
+
+
+def pack_running_heads(board: str, meeting_date: dt.date, area: PageArea = A4) -> dict[str, str]:
+    """The board's name for a pack's running footer, shortened to fit one line as above."""
+    room = (
+        _line_ems(area)
+        - HEADER_GAP_EM
+        - _ems(FOOTER_RIGHT)
+        - _ems(PACK_FOOTER_LEFT.format(board="", date=long_date(meeting_date)))
+    )
+    return {"header_board": shorten(board, room)}
+
+
+def _line_ems(area: PageArea) -> float:
+    """The width of a header line, in ems of the header's font."""
+    return area.width_cm / 2.54 * 72 / area.header_pt
+
+
+# Advance widths in ems, rounded up, of the widest character of each group in Arial (and the
+# metric-compatible Liberation Sans that LibreOffice draws it with). A generous estimate: the
+# real width of a name is usually a tenth less, and a name is never cut for being too narrow.
+_NARROW = (0.28, frozenset("iljI.,:;'!|` "))
+_SLIM = (0.34, frozenset('ftr-()[]/\\"*'))
+_WIDE = (0.84, frozenset("mw%"))
+_WIDEST = (0.95, frozenset("MW@"))
+
+
+def _ems(text: str) -> float:
+    """An upper estimate of the width of a text in ems of an Arial-like sans-serif font."""
+    total = 0.0
+    for char in text:
+        base = unicodedata.normalize("NFD", char)[:1] or char
+        for width, group in (_NARROW, _SLIM, _WIDE, _WIDEST):
+            if base in group:
+                total += width
+                break
+        else:
+            if base.isascii() and (base.islower() or base.isdigit()):
+                total += 0.56
+            elif base.isascii() and base.isupper():
+                total += 0.78
+            else:
+                total += 1.0  # symbols, other scripts, ellipses: an em at most
+    return total
+
+
+def shorten(text: str, ems: float) -> str:
+    """The text as it is if it fits `ems`, else its first words that fit, then an ellipsis."""
+    text = " ".join(text.split())
+    if _ems(text) <= ems:
+        return text
+    room = ems - _ems(ELLIPSIS)
+    cut = ""
+    for char in text:
+        if _ems(cut + char) > room:
+            break
+        cut += char
+    # At a word, unless the first word alone is longer than the room.
+    words = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return words.rstrip(" ,;:-\u2013") + ELLIPSIS
 
 
 def _sections(paper: Paper) -> dict[int, list[dict[str, str]]]:

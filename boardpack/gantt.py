@@ -11,7 +11,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from matplotlib import font_manager
 from matplotlib.axes import Axes
@@ -29,14 +29,15 @@ from PIL import Image
 
 from boardpack.context import long_date
 from boardpack.models import Milestone, MilestoneStatus, Scope
+from boardpack.page import chart_height_in
 
 DPI = 200
 CM = 1 / 2.54  # inches in a centimetre
 
 FONT_SIZE = 8.5  # points at printed size; boards read on paper, so never below 8
 FONT_SIZE_SMALL = 8
-ROW_HEIGHT_IN = 0.3  # one row fits a two-line label at FONT_SIZE
-FRAME_HEIGHT_IN = 1.05  # report-date label above, month labels and legend below
+# The height of a row and of the frame around the rows are page.py's, which cuts a long plan
+# into parts that fit a page.
 EMPTY_HEIGHT_IN = 0.5
 BAR_HEIGHT = 0.6  # in rows
 MIN_BAR_SHARE = 0.01  # of the x span: about 1 mm on A4
@@ -87,18 +88,49 @@ NO_PLAN = "No milestones in the plan"
 
 
 def draw_gantt(
-    milestones: Sequence[Milestone], report_date: dt.date, *, width_cm: float = 16.0
+    milestones: Sequence[Milestone],
+    report_date: dt.date,
+    *,
+    width_cm: float = 16.0,
+    plan: Sequence[Milestone] | None = None,
 ) -> bytes:
-    """The Gantt chart of a plan as PNG bytes, width_cm wide (8 to 100) at 200 dpi."""
-    canvas = _figure(milestones, report_date, width_cm).canvas
+    """The Gantt chart of a plan as PNG bytes, width_cm wide (8 to 100) at 200 dpi.
+
+    With `plan`, the milestones are one part of that plan (see page.chart_parts): the part's
+    rows are drawn on the whole plan's month axis with the whole plan's key, so every part of a
+    long plan reads the same way.
+    """
+    canvas = _figure(milestones, report_date, width_cm, plan).canvas
     assert isinstance(canvas, FigureCanvasAgg)  # as _figure makes every chart
     # One draw, encoded here: savefig would draw the figure a second time.
     canvas.draw()
     return _png(canvas)
 
 
-def describe_gantt(milestones: Sequence[Milestone], report_date: dt.date) -> str:
-    """Alt text for the Gantt chart: what it shows, in one or two sentences."""
+def describe_gantt(
+    milestones: Sequence[Milestone],
+    report_date: dt.date,
+    *,
+    part: tuple[int, int, Sequence[Milestone]] | None = None,
+) -> str:
+    """Alt text for the Gantt chart: what the whole plan shows, in one or two sentences.
+
+    With `part` (its number, how many parts, its milestones), a sentence more says which part of
+    the chart this is and which items it draws.
+    """
+    summary = _describe_plan(milestones, report_date)
+    if part is None or part[1] <= 1:
+        return summary
+    number, parts, shown = part
+    if not shown:
+        return f"{summary} Part {number} of {parts}."
+    first, last = (_printable(m.label or m.text).strip() for m in (shown[0], shown[-1]))
+    items = _count(len(shown), "item", "items")
+    return f"{summary} Part {number} of {parts}: {items}, from {first} to {last}."
+
+
+def _describe_plan(milestones: Sequence[Milestone], report_date: dt.date) -> str:
+    """The whole plan described: its items by kind and status, its span and the report date."""
     when = long_date(report_date)
     if not milestones:
         return f"Gantt chart: the plan has no milestones. Report date {when}."
@@ -141,12 +173,21 @@ def describe_gantt(milestones: Sequence[Milestone], report_date: dt.date) -> str
     return f"{overview} A dashed line marks the report date, {when}, {where}{overdue}."
 
 
-def _figure(milestones: Sequence[Milestone], report_date: dt.date, width_cm: float) -> Figure:
-    """The chart as an unrendered matplotlib Figure; tests inspect it, draw_gantt renders it."""
+def _figure(
+    milestones: Sequence[Milestone],
+    report_date: dt.date,
+    width_cm: float,
+    plan: Sequence[Milestone] | None = None,
+) -> Figure:
+    """The chart as an unrendered matplotlib Figure; tests inspect it, draw_gantt renders it.
+
+    `plan` is the whole plan when `milestones` are one part of it: it sets the axis and the key.
+    """
     if not MIN_WIDTH_CM <= width_cm <= 100:
         raise ValueError(f"width_cm must be from {MIN_WIDTH_CM} to 100 (got {width_cm})")
+    whole = milestones if plan is None else plan
     rows = _rows(milestones, _label_chars(width_cm))
-    height_in = FRAME_HEIGHT_IN + ROW_HEIGHT_IN * len(rows) if rows else EMPTY_HEIGHT_IN
+    height_in = chart_height_in(len(rows)) if rows else EMPTY_HEIGHT_IN
     # No layout engine: constrained layout measures every label on every draw, and savefig
     # draws twice with it. _place sets the same margins once from the measured labels.
     figure = Figure(figsize=(width_cm * CM, height_in), dpi=DPI)
@@ -162,7 +203,7 @@ def _figure(milestones: Sequence[Milestone], report_date: dt.date, width_cm: flo
         _set_margins(figure, ax, left=pad, right=pad, bottom=pad, top=pad)
         return figure
 
-    low, high = _x_range(milestones, report_date, width_cm)
+    low, high = _x_range(whole, report_date, width_cm)
     ax.set_xlim(_x(low), _x(high))
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
 
@@ -236,10 +277,26 @@ def _figure(milestones: Sequence[Milestone], report_date: dt.date, width_cm: flo
 
     # Texts are measured with the renderer that will draw them, which keeps what it measures.
     renderer = canvas.get_renderer()
-    present = [s for s in MilestoneStatus if any(m.status is s for m in milestones)]
+    present = [s for s in MilestoneStatus if any(m.status is s for m in whole)]
     legend_top = _draw_legend(figure, present, renderer)
-    _place(figure, ax, renderer, row_labels, month_labels, report_label, legend_top)
+    # A part of a longer plan leaves the room the plan's widest label needs, so that every
+    # part's plot starts at the same place and a date is at the same place on every page.
+    labels_width = 0.0
+    if plan is not None and len(plan) != len(milestones):
+        labels_width = _widest_label(tuple(_rows(plan, _label_chars(width_cm))), width_cm)
+    _place(figure, ax, renderer, row_labels, month_labels, report_label, legend_top, labels_width)
     return figure
+
+
+@lru_cache(maxsize=4)
+def _widest_label(rows: tuple[tuple[str, Milestone | None], ...], width_cm: float) -> float:
+    """The width in pixels of the widest of these rows' labels, measured as _place measures
+    them; a plan's parts are drawn one after another, so the plan is measured once."""
+    figure = Figure(figsize=(width_cm * CM, 1.0), dpi=DPI)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    labels = _draw_row_labels(figure, ax, rows)
+    return max(t.get_window_extent(renderer).width for t in labels)
 
 
 def _draw_legend(
@@ -314,6 +371,7 @@ def _place(
     month_labels: Sequence[Text],
     report_label: Annotation,
     legend_top: float,
+    labels_width: float = 0.0,
 ) -> None:
     """Sizes the plot to leave just enough room around it for its labels and the key.
 
@@ -342,7 +400,7 @@ def _place(
         ((x - low) / (high - low), box.width, ANCHOR[text.get_horizontalalignment()])
         for text, x, box in anchored
     ]
-    beside_rows = max(t.get_window_extent(renderer).width for t in row_labels)
+    beside_rows = max(labels_width, *(t.get_window_extent(renderer).width for t in row_labels))
     beside_rows += _pixels(TICK_PAD_PT)
     left, right = pad + beside_rows, pad
     # How far a label sticks out depends on the plot's width, which depends on the margins;

@@ -36,7 +36,7 @@ from boardpack.guard import import_openpyxl
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
 from boardpack.proof import prove_pdf
-from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper
+from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper, template_page_area
 from boardpack.validate import CheckedPaper, load_paper
 
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
@@ -229,12 +229,13 @@ def _make_docx_files(
         import_openpyxl()
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    area = template_page_area(template)  # for the warning that a chart is split
     try:
         rendering: dict[str, Callable[[], float]] = {}
         for paper in papers:
             started = time.perf_counter()
             try:
-                paper.checked = load_paper(paper.source)
+                paper.checked = load_paper(paper.source, area)
             except InvalidWorkbook as exc:
                 paper.fail(exc, Status.INVALID)
                 continue

@@ -27,11 +27,12 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
 from markupsafe import Markup, escape
 
-from boardpack.context import build_context
-from boardpack.errors import TemplateProblem
-from boardpack.gantt import describe_gantt, draw_gantt
+from boardpack.context import build_context, pack_running_heads
+from boardpack.errors import Problem, TemplateProblem
+from boardpack.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order
+from boardpack.page import A4, PageArea, chart_parts
 
 
 def _bundled_templates() -> Path:
@@ -46,7 +47,6 @@ def _bundled_templates() -> Path:
 TEMPLATES = _bundled_templates()
 DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"
 PACK_TEMPLATE = TEMPLATES / "board-pack.docx"
-CHART_WIDTH = Mm(160)  # the A4 text width with 2.5 cm margins
 STATUS_STYLE = "StatusText"  # the template's "Status Text" character style
 
 # docxtpl turns these back into template braces after rendering; character references survive.
@@ -56,20 +56,25 @@ _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;"})
 def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     """The .docx of one paper, rendered from `template`."""
     document = _load(template)
-    context: dict[str, Any] = build_context(paper)
+    area = page_area(document)
+    context: dict[str, Any] = build_context(paper, area)
     # A character style for the boldness: docxtpl writes bold after colour, an order Word
     # does not accept in a run's properties.
     context["status"] = RichText(
         context["status"], style=STATUS_STYLE, color=context["status_colour"]
     )
-    chart = draw_gantt(paper.milestones, paper.details.report_date)
-    context["gantt"] = InlineImage(document, io.BytesIO(chart), width=CHART_WIDTH)
+    alt_texts = _add_charts(document, paper, area, context["gantt_parts"])
     _render(document, template, context)
 
-    alt_text = describe_gantt(paper.milestones, paper.details.report_date)
     for shape in document.docx.inline_shapes:
-        shape._inline.docPr.set("descr", alt_text)
-        shape._inline.docPr.set("title", "Gantt chart")
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip
+        image = document.docx.part.related_parts.get(blip.embed) if blip is not None else None
+        # Two parts drawn alike share one picture; each shape takes the next part's text.
+        waiting = alt_texts.get(image.blob, []) if image is not None else []
+        alt_text = waiting.pop(0) if waiting else None
+        if alt_text is not None:
+            shape._inline.docPr.set("descr", alt_text)
+            shape._inline.docPr.set("title", "Gantt chart")
     details = paper.details
     return _save(
         document,
@@ -80,11 +85,90 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
     )
 
 
+def _add_charts(
+    document: DocxTemplate, paper: Paper, area: PageArea, parts: list[dict[str, Any]]
+) -> dict[bytes, list[str]]:
+    """Draw each part of the paper's Gantt chart into its entry of the context's gantt_parts, as
+    a picture the text width wide; returns the pictures' alt texts in order, by their bytes."""
+    report_date = paper.details.report_date
+    width_cm = min(max(area.width_cm, MIN_WIDTH_CM), 100.0)
+    alt_texts: dict[bytes, list[str]] = {}
+    drawn = chart_parts(paper.milestones, area)
+    for entry, milestones in zip(parts, drawn, strict=True):
+        png = draw_gantt(milestones, report_date, width_cm=width_cm, plan=paper.milestones)
+        entry["image"] = InlineImage(document, io.BytesIO(png), width=Mm(width_cm * 10))
+        alt_texts.setdefault(png, []).append(
+            describe_gantt(
+                paper.milestones, report_date, part=(entry["number"], entry["of"], milestones)
+            )
+        )
+    return alt_texts
+
+
+def template_page_area(template: Path) -> PageArea:
+    """The text area of a template's page; A4's if the template cannot be opened (rendering
+    it will then say why)."""
+    try:
+        return page_area(_load(template))
+    except TemplateProblem:
+        return A4
+
+
+def page_area(document: DocxTemplate) -> PageArea:
+    """The text area of the template's first page and its header's font size; A4's where the
+    template leaves one unset."""
+    section = document.docx.sections[0]
+    cm = 360000  # EMU per centimetre
+
+    def length(value: int | None, default_cm: float) -> float:
+        return value / cm if value is not None else default_cm
+
+    width = length(section.page_width, 21.0)
+    height = length(section.page_height, 29.7)
+    width -= length(section.left_margin, 2.5) + length(section.right_margin, 2.5)
+    height -= length(section.top_margin, 2.5) + length(section.bottom_margin, 2.2)
+    size = None
+    style = _style_named(document, "Header")
+    while style is not None and size is None:
+        size = style.font.size
+        style = style.base_style
+    if size is None:
+        size = _default_font_size(document)
+    # Word keeps lengths in twentieths of a point: 16 cm comes back as 16.002 cm. To 0.1 mm,
+    # so the bundled A4 page draws the same chart as a width of exactly 16 cm.
+    width, height = round(width, 2), round(height, 2)
+    return PageArea(
+        width_cm=width if width > 0 else A4.width_cm,
+        height_cm=height if height > 0 else A4.height_cm,
+        header_pt=size.pt if size is not None and size.pt > 0 else A4.header_pt,
+    )
+
+
+def _style_named(document: DocxTemplate, name: str) -> Any:
+    try:
+        return document.docx.styles[name]
+    except KeyError:
+        return None
+
+
+def _default_font_size(document: DocxTemplate) -> Any:
+    """The document defaults' font size, if the template sets one."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    size = document.docx.styles.element.find(
+        f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}"
+    )
+    value = size.get(qn("w:val")) if size is not None else None
+    return Pt(int(value) / 2) if value and value.isdigit() else None
+
+
 def render_front_matter(
     context: dict[str, Any], meeting_date: dt.date, template: Path = PACK_TEMPLATE
 ) -> bytes:
     """The .docx of a pack's cover, contents and programme summary; papers are added after."""
     document = _load(template)
+    context = {**context, **pack_running_heads(context["board"], meeting_date, page_area(document))}
     _render(document, template, context)
     return _save(
         document,
@@ -186,9 +270,16 @@ def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
         name = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")
         word = next((g for g in name.groups() if g), "") if name else ""
         tag, near = _find_tag(template, word)
+        hint = " Check its spelling against the README's list of template values."
+        if word == "gantt":  # the tag of templates made before the chart came in parts
+            hint = (
+                " The Gantt chart is now a list of parts, one per page: replace the tag with"
+                " {%p for chart in gantt_parts %}, {{ chart.image }} and {%p endfor %}, each in"
+                " a paragraph of its own."
+            )
         return (
             f"{template.name}: the tag {tag or '?'} asks for '{word}', a value boardpack does"
-            f" not supply.{near} Check its spelling against the README's list of template values."
+            f" not supply.{near}{hint}"
         )
     near = " ".join(
         " ".join(line.split()) for line in getattr(exc, "docx_context", []) if line.strip()
@@ -218,18 +309,53 @@ def _find_tag(template: Path, word: str) -> tuple[str, str]:
     return "", ""
 
 
-def check_template(template: Path, *, pack: bool = False) -> None:
-    """Render a template with a sample paper; raise TemplateProblem naming any bad tag."""
-    from boardpack.context import build_pack_context
+def check_template(template: Path, *, pack: bool = False) -> list[Problem]:
+    """Render a template with a sample paper; raise TemplateProblem naming any bad tag, and
+    return warnings: text colours below WCAG's contrast, meaning carried by colour alone."""
+    import docx
+
+    from boardpack.context import build_pack_context, risk_band
+    from boardpack.contrast import template_contrast
     from boardpack.sample import sample_paper
 
     paper = sample_paper()
     if pack:
         details = paper.details
         context = build_pack_context(details.board, details.meeting_date, "A venue", [paper], [4])
-        render_front_matter(context, details.meeting_date, template)
+        rendered = render_front_matter(context, details.meeting_date, template)
     else:
-        render_paper(paper, template)
+        rendered = render_paper(paper, template)
+    warnings = template_contrast(_load(template).docx, template.name)
+    cells = {
+        " ".join(cell.text.split())
+        for table in docx.Document(io.BytesIO(rendered)).tables
+        for row in table.rows
+        for cell in row.cells
+    }
+    words = " ".join(p.text for p in docx.Document(io.BytesIO(rendered)).paragraphs) + " ".join(
+        cells
+    )
+    status = paper.details.status.value
+    if status not in words:
+        warnings.append(
+            Problem(
+                template.name,
+                f"the overall status is shown by colour alone: the sample paper's '{status}'"
+                " is not printed; keep the {{r status }} tag's word",
+            )
+        )
+    risk = paper.risks[0]
+    score = {str(risk.lxi), risk_band(risk.lxi)}
+    if not pack and not any(cell in score or risk_band(risk.lxi) in cell for cell in cells):
+        warnings.append(
+            Problem(
+                template.name,
+                "the risk register's LxI bands are shown by colour alone: the sample risk's"
+                f" score {risk.lxi} ({risk_band(risk.lxi)}) is in no cell; keep {{{{ risk.lxi }}}}"
+                " or {{ risk.band }} in the shaded cell",
+            )
+        )
+    return warnings
 
 
 def document_timestamp(day: dt.date) -> dt.datetime:

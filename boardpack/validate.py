@@ -24,6 +24,7 @@ from boardpack.models import (
     Paragraph,
     Risk,
 )
+from boardpack.page import A4, PageArea, chart_parts
 from boardpack.read import RawWorkbook, Record, read_workbook
 from boardpack.text import without_controls
 
@@ -40,13 +41,16 @@ class CheckedPaper:
     source_sha256: str  # of the workbook as read: what the paper was built from
 
 
-def load_paper(path: Path | str) -> CheckedPaper:
-    """Read and validate one workbook; raise InvalidWorkbook listing every problem found."""
+def load_paper(path: Path | str, area: PageArea = A4) -> CheckedPaper:
+    """Read and validate one workbook; raise InvalidWorkbook listing every problem found.
+
+    `area` is the page of the template the paper will be rendered with (the bundled A4 one
+    unless told), for the warning that its Gantt chart is split."""
     path = Path(path)
-    return validate(read_workbook(path), path)
+    return validate(read_workbook(path), path, area)
 
 
-def validate(raw: RawWorkbook, source: Path) -> CheckedPaper:
+def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPaper:
     """Turn what was read from a workbook into a Paper, reporting all problems at once."""
     problems = list(raw.problems)
     warnings = list(raw.warnings)
@@ -77,6 +81,7 @@ def validate(raw: RawWorkbook, source: Path) -> CheckedPaper:
         risks=tuple(risks),
     )
     warnings.extend(_board_warnings(paper, raw))
+    warnings.extend(_layout_warnings(paper, area))
     return CheckedPaper(source, paper, tuple(warnings), raw.sha256)
 
 
@@ -165,6 +170,21 @@ def _board_warnings(paper: Paper, raw: RawWorkbook) -> list[Problem]:
             Problem(PLAN.name, "no milestones are listed; the Gantt chart will be empty")
         )
     return warnings
+
+
+def _layout_warnings(paper: Paper, area: PageArea) -> list[Problem]:
+    """What will not be laid out as a reader might expect: a chart too long for one page."""
+    parts = chart_parts(paper.milestones, area)
+    if len(parts) == 1:
+        return []
+    return [
+        Problem(
+            PLAN.name,
+            f"the plan's {len(paper.milestones)} milestones do not fit one page, so the Gantt"
+            f" chart is split into {len(parts)} parts, each with its month axis and key, one"
+            " after another; shorten the plan if the board should see it whole",
+        )
+    ]
 
 
 def _short(text: str, limit: int = 50) -> str:

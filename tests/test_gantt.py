@@ -25,11 +25,14 @@ from boardpack.gantt import (
     NO_PLAN,
     _figure,
     _font_family,
+    _label_chars,
+    _rows,
     _x,
     describe_gantt,
     draw_gantt,
 )
 from boardpack.models import Milestone, MilestoneStatus, Scope
+from boardpack.page import A4, PageArea, chart_height_in, chart_parts, rows_per_part
 
 D = dt.date
 REPORT_DATE = D(2008, 1, 14)
@@ -482,3 +485,95 @@ def test_description_counts_late_items_and_report_dates_outside_the_plan() -> No
     assert describe_gantt([], REPORT_DATE) == (
         "Gantt chart: the plan has no milestones. Report date 14 January 2008."
     )
+
+
+def _numbered_plan(count: int) -> tuple[Milestone, ...]:
+    """A plan of `count` numbered copies of the example's items, both scopes, every status."""
+    return tuple(
+        PLAN[i % 4].model_copy(
+            update={
+                "label": f"Item {i + 1}",
+                "status": list(MilestoneStatus)[i % 4],
+                "scope": Scope.WITHIN if i < count * 2 // 3 else Scope.OUTSIDE,
+            }
+        )
+        for i in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [1, 4, 24, 25, 26, 40, 200, 5000])
+def test_every_part_of_any_plan_fits_the_page_and_every_item_is_in_one(count: int) -> None:
+    plan = _numbered_plan(count)
+    parts = chart_parts(plan)
+    assert [m.label for part in parts for m in part] == [m.label for m in plan]
+    capacity = rows_per_part(A4.chart_height_cm)
+    assert capacity == 26  # 23 cm of the A4 page's 25 cm of text height, at 0.3 inch a row
+    for part in parts:
+        rows = len(_rows(part, _label_chars(16.0)))
+        assert rows <= capacity
+        assert chart_height_in(rows) * 2.54 <= A4.chart_height_cm
+    # No more parts than needed: the next part's first item would not have fitted in the last.
+    for part, after in itertools.pairwise(parts):
+        assert len(_rows((*part, after[0]), _label_chars(16.0))) > capacity
+
+
+def test_a_smaller_page_takes_more_parts_and_the_example_takes_one() -> None:
+    plan = _numbered_plan(40)
+    assert len(chart_parts(plan)) == 2
+    assert len(chart_parts(plan, PageArea(width_cm=12.8, height_cm=17.0))) == 3
+    assert chart_parts(PLAN) == (tuple(m for m in PLAN),)
+    assert chart_parts(()) == ((),)
+
+
+def test_a_part_continues_its_scope_under_the_heading_again() -> None:
+    plan = _numbered_plan(40)
+    first, second = chart_parts(plan)
+    labels = _labels(_figure(second, REPORT_DATE, 16.0, plan))
+    assert labels[0] == "Within project"
+    assert labels[1] == f"Item {len(first) + 1}"
+    assert "Outside project" in labels
+
+
+def test_a_part_is_drawn_on_the_whole_plans_axis_with_the_whole_plans_key() -> None:
+    whole = _figure(SHUFFLED, REPORT_DATE, 16.0)
+    part = _figure(PLAN[2:3], REPORT_DATE, 16.0, PLAN)
+    assert part.axes[0].get_xlim() == whole.axes[0].get_xlim()
+    assert [t.get_text() for t in _month_labels(part)] == [
+        t.get_text() for t in _month_labels(whole)
+    ]
+    assert [label.get_text() for _, label in _legend(part)] == [
+        "Not started",
+        "In progress",
+        "Complete",
+    ]
+    assert _labels(part) == ["Within project", "2008/09 priorities agreed"]
+    part.canvas.draw()
+    _assert_legible(part)
+    # The same part of the same plan is the same picture.
+    assert draw_gantt(PLAN[2:3], REPORT_DATE, plan=PLAN) == draw_gantt(
+        PLAN[2:3], REPORT_DATE, plan=PLAN
+    )
+
+
+def test_the_description_of_a_part_summarises_the_plan_then_says_which_part() -> None:
+    plan = _numbered_plan(40)
+    first, second = chart_parts(plan)
+    text = describe_gantt(plan, REPORT_DATE, part=(2, 2, second))
+    assert text.startswith(describe_gantt(plan, REPORT_DATE))
+    assert text.endswith(
+        f"Part 2 of 2: {len(second)} items, from Item {len(first) + 1} to Item 40."
+    )
+    assert describe_gantt(PLAN, REPORT_DATE, part=(1, 1, PLAN)) == describe_gantt(PLAN, REPORT_DATE)
+
+
+def test_every_part_of_a_plan_starts_its_plot_at_the_same_place() -> None:
+    plan = _numbered_plan(40)
+    plan = (plan[0].model_copy(update={"label": "A much longer label than the rest"}), *plan[1:])
+    first, second = chart_parts(plan)
+    lefts = []
+    for part in (first, second):
+        fig = _figure(part, REPORT_DATE, 16.0, plan)
+        fig.canvas.draw()
+        lefts.append(fig.axes[0].get_window_extent().x0)
+        _assert_legible(fig)
+    assert lefts[0] == lefts[1]

@@ -224,8 +224,23 @@ def _styles(doc) -> None:
         style.font.color.rgb = RGBColor(0x50, 0x50, 0x50)
         tabs = style.paragraph_format.tab_stops
         tabs.clear_all()
-        tabs.add_tab_stop(Cm(8), WD_TAB_ALIGNMENT.CENTER)
+        # One stop, at the right margin: a centre stop would catch a long left part's tab and
+        # push the right part ("Page X of Y") to a line of its own.
         tabs.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT)
+    _linked_colours(doc)
+
+
+def _linked_colours(doc) -> None:
+    """Give each linked character style ("Heading 2 Char") its paragraph style's text colour:
+    python-docx's blank document leaves them a pale blue (#4F81BD, 4.0:1 on white) that Word
+    applies when part of a heading is restyled."""
+    for style in doc.styles:
+        link = style.element.find(qn("w:link"))
+        if style.type != WD_STYLE_TYPE.PARAGRAPH or link is None:
+            continue
+        linked = next((s for s in doc.styles if s.style_id == link.get(qn("w:val"))), None)
+        if linked is not None and style.font.color.rgb is not None:
+            linked.font.color.rgb = style.font.color.rgb
 
 
 def _no_border(style) -> None:
@@ -395,14 +410,19 @@ def _field(paragraph, code: str) -> None:
 
 
 def _header_footer(doc, header_text: str | None = None, footer_text: str | None = None) -> None:
+    """One line each: left part, a tab to the right margin, right part. header_project and
+    header_board are the names shortened (context.running_heads) so that each line fits."""
     section = doc.sections[0]
     header = section.header.paragraphs[0]
     header.style = doc.styles["Header"]
-    header.text = header_text or "{{ project }} highlight report\t\t{{ board }}, {{ meeting_date }}"
+    header.text = (
+        header_text
+        or "{{ header_project }} highlight report\t{{ header_board }}, {{ meeting_date }}"
+    )
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
     footer.add_run(
-        (footer_text or "{{ project }} highlight report, {{ report_date }}") + "\t\tPage "
+        (footer_text or "{{ header_project }} highlight report, {{ report_date }}") + "\tPage "
     )
     _field(footer, "PAGE")
     footer.add_run(" of ")
@@ -469,8 +489,19 @@ def _plan(doc) -> None:
     _bullets(doc, "plan.within")
     _number_paragraph(doc.add_paragraph("Outside Project", style="Heading 2"), HEADING_LIST, 1)
     _bullets(doc, "plan.outside")
-    doc.add_paragraph("{{ gantt }}", style="Figure")
-    doc.add_paragraph("Gantt chart: the plan at {{ report_date }}", style="Caption")
+    # A long plan's chart comes in parts, each fitting a page (page.chart_parts), each with
+    # its caption; the parts' pictures are made by render.py.
+    _tag(doc, "{%p for chart in gantt_parts %}")
+    chart = doc.add_paragraph("{{ chart.image }}", style="Figure")
+    # Single spacing: Word scales a line by a multiple's factor, picture and all, and a part
+    # is sized to fill the page (page.CHART_SURROUND_CM leaves room for its caption only).
+    chart.style.paragraph_format.line_spacing = 1.0
+    doc.add_paragraph(
+        "Gantt chart: the plan at {{ report_date }}"
+        "{% if chart.of > 1 %}, part {{ chart.number }} of {{ chart.of }}{% endif %}",
+        style="Caption",
+    )
+    _tag(doc, "{%p endfor %}")
 
 
 def _cell(cell, text: str, style: str = "Table Text") -> None:
@@ -663,7 +694,7 @@ def _pack(doc) -> str:
     contents.paragraph_format.tab_stops.add_tab_stop(
         Cm(16), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
     )
-    _header_footer(doc, " ", "{{ board }}, {{ meeting_date }}: agenda papers")
+    _header_footer(doc, " ", "{{ header_board }}, {{ meeting_date }}: agenda papers")
     doc.sections[0].different_first_page_header_footer = True  # a cover has no page number
 
     doc.add_paragraph("{{ board }}", style="Cover Title")
