@@ -3,6 +3,10 @@
 The papers are merged with docxcompose, each starting on a new page with its own section
 numbering. The contents are PAGEREF fields to a bookmark on each paper's first line, so
 LibreOffice and Word work out the page numbers when laying the pack out.
+
+The pack's headings are one level below a paper's: the pack's title is its Title, the Contents,
+the Programme summary and each paper's title are Heading 1, a paper's sections Heading 2 and
+its sub-headings Heading 3, so no level is skipped and readers that go by style see them all.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from boardpack.render import (
 
 FRONT_PAGES = 3  # cover, contents, programme summary
 PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out
+# A paper's heading styles and the pack's that take their place, one level down.
+HEADINGS_IN_PACK = (("Title", "Heading 1"), ("Heading 1", "Heading 2"), ("Heading 2", "Heading 3"))
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,9 @@ class PackBuilder:
         self._added += 1
         body = self._composer.doc.element.body
         first_index = len(body) - 1  # the paper goes before the final section properties
-        self._composer.append(Document(str(docx)))
+        paper = Document(str(docx))
+        _headings_one_level_down(paper, self._composer.doc)
+        self._composer.append(paper)
         first = body[first_index]
         Paragraph(first, self._composer.doc._body).paragraph_format.page_break_before = True
         start = OxmlElement("w:bookmarkStart")
@@ -153,6 +161,23 @@ def compose_pack(
     for paper in papers:
         builder.add(paper.docx)
     return builder.finish()
+
+
+def _headings_one_level_down(paper: Any, pack: Any) -> None:
+    """Restyle, in place, a paper's title and headings with the pack's heading one level
+    below (HEADINGS_IN_PACK); the paragraphs keep their own numbering, so each paper's
+    sections still start at 1. Styles are found by name, as a restyled template's ids may
+    be in another language; a level either template lacks is left as it is."""
+    moves = {}
+    for source, target in HEADINGS_IN_PACK:
+        try:
+            moves[paper.styles[source].style_id] = pack.styles[target].style_id
+        except KeyError:
+            continue
+    for ref in paper.element.body.iter(qn("w:pStyle")):
+        moved = moves.get(ref.get(qn("w:val")))
+        if moved is not None:
+            ref.set(qn("w:val"), moved)
 
 
 class _PackComposer(Composer):

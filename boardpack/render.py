@@ -25,7 +25,7 @@ from boardpack.context import build_context
 from boardpack.errors import TemplateProblem
 from boardpack.gantt import describe_gantt, draw_gantt
 from boardpack.models import Paper
-from boardpack.ooxml import in_schema_order
+from boardpack.ooxml import in_schema_order, tidy_package
 
 
 def _bundled_templates() -> Path:
@@ -126,6 +126,7 @@ def _load(template: Path) -> DocxTemplate:
             f"{template}: cannot be opened as a Word document ({type(exc).__name__}: {exc});"
             " save it again from Word as .docx"
         ) from exc
+    tidy_package(document.docx)
     return document
 
 
