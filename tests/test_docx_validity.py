@@ -1,0 +1,198 @@
+"""Every Office file boardpack writes passes openxml-audit (the Open XML SDK's validator, with
+its rules for what Word repairs): nothing reported, and Word predicted to open it as it is."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import RGBColor
+from lxml import etree
+
+from boardpack.pipeline import build
+from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE
+from boardpack.workbook import write_workbook
+from tests.conftest import EXAMPLE, edit_workbook
+from tests.docx_audit import CLEAN, audit
+
+CORE = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+LONG_NAME = ("Countywide Digital Procurement and Shared Contracts Transformation Programme " * 3)[
+    :200
+]
+MILESTONES = 40
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def _long_plan(path: Path) -> Path:
+    """The example with its plan extended to MILESTONES rows."""
+    book = openpyxl.load_workbook(path)
+    plan = book["Plan"]
+    template = [cell.value for cell in plan[plan.max_row]]
+    for number in range(plan.max_row, MILESTONES + 1):
+        row = list(template)
+        row[0] = f"Milestone {number} of the extended plan"
+        row[1] = f"Milestone {number}"
+        plan.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A meeting's folder of three papers (the example, a 200-character project name and a
+    40-milestone plan) built with its pack, without PDFs."""
+    inputs = tmp_path_factory.mktemp("inputs")
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    edit_workbook(EXAMPLE, inputs / "long-name.xlsx", {"Paper!B2": LONG_NAME})
+    _long_plan(edit_workbook(EXAMPLE, inputs / "long-plan.xlsx", {}))
+    out = tmp_path_factory.mktemp("out")
+    report = build([inputs], out, pdf=False)
+    assert [p.status.value for p in report.papers] == ["built"] * 3
+    plan = openpyxl.load_workbook(inputs / "long-plan.xlsx")["Plan"]
+    assert sum(1 for row in plan.iter_rows(min_row=2, values_only=True) if row[0]) == MILESTONES
+    assert report.pack is not None and len(report.pack.papers) == 3
+    return out
+
+
+@pytest.mark.parametrize(
+    "name", ["procurement.docx", "long-name.docx", "long-plan.docx", "board-pack.docx"]
+)
+def test_paper_and_pack_pass_openxml_audit(folder: Path, name: str) -> None:
+    result = audit(folder / name)
+    assert result.clean, str(result)
+
+
+@pytest.mark.parametrize("template", [DEFAULT_TEMPLATE, PACK_TEMPLATE], ids=lambda p: p.name)
+def test_bundled_templates_pass_openxml_audit(template: Path) -> None:
+    # a council opens these in Word to restyle them
+    result = audit(template)
+    assert result.clean, str(result)
+
+
+def _as_word_2010_left_it(template: Path, target: Path) -> Path:
+    """The bundled template restyled (Heading 1 in another colour) and carrying what a
+    template saved by older Word or made from python-docx's blank document brings: a
+    stylesWithEffects part at odds with styles.xml, a blank thumbnail, a zoom with no
+    percentage."""
+    document = docx.Document(str(template))
+    document.styles["Heading 1"].font.color.rgb = RGBColor(0x80, 0x00, 0x40)
+    blank = docx.Document()
+    effects = next(r for r in blank.part.rels.values() if r.reltype == STYLES_WITH_EFFECTS)
+    thumbnail = next(
+        r for r in blank.part.package.rels.values() if r.reltype == RELATIONSHIP_TYPE.THUMBNAIL
+    )
+    package = document.part.package
+    for rel, owner in ((effects, document.part), (thumbnail, package)):
+        for rel_id, existing in list(owner.rels.items()):
+            if existing.reltype == rel.reltype:
+                del owner.rels[rel_id]
+        source = rel.target_part
+        owner.relate_to(
+            Part(PackURI(source.partname), source.content_type, source.blob, package),
+            rel.reltype,
+        )
+    settings = document.settings.element
+    for zoom in settings.findall(qn("w:zoom")):
+        settings.remove(zoom)
+    zoom = OxmlElement("w:zoom")
+    zoom.set(qn("w:val"), "bestFit")
+    settings.insert(0, zoom)
+    document.save(str(target))
+    return target
+
+
+@pytest.fixture(scope="module")
+def restyled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _as_word_2010_left_it(
+        DEFAULT_TEMPLATE, tmp_path_factory.mktemp("template") / "restyled.docx"
+    )
+
+
+def test_a_restyled_template_carries_what_word_repairs(restyled: Path) -> None:
+    # so the test below shows boardpack tidies it, not that it was clean already
+    result = audit(restyled)
+    assert result.prediction != CLEAN
+    assert any("stylesWithEffects" in finding for finding in result.findings)
+    with zipfile.ZipFile(restyled) as package:
+        assert "docProps/thumbnail.jpeg" in package.namelist()
+
+
+def test_a_paper_from_a_restyled_template_passes_openxml_audit(
+    restyled: Path, tmp_path: Path
+) -> None:
+    report = build([EXAMPLE], tmp_path, pdf=False, pack=False, template=restyled)
+    paper = report.papers[0].docx
+    assert paper is not None
+    result = audit(paper)
+    assert result.clean, str(result)
+    heading = next(p for p in docx.Document(str(paper)).paragraphs if p.style.name == "Heading 1")
+    assert heading.style.font.color.rgb == RGBColor(0x80, 0x00, 0x40)  # the restyle is kept
+    with zipfile.ZipFile(paper) as package:
+        names = package.namelist()
+        settings = etree.fromstring(package.read("word/settings.xml"))
+    assert "docProps/thumbnail.jpeg" not in names
+    assert "word/stylesWithEffects.xml" not in names
+    zoom = settings.find(qn("w:zoom"))
+    assert zoom is None or zoom.get(qn("w:percent")) is not None
+
+
+def test_the_audit_fails_a_broken_docx(folder: Path, tmp_path: Path) -> None:
+    document = docx.Document(str(folder / "procurement.docx"))
+    paragraph = document.paragraphs[0]._p
+    num_pr = paragraph.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = 0
+    num_pr.get_or_add_numId().val = 99  # a list the numbering part does not define
+    broken = tmp_path / "broken.docx"
+    document.save(str(broken))
+    result = audit(broken)
+    assert not result.clean
+    assert any("Numbering definition '99'" in finding for finding in result.findings)
+
+
+@pytest.mark.parametrize(
+    ("name", "author"), [("procurement.docx", "Jim Burness"), ("board-pack.docx", "boardpack")]
+)
+def test_core_properties_name_who_saved_it_once(folder: Path, name: str, author: str) -> None:
+    with zipfile.ZipFile(folder / name) as package:
+        core = etree.fromstring(package.read("docProps/core.xml"))
+    # every property in its own namespace (dc, dcterms or the core-properties one), once each
+    children = [etree.QName(child) for child in core]
+    assert len({q.localname for q in children}) == len(children)
+    assert {q.namespace for q in children} <= {
+        CORE[1:-1],
+        "http://purl.org/dc/elements/1.1/",
+        "http://purl.org/dc/terms/",
+    }
+    assert core.findtext(f"{CORE}lastModifiedBy") == author
+    assert core.findtext(f"{CORE}revision") == "1"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="openpyxl writes every string inline (Excel moves them to a shared-strings table on"
+    " its next save) and a font's colour before its size, against the SDK's schema order;"
+    " not yet post-processed in boardpack.workbook",
+)
+def test_a_new_workbook_passes_openxml_audit(tmp_path: Path) -> None:
+    target = tmp_path / "new.xlsx"
+    write_workbook(target)
+    result = audit(target)
+    assert result.clean, str(result)
+
+
+def test_audit_reads_every_finding(tmp_path: Path) -> None:
+    # the helper's own edge: a package with a missing part is reported, not passed
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+    (tmp_path / "empty.docx").write_bytes(buffer.getvalue())
+    assert not audit(tmp_path / "empty.docx").clean
