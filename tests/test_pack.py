@@ -10,6 +10,8 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from docx.enum.style import WD_STYLE_TYPE
+from docx.styles.style import BaseStyle
 from pypdf import PdfReader
 
 from boardpack.cli import main
@@ -205,3 +207,39 @@ def test_a_paper_that_fails_to_render_is_left_out_of_the_pack(
     assert report.pack is not None and report.pack.papers == ["b"]
     rows = docx.Document(str(report.pack.docx)).tables[0].rows
     assert [r.cells[0].text for r in rows[1:]] == ["Beta"]
+
+
+def _outline_level(style: BaseStyle) -> str | None:
+    levels = style.element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    return levels[0] if levels else None
+
+
+def test_pack_headings_are_heading_styles_one_level_below_a_papers(meeting: FolderBuild) -> None:
+    # readers that go by style (pandoc, mammoth, Word's navigation pane) see every heading
+    pack = docx.Document(str(meeting.out / "board-pack.docx"))
+    headings = [
+        (p.style.name, p.text)
+        for p in pack.paragraphs
+        if p.style.name == "Title" or p.style.name.startswith("Heading")
+    ]
+    assert headings[0] == ("Title", "Joint Improvement Board")
+    tops = [text for style, text in headings if style == "Heading 1"]
+    assert tops == [
+        "Contents",
+        "Programme summary",
+        "Housing & Regeneration: Highlight Report",
+        "Procurement: Highlight Report",
+    ]
+    sections = [text for style, text in headings if style == "Heading 2"]
+    assert sections.count("Recommendation") == 2 and sections[-1] == "Key Risks and issues"
+    assert [text for style, text in headings if style == "Heading 3"] == [
+        "Within Project", "Outside Project"
+    ] * 2  # fmt: skip
+    levels = [int(style.removeprefix("Heading ")) for style, _ in headings[1:]]
+    assert all(b <= a + 1 for a, b in zip([1, *levels], levels, strict=False))
+    # at their own levels: no style pretends to be a heading by an outline level of its own
+    for style in pack.styles:
+        if style.type == WD_STYLE_TYPE.PARAGRAPH:
+            name = style.name or ""
+            expected = str(int(name[-1]) - 1) if name.startswith("Heading ") else None
+            assert _outline_level(style) == expected, name
