@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
@@ -28,6 +29,7 @@ from boardpack.context import build_pack_context, paper_bookmark
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
 from boardpack.models import PackSettings, Paper
+from boardpack.ooxml import in_schema_order
 from boardpack.render import (
     PACK_TEMPLATE,
     deterministic_zip,
@@ -112,6 +114,7 @@ class PackBuilder:
         )
         front = render_front_matter(context, self._date, template)
         self._composer = _PackComposer(Document(io.BytesIO(front)))
+        _pack_heading_levels(self._composer.doc)
         # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
         self._composer.restart_numbering = False
         self._expected = [p.docx for p in papers]
@@ -161,6 +164,34 @@ def compose_pack(
     for paper in papers:
         builder.add(paper.docx)
     return builder.finish()
+
+
+def _pack_heading_levels(pack: Any) -> None:
+    """Put, in place, the pack's Heading 1 to 3 at outline levels 1 to 3 and its Title at none,
+    whatever a restyled pack template says (one restyled from the earlier template has Title
+    at 1 and Heading 1 at 2), adding a Heading 3 based on Heading 2 to a template without one;
+    the PDF's bookmarks and the contents' page numbers follow these levels."""
+    styles = pack.styles
+    for level, name in enumerate(("Heading 1", "Heading 2", "Heading 3")):
+        if name in styles:
+            style = styles[name]
+        else:
+            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = styles[f"Heading {level}"] if level else styles["Normal"]
+        _set_outline_level(style, level)
+    if "Title" in styles:
+        _set_outline_level(styles["Title"], None)
+
+
+def _set_outline_level(style: Any, level: int | None) -> None:
+    properties = style.element.get_or_add_pPr()
+    for old in properties.findall(qn("w:outlineLvl")):
+        properties.remove(old)
+    if level is not None:
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), str(level))
+        properties.append(outline)
+        in_schema_order(style.element)
 
 
 def _headings_one_level_down(paper: Any, pack: Any) -> None:

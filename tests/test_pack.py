@@ -11,11 +11,15 @@ import docx
 import pytest
 from click.testing import CliRunner
 from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.styles.style import BaseStyle
 from pypdf import PdfReader
 
 from boardpack.cli import main
 from boardpack.pdf import verify_pdf
+from boardpack.pipeline import build
+from boardpack.render import PACK_TEMPLATE
 from tests.conftest import EXAMPLE, edit_workbook
 
 SETTINGS = """\
@@ -243,3 +247,31 @@ def test_pack_headings_are_heading_styles_one_level_below_a_papers(meeting: Fold
             name = style.name or ""
             expected = str(int(name[-1]) - 1) if name.startswith("Heading ") else None
             assert _outline_level(style) == expected, name
+
+
+def test_a_pack_template_with_other_outline_levels_still_gets_heading_levels(
+    tmp_path: Path,
+) -> None:
+    # as one restyled from the earlier template: Title at level 1, Heading 1 at 2, no Heading 3
+    template = docx.Document(str(PACK_TEMPLATE))
+    for name, level in (("Title", "0"), ("Heading 1", "1"), ("Heading 2", "2")):
+        properties = template.styles[name].element.get_or_add_pPr()
+        for old in properties.findall(qn("w:outlineLvl")):
+            properties.remove(old)
+        properties.append(OxmlElement("w:outlineLvl"))
+        properties[-1].set(qn("w:val"), level)
+    template.styles["Heading 3"].delete()
+    template.save(str(tmp_path / "restyled-pack.docx"))
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    report = build(
+        [inputs], tmp_path / "out", pdf=False, pack_template=tmp_path / "restyled-pack.docx"
+    )
+    assert report.pack is not None and report.pack.docx is not None
+    pack = docx.Document(str(report.pack.docx))
+    levels = {name: _outline_level(pack.styles[name]) for name in ("Title", "Heading 1")}
+    assert levels == {"Title": None, "Heading 1": "0"}
+    assert _outline_level(pack.styles["Heading 3"]) == "2"
+    within = next(p for p in pack.paragraphs if p.text == "Within Project")
+    assert within.style.name == "Heading 3"
