@@ -71,6 +71,25 @@ def test_paper_and_pack_pass_openxml_audit(folder: Path, name: str) -> None:
     assert result.clean, str(result)
 
 
+@pytest.mark.parametrize("name", ["procurement.docx", "board-pack.docx"])
+def test_no_blank_thumbnail_and_a_zoom_with_its_percentage(folder: Path, name: str) -> None:
+    # a file browser shows the thumbnail; python-docx's is a white page
+    with zipfile.ZipFile(folder / name) as package:
+        assert not [n for n in package.namelist() if "thumbnail" in n]
+        settings = etree.fromstring(package.read("word/settings.xml"))
+    for zoom in settings.iter(qn("w:zoom")):
+        assert zoom.get(qn("w:percent")) is not None  # ECMA-376 CT_Zoom: percent is required
+
+
+@pytest.mark.parametrize("name", ["procurement.docx", "board-pack.docx"])
+def test_the_chart_paragraph_is_styled_chart_not_figure(folder: Path, name: str) -> None:
+    # LibreOffice tags a paragraph styled "Figure" as a PDF Figure, a second one without alt text
+    document = docx.Document(str(folder / name))
+    charts = [p for p in document.paragraphs if p._p.xpath(".//w:drawing")]
+    assert charts and {p.style.name for p in charts} == {"Chart"}
+    assert "Figure" not in {style.name for style in document.styles}
+
+
 @pytest.mark.parametrize("template", [DEFAULT_TEMPLATE, PACK_TEMPLATE], ids=lambda p: p.name)
 def test_bundled_templates_pass_openxml_audit(template: Path) -> None:
     # a council opens these in Word to restyle them

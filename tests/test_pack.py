@@ -21,6 +21,7 @@ from boardpack.pdf import verify_pdf
 from boardpack.pipeline import build
 from boardpack.render import PACK_TEMPLATE
 from tests.conftest import EXAMPLE, edit_workbook
+from tests.docx_audit import audit
 
 SETTINGS = """\
 board = "Joint Improvement Board"
@@ -275,3 +276,9 @@ def test_a_pack_template_with_other_outline_levels_still_gets_heading_levels(
     assert _outline_level(pack.styles["Heading 3"]) == "2"
     within = next(p for p in pack.paragraphs if p.text == "Within Project")
     assert within.style.name == "Heading 3"
+
+
+def test_pack_with_its_contents_pages_passes_openxml_audit(meeting: FolderBuild) -> None:
+    # the pack is saved again once its PDF gives the contents' page numbers
+    result = audit(meeting.out / "board-pack.docx")
+    assert result.clean, str(result)
