@@ -81,3 +81,36 @@ def tidy_package(document: Any) -> None:
     zoom = document.settings.element.find(qn("w:zoom"))
     if zoom is not None and zoom.get(qn("w:percent")) is None:
         zoom.set(qn("w:percent"), "100")
+    _rename_figure_style(document)
+
+
+def _rename_figure_style(document: Any) -> None:
+    """Rename a paragraph style called "Figure" (the chart's, in templates restyled from
+    boardpack's earlier one) to "Chart": LibreOffice takes a style of that name for its own
+    Figure style and tags every paragraph in it as a PDF Figure, which for the chart's
+    paragraph is a second figure without alt text."""
+    styles = document.styles.element
+    names = {s.get(qn("w:styleId")): s.find(qn("w:name")) for s in styles.iter(qn("w:style"))}
+    taken = {n.get(qn("w:val")) for n in names.values() if n is not None} | set(names)
+    old = next(
+        (i for i, n in names.items() if n is not None and n.get(qn("w:val")) == "Figure"), None
+    )
+    if old is None or "Chart" in taken:
+        return
+    names[old].set(qn("w:val"), "Chart")
+    for style in styles.iter(qn("w:style")):
+        if style.get(qn("w:styleId")) == old:
+            style.set(qn("w:styleId"), "Chart")
+        for tag in ("w:basedOn", "w:next", "w:link"):
+            for ref in style.iter(qn(tag)):
+                if ref.get(qn("w:val")) == old:
+                    ref.set(qn("w:val"), "Chart")
+    part = document.part
+    parts = [part, *(rel.target_part for rel in part.rels.values() if not rel.is_external)]
+    for each in parts:
+        element = getattr(each, "element", None)
+        if element is None:
+            continue
+        for ref in element.iter(qn("w:pStyle")):
+            if ref.get(qn("w:val")) == old:
+                ref.set(qn("w:val"), "Chart")

@@ -17,6 +17,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 from lxml import etree
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from boardpack.pipeline import build
 from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE
@@ -215,3 +217,41 @@ def test_audit_reads_every_finding(tmp_path: Path) -> None:
         package.writestr("[Content_Types].xml", "<Types/>")
     (tmp_path / "empty.docx").write_bytes(buffer.getvalue())
     assert not audit(tmp_path / "empty.docx").clean
+
+
+def _struct_types(pdf: Path) -> list[tuple[str, object]]:
+    """Every structure element of a tagged PDF as (its standard type, its /Alt), in order."""
+    root = PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"]
+    roles = root.get("/RoleMap", {})
+    found: list[tuple[str, object]] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, ArrayObject):
+            for child in node:
+                walk(child)
+        elif isinstance(node, DictionaryObject):
+            if "/S" in node:
+                found.append((str(roles.get(node["/S"], node["/S"])), node.get("/Alt")))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(root["/K"])
+    return found
+
+
+def test_a_template_whose_chart_style_is_named_figure_tags_one_figure(tmp_path: Path) -> None:
+    # a template restyled from the earlier bundled one names the chart's style "Figure"
+    template = docx.Document(str(DEFAULT_TEMPLATE))
+    chart = template.styles["Chart"]
+    chart.name = "Figure"
+    chart.element.set(qn("w:styleId"), "Figure")
+    for ref in template.element.body.iter(qn("w:pStyle")):
+        if ref.get(qn("w:val")) == "Chart":
+            ref.set(qn("w:val"), "Figure")
+    template.save(str(tmp_path / "old.docx"))
+    report = build([EXAMPLE], tmp_path / "out", pack=False, template=tmp_path / "old.docx")
+    pdf = report.papers[0].pdf
+    assert pdf is not None
+    figures = [alt for kind, alt in _struct_types(pdf) if kind == "/Figure"]
+    assert len(figures) == 1 and "Gantt chart" in str(figures[0])
