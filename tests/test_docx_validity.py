@@ -65,11 +65,12 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.parametrize("file_format", ["office2019", "microsoft365"])
 @pytest.mark.parametrize(
     "name", ["procurement.docx", "long-name.docx", "long-plan.docx", "board-pack.docx"]
 )
-def test_paper_and_pack_pass_openxml_audit(folder: Path, name: str) -> None:
-    result = audit(folder / name)
+def test_paper_and_pack_pass_openxml_audit(folder: Path, name: str, file_format: str) -> None:
+    result = audit(folder / name, file_format)
     assert result.clean, str(result)
 
 
