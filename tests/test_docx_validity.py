@@ -4,6 +4,8 @@ its rules for what Word repairs): nothing reported, and Word predicted to open i
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -196,6 +198,27 @@ def test_core_properties_name_who_saved_it_once(folder: Path, name: str, author:
     }
     assert core.findtext(f"{CORE}lastModifiedBy") == author
     assert core.findtext(f"{CORE}revision") == "1"
+
+
+IMPORT_ORDERS = {
+    "boardpack first": "import boardpack.ooxml, docxcompose.properties",
+    "docxcompose first": "import docxcompose.properties, boardpack.ooxml",
+}
+
+
+@pytest.mark.parametrize("imports", IMPORT_ORDERS.values(), ids=IMPORT_ORDERS.keys())
+def test_core_properties_hold_whichever_is_imported_first(imports: str, tmp_path: Path) -> None:
+    # docxcompose rebinds python-docx's "cp" prefix when it is imported; boardpack binds it back
+    script = (
+        f"{imports}\nimport docx\ndocument = docx.Document()\n"
+        "document.core_properties.last_modified_by = 'A. Manager'\n"
+        f"document.save({str(tmp_path / 'made.docx')!r})\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    with zipfile.ZipFile(tmp_path / "made.docx") as package:
+        core = etree.fromstring(package.read("docProps/core.xml"))
+    assert [c.text for c in core if etree.QName(c).localname == "lastModifiedBy"] == ["A. Manager"]
+    assert core.findtext(f"{CORE}lastModifiedBy") == "A. Manager"
 
 
 @pytest.mark.xfail(
