@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import docx
+import mammoth
 import pytest
 from click.testing import CliRunner
 from docx.enum.style import WD_STYLE_TYPE
@@ -282,3 +284,21 @@ def test_pack_with_its_contents_pages_passes_openxml_audit(meeting: FolderBuild)
     # the pack is saved again once its PDF gives the contents' page numbers
     result = audit(meeting.out / "board-pack.docx")
     assert result.clean, str(result)
+
+
+def test_a_reader_that_goes_by_style_sees_every_heading_of_the_pack(meeting: FolderBuild) -> None:
+    # mammoth, like pandoc, takes headings from their styles, not from outline levels
+    with (meeting.out / "board-pack.docx").open("rb") as pack:
+        page = mammoth.convert_to_html(pack).value
+    headings = [
+        (int(level), html.unescape(re.sub(r"<[^>]+>", "", text)))
+        for level, text in re.findall(r"<h(\d)>(.*?)</h\d>", page)
+    ]
+    assert [text for level, text in headings if level == 1] == [
+        "Contents",
+        "Programme summary",
+        "Housing & Regeneration: Highlight Report",
+        "Procurement: Highlight Report",
+    ]
+    assert [text for level, text in headings if level == 2].count("Recommendation") == 2
+    assert [text for level, text in headings if level == 3].count("Within Project") == 2
