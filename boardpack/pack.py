@@ -3,6 +3,10 @@
 The papers are merged with docxcompose, each starting on a new page with its own section
 numbering. The contents are PAGEREF fields to a bookmark on each paper's first line, so
 LibreOffice and Word work out the page numbers when laying the pack out.
+
+The pack's headings are one level below a paper's: the pack's title is its Title, the Contents,
+the Programme summary and each paper's title are Heading 1, a paper's sections Heading 2 and
+its sub-headings Heading 3, so no level is skipped and readers that go by style see them all.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
@@ -24,6 +29,7 @@ from boardpack.context import build_pack_context, paper_bookmark
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
 from boardpack.models import PackSettings, Paper
+from boardpack.ooxml import in_schema_order
 from boardpack.render import (
     PACK_TEMPLATE,
     deterministic_zip,
@@ -33,6 +39,8 @@ from boardpack.render import (
 
 FRONT_PAGES = 3  # cover, contents, programme summary
 PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out
+# A paper's heading styles and the pack's that take their place, one level down.
+HEADINGS_IN_PACK = (("Title", "Heading 1"), ("Heading 1", "Heading 2"), ("Heading 2", "Heading 3"))
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,7 @@ class PackBuilder:
         )
         front = render_front_matter(context, self._date, template)
         self._composer = _PackComposer(Document(io.BytesIO(front)))
+        _pack_heading_levels(self._composer.doc)
         # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
         self._composer.restart_numbering = False
         self._expected = [p.docx for p in papers]
@@ -118,7 +127,9 @@ class PackBuilder:
         self._added += 1
         body = self._composer.doc.element.body
         first_index = len(body) - 1  # the paper goes before the final section properties
-        self._composer.append(Document(str(docx)))
+        paper = Document(str(docx))
+        _headings_one_level_down(paper, self._composer.doc)
+        self._composer.append(paper)
         first = body[first_index]
         Paragraph(first, self._composer.doc._body).paragraph_format.page_break_before = True
         start = OxmlElement("w:bookmarkStart")
@@ -153,6 +164,51 @@ def compose_pack(
     for paper in papers:
         builder.add(paper.docx)
     return builder.finish()
+
+
+def _pack_heading_levels(pack: Any) -> None:
+    """Put, in place, the pack's Heading 1 to 3 at outline levels 1 to 3 and its Title at none,
+    whatever a restyled pack template says (one restyled from the earlier template has Title
+    at 1 and Heading 1 at 2), adding a Heading 3 based on Heading 2 to a template without one;
+    the PDF's bookmarks and the contents' page numbers follow these levels."""
+    styles = pack.styles
+    for level, name in enumerate(("Heading 1", "Heading 2", "Heading 3")):
+        if name in styles:
+            style = styles[name]
+        else:
+            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = styles[f"Heading {level}"] if level else styles["Normal"]
+        _set_outline_level(style, level)
+    if "Title" in styles:
+        _set_outline_level(styles["Title"], None)
+
+
+def _set_outline_level(style: Any, level: int | None) -> None:
+    properties = style.element.get_or_add_pPr()
+    for old in properties.findall(qn("w:outlineLvl")):
+        properties.remove(old)
+    if level is not None:
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), str(level))
+        properties.append(outline)
+        in_schema_order(style.element)
+
+
+def _headings_one_level_down(paper: Any, pack: Any) -> None:
+    """Restyle, in place, a paper's title and headings with the pack's heading one level
+    below (HEADINGS_IN_PACK); the paragraphs keep their own numbering, so each paper's
+    sections still start at 1. Styles are found by name, as a restyled template's ids may
+    be in another language; a level either template lacks is left as it is."""
+    moves = {}
+    for source, target in HEADINGS_IN_PACK:
+        try:
+            moves[paper.styles[source].style_id] = pack.styles[target].style_id
+        except KeyError:
+            continue
+    for ref in paper.element.body.iter(qn("w:pStyle")):
+        moved = moves.get(ref.get(qn("w:val")))
+        if moved is not None:
+            ref.set(qn("w:val"), moved)
 
 
 class _PackComposer(Composer):

@@ -31,7 +31,7 @@ from boardpack.context import build_context, pack_running_heads
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.models import Paper
-from boardpack.ooxml import in_schema_order
+from boardpack.ooxml import in_schema_order, tidy_package
 from boardpack.page import A4, PageArea, chart_parts
 
 
@@ -221,6 +221,7 @@ def _load(template: Path) -> DocxTemplate:
             f"{template}: cannot be opened as a Word document ({type(exc).__name__}: {exc});"
             " save it again from Word as .docx"
         ) from exc
+    tidy_package(document.docx)
     return document
 
 

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import docx
+import mammoth
 import pytest
 from click.testing import CliRunner
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.styles.style import BaseStyle
 from pypdf import PdfReader
 
 from boardpack.cli import main
 from boardpack.pdf import verify_pdf
+from boardpack.pipeline import build
+from boardpack.render import PACK_TEMPLATE
 from tests.conftest import EXAMPLE, edit_workbook
+from tests.docx_audit import audit
 
 SETTINGS = """\
 board = "Joint Improvement Board"
@@ -205,3 +214,91 @@ def test_a_paper_that_fails_to_render_is_left_out_of_the_pack(
     assert report.pack is not None and report.pack.papers == ["b"]
     rows = docx.Document(str(report.pack.docx)).tables[0].rows
     assert [r.cells[0].text for r in rows[1:]] == ["Beta"]
+
+
+def _outline_level(style: BaseStyle) -> str | None:
+    levels = style.element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    return levels[0] if levels else None
+
+
+def test_pack_headings_are_heading_styles_one_level_below_a_papers(meeting: FolderBuild) -> None:
+    # readers that go by style (pandoc, mammoth, Word's navigation pane) see every heading
+    pack = docx.Document(str(meeting.out / "board-pack.docx"))
+    headings = [
+        (p.style.name, p.text)
+        for p in pack.paragraphs
+        if p.style.name == "Title" or p.style.name.startswith("Heading")
+    ]
+    assert headings[0] == ("Title", "Joint Improvement Board")
+    tops = [text for style, text in headings if style == "Heading 1"]
+    assert tops == [
+        "Contents",
+        "Programme summary",
+        "Housing & Regeneration: Highlight Report",
+        "Procurement: Highlight Report",
+    ]
+    sections = [text for style, text in headings if style == "Heading 2"]
+    assert sections.count("Recommendation") == 2 and sections[-1] == "Key Risks and issues"
+    assert [text for style, text in headings if style == "Heading 3"] == [
+        "Within Project", "Outside Project"
+    ] * 2  # fmt: skip
+    levels = [int(style.removeprefix("Heading ")) for style, _ in headings[1:]]
+    assert all(b <= a + 1 for a, b in zip([1, *levels], levels, strict=False))
+    # at their own levels: no style pretends to be a heading by an outline level of its own
+    for style in pack.styles:
+        if style.type == WD_STYLE_TYPE.PARAGRAPH:
+            name = style.name or ""
+            expected = str(int(name[-1]) - 1) if name.startswith("Heading ") else None
+            assert _outline_level(style) == expected, name
+
+
+def test_a_pack_template_with_other_outline_levels_still_gets_heading_levels(
+    tmp_path: Path,
+) -> None:
+    # as one restyled from the earlier template: Title at level 1, Heading 1 at 2, no Heading 3
+    template = docx.Document(str(PACK_TEMPLATE))
+    for name, level in (("Title", "0"), ("Heading 1", "1"), ("Heading 2", "2")):
+        properties = template.styles[name].element.get_or_add_pPr()
+        for old in properties.findall(qn("w:outlineLvl")):
+            properties.remove(old)
+        properties.append(OxmlElement("w:outlineLvl"))
+        properties[-1].set(qn("w:val"), level)
+    template.styles["Heading 3"].delete()
+    template.save(str(tmp_path / "restyled-pack.docx"))
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    report = build(
+        [inputs], tmp_path / "out", pdf=False, pack_template=tmp_path / "restyled-pack.docx"
+    )
+    assert report.pack is not None and report.pack.docx is not None
+    pack = docx.Document(str(report.pack.docx))
+    levels = {name: _outline_level(pack.styles[name]) for name in ("Title", "Heading 1")}
+    assert levels == {"Title": None, "Heading 1": "0"}
+    assert _outline_level(pack.styles["Heading 3"]) == "2"
+    within = next(p for p in pack.paragraphs if p.text == "Within Project")
+    assert within.style.name == "Heading 3"
+
+
+def test_pack_with_its_contents_pages_passes_openxml_audit(meeting: FolderBuild) -> None:
+    # the pack is saved again once its PDF gives the contents' page numbers
+    result = audit(meeting.out / "board-pack.docx")
+    assert result.clean, str(result)
+
+
+def test_a_reader_that_goes_by_style_sees_every_heading_of_the_pack(meeting: FolderBuild) -> None:
+    # mammoth, like pandoc, takes headings from their styles, not from outline levels
+    with (meeting.out / "board-pack.docx").open("rb") as pack:
+        page = mammoth.convert_to_html(pack).value
+    headings = [
+        (int(level), html.unescape(re.sub(r"<[^>]+>", "", text)))
+        for level, text in re.findall(r"<h(\d)>(.*?)</h\d>", page)
+    ]
+    assert [text for level, text in headings if level == 1] == [
+        "Contents",
+        "Programme summary",
+        "Housing & Regeneration: Highlight Report",
+        "Procurement: Highlight Report",
+    ]
+    assert [text for level, text in headings if level == 2].count("Recommendation") == 2
+    assert [text for level, text in headings if level == 3].count("Within Project") == 2

@@ -22,13 +22,17 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from boardpack.ooxml import in_schema_order
+from boardpack.ooxml import in_schema_order, tidy_package
 
 FONT = "Arial"  # LibreOffice renders it with the metric-compatible Liberation Sans
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 HEADING_LIST = 1  # numId of "1." / "2.1" numbering shared by headings and numbered paragraphs
 BULLET_LIST = 2
 SUMMARY = "boardpack_summary"  # bookmark on the programme summary, for its contents entry
+CHART_STYLE = "Chart"  # not "Figure": LibreOffice tags a "Figure" paragraph as a PDF Figure
+# Styles no template paragraph uses but that must be kept: the pack's papers are merged with
+# their headings one level down (boardpack/pack.py), so a paper's sub-headings become Heading 3.
+EXTRA_STYLES = {"highlight-report.docx": set[str](), "board-pack.docx": {"Heading3"}}
 
 SECTIONS = (
     (1, "Recommendation"),
@@ -54,9 +58,10 @@ def main(folder: Path) -> None:
         _styles(doc)
         _numbering(doc)
         title = make(doc)
-        kept |= _prune_styles(doc, kept)
+        kept |= _prune_styles(doc, kept | EXTRA_STYLES[name])
         _preserve_spaces(doc)
         _in_schema_order(doc)
+        _valid_package(doc)
         props = doc.core_properties
         props.title = title
         props.author = "boardpack"
@@ -213,7 +218,7 @@ def _styles(doc) -> None:
     caption.font.italic = True
     caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    figure = _style(doc, "Figure")
+    figure = _style(doc, CHART_STYLE)
     figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     figure.paragraph_format.keep_with_next = True
     figure.paragraph_format.space_before = Pt(6)
@@ -319,6 +324,13 @@ def _abstract(abstract_id: int, levels: list[tuple[str, str, int, int, str | Non
             lvl.append(rpr)
         abstract.append(lvl)
     return abstract
+
+
+def _valid_package(doc) -> None:
+    """Leave out what python-docx's blank document carries and Word would repair: its
+    stylesWithEffects.xml (145 styles styles.xml lacks, numbering that does not exist), its
+    blank thumbnail, and a zoom without the percentage the schema requires."""
+    tidy_package(doc)
 
 
 def _in_schema_order(doc) -> None:
@@ -492,7 +504,7 @@ def _plan(doc) -> None:
     # A long plan's chart comes in parts, each fitting a page (page.chart_parts), each with
     # its caption; the parts' pictures are made by render.py.
     _tag(doc, "{%p for chart in gantt_parts %}")
-    chart = doc.add_paragraph("{{ chart.image }}", style="Figure")
+    chart = doc.add_paragraph("{{ chart.image }}", style=CHART_STYLE)
     # Single spacing: Word scales a line by a multiple's factor, picture and all, and a part
     # is sized to fill the page (page.CHART_SURROUND_CM leaves room for its caption only).
     chart.style.paragraph_format.line_spacing = 1.0
@@ -619,14 +631,35 @@ def _register(doc) -> None:
 # -- the board pack's front matter ------------------------------------------------------------
 
 
-def _outline(style, level: int) -> None:
-    """Put a style at an outline level: the PDF's bookmarks follow these levels."""
+def _pack_headings(doc) -> None:
+    """The pack's heading styles, one level below a paper's: Title is the pack's own (the
+    cover), Heading 1 the Contents, the Programme summary and each paper's title, Heading 2 a
+    paper's sections and Heading 3 its sub-headings. pack.py moves each merged paper's headings
+    down a level; these styles give them the look they had in the paper. Real heading styles
+    at their own outline levels, so readers that go by style (pandoc, mammoth, screen readers)
+    and the PDF's bookmarks see the same headings."""
+    title = doc.styles["Title"]
+    _fonts(title.element.get_or_add_rPr(), 28)
+    title.paragraph_format.space_before = Pt(180)
+    title.paragraph_format.space_after = Pt(6)
+    _no_outline(title)
+    looks = (("Heading 1", 20, 0, 6), ("Heading 2", 13, 14, 6), ("Heading 3", 11, 8, 4))
+    for name, size, before, after in looks:
+        style = doc.styles[name]
+        _fonts(style.element.get_or_add_rPr(), size)
+        style.font.bold = True
+        style.font.italic = False
+        style.font.color.rgb = NAVY
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(after)
+        style.paragraph_format.keep_with_next = True
+
+
+def _no_outline(style) -> None:
+    """Take a style off the outline, so it is neither a bookmark nor a heading level."""
     ppr = style.element.get_or_add_pPr()
     for old in ppr.findall(qn("w:outlineLvl")):
         ppr.remove(old)
-    node = OxmlElement("w:outlineLvl")
-    node.set(qn("w:val"), str(level))
-    ppr.append(node)
 
 
 def _page_break(doc) -> None:
@@ -669,26 +702,13 @@ def _pageref(paragraph, bookmark: str, cached: str) -> None:
 def _pack(doc) -> str:
     """Cover, contents and programme summary; the papers are appended after these by code.
 
-    In the pack each paper's title is a first-level bookmark and its sections sit under it,
-    so the pack's styles put Title at outline level 1, Heading 1 at 2 and Heading 2 at 3.
+    In the pack each paper's title is a first-level heading and bookmark, and its sections sit
+    under it (see _pack_headings).
     """
-    _outline(doc.styles["Title"], 0)
-    _outline(doc.styles["Heading 1"], 1)
-    _outline(doc.styles["Heading 2"], 2)
-    cover_title = _style(doc, "Cover Title", base="Normal")
-    _fonts(cover_title.element.get_or_add_rPr(), 28)
-    cover_title.font.bold = True
-    cover_title.font.color.rgb = NAVY
-    cover_title.paragraph_format.space_before = Pt(180)
+    _pack_headings(doc)
     cover_text = _style(doc, "Cover Text", base="Normal")
     _fonts(cover_text.element.get_or_add_rPr(), 16)
     cover_text.font.color.rgb = NAVY
-    pack_heading = _style(doc, "Pack Heading", base="Normal")
-    _fonts(pack_heading.element.get_or_add_rPr(), 16)
-    pack_heading.font.bold = True
-    pack_heading.font.color.rgb = NAVY
-    pack_heading.paragraph_format.space_after = Pt(12)
-    _outline(pack_heading, 0)
     contents = _style(doc, "Contents Entry", base="Normal")
     contents.paragraph_format.tab_stops.add_tab_stop(Cm(1.0), WD_TAB_ALIGNMENT.LEFT)
     contents.paragraph_format.tab_stops.add_tab_stop(
@@ -697,7 +717,7 @@ def _pack(doc) -> str:
     _header_footer(doc, " ", "{{ header_board }}, {{ meeting_date }}: agenda papers")
     doc.sections[0].different_first_page_header_footer = True  # a cover has no page number
 
-    doc.add_paragraph("{{ board }}", style="Cover Title")
+    doc.add_paragraph("{{ board }}", style="Title")
     doc.add_paragraph("{{ meeting_date }}", style="Cover Text")
     _tag(doc, "{%p if venue %}")
     doc.add_paragraph("{{ venue }}", style="Cover Text")
@@ -705,7 +725,7 @@ def _pack(doc) -> str:
     doc.add_paragraph("Agenda papers", style="Cover Text")
     _page_break(doc)
 
-    doc.add_paragraph("Contents", style="Pack Heading")
+    doc.add_paragraph("Contents", style="Heading 1")
     _pageref(doc.add_paragraph("\tProgramme summary\t", style="Contents Entry"), SUMMARY, "3")
     _tag(doc, "{%p for paper in papers %}")
     entry = doc.add_paragraph("{{ paper.number }}.\t{{ paper.project }}\t", style="Contents Entry")
@@ -713,7 +733,7 @@ def _pack(doc) -> str:
     _tag(doc, "{%p endfor %}")
     _page_break(doc)
 
-    _bookmark(doc.add_paragraph("Programme summary", style="Pack Heading"), SUMMARY)
+    _bookmark(doc.add_paragraph("Programme summary", style="Heading 1"), SUMMARY)
     widths = [3.0, 2.3, 2.3, 1.6, 1.7, 2.9, 2.2]
     table = _table(
         doc,
