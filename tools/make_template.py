@@ -653,6 +653,7 @@ def _pack_headings(doc) -> None:
         style.paragraph_format.space_before = Pt(before)
         style.paragraph_format.space_after = Pt(after)
         style.paragraph_format.keep_with_next = True
+    _linked_colours(doc)  # Heading 3 is new here; its "Char" twin must match it too
 
 
 def _no_outline(style) -> None:
