@@ -225,8 +225,17 @@ def contents_entries(path: Path, page: int) -> list[tuple[str, int]]:
         text=True,
         check=True,
     ).stdout
-    found = re.findall(r"^\s*(?:\d+\.\s+)?(.+?)\s*\.{3,}\s*(\d+)$", text, re.MULTILINE)
-    return [(title, int(number)) for title, number in found]
+    entries = []
+    wrapped: list[str] = []  # the lines of a long title before the one with its page number
+    for line in text.splitlines()[1:]:  # the first line is the page's heading
+        match = re.fullmatch(r"\s*(?:\d+\.\s+)?(.+?)\s*\.{3,}\s*(\d+)\s*", line)
+        if match is None:
+            wrapped.append(line.strip())
+            continue
+        title = " ".join([*wrapped, match.group(1)])
+        entries.append((re.sub(r"^\d+\.\s+", "", title), int(match.group(2))))
+        wrapped = []
+    return entries
 
 
 def bookmark_problems(pdf: pikepdf.Pdf, path: Path, contents_page: int) -> list[str]:
@@ -236,14 +245,18 @@ def bookmark_problems(pdf: pikepdf.Pdf, path: Path, contents_page: int) -> list[
     if not entries:
         return [f"page {contents_page}: no contents entries found"]
     problems = []
+    unused = list(marks)  # matched in order, so two papers of the same name each get theirs
     for title, page in entries:
-        matching = [(t, p) for t, p in marks if t == title or t.startswith(f"{title}: ")]
+        matching = [m for m in unused if m[0] == title or m[0].startswith(f"{title}: ")]
         if not matching:
             problems.append(f"contents entry {title!r} (page {page}) has no bookmark")
-        elif matching[0][1] != page:
+            continue
+        mark, opens = matching[0]
+        del unused[: unused.index(matching[0]) + 1]
+        if opens != page:
             problems.append(
-                f"contents entry {title!r} names page {page}; its bookmark "
-                f"{matching[0][0]!r} opens page {matching[0][1]}"
+                f"contents entry {title!r} names page {page}; its bookmark {mark!r} opens page "
+                f"{opens}"
             )
     return problems
 
