@@ -1,16 +1,18 @@
-"""Finishing LibreOffice's PDFs: the tagging fixes no export option asks for, made with pikepdf.
+"""Finishing LibreOffice's PDFs: the tagging and metadata fixes no export option asks for.
 
-LibreOffice 7.4 writes the Tab order of a page with links as the string (S) where PDF/UA needs
-the name /S (and none on other pages), tags the empty paragraphs that carry a page break, and tags
-a paragraph whose style is named "Figure" as a Figure with no alternative text around the real,
-described one. None of these has an export option (PDFUACompliance leaves all three, and remaps
-the standard type /Figure to /P, which PDF/UA forbids), so they are mended here. Only the
-structure tree and page dictionaries change: the page content, fonts, XMP and document info stay
-as LibreOffice wrote them, so the file stays the PDF/A-2b it was verified to be.
+LibreOffice 7.4 writes a page's tab order as the string (S) where PDF/UA needs the name /S (and
+none on pages without links); tags the empty paragraphs that carry page breaks; tags a paragraph
+whose style is named "Figure" as a Figure, without alternative text, around the chart's own; and
+escapes a title's ' or & twice in XMP (dc:title "children&apos;s" for the document info's
+"children's"), where PDF/A requires the two to agree. No export option changes these
+(PDFUACompliance leaves them all, and remaps the standard type /Figure to /P, which PDF/UA
+forbids), so they are mended here with pikepdf. Page content, fonts and the document info stay as
+LibreOffice wrote them, so the file stays the PDF/A-2b it was verified to be.
 """
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,7 @@ def finished(path: Path) -> bytes:
             for page in pdf.pages:
                 # Tab order follows the structure tree (PDF/UA-1 7.18.3), for every page.
                 page.obj.Tabs = pikepdf.Name.S
+            _mend_metadata(pdf)
             tree = pdf.Root.get("/StructTreeRoot")
             if isinstance(tree, pikepdf.Dictionary):
                 _mend(tree)
@@ -39,6 +42,37 @@ def finished(path: Path) -> bytes:
     except (pikepdf.PdfError, OSError, ValueError) as exc:
         raise ConversionError(f"cannot finish the PDF LibreOffice made: {exc}") from exc
     return out.getvalue()
+
+
+# Document info entries and the XMP properties that must hold the same text (ISO 19005-2 6.6.3).
+_INFO_IN_XMP = {
+    "/Title": "dc:title",
+    "/Subject": "dc:description",
+    "/Keywords": "pdf:Keywords",
+    "/Author": "dc:creator",
+}
+
+
+def _mend_metadata(pdf: pikepdf.Pdf) -> None:
+    """Give XMP the document info's text where LibreOffice escaped it twice."""
+    info = pdf.docinfo
+    xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+    fixes: dict[str, str | list[str]] = {}
+    for key, name in _INFO_IN_XMP.items():
+        if key not in info or name not in xmp:
+            continue
+        wanted = str(info[key])
+        have = xmp[name]
+        if isinstance(have, str):
+            if have != wanted and html.unescape(have) == wanted:
+                fixes[name] = wanted
+        elif have != [wanted] and [html.unescape(str(item)) for item in have] == [wanted]:
+            fixes[name] = [wanted]  # dc:creator, a list of one author
+    if fixes:
+        # Not marked as edited, so XMP's dates and producer still match the document info.
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as editing:
+            for name, value in fixes.items():
+                editing[name] = value
 
 
 def _mend(tree: pikepdf.Dictionary) -> None:
@@ -57,9 +91,11 @@ def _mend(tree: pikepdf.Dictionary) -> None:
 
 def _elements(node: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
     """The structure elements under a node (the node too, unless it is the root), depth first."""
-    stack = [node]
+    stack: list[pikepdf.Object] = [node]
     while stack:
         current = stack.pop()
+        if not isinstance(current, pikepdf.Dictionary):
+            continue
         if "/S" in current:
             yield current
         stack.extend(reversed([kid for kid in _kids(current) if _is_element(kid)]))

@@ -19,8 +19,8 @@ __all__ = [
     "bookmark_problems",
     "bookmarks",
     "catalog_problems",
-    "elements",
     "contents_entries",
+    "elements",
     "empty_paragraph_problems",
     "figure_problems",
     "heading_problems",
@@ -169,11 +169,14 @@ def table_problems(found: list[Element]) -> list[str]:
 
 
 def empty_paragraph_problems(found: list[Element]) -> list[str]:
-    """No paragraph is tagged that holds nothing."""
+    """No paragraph or heading is tagged that holds nothing."""
     return [
-        f"{_where(e)}: an empty tagged paragraph ({e.tag})"
+        f"{_where(e)}: an empty tagged {'paragraph' if e.kind == '/P' else 'heading'} ({e.tag})"
         for e in found
-        if e.kind == "/P" and e.content == 0 and not e.children and e.alt is None
+        if (e.kind == "/P" or _HEADING.fullmatch(e.kind))
+        and e.content == 0
+        and not e.children
+        and e.alt is None
     ]
 
 

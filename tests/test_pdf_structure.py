@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pdfua
 import pikepdf
 import pytest
 
@@ -61,8 +62,8 @@ class Built:
     pack: Path
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def build_four(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build the three papers and their pack with the real LibreOffice."""
     assert len(LONG_NAME) == 200
     inputs = tmp_path_factory.mktemp("inputs")
     edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
@@ -79,11 +80,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     report = boardpack.build([inputs], out)
     assert [p.status for p in report.papers] == ["built"] * 3, report.papers
     made = Built(
-        out / "procurement.pdf", out / "long-name.pdf", out / "long-plan.pdf", out / "board-pack.pdf"
+        out / "procurement.pdf",
+        out / "long-name.pdf",
+        out / "long-plan.pdf",
+        out / "board-pack.pdf",
     )
     for path in (made.paper, made.long_name, made.long_plan, made.pack):
         verify_pdf(path)  # still the PDF/A-2b it was made as, after finishing
     return made
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_four(tmp_path_factory)
 
 
 KINDS = ["paper", "long_name", "long_plan", "pack"]
@@ -175,7 +184,7 @@ def broken(source: Path, target: Path, damage: str) -> Path:
 @pytest.mark.parametrize(
     ("damage", "check", "expected"),
     [
-        ("tabs", "tab order", "page 2: /Tabs is pikepdf.String(\"S\"), not the name /S"),
+        ("tabs", "tab order", 'page 2: /Tabs is pikepdf.String("S"), not the name /S'),
         ("alt", "figures", "page 2: a Figure (/Figure) without /Alt"),
         ("th", "tables", "page 3: a table with no TH header cells"),
         ("heading", "headings", "page 1: heading H3 (/H3) follows H1, skipping H2"),
@@ -215,3 +224,50 @@ def test_a_chart_paragraph_styled_figure_is_not_a_second_figure(
     mended.write_bytes(pdf_finish.finished(wrapped))
     assert pdf_structure.structure_problems(mended)["figures"] == []
     assert len(figures(mended)) == 1
+
+
+# pdfua (PyPI) checks 16 of PDF/UA-1's 106 machine-checkable rules. It misses /Tabs and empty
+# paragraphs (the checks above cover them), and its empty-heading rule UA-14-001 fails on every
+# heading whose /K is an array, as LibreOffice writes them, so it is reported skipped. We make no
+# PDF/UA claim (pdfuaid) in XMP, having no full validator; UA-28-004 notes that, rightly.
+PDFUA_SKIPS_KNOWN = {"UA-14-001"}
+PDFUA_NO_CLAIM = "UA-28-004"
+
+
+def pdfua_findings(path: Path) -> list[str]:
+    """What pdfua reports, less the missing PDF/UA claim, as "rule: place: message" lines."""
+    report = pdfua.validate(str(path))
+    skipped = {outcome.rule_id for outcome in report.skipped}
+    assert skipped <= PDFUA_SKIPS_KNOWN, f"pdfua could not run {skipped - PDFUA_SKIPS_KNOWN}"
+    return [
+        f"{f.rule_id}: {f.location.describe()}: {f.message}"
+        for f in report.findings
+        if f.rule_id != PDFUA_NO_CLAIM
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_pdfua_checker_finds_nothing(built: Built, kind: str) -> None:
+    assert pdfua_findings(getattr(built, kind)) == []
+
+
+@pytest.mark.parametrize(
+    ("damage", "rule"), [("alt", "UA-13-004"), ("th", "UA-15-003"), ("lang", "UA-06-001")]
+)
+def test_pdfua_checker_flags_a_known_bad_pdf(
+    built: Built, tmp_path: Path, damage: str, rule: str
+) -> None:
+    bad = broken(built.paper, tmp_path / "bad.pdf", damage)
+    assert any(line.startswith(f"{rule}: ") for line in pdfua_findings(bad))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_xmp_holds_the_document_info_text(built: Built, kind: str) -> None:
+    # PDF/A requires the two to agree; LibreOffice escaped a title's apostrophe twice in XMP.
+    with pikepdf.open(getattr(built, kind)) as pdf:
+        xmp = pdf.open_metadata()
+        assert xmp["dc:title"] == str(pdf.docinfo.Title)
+        assert xmp["dc:description"] == str(pdf.docinfo.Subject)
+        assert xmp["dc:creator"] == [str(pdf.docinfo.Author)]
+    if kind == "long_name":
+        assert "children's services" in xmp["dc:title"]
