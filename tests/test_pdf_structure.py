@@ -125,7 +125,9 @@ def figures(path: Path) -> list[pdf_structure.Element]:
         return [e for e in pdf_structure.elements(pdf) if e.kind == "/Figure"]
 
 
-@pytest.mark.parametrize(("kind", "charts"), [("paper", 1), ("long_plan", 1), ("pack", 3)])
+@pytest.mark.parametrize(
+    ("kind", "charts"), [("paper", 1), ("long_name", 1), ("long_plan", 1), ("pack", 3)]
+)
 def test_the_only_figures_are_the_charts_with_their_alt_text(
     built: Built, kind: str, charts: int
 ) -> None:
