@@ -2,12 +2,14 @@
 
 LibreOffice 7.4 writes a page's tab order as the string (S) where PDF/UA needs the name /S (and
 none on pages without links); tags the empty paragraphs that carry page breaks; tags a paragraph
-whose style is named "Figure" as a Figure, without alternative text, around the chart's own; and
+whose style is named "Figure" as a Figure, without alternative text, around the chart's own;
+draws the chart itself as an Artifact, so the described Figure marks nothing on the page; and
 escapes a title's ' or & twice in XMP (dc:title "children&apos;s" for the document info's
 "children's"), where PDF/A requires the two to agree. No export option changes these
 (PDFUACompliance leaves them all, and remaps the standard type /Figure to /P, which PDF/UA
-forbids), so they are mended here with pikepdf. Page content, fonts and the document info stay as
-LibreOffice wrote them, so the file stays the PDF/A-2b it was verified to be.
+forbids), so they are mended here with pikepdf. Fonts, images and the document info stay as
+LibreOffice wrote them, and page content changes only where an image's Artifact becomes its
+Figure's marked content, so the file stays the PDF/A-2b it was verified to be.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import html
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 
@@ -25,7 +28,7 @@ __all__ = ["finished"]
 
 
 def finished(path: Path) -> bytes:
-    """The PDF at `path` with its page tab order, figures and empty paragraphs mended."""
+    """The PDF at `path` with its tab order, figures, empty paragraphs and XMP text mended."""
     try:
         with pikepdf.open(path) as pdf:
             for page in pdf.pages:
@@ -35,6 +38,7 @@ def finished(path: Path) -> bytes:
             tree = pdf.Root.get("/StructTreeRoot")
             if isinstance(tree, pikepdf.Dictionary):
                 _mend(tree)
+                _link_figures(pdf, tree)
             out = io.BytesIO()
             # Without object streams the file also stays checkable as PDF/A-1, which forbids
             # them (PDFBox Preflight, the one free validator, knows only PDF/A-1).
@@ -142,3 +146,109 @@ def _is_wrapper(figure: pikepdf.Dictionary, roles: pikepdf.Dictionary) -> bool:
         return False
     inner = list(_elements(figure))[1:]
     return any(_standard(kid, roles) == "/Figure" for kid in inner)
+
+
+def _link_figures(pdf: pikepdf.Pdf, tree: pikepdf.Dictionary) -> None:
+    """Make each page's images the content of the described Figures LibreOffice left empty."""
+    # LibreOffice 7.4 draws an inline picture as an Artifact, so its Figure (with the Alt)
+    # points at nothing on the page; retagging the Artifact as the Figure's marked content
+    # links the two, as a screen reader walking the page expects.
+    nums = _parent_nums(tree)
+    if nums is None:
+        return
+    role_map = tree.get("/RoleMap")
+    roles = role_map if isinstance(role_map, pikepdf.Dictionary) else pikepdf.Dictionary()
+    empty: dict[tuple[int, int], list[pikepdf.Dictionary]] = {}
+    for element in _elements(tree):
+        where = element.get("/Pg")
+        if (
+            _standard(element, roles) == "/Figure"
+            and not _kids(element)
+            and element.is_indirect
+            and isinstance(where, pikepdf.Dictionary)
+        ):
+            empty.setdefault(where.objgen, []).append(element)
+    for page in pdf.pages:
+        figures = empty.get(page.obj.objgen, [])
+        if not figures:
+            continue
+        instructions = list(pikepdf.parse_content_stream(page))
+        images = _artifact_images(page, instructions)
+        if len(images) != len(figures):
+            continue  # pairing them would be a guess; leave the page as it is
+        marks = _page_marks(pdf, tree, nums, page)
+        if marks is None:
+            continue
+        for index, figure in zip(images, figures, strict=True):
+            mcid = len(marks)
+            instructions[index] = pikepdf.ContentStreamInstruction(
+                [pikepdf.Name.Figure, pikepdf.Dictionary(MCID=mcid)], pikepdf.Operator("BDC")
+            )
+            marks.append(figure)
+            figure.K = mcid
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+
+
+def _parent_nums(tree: pikepdf.Dictionary) -> pikepdf.Array | None:
+    """The parent tree's /Nums, when the tree is that one flat array, as LibreOffice writes it."""
+    parent_tree = tree.get("/ParentTree")
+    if not isinstance(parent_tree, pikepdf.Dictionary) or "/Kids" in parent_tree:
+        return None
+    nums = parent_tree.get("/Nums")
+    return nums if isinstance(nums, pikepdf.Array) else None
+
+
+def _page_marks(
+    pdf: pikepdf.Pdf, tree: pikepdf.Dictionary, nums: pikepdf.Array, page: pikepdf.Page
+) -> pikepdf.Array | None:
+    """The parent-tree array of a page's marked content (by MCID), made if the page had none."""
+    pairs = list(nums)
+    keys = [int(key) for key in pairs[::2]]
+    key = page.obj.get("/StructParents")
+    if key is not None:
+        if int(key) not in keys:
+            return None
+        found = pairs[2 * keys.index(int(key)) + 1]
+        return found if isinstance(found, pikepdf.Array) else None
+    # A page holding only the chart had no tagged content, so no entry; keys stay in order.
+    new_key = max(keys, default=-1) + 1
+    marks = pdf.make_indirect(pikepdf.Array())
+    nums.append(new_key)
+    nums.append(marks)
+    tree.ParentTreeNextKey = new_key + 1
+    page.obj.StructParents = new_key
+    return marks
+
+
+def _artifact_images(page: pikepdf.Page, instructions: list[Any]) -> list[int]:
+    """Where each /Artifact marked-content sequence holding just one image (and no text) opens."""
+    found = []
+    stack: list[tuple[int, bool]] = []  # (opening instruction, is a candidate artifact)
+    images: dict[int, int] = {}
+    spoiled: set[int] = set()
+    resources = page.obj.get("/Resources")
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return []
+    for index, instruction in enumerate(instructions):
+        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+            continue
+        operator = str(instruction.operator)
+        if operator in ("BMC", "BDC"):
+            artifact = operator == "BMC" and instruction.operands[0] == pikepdf.Name.Artifact
+            stack.append((index, artifact))
+        elif operator == "EMC" and stack:
+            start, artifact = stack.pop()
+            if artifact and images.get(start) == 1 and start not in spoiled:
+                found.append(start)
+        elif stack and stack[-1][1]:
+            start = stack[-1][0]
+            if operator == "Do":
+                xobject = xobjects.get(str(instruction.operands[0]))
+                if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Image":
+                    images[start] = images.get(start, 0) + 1
+                else:
+                    spoiled.add(start)
+            elif operator in ("BT", "BI"):
+                spoiled.add(start)
+    return sorted(found)

@@ -140,7 +140,7 @@ def heading_problems(found: list[Element]) -> list[str]:
 
 
 def figure_problems(found: list[Element]) -> list[str]:
-    """Every Figure has alternative text, and no Figure holds another (a paragraph tagged one)."""
+    """Every Figure has alternative text and marks its image; none holds another Figure."""
     problems = []
     for element in found:
         if element.kind != "/Figure":
@@ -149,6 +149,8 @@ def figure_problems(found: list[Element]) -> list[str]:
             problems.append(f"{_where(element)}: a Figure ({element.tag}) holding another Figure")
         if not (element.alt or "").strip():
             problems.append(f"{_where(element)}: a Figure ({element.tag}) without /Alt")
+        if element.content == 0 and not element.children:
+            problems.append(f"{_where(element)}: a Figure ({element.tag}) marking no content")
     return problems
 
 

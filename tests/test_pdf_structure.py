@@ -165,6 +165,10 @@ def broken(source: Path, target: Path, damage: str) -> Path:
             for node in nodes:
                 if "/Alt" in node:
                     del node["/Alt"]
+        elif damage == "unlink":
+            for node in nodes:
+                if node.get("/S") == "/Figure":
+                    del node["/K"]
         elif damage == "th":
             for node in nodes:
                 if node.get("/S") == "/TH":
@@ -188,6 +192,7 @@ def broken(source: Path, target: Path, damage: str) -> Path:
     [
         ("tabs", "tab order", 'page 2: /Tabs is pikepdf.String("S"), not the name /S'),
         ("alt", "figures", "page 2: a Figure (/Figure) without /Alt"),
+        ("unlink", "figures", "page 2: a Figure (/Figure) marking no content"),
         ("th", "tables", "page 3: a table with no TH header cells"),
         ("heading", "headings", "page 1: heading H3 (/H3) follows H1, skipping H2"),
         ("empty", "empty paragraphs", "page 1: an empty tagged paragraph (/P)"),
