@@ -113,16 +113,19 @@ def _where(element: Element) -> str:
 
 
 def heading_problems(found: list[Element]) -> list[str]:
-    """Headings start at H1, never skip a level going down, and run in page order."""
+    """Headings start at H1, never skip a level going down, and run in page order; a document
+    using numbered headings uses no plain /H (PDF/UA-1 7.4.4 allows one kind or the other)."""
     problems = []
     level = 0
     last_page = 0
+    numbered = any(re.fullmatch(r"/H[1-6]", element.kind) for element in found)
     for element in found:
         match = _HEADING.fullmatch(element.kind)
         if match is None:
             continue
         if match.group(1) is None:
-            problems.append(f"{_where(element)}: an unnumbered /H heading ({element.tag})")
+            if numbered:
+                problems.append(f"{_where(element)}: a plain /H ({element.tag}) among H1-H6")
             continue
         new = int(match.group(1))
         if new > level + 1:
