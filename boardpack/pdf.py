@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from pypdf import PdfReader
 from pypdf.xmp import XmpInformation
 
-from boardpack import lo_profile
+from boardpack import lo_profile, pdf_finish
 from boardpack.errors import ConversionError, OutputError
 from boardpack.files import write_atomic
 
@@ -464,9 +464,14 @@ class _Batch:
     def _place(self, paper: _Paper, made: Path) -> None:
         """Move a verified PDF into place beside its .docx and report it done."""
         try:
+            finished = pdf_finish.finished(made)  # tagging LibreOffice gets wrong, mended
+        except ConversionError as exc:
+            self.failed[paper.docx] = str(exc)
+            return
+        try:
             # Atomic, so the PDF beside the paper is the old one or the whole new one; and named
             # as boardpack's temporaries are, so a build killed meanwhile leaves nothing behind.
-            write_atomic(paper.pdf, made.read_bytes())
+            write_atomic(paper.pdf, finished)
         except OutputError as exc:
             self.failed[paper.docx] = f"{exc}, and that no PDF viewer holds the PDF open"
             return
