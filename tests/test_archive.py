@@ -443,7 +443,7 @@ def kill_archiver_inside(step: str, out: Path, store: Path, tmp_path: Path) -> N
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     ) as process:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 180
         while not ready.exists():
             assert process.poll() is None, process.communicate()[1].decode()
             assert time.monotonic() < deadline, "the archiver never reached the step"
@@ -507,7 +507,7 @@ def place_then_wait(*args):
     # The first archiver stops inside its filing, holding the lock, until the test says go.
     result = real_place(*args)
     (signals / "first-placed").touch()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while not (signals / "go").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     return result
@@ -526,7 +526,7 @@ print("\\n".join(str(p) for p in report.papers))
 
 
 def wait_for(path: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180
     while not path.exists():
         assert process.poll() is None, process.communicate()[1].decode()
         assert time.monotonic() < deadline, f"{path.name} never appeared"
