@@ -106,6 +106,8 @@ def _watch_the_build() -> None:
 def main(argv: list[str]) -> int:
     """Run the program given, report its exit status, and end it all when the build goes."""
     status_file, command = Path(argv[1]), argv[2:]
+    if sys.platform != "win32" and os.getpgrp() != os.getpid():
+        os.setsid()  # the group ended below must be ours alone, however this was started
     _kill_with_me_on_windows()
     # Watching starts before LibreOffice does, so there is no moment it could be orphaned.
     threading.Thread(target=_watch_the_build, daemon=True).start()

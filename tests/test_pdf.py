@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -660,3 +661,39 @@ def test_a_4000_risk_paper_is_converted_within_its_timeout(tmp_path: Path) -> No
         check=True,
     ).stdout
     assert "Risk 1: legal challenge" in text and "Risk 4000: legal challenge" in text
+
+
+def test_keeping_a_template_sweeps_what_killed_builds_left_in_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    # A build killed while it copied a template into place, and one killed while deleting one.
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, threading\n"
+            "from pathlib import Path\n"
+            "from boardpack import scratch\n"
+            "with scratch.work_folder('.incoming-', Path(sys.argv[1])) as folder:\n"
+            "    (folder / 'profile').mkdir()\n"
+            "    print(folder, flush=True)\n"
+            "    threading.Event().wait()\n",
+            str(cache),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert owner.stdout is not None
+    staging = Path(owner.stdout.readline().strip())
+    owner.kill()
+    owner.wait()
+    owner.stdout.close()
+    (cache / ".discarded-123-libreoffice-profile-0123").mkdir()
+    profile = tmp_path / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text("<oor:items>\n</oor:items>\n")
+    assert staging.is_dir()
+
+    lo_profile.keep(profile, cache / "template", tmp_path / "soffice")
+
+    assert [p.name for p in cache.iterdir()] == ["template"]
