@@ -53,11 +53,21 @@ def sweep(parent: Path, prefix: str) -> list[Path]:
     except OSError:
         return removed
     for folder in candidates:
-        if _abandoned(folder):
+        try:
+            abandoned = _ours(folder) and _abandoned(folder)
+        except OSError:
+            abandoned = False  # unreadable: not ours to judge
+        if abandoned:
             shutil.rmtree(folder, ignore_errors=True)
             if not folder.exists():
                 removed.append(folder)
     return removed
+
+
+def _ours(folder: Path) -> bool:
+    """Whether this user made the folder (a shared temporary folder holds other users' too)."""
+    getuid = getattr(os, "getuid", None)  # POSIX; on Windows each user has a temporary folder
+    return getuid is None or folder.stat().st_uid == getuid()
 
 
 def _abandoned(folder: Path) -> bool:

@@ -264,3 +264,25 @@ def test_sweep_removes_only_work_folders_whose_owner_has_gone(tmp_path: Path) ->
         assert scratch.sweep(tmp_path, WORK_PREFIX) == [orphan]
         assert not orphan.exists() and ours.is_dir()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_leaves_other_users_folders_and_removes_old_unlocked_ones_of_ours(
+    tmp_path: Path,
+) -> None:
+    # Folders without a lock: left by a boardpack from before the locks, or being made now.
+    old_ours, new_ours, theirs = (tmp_path / f"{WORK_PREFIX}{n}" for n in ("old", "new", "x"))
+    for folder in (old_ours, new_ours, theirs):
+        (folder / "in").mkdir(parents=True)
+        (folder / "in" / "paper.docx").write_text("a copy of a paper")
+    hours_ago = time.time() - 2 * 3600
+    for folder in (old_ours, theirs):
+        os.utime(folder, (hours_ago, hours_ago))
+    can_chown = hasattr(os, "getuid") and os.getuid() == 0
+    if can_chown:
+        os.chown(theirs, 65534, 65534)  # nobody's
+    else:
+        shutil.rmtree(theirs)
+
+    assert scratch.sweep(tmp_path, WORK_PREFIX) == [old_ours]
+
+    assert new_ours.is_dir() and theirs.is_dir() == can_chown
