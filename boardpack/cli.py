@@ -1,13 +1,16 @@
 """The `boardpack` command: a thin layer over the library that prints results and sets exit codes.
 
-Exit codes: 0 success, 1 invalid input or a paper that could not be made, 2 wrong usage.
+Exit codes: 0 success, 1 invalid input or a paper that could not be made, 2 wrong usage,
+130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -36,6 +39,12 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+        except Terminated:
+            click.echo(
+                "Stopped (SIGTERM); finished outputs are kept, unfinished ones discarded.",
+                err=True,
+            )
+            sys.exit(143)
         except KeyboardInterrupt:
             click.echo(
                 "Interrupted; finished outputs are kept, unfinished ones discarded.", err=True
@@ -61,8 +70,27 @@ def main(debug: bool) -> None:
     """Turn project workbooks into board highlight reports (Word and PDF)."""
 
 
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop by SIGTERM; every stage stops on it as on Ctrl-C."""
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """Make SIGTERM (a service manager's or `kill`'s stop) take the same path as Ctrl-C."""
+    # A KeyboardInterrupt subclass, so every clean-up written for Ctrl-C (LibreOffice stopped,
+    # work folders removed, unfinished outputs discarded) runs for SIGTERM too.
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        if not stopping.is_set():  # a second SIGTERM must not cut the clean-up short
+            stopping.set()
+            raise Terminated
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run() -> None:
     """The process entry point: the `boardpack` program and `python -m boardpack`."""
+    _stop_cleanly_on_sigterm()
     # Start-up imports pydantic and openpyxl: hundreds of thousands of objects that live until
     # exit. The cyclic garbage collector would walk them over and over while they load, and once
     # more at exit, for nothing: a third of the time a `check` takes. Commands that go on to do

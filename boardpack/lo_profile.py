@@ -21,10 +21,13 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
+from boardpack import scratch
+
 CACHE_ENV = "BOARDPACK_CACHE"
+_STAGING_PREFIX = ".incoming-"  # a template being copied into place
+_DISCARDED_PREFIX = ".discarded-"  # a template renamed away, being deleted
 
 # What LibreOffice writes once its profile is complete; without it the profile is half made.
 _COMPLETE_MARK = Path("user") / "registrymodifications.xcu"
@@ -88,19 +91,22 @@ def keep(profile: Path, template: Path, soffice: Path) -> None:
         return
     try:
         template.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=template.parent))
-    except OSError:
-        return
-    try:
-        shutil.copytree(profile, staging / "profile")
-        version = product_version(soffice)
-        if version is not None:
-            _mark_seen(staging / "profile" / _COMPLETE_MARK, version)
-        os.replace(staging / "profile", template)
+        sweep(template.parent)
+        with scratch.work_folder(_STAGING_PREFIX, template.parent) as staging:
+            shutil.copytree(profile, staging / "profile")
+            version = product_version(soffice)
+            if version is not None:
+                _mark_seen(staging / "profile" / _COMPLETE_MARK, version)
+            os.replace(staging / "profile", template)
     except OSError:
         pass  # another build kept its template first, or the cache is not writable
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+
+def sweep(cache: Path) -> None:
+    """Remove what builds killed while keeping or discarding a template left in the cache."""
+    scratch.sweep(cache, _STAGING_PREFIX)  # only those whose build has gone
+    for doomed in cache.glob(_DISCARDED_PREFIX + "*"):
+        shutil.rmtree(doomed, ignore_errors=True)  # renamed away: nobody reads them
 
 
 def product_version(soffice: Path) -> str | None:
@@ -133,7 +139,7 @@ def _mark_seen(settings: Path, version: str) -> None:
 def discard(template: Path) -> None:
     """Throw the template away, so that the next conversion makes a fresh profile."""
     # Renamed first so no conversion copies a half-deleted template.
-    doomed = template.with_name(f".discarded-{os.getpid()}-{template.name}")
+    doomed = template.with_name(f"{_DISCARDED_PREFIX}{os.getpid()}-{template.name}")
     try:
         os.replace(template, doomed)
     except OSError:

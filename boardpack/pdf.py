@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from pypdf import PdfReader
 from pypdf.xmp import XmpInformation
 
-from boardpack import lo_profile, pdf_finish
+from boardpack import lo_profile, pdf_finish, reaper, scratch
 from boardpack.errors import ConversionError, OutputError
 from boardpack.files import write_atomic
 
@@ -51,8 +51,13 @@ _POLL_SECONDS = 0.05
 # Each LibreOffice takes ~210 MB; beyond a few processes the gain is small and memory is not.
 MAX_DEFAULT_JOBS = 4
 _MAX_TRIES = 2
-_EXIT_GRACE = 10.0
+_EXIT_GRACE = 10.0  # how long LibreOffice may take to quit once every PDF of its call is finished
 _STDERR_LINES = 5
+WORK_PREFIX = ".boardpack-pdf-"  # a conversion's work folder, in the temporary folder
+_STATUS = "exit-status"  # written by the reaper when LibreOffice exits by itself
+# While LibreOffice writes NAME.pdf it keeps a lock file beside it; the PDF itself is written
+# to a temporary file (luNNN.tmp) and renamed into place when complete.
+_LOCK_PREFIX, _LOCK_SUFFIX = ".~lock.", "#"
 
 _INSTALL_HINT = (
     "LibreOffice is needed to make the PDFs but was not found (looked for soffice and "
@@ -237,6 +242,7 @@ class _Chunk:
     seeded: bool = False  # the call's profile was copied from the template
     seen: int = 0
     deadline: float = 0.0
+    sizes: dict[str, int] = field(default_factory=dict)  # PDF name -> size at the last poll
 
 
 @dataclass
@@ -285,33 +291,42 @@ class _Batch:
         """Convert the papers in parallel chunks until each is converted or has failed."""
         self.soffice = soffice
         self.template = lo_profile.template_for(soffice)
+        # Work folders of builds that were killed hold copies of their papers: remove them.
+        for folder in {self._work_parent(paper.docx.parent) for paper in papers}:
+            scratch.sweep(folder, WORK_PREFIX)
         chunks: list[_Chunk] = []
-        try:
-            for run in _split(papers, jobs):
-                chunk = _Chunk(work=self._workdir(run[0].docx.parent), queue=[])
-                chunks.append(chunk)
-                self._stage(chunk, run)
-                self._start(chunk)
-            while any(chunk.proc is not None for chunk in chunks):
-                time.sleep(_POLL_SECONDS)
-                if self.cancel is not None and self.cancel.is_set():
-                    raise ConversionError("PDF conversion was stopped: the build was interrupted")
+        with contextlib.ExitStack() as folders:
+            try:
+                for run in _split(papers, jobs):
+                    parent = self._work_parent(run[0].docx.parent)
+                    work = folders.enter_context(scratch.work_folder(WORK_PREFIX, parent))
+                    chunk = _Chunk(work=work, queue=[])
+                    chunks.append(chunk)
+                    self._stage(chunk, run)
+                    self._start(chunk)
+                self._wait(chunks)
+            finally:
                 for chunk in chunks:
                     if chunk.proc is not None:
-                        self._poll(chunk)
-        finally:
+                        _stop(chunk.proc)
+                        chunk.proc = None
+
+    def _wait(self, chunks: list[_Chunk]) -> None:
+        """Poll the chunks' LibreOffice processes until every chunk has finished its papers."""
+        while any(chunk.proc is not None for chunk in chunks):
+            time.sleep(_POLL_SECONDS)
+            if self.cancel is not None and self.cancel.is_set():
+                raise ConversionError("PDF conversion was stopped: the build was interrupted")
             for chunk in chunks:
                 if chunk.proc is not None:
-                    _stop(chunk.proc)
-                    chunk.proc = None
-                shutil.rmtree(chunk.work, ignore_errors=True)
+                    self._poll(chunk)
 
-    def _workdir(self, near: Path) -> Path:
-        """A private folder for one chunk's profile, staged inputs and outputs."""
+    def _work_parent(self, near: Path) -> Path:
+        """Where the chunks' private work folders go: the temporary folder, as a rule."""
         # Snap and Flatpak builds run in a sandbox with its own /tmp, so they could not see a
         # work folder there; the papers' own folder is one they can reach.
         sandboxed = any(part in ("snap", "flatpak") for part in self.soffice.parts)
-        return Path(tempfile.mkdtemp(prefix=".boardpack-pdf-", dir=near if sandboxed else None))
+        return near if sandboxed else Path(tempfile.gettempdir())
 
     def _stage(self, chunk: _Chunk, papers: list[_Paper]) -> None:
         """Copy the chunk's papers into its work folder under names unique within the chunk."""
@@ -359,14 +374,16 @@ class _Batch:
             str(call_dir / "out"),
             *(str(paper.staged) for paper in chunk.queue),
         ]
+        # LibreOffice runs under the reaper, which ends it when this process goes, however.
+        watched = [sys.executable, "-I", "-S", reaper.__file__, str(call_dir / _STATUS), *args]
         try:
             with (
                 (call_dir / "stdout.txt").open("wb") as out,
                 (call_dir / "stderr.txt").open("wb") as err,
             ):
                 chunk.proc = subprocess.Popen(
-                    args,
-                    stdin=subprocess.DEVNULL,
+                    watched,
+                    stdin=subprocess.PIPE,  # never written; its closing tells the reaper we went
                     stdout=out,
                     stderr=err,
                     cwd=call_dir,
@@ -382,28 +399,30 @@ class _Batch:
             return
         chunk.call_dir = call_dir
         chunk.seen = 0
+        chunk.sizes = {}
         chunk.deadline = time.monotonic() + self.timeout
 
     def _poll(self, chunk: _Chunk) -> None:
         """Check a running chunk: note progress, kill it when stuck, collect it when finished."""
         assert chunk.proc is not None
         now = time.monotonic()
-        produced = len(os.listdir(chunk.call_dir / "out"))
+        produced = _finished_pdfs(chunk.call_dir / "out", chunk.sizes)
         if produced != chunk.seen:
             # LibreOffice converts its files one after another, so a new PDF means progress.
             chunk.seen = produced
             # Once every PDF is there, a process that does not quit is stuck shutting down.
             done = produced >= len(chunk.queue)
             chunk.deadline = now + (min(self.timeout, _EXIT_GRACE) if done else self.timeout)
-        if _exited(chunk.proc):
+        status = _exit_status(chunk)
+        if status is not None:
             timed_out = False
         elif now >= chunk.deadline:
             timed_out = True
         else:
             return
-        status = _stop(chunk.proc)
+        _stop(chunk.proc)  # LibreOffice has quit or is stuck; this also ends what it left
         chunk.proc = None
-        self._collect(chunk, timed_out=timed_out, status=status)
+        self._collect(chunk, timed_out=timed_out, status=status or 0)
         self._start(chunk)
 
     def _collect(self, chunk: _Chunk, *, timed_out: bool, status: int) -> None:
@@ -525,29 +544,74 @@ def _own_group() -> dict[str, Any]:
     return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
 
 
-def _exited(proc: subprocess.Popen[bytes]) -> bool:
-    """Whether the process has ended, without reaping it so its group id stays ours to kill."""
+def _finished_pdfs(outdir: Path, sizes: dict[str, int]) -> int:
+    """How many PDFs in LibreOffice's output folder are finished, updating `sizes`.
+
+    A PDF counts once LibreOffice's lock on it is gone and its size is what it was at the last
+    poll. Lock files and LibreOffice's temporaries are not PDFs, and counting them made a long
+    conversion look finished and be killed after the short exit grace."""
+    try:
+        names = os.listdir(outdir)
+    except OSError:
+        return 0
+    locked = {
+        name[len(_LOCK_PREFIX) : -len(_LOCK_SUFFIX)]
+        for name in names
+        if name.startswith(_LOCK_PREFIX) and name.endswith(_LOCK_SUFFIX)
+    }
+    finished = 0
+    for name in names:
+        if not name.lower().endswith(".pdf") or name.startswith(".") or name in locked:
+            continue
+        try:
+            size = (outdir / name).stat().st_size
+        except OSError:
+            continue
+        if size > 0 and sizes.get(name) == size:
+            finished += 1
+        sizes[name] = size
+    return finished
+
+
+def _exit_status(chunk: _Chunk) -> int | None:
+    """LibreOffice's exit status if it has ended (as its reaper reports), else None."""
+    assert chunk.proc is not None
+    try:
+        return int((chunk.call_dir / _STATUS).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        pass
+    # The reaper only ends when it is ended; if something else ended it, LibreOffice went too.
+    return _ended(chunk.proc)
+
+
+def _ended(proc: subprocess.Popen[bytes]) -> int | None:
+    """The process's exit status (minus the signal that ended it) once it has ended, else None;
+    it is not reaped, so its group id stays ours to kill."""
     if os.name == "posix" and hasattr(os, "waitid"):
         try:
             flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
-            return os.waitid(os.P_PID, proc.pid, flags) is not None
+            ended = os.waitid(os.P_PID, proc.pid, flags)
         except ChildProcessError:
-            return True
-    return proc.poll() is not None
+            return proc.returncode if proc.returncode is not None else -1
+        if ended is None:
+            return None
+        exited = ended.si_code == os.CLD_EXITED
+        return ended.si_status if exited else -ended.si_status
+    return proc.poll()
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> int:
-    """Kill the process with all its children (harmless if it already ended); its exit status."""
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a reaper with LibreOffice and every process it started (harmless if all ended)."""
     if os.name == "posix":
         # soffice is a launcher: the converting soffice.bin is a grandchild that would survive.
+        # The reaper is not reaped until now, so its group id cannot have been reused.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     elif proc.poll() is None:
-        subprocess.run(
-            ["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False
-        )
-        proc.kill()
-    return proc.wait()
+        proc.kill()  # the reaper's Job object ends everything in it when the reaper ends
+    proc.wait()
+    if proc.stdin is not None:
+        proc.stdin.close()
 
 
 def _tail(path: Path) -> str:

@@ -208,6 +208,25 @@ def _render_one(paper: Paper, target: Path, template: Path) -> float:
     return time.perf_counter() - started
 
 
+def _exit_with_parent() -> None:
+    """Make this render worker end as soon as the build that started it has gone."""
+    # A worker waits on the pool's call queue, and forked workers hold its write end too, so a
+    # build killed with -9 left them blocked for ever. multiprocessing gives each worker a
+    # sentinel for its parent: on Windows a handle to the parent process, elsewhere the read
+    # end of a pipe whose write end the parent holds (a worker forked later holds an earlier
+    # one's too, but it ends first, so each in turn sees the pipe close). It works with fork and
+    # spawn, unlike Linux's PR_SET_PDEATHSIG or polling os.getppid() (which Windows never changes).
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _make_docx_files(
     report: BuildReport,
     sources: list[Path],
@@ -224,11 +243,14 @@ def _make_docx_files(
     papers = [p for p in report.papers if p.status is Status.BUILT]
     jobs = min(os.cpu_count() or 1, len(papers))
     pool = None
+    others = set(multiprocessing.active_children())  # not the pool's: not ours to end
     if len(papers) >= PARALLEL_FROM and jobs >= 2:
         # fork: the workers start with matplotlib, docxtpl and openpyxl already imported here
         import_openpyxl()
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_exit_with_parent
+        )
     area = template_page_area(template)  # for the warning that a chart is split
     try:
         rendering: dict[str, Callable[[], float]] = {}
@@ -265,6 +287,12 @@ def _make_docx_files(
                 builder.add(paper.docx)  # merged while the workers render the next papers
             if index == early_count and convert_early is not None:
                 convert_early(valid[:early_count])
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): a paper still rendering must not hold up the stop, and
+        # the pool would wait for it, here and again at exit.
+        for worker in set(multiprocessing.active_children()) - others:
+            worker.kill()
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
