@@ -1,9 +1,11 @@
 """Render stage: a paper and a Word template become the bytes of a .docx.
 
-Only this module knows docxtpl. Cell text is data: every value is escaped for XML before docxtpl
-sees it, including the brace sequences docxtpl itself would rewrite, so `&`, `<`, `{{` and the rest
-come out exactly as typed. The result is deterministic: the same paper and template give the same
-bytes, so an archive can prove what was sent.
+Only this module knows docxtpl. A template is untrusted: its zip and parts are checked first
+(template_guard.py) and its tags run in a bounded sandbox (sandbox.py). Cell text is data: every
+value is escaped for XML before docxtpl sees it, including the brace sequences docxtpl itself
+would rewrite, so `&`, `<`, `{{` and the rest come out exactly as typed. The result is
+deterministic: the same paper and template give the same bytes, so an archive can prove what was
+sent.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from boardpack.errors import TemplateProblem
 from boardpack.gantt import describe_gantt, draw_gantt
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order
+from boardpack.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
+from boardpack.template_guard import refusal, rendered_problems, vetted_bytes
 
 
 def _bundled_templates() -> Path:
@@ -91,10 +95,25 @@ def render_front_matter(
 
 def _render(document: DocxTemplate, template: Path, context: dict[str, Any]) -> None:
     try:
-        document.render(context, jinja_env=_environment(), autoescape=True)
+        with bounded():
+            document.render(context, jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateError as exc:
-        raise TemplateProblem(_describe_template_error(template, exc)) from exc
+        raise TemplateProblem(_describe_template_error(document, template, exc)) from exc
+    problems = rendered_problems(_rendered_parts(document))
+    if problems:
+        raise refusal(template.name, problems)
     in_schema_order(document.docx.element.body)
+
+
+def _rendered_parts(document: DocxTemplate) -> list[tuple[str, Any]]:
+    """The parts docxtpl rendered, by name, as element trees: body, headers and footers."""
+    main = document.docx.part
+    parts = [(main.partname.lstrip("/"), main.element)]
+    for relationship in main.rels.values():
+        if relationship.reltype in (document.HEADER_URI, document.FOOTER_URI):
+            part = relationship.target_part
+            parts.append((part.partname.lstrip("/"), part.element))
+    return parts
 
 
 def _save(
@@ -116,10 +135,11 @@ def _save(
 
 
 def _load(template: Path) -> DocxTemplate:
-    if not template.is_file():
+    if not template.exists():
         raise TemplateProblem(f"{template}: template not found; pass --template with a .docx")
+    data = vetted_bytes(template)
     try:
-        document = DocxTemplate(template)
+        document = DocxTemplate(io.BytesIO(data))
         document.init_docx()
     except Exception as exc:  # python-docx raises several unrelated types for a damaged file
         raise TemplateProblem(
@@ -138,7 +158,7 @@ def _xml_text(value: Any) -> Any:
     return value
 
 
-class _CachingEnvironment(jinja2.Environment):
+class _CachingEnvironment(SandboxEnvironment):
     """A Jinja environment that compiles each distinct template source once per process.
 
     docxtpl hands Jinja the whole document XML of the template for every paper it renders;
@@ -170,11 +190,15 @@ def _environment() -> jinja2.Environment:
     return _ENVIRONMENT
 
 
-def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
+def _describe_template_error(
+    document: DocxTemplate, template: Path, exc: jinja2.TemplateError
+) -> str:
+    if isinstance(exc, (Refused, RefusedTag, TagFailed)):
+        return _describe_refusal(document, template, exc)
     if isinstance(exc, jinja2.UndefinedError):
         name = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")
         word = next((g for g in name.groups() if g), "") if name else ""
-        tag, near = _find_tag(template, word)
+        tag, near = _find_tag(document, word)
         return (
             f"{template.name}: the tag {tag or '?'} asks for '{word}', a value boardpack does"
             f" not supply.{near} Check its spelling against the README's list of template values."
@@ -189,11 +213,43 @@ def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
     )
 
 
-def _find_tag(template: Path, word: str) -> tuple[str, str]:
+def _describe_refusal(
+    document: DocxTemplate, template: Path, exc: Refused | RefusedTag | TagFailed
+) -> str:
+    """A refused or failing tag: the template, its part, the tag and its paragraph's text."""
+    line = _failing_line(exc)
+    if line is None:  # docxtpl renders the document's properties without markup lines
+        where, line = "the document's properties (File > Info)", ""
+    else:
+        part = getattr(document, "current_rendering_part", None)
+        where = part.partname.lstrip("/") if part is not None else "the document"
+    word = getattr(exc, "word", "")
+    tags = re.findall(r"\{[{%].*?[}%]\}", line)
+    tag = next((t for t in tags if word and word in t), tags[0] if len(tags) == 1 else "")
+    near = f' Near: "{line[:200]}".' if line else ""
+    what = f"fails ({exc.message})" if isinstance(exc, TagFailed) else f"is refused: {exc.reason}"
+    return (
+        f"{template.name}, {where}: the tag {tag or 'in this paragraph'} {what}.{near} A template"
+        " only places boardpack's values (the README lists them); nothing was built from it."
+    )
+
+
+def _failing_line(exc: jinja2.TemplateError) -> str | None:
+    """The text of the template line (a paragraph, as docxtpl lays the markup out) where `exc`
+    was raised, or None when it was not raised in a part's markup."""
+    lineno = getattr(exc, "lineno", None)
+    context = list(getattr(exc, "docx_context", None) or [])
+    if lineno is None or not context:
+        return None
+    index = (lineno - 1) - max(lineno - 4, 0)  # docxtpl keeps three lines either side
+    return " ".join(context[min(index, len(context) - 1)].split())
+
+
+def _find_tag(document: DocxTemplate, word: str) -> tuple[str, str]:
     """The first tag in the template that mentions `word`, and the text of its paragraph."""
     import docx
 
-    document = docx.Document(str(template))
+    document = docx.Document(document.template_file)
     paragraphs = list(document.paragraphs)
     for table in document.tables:
         paragraphs += [p for row in table.rows for cell in row.cells for p in cell.paragraphs]
