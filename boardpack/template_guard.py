@@ -218,16 +218,16 @@ def _relationship_problems(
             if kind != "hyperlink":
                 what = _RELATIONSHIP_NAMES.get(kind, f"an outside {kind} at")
                 problems.append(
-                    f"{where}: {what} {target!r}, outside the document, which Word or"
+                    f"{where}: {what} '{target}', outside the document, which Word or"
                     " LibreOffice would fetch when the paper is opened"
                 )
             elif not _allowed_link(target):
                 problems.append(
-                    f"{where}: a link to {target!r}; only web (http, https) and e-mail (mailto)"
+                    f"{where}: a link to '{target}'; only web (http, https) and e-mail (mailto)"
                     " links are allowed"
                 )
         elif _has_scheme(target) or target.startswith("\\\\"):
-            problems.append(f"{where}: a part at {target!r}, which is not inside the document")
+            problems.append(f"{where}: a part at '{target}', which is not inside the document")
     return owner, external
 
 
@@ -263,11 +263,11 @@ def _attribute_problem(
     if attribute.startswith(f"{{{_R}}}") and value in external and name not in _HYPERLINK_ELEMENTS:
         return f"{name} takes its content from outside the document (relationship {value})"
     if short == "src" and value.strip():
-        return f"{name} is linked to {value!r}, outside the document"
+        return f"{name} is linked to '{value}', outside the document"
     if short == "href" and value.strip() and not _allowed_link(value):
-        return f"a link to {value!r}; only web (http, https) and e-mail (mailto) links are allowed"
+        return f"a link to '{value}'; only web (http, https) and e-mail (mailto) links are allowed"
     if rendered and any(mark in value for mark in _TAG_MARKS):
-        return f"a template tag in a setting of the text ({value!r}); keep tags in ordinary text"
+        return f"a template tag in a setting of the text ('{value}'); keep tags in ordinary text"
     return None
 
 
@@ -303,7 +303,7 @@ def _field_problems(root: Any, part: str, *, rendered: bool) -> list[str]:
             if rendered and (in_code or element.tag != _T) and not _placing_only(text):
                 problems.append(
                     f"{part}: a template tag other than a {{{{ value }}}} inside a field's code"
-                    f" ({text.strip()!r}); keep other tags in ordinary text{_near(element)}"
+                    f" ('{text.strip()}'); keep other tags in ordinary text{_near(element)}"
                 )
             if element.tag == _T:
                 continue
@@ -323,17 +323,17 @@ def _code_problems(code: str, element: Any, part: str) -> list[str]:
     keyword = words[0].upper()
     shown = " ".join(code.split())[:120]
     if _has_tag(keyword):
-        return [f"{part}: the field {shown!r} has its kind set by a template tag{_near(element)}"]
+        return [f"{part}: the field {{ {shown} }} has its kind set by a tag{_near(element)}"]
     if keyword in _FETCHING_FIELDS:
         why = _FETCHING_FIELDS[keyword]
-        return [f"{part}: the field {shown!r} {why}{_near(element)}"]
+        return [f"{part}: the field {{ {shown} }} {why}{_near(element)}"]
     if keyword == "HYPERLINK":
         arguments = [w for w in words[1:] if not w.startswith("\\")]
         local = any(w.lower() == "\\l" for w in words[1:])
         target = arguments[0].strip('"') if arguments and not local else ""
         if target and not _allowed_link(target):
             return [
-                f"{part}: the field {shown!r} links to {target!r}; only web (http, https) and"
+                f"{part}: the field {{ {shown} }} links to '{target}'; only web (http, https) and"
                 f" e-mail (mailto) links are allowed{_near(element)}"
             ]
     return []
