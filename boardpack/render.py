@@ -229,7 +229,8 @@ def _describe_refusal(
     near = f' Near: "{line[:200]}".' if line else ""
     what = f"fails ({exc.message})" if isinstance(exc, TagFailed) else f"is refused: {exc.reason}"
     return (
-        f"{template.name}, {where}: the tag {tag or 'in this paragraph'} {what}.{near} A template"
+        f"{template.name}, {where}: {f'the tag {tag}' if tag else 'a tag in this paragraph'}"
+        f" {what}.{near} A template"
         " only places boardpack's values (the README lists them); nothing was built from it."
     )
 
@@ -249,11 +250,11 @@ def _find_tag(document: DocxTemplate, word: str) -> tuple[str, str]:
     """The first tag in the template that mentions `word`, and the text of its paragraph."""
     import docx
 
-    document = docx.Document(document.template_file)
-    paragraphs = list(document.paragraphs)
-    for table in document.tables:
+    parsed = docx.Document(document.template_file)  # the template's bytes, as vetted
+    paragraphs = list(parsed.paragraphs)
+    for table in parsed.tables:
         paragraphs += [p for row in table.rows for cell in row.cells for p in cell.paragraphs]
-    for section in document.sections:
+    for section in parsed.sections:
         paragraphs += section.header.paragraphs + section.footer.paragraphs
     pattern = re.compile(r"\{[{%][^{}]*\b" + re.escape(word) + r"\b[^{}]*[}%]\}")
     for paragraph in paragraphs:

@@ -5,6 +5,7 @@ by build alike."""
 from __future__ import annotations
 
 import io
+import os
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -296,6 +297,18 @@ def test_a_file_of_another_kind_is_named(tmp_path: Path, data: bytes, expected: 
     path = tmp_path / "council.docx"
     path.write_bytes(data)
     refused_everywhere(tmp_path, path, f"council.docx: {expected}")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_a_pipe_or_a_folder_is_refused_without_waiting_for_it(tmp_path: Path) -> None:
+    pipe = tmp_path / "council.docx"
+    os.mkfifo(pipe)  # opening it to read would wait for a writer for ever
+    refused_everywhere(
+        tmp_path, pipe, "council.docx: is not a file but a device or pipe; give the path of a Word"
+    )
+    folder = tmp_path / "folder.docx"
+    folder.mkdir()
+    refused_everywhere(tmp_path, folder, "folder.docx: is a folder, not a Word template")
 
 
 def test_a_template_declaring_entities_is_refused(tmp_path: Path) -> None:
