@@ -265,7 +265,8 @@ def _find_tag(document: DocxTemplate, word: str) -> tuple[str, str]:
 
 
 def check_template(template: Path, *, pack: bool = False) -> None:
-    """Render a template with a sample paper; raise TemplateProblem naming any bad tag."""
+    """Check a template as a build does (its file, what it reaches outside, its tags) by
+    rendering it with a sample paper; raise TemplateProblem naming what is wrong."""
     from boardpack.context import build_pack_context
     from boardpack.sample import sample_paper
 
