@@ -271,6 +271,21 @@ class _Bounding(NodeTransformer):
     def visit_EvalContextModifier(self, node: nodes.Node) -> None:
         self._refuse(node, "a template may not turn escaping off", "autoescape")
 
+    def visit_Getattr(self, node: nodes.Getattr) -> nodes.Node:
+        # Refused here as well as when run, so that check-template finds one in a branch its
+        # sample paper does not take.
+        self.generic_visit(node)  # the innermost name first, as it would be read
+        if node.attr.startswith("_"):
+            self._refuse(node, _internal(node.attr), node.attr)
+        return node
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
+        self.generic_visit(node)
+        key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        if isinstance(key, str) and key.startswith("_"):
+            self._refuse(node, _internal(key), key)
+        return node
+
     def _call(self, method: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
         call = nodes.Call(nodes.EnvironmentAttribute(method), args, [], None, None)
         return call.set_lineno(lineno).set_environment(self.environment)  # type: ignore[return-value]
@@ -372,10 +387,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         if attribute.startswith("_"):
-            reason = (
-                f"it reads {attribute!r}, a name starting with an underscore, which reaches into"
-                " Python's internals"
-            )
+            reason = _internal(attribute)
         else:
             reason = f"it reads {attribute!r} of a value boardpack gives templates only to print"
         raise Refused(reason, word=attribute)
@@ -440,6 +452,13 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(template, BoundedTemplate) and isinstance(source, str):
             template.source = source
         return template
+
+
+def _internal(name: str) -> str:
+    return (
+        f"it reads {name!r}, a name starting with an underscore, which reaches into Python's"
+        " internals"
+    )
 
 
 def _check_printable(value: Any, depth: int = 0) -> None:

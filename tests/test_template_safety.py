@@ -147,6 +147,15 @@ def test_python_internals_are_refused_not_printed(tmp_path: Path) -> None:
     assert "<class" not in output
 
 
+def test_internals_in_a_branch_the_sample_paper_skips_are_refused_too(tmp_path: Path) -> None:
+    tag = "{% if project == 'Real' %}{{ risks.__class__ }}{% endif %}"
+    refused_everywhere(
+        tmp_path,
+        with_paragraph(tmp_path, tag),
+        "the tag {{ risks.__class__ }} is refused: it reads '__class__'",
+    )
+
+
 def test_a_method_is_not_printed_with_its_address(tmp_path: Path) -> None:
     refused_everywhere(
         tmp_path,
