@@ -264,6 +264,11 @@ def _find_tag(document: DocxTemplate, word: str) -> tuple[str, str]:
     return "", ""
 
 
+def vet_template(template: Path) -> None:
+    """Check a template's file and what it reaches outside, before any paper is rendered."""
+    _load(template)
+
+
 def check_template(template: Path, *, pack: bool = False) -> None:
     """Check a template as a build does (its file, what it reaches outside, its tags) by
     rendering it with a sample paper; raise TemplateProblem naming what is wrong."""

@@ -501,3 +501,25 @@ def test_a_web_link_is_kept_and_a_file_link_refused(tmp_path: Path) -> None:
 def test_the_bundled_templates_pass_every_check() -> None:
     check_template(DEFAULT_TEMPLATE)
     check_template(DEFAULT_TEMPLATE.parent / "board-pack.docx", pack=True)
+
+
+def test_a_refused_template_fails_every_paper_of_a_build_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    from boardpack.pipeline import Status, build
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    for name in ("alpha.xlsx", "beta.xlsx", "gamma.xlsx"):
+        (folder / name).write_bytes(EXAMPLE.read_bytes())
+    template = rezipped(
+        tmp_path,
+        {
+            DOCUMENT_RELS: relationship("rIdLogo", IMAGE, "http://tracker.example/logo.png"),
+            DOCUMENT: in_body(linked_picture("rIdLogo")),
+        },
+    )
+    report = build([folder], tmp_path / "out", pdf=False, template=template)
+    assert [p.status for p in report.papers] == [Status.FAILED] * 3
+    assert all("http://tracker.example/logo.png" in str(p.error) for p in report.papers)
+    assert not list((tmp_path / "out").glob("*.docx"))
