@@ -1,9 +1,10 @@
-"""Before openpyxl: is this file a safe, undamaged Excel workbook?
+"""Before openpyxl or python-docx: is this file a safe, undamaged Office file of its kind?
 
-A workbook comes by email from anyone. These checks run on the file's bytes and its zip
-directory, before openpyxl decompresses or parses anything, so that a file of another kind, a
-damaged one, a decompression bomb or hostile XML is refused quickly with a message saying what
-the manager should do.
+Workbooks and Word templates come by email from anyone. These checks run on the file's bytes and
+its zip directory, before openpyxl or python-docx decompresses or parses anything, so that a file
+of another kind, a damaged one, a decompression bomb or hostile XML is refused quickly with a
+message saying what the manager should do. A `Kind` says which kind of file is expected and how
+to speak of it; workbooks are the default.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import io
 import sys
 import zipfile
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,22 +35,68 @@ RESAVE = "open it in Excel and save it as an Excel Workbook (.xlsx)"
 FRESH_COPY = "ask whoever sent it for a fresh copy saved from Excel"
 
 
-def checked_bytes(path: Path, source: str) -> bytes:
+@dataclass(frozen=True)
+class Kind:
+    """A kind of Office file boardpack reads, and the words its user knows it by."""
+
+    noun: str  # "workbook"
+    a_noun: str  # "a workbook": what a folder or a pipe is not
+    typical: str  # "paper's workbook": what a file far too large is far beyond
+    slimmer: str  # how to make a real file of this kind smaller
+    app: str  # the program that writes it
+    expected: str  # "an Excel workbook": what a file of another kind is not
+    resave: str  # how to save it again properly
+    fresh_copy: str  # what to ask its sender for
+    old_format: str  # the compound-file format it replaced
+    encryption: str  # the menu path that sets or clears its password
+    xml_2003: tuple[bytes, str]  # the marker and name of its 2003 flat-XML format
+    others: tuple[tuple[str, str], ...]  # parts that name other kinds of zip
+    refuse: Callable[[str, str, str | None], BoardpackError]  # (source, message, where)
+
+
+def _invalid_workbook(source: str, message: str, where: str | None) -> BoardpackError:
+    return invalid(source, message, where)
+
+
+WORKBOOK = Kind(
+    noun="workbook",
+    a_noun="a workbook",
+    typical="paper's workbook",
+    slimmer="remove pictures and unused sheets",
+    app="Excel",
+    expected="an Excel workbook",
+    resave=RESAVE,
+    fresh_copy=FRESH_COPY,
+    old_format="an old Excel 97-2003 workbook (.xls)",
+    encryption="Protect Workbook",
+    xml_2003=(b"urn:schemas-microsoft-com:office:spreadsheet", "an Excel 2003 XML spreadsheet"),
+    others=(
+        ("xl/workbook.bin", "an Excel Binary Workbook (.xlsb)"),
+        ("word/document.xml", "a Word document"),
+        ("ppt/presentation.xml", "a PowerPoint presentation"),
+        ("content.xml", "an OpenDocument file (.ods)"),
+    ),
+    refuse=_invalid_workbook,
+)
+
+
+def checked_bytes(path: Path, source: str, kind: Kind = WORKBOOK) -> bytes:
     """The file's bytes, once it is known to be a zip that is not some other kind of file."""
-    require_safe_xml()
-    data = _file_bytes(path, source)
-    _refuse_other_kinds(data, source)
+    if kind is WORKBOOK:
+        require_safe_xml()
+    data = _file_bytes(path, source, kind)
+    _refuse_other_kinds(data, source, kind)
     return data
 
 
-def open_archive(data: bytes, source: str) -> zipfile.ZipFile:
-    """The workbook's zip, once its directory and every part are known to be sound."""
+def open_archive(data: bytes, source: str, kind: Kind = WORKBOOK) -> zipfile.ZipFile:
+    """The file's zip, once its directory and every part are known to be sound."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except Exception as exc:  # zipfile raises many kinds for a damaged directory
-        raise invalid(source, _not_a_zip(data, source)) from exc
+        raise kind.refuse(source, _not_a_zip(data, source, kind), None) from exc
     try:
-        _check_archive(archive, source)
+        _check_archive(archive, source, kind)
     except BaseException:
         archive.close()
         raise
@@ -94,68 +143,72 @@ def invalid(source: str, message: str, where: str | None = None) -> InvalidWorkb
     return InvalidWorkbook(source, [Problem(source if where is None else where, message)])
 
 
-def _file_bytes(path: Path, source: str) -> bytes:
-    """The whole file, read once: every later check and openpyxl itself work on these bytes."""
+def _file_bytes(path: Path, source: str, kind: Kind) -> bytes:
+    """The whole file, read once: every later check and the reader itself work on these bytes."""
     try:
         with open_regular(path) as (handle, status):
             size = status.st_size
             if size > MAX_BYTES:
-                raise invalid(
+                raise kind.refuse(
                     source,
-                    f"is {_megabytes(size)}; a paper's workbook is far smaller, so it is refused"
+                    f"is {_megabytes(size)}; a {kind.typical} is far smaller, so it is refused"
                     f" (the limit is {_megabytes(MAX_BYTES)}). Check it is the right file, or"
-                    " remove pictures and unused sheets",
+                    f" {kind.slimmer}",
+                    None,
                 )
             data = handle.read(size + 1)
     except (FileNotFoundError, NotADirectoryError) as exc:
-        raise invalid(source, "file not found; check the path", str(path)) from exc
+        raise kind.refuse(source, "file not found; check the path", str(path)) from exc
     except IsADirectoryError as exc:
-        raise invalid(source, "is a folder, not a workbook", str(path)) from exc
+        raise kind.refuse(source, f"is a folder, not {kind.a_noun}", str(path)) from exc
     except NotRegularFile as exc:
         # Refused unopened: reading a pipe would wait for ever, a device would never end.
-        raise invalid(
-            source, "is not a file but a device or pipe; give the path of a workbook"
+        raise kind.refuse(
+            source, f"is not a file but a device or pipe; give the path of {kind.a_noun}", None
         ) from exc
     except OSError as exc:
-        raise invalid(
+        raise kind.refuse(
             source,
             f"cannot be read ({exc.strerror}); close it if another program has it open, check"
             " you may read it, and run again",
+            None,
         ) from exc
     if not data:
-        raise invalid(source, "is empty (0 bytes); save the workbook again from Excel")
+        raise kind.refuse(
+            source, f"is empty (0 bytes); save the {kind.noun} again from {kind.app}", None
+        )
     if len(data) > size:
-        raise invalid(source, "changed while being read; wait until it is saved and run again")
+        raise kind.refuse(
+            source, "changed while being read; wait until it is saved and run again", None
+        )
     return data
 
 
-def _refuse_other_kinds(data: bytes, source: str) -> None:
+def _refuse_other_kinds(data: bytes, source: str, kind: Kind) -> None:
     if data.startswith(_OLE2):
         if _ENCRYPTED in data:
-            raise invalid(
+            raise kind.refuse(
                 source,
                 "is protected with a password, so it cannot be read; remove the password: in"
-                " Excel, File > Info > Protect Workbook > Encrypt with Password, clear the"
+                f" {kind.app}, File > Info > {kind.encryption} > Encrypt with Password, clear the"
                 " password and save",
+                None,
             )
-        raise invalid(
-            source,
-            "is an old Excel 97-2003 workbook (.xls); open it in Excel and save it as an Excel"
-            " Workbook (.xlsx)",
-        )
+        raise kind.refuse(source, f"is {kind.old_format}; {kind.resave}", None)
 
 
-def _not_a_zip(data: bytes, source: str) -> str:
-    """Why bytes that are no zip archive are not a workbook, naming what they look like."""
+def _not_a_zip(data: bytes, source: str, kind: Kind) -> str:
+    """Why bytes that are no zip archive are not of the kind expected, naming what they look
+    like."""
     if source.startswith("~$"):
         return (
-            f"is the lock file Excel keeps while '{source[2:]}' is open, not a workbook; check"
-            f" '{source[2:]}' itself"
+            f"is the lock file {kind.app} keeps while '{source[2:]}' is open, not"
+            f" {kind.a_noun}; check '{source[2:]}' itself"
         )
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return (
             "is damaged: it is incomplete or corrupt, perhaps a copy or download that did not"
-            " finish; copy it again, or open it in Excel, which may repair it, and save it"
+            f" finish; copy it again, or open it in {kind.app}, which may repair it, and save it"
         )
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     kinds = (
@@ -165,16 +218,17 @@ def _not_a_zip(data: bytes, source: str) -> str:
         (b"%pdf", "a PDF document"),
         (b"{\\rtf", "an RTF document"),
     )
-    kind = next((name for magic, name in kinds if head.startswith(magic)), None)
-    if kind is None and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        kind = "an Excel 2003 XML spreadsheet"
-    elif kind is None and (b"<html" in head or b"<!doctype html" in head):
-        kind = "a web page (HTML)"
-    elif kind is None and _looks_like_text(data[:4096]):
-        kind = "a text file (perhaps CSV)"
-    if kind is None:
-        return f"is not an Excel workbook, or is badly damaged; {RESAVE}"
-    return f"is {kind}, not an Excel workbook; {RESAVE}"
+    found = next((name for magic, name in kinds if head.startswith(magic)), None)
+    marker, flat_xml = kind.xml_2003
+    if found is None and marker in head:
+        found = flat_xml
+    elif found is None and (b"<html" in head or b"<!doctype html" in head):
+        found = "a web page (HTML)"
+    elif found is None and _looks_like_text(data[:4096]):
+        found = "a text file (perhaps CSV)"
+    if found is None:
+        return f"is not {kind.expected}, or is badly damaged; {kind.resave}"
+    return f"is {found}, not {kind.expected}; {kind.resave}"
 
 
 def _looks_like_text(sample: bytes) -> bool:
@@ -188,77 +242,83 @@ def _looks_like_text(sample: bytes) -> bool:
     return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
-def _check_archive(archive: zipfile.ZipFile, source: str) -> None:
-    """Refuse zips that are not workbooks, or that would cost far more than any real paper."""
+def _check_archive(archive: zipfile.ZipFile, source: str, kind: Kind) -> None:
+    """Refuse zips that are not of the kind expected, or that would cost far more than any real
+    file of that kind."""
     parts = archive.infolist()
     names = {info.filename for info in parts}
-    others = (
-        ("xl/workbook.bin", "an Excel Binary Workbook (.xlsb)"),
-        ("word/document.xml", "a Word document"),
-        ("ppt/presentation.xml", "a PowerPoint presentation"),
-        ("content.xml", "an OpenDocument file (.ods)"),
-    )
-    for name, kind in others:
+    for name, other in kind.others:
         if name in names:
-            raise invalid(source, f"is {kind}, not an Excel workbook; {RESAVE}")
+            raise kind.refuse(source, f"is {other}, not {kind.expected}; {kind.resave}", None)
     if "[Content_Types].xml" not in names:
-        raise invalid(source, f"is a zip archive, not an Excel workbook; {RESAVE}")
+        raise kind.refuse(source, f"is a zip archive, not {kind.expected}; {kind.resave}", None)
     if len(parts) > MAX_PARTS:
-        raise invalid(
+        raise kind.refuse(
             source,
-            f"has {len(parts):,} parts where a workbook has a few dozen, so it is refused (the"
-            f" limit is {MAX_PARTS:,}); {FRESH_COPY}",
+            f"has {len(parts):,} parts where {kind.a_noun} has a few dozen, so it is refused"
+            f" (the limit is {MAX_PARTS:,}); {kind.fresh_copy}",
+            None,
         )
     if len(names) < len(parts):
         twice = Counter(info.filename for info in parts).most_common(1)[0][0]
-        raise invalid(source, f"is damaged: it holds part {twice} twice; {RESAVE}, or {FRESH_COPY}")
+        raise kind.refuse(
+            source,
+            f"is damaged: it holds part {twice} twice; {kind.resave}, or {kind.fresh_copy}",
+            None,
+        )
     total = sum(info.file_size for info in parts)
     if total > MAX_BYTES:
-        raise invalid(
+        raise kind.refuse(
             source,
-            f"would expand to {_megabytes(total)} when opened, far beyond any paper's workbook,"
+            f"would expand to {_megabytes(total)} when opened, far beyond any {kind.typical},"
             f" so it is refused (the limit is {_megabytes(MAX_BYTES)}); it may be damaged or made"
-            f" to exhaust memory: {FRESH_COPY}",
+            f" to exhaust memory: {kind.fresh_copy}",
+            None,
         )
-    # openpyxl parses most parts whole, into many objects each: a 30 MB styles part costs it
-    # seconds and most of a gigabyte. Only pictures, which it never reads, may be larger.
-    pictures = _pictures(archive, parts, source)
+    # openpyxl and python-docx parse most parts whole, into many objects each: a 30 MB styles
+    # part costs seconds and most of a gigabyte. Only pictures, never parsed, may be larger.
+    pictures = _pictures(archive, parts, source, kind)
     for info in parts:
         if info.file_size > MAX_PART_BYTES and info.filename not in pictures:
-            raise invalid(
+            raise kind.refuse(
                 source,
                 f"part {info.filename} would be {_megabytes(info.file_size)} when opened, far"
-                " beyond any part of a paper's workbook, so it is refused (the limit is"
+                f" beyond any part of a {kind.typical}, so it is refused (the limit is"
                 f" {_megabytes(MAX_PART_BYTES)} a part); it may be damaged or made to exhaust"
-                f" memory: {FRESH_COPY}",
+                f" memory: {kind.fresh_copy}",
+                None,
             )
     for info in parts:
         if info.file_size > RATIO_GRACE and info.file_size > MAX_RATIO * info.compress_size:
             ratio = info.file_size // max(info.compress_size, 1)
-            raise invalid(
+            raise kind.refuse(
                 source,
                 f"part {info.filename} would expand {ratio:,} times over when opened, as no"
-                f" real workbook does, so it is refused (the limit is {MAX_RATIO} times); it may"
-                f" be made to exhaust memory: {FRESH_COPY}",
+                f" real {kind.noun} does, so it is refused (the limit is {MAX_RATIO} times); it"
+                f" may be made to exhaust memory: {kind.fresh_copy}",
+                None,
             )
     for info in parts:
-        _check_part(archive, info, source)
+        _check_part(archive, info, source, kind)
 
 
-def _pictures(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], source: str) -> set[str]:
+def _pictures(
+    archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], source: str, kind: Kind
+) -> set[str]:
     """Names of the parts that are pictures by their declared content type."""
     from defusedxml.ElementTree import fromstring
 
     types = archive.getinfo("[Content_Types].xml")
     if types.file_size > MAX_PART_BYTES:
         return set()  # refused as oversized by the caller
-    _check_part(archive, types, source)
+    _check_part(archive, types, source, kind)
     try:
         root = fromstring(archive.read(types))
     except Exception as exc:  # ParseError, or defusedxml's refusals
-        raise invalid(
+        raise kind.refuse(
             source,
-            f"is damaged: part {types.filename} cannot be read ({detail(exc)}); {RESAVE}",
+            f"is damaged: part {types.filename} cannot be read ({detail(exc)}); {kind.resave}",
+            None,
         ) from exc
     defaults, overrides = {}, {}
     for element in root:
@@ -269,15 +329,15 @@ def _pictures(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], source: st
     pictures = set()
     for info in parts:
         extension = info.filename.rpartition(".")[2].casefold()
-        kind = overrides.get(info.filename, defaults.get(extension, ""))
+        content = overrides.get(info.filename, defaults.get(extension, ""))
         # openpyxl finds some parts by fixed names, all .xml or .rels, whatever their type says.
-        if kind.startswith("image/") and extension not in ("xml", "rels"):
+        if content.startswith("image/") and extension not in ("xml", "rels"):
             pictures.add(info.filename)
     return pictures
 
 
-def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> None:
-    """Decompress a part in full, so damage is found here, by name, not deep in openpyxl."""
+def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, kind: Kind) -> None:
+    """Decompress a part in full, so damage is found here, by name, not deep in the reader."""
     doctype = False
     try:
         with archive.open(info) as part:
@@ -286,20 +346,22 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) ->
                 doctype = any(mark in tail + chunk for mark in _DOCTYPE)
                 tail = chunk[-32:]
     except Exception as exc:  # BadZipFile, zlib.error, EOFError, RuntimeError (encrypted), ...
-        raise invalid(
+        raise kind.refuse(
             source,
             f"is damaged: part {info.filename} cannot be unpacked ({detail(exc)}); copy it"
-            " again, or open it in Excel, which may repair it, and save it",
+            f" again, or open it in {kind.app}, which may repair it, and save it",
+            None,
         ) from exc
-    # Excel never writes a DTD (the OOXML package format forbids them), and XML entity attacks
-    # (billion laughs, external entities) need one. Text in a cell cannot look like one: its
-    # "<" is always written as "&lt;".
+    # Office never writes a DTD (the OOXML package format forbids them), and XML entity attacks
+    # (billion laughs, external entities) need one. Text in a cell or a paragraph cannot look
+    # like one: its "<" is always written as "&lt;".
     if doctype:
-        raise invalid(
+        raise kind.refuse(
             source,
             f"is refused: part {info.filename} holds an XML document type declaration, which"
-            " Excel never writes and which can be used to attack the computer reading it;"
-            f" {FRESH_COPY}",
+            f" {kind.app} never writes and which can be used to attack the computer reading"
+            f" it; {kind.fresh_copy}",
+            None,
         )
 
 

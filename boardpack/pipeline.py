@@ -20,7 +20,13 @@ from enum import StrEnum
 from pathlib import Path
 
 from boardpack import __version__
-from boardpack.errors import BoardpackError, ConversionError, InvalidWorkbook, Problem
+from boardpack.errors import (
+    BoardpackError,
+    ConversionError,
+    InvalidWorkbook,
+    Problem,
+    TemplateProblem,
+)
 from boardpack.files import (
     PACK_NAME,
     RECORD_FOLDER,
@@ -36,7 +42,13 @@ from boardpack.guard import import_openpyxl
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
 from boardpack.proof import prove_pdf
-from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper, template_page_area
+from boardpack.render import (
+    DEFAULT_TEMPLATE,
+    PACK_TEMPLATE,
+    render_paper,
+    template_page_area,
+    vet_template,
+)
 from boardpack.validate import CheckedPaper, load_paper
 
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
@@ -128,6 +140,14 @@ def build(
     report.papers = _name_papers(find_workbooks(sources))
     if pack is None:
         pack = any(p.is_dir() for p in sources)
+    try:
+        # Once, before any paper: the render workers forked later inherit the check.
+        vet_template(Path(template))
+    except TemplateProblem as exc:
+        for paper in report.papers:
+            if paper.status is Status.BUILT:
+                paper.fail(exc)
+        return report
 
     # One LibreOffice starts on the first papers as soon as they are rendered, while the rest
     # render; a second converts the rest and the pack at the end. Both cores stay busy.

@@ -1,9 +1,11 @@
 """Render stage: a paper and a Word template become the bytes of a .docx.
 
-Only this module knows docxtpl. Cell text is data: every value is escaped for XML before docxtpl
-sees it, including the brace sequences docxtpl itself would rewrite, so `&`, `<`, `{{` and the rest
-come out exactly as typed. The result is deterministic: the same paper and template give the same
-bytes, so an archive can prove what was sent.
+Only this module knows docxtpl. A template is untrusted: its zip and parts are checked first
+(template_guard.py) and its tags run in a bounded sandbox (sandbox.py). Cell text is data: every
+value is escaped for XML before docxtpl sees it, including the brace sequences docxtpl itself
+would rewrite, so `&`, `<`, `{{` and the rest come out exactly as typed. The result is
+deterministic: the same paper and template give the same bytes, so an archive can prove what was
+sent.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from boardpack.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order, tidy_package
 from boardpack.page import A4, PageArea, chart_parts
+from boardpack.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
+from boardpack.template_guard import refusal, rendered_problems, vetted_bytes
 
 
 def _bundled_templates() -> Path:
@@ -181,10 +185,25 @@ def render_front_matter(
 
 def _render(document: DocxTemplate, template: Path, context: dict[str, Any]) -> None:
     try:
-        document.render(context, jinja_env=_environment(), autoescape=True)
+        with bounded():
+            document.render(context, jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateError as exc:
-        raise TemplateProblem(_describe_template_error(template, exc)) from exc
+        raise TemplateProblem(_describe_template_error(document, template, exc)) from exc
+    problems = rendered_problems(_rendered_parts(document))
+    if problems:
+        raise refusal(template.name, problems)
     in_schema_order(document.docx.element.body)
+
+
+def _rendered_parts(document: DocxTemplate) -> list[tuple[str, Any]]:
+    """The parts docxtpl rendered, by name, as element trees: body, headers and footers."""
+    main = document.docx.part
+    parts = [(main.partname.lstrip("/"), main.element)]
+    for relationship in main.rels.values():
+        if relationship.reltype in (document.HEADER_URI, document.FOOTER_URI):
+            part = relationship.target_part
+            parts.append((part.partname.lstrip("/"), part.element))
+    return parts
 
 
 def _save(
@@ -211,10 +230,11 @@ def _save(
 
 
 def _load(template: Path) -> DocxTemplate:
-    if not template.is_file():
+    if not template.exists():
         raise TemplateProblem(f"{template}: template not found; pass --template with a .docx")
+    data = vetted_bytes(template)
     try:
-        document = DocxTemplate(template)
+        document = DocxTemplate(io.BytesIO(data))
         document.init_docx()
     except Exception as exc:  # python-docx raises several unrelated types for a damaged file
         raise TemplateProblem(
@@ -234,7 +254,7 @@ def _xml_text(value: Any) -> Any:
     return value
 
 
-class _CachingEnvironment(jinja2.Environment):
+class _CachingEnvironment(SandboxEnvironment):
     """A Jinja environment that compiles each distinct template source once per process.
 
     docxtpl hands Jinja the whole document XML of the template for every paper it renders;
@@ -266,11 +286,15 @@ def _environment() -> jinja2.Environment:
     return _ENVIRONMENT
 
 
-def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
+def _describe_template_error(
+    document: DocxTemplate, template: Path, exc: jinja2.TemplateError
+) -> str:
+    if isinstance(exc, (Refused, RefusedTag, TagFailed)):
+        return _describe_refusal(document, template, exc)
     if isinstance(exc, jinja2.UndefinedError):
         name = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")
         word = next((g for g in name.groups() if g), "") if name else ""
-        tag, near = _find_tag(template, word)
+        tag, near = _find_tag(document, word)
         hint = " Check its spelling against the README's list of template values."
         if word == "gantt":  # the tag of templates made before the chart came in parts
             hint = (
@@ -292,15 +316,48 @@ def _describe_template_error(template: Path, exc: jinja2.TemplateError) -> str:
     )
 
 
-def _find_tag(template: Path, word: str) -> tuple[str, str]:
+def _describe_refusal(
+    document: DocxTemplate, template: Path, exc: Refused | RefusedTag | TagFailed
+) -> str:
+    """A refused or failing tag: the template, its part, the tag and its paragraph's text."""
+    line = _failing_line(exc)
+    if line is None:  # docxtpl renders the document's properties without markup lines
+        where, line = "the document's properties (File > Info)", ""
+    else:
+        part = getattr(document, "current_rendering_part", None)
+        where = part.partname.lstrip("/") if part is not None else "the document"
+    word = getattr(exc, "word", "")
+    tags = re.findall(r"\{[{%].*?[}%]\}", line)
+    tag = next((t for t in tags if word and word in t), tags[0] if len(tags) == 1 else "")
+    near = f' Near: "{line[:200]}".' if line else ""
+    what = f"fails ({exc.message})" if isinstance(exc, TagFailed) else f"is refused: {exc.reason}"
+    return (
+        f"{template.name}, {where}: {f'the tag {tag}' if tag else 'a tag in this paragraph'}"
+        f" {what}.{near} A template"
+        " only places boardpack's values (the README lists them); nothing was built from it."
+    )
+
+
+def _failing_line(exc: jinja2.TemplateError) -> str | None:
+    """The text of the template line (a paragraph, as docxtpl lays the markup out) where `exc`
+    was raised, or None when it was not raised in a part's markup."""
+    lineno = getattr(exc, "lineno", None)
+    context = list(getattr(exc, "docx_context", None) or [])
+    if lineno is None or not context:
+        return None
+    index = (lineno - 1) - max(lineno - 4, 0)  # docxtpl keeps three lines either side
+    return " ".join(context[min(index, len(context) - 1)].split())
+
+
+def _find_tag(document: DocxTemplate, word: str) -> tuple[str, str]:
     """The first tag in the template that mentions `word`, and the text of its paragraph."""
     import docx
 
-    document = docx.Document(str(template))
-    paragraphs = list(document.paragraphs)
-    for table in document.tables:
+    parsed = docx.Document(document.template_file)  # the template's bytes, as vetted
+    paragraphs = list(parsed.paragraphs)
+    for table in parsed.tables:
         paragraphs += [p for row in table.rows for cell in row.cells for p in cell.paragraphs]
-    for section in document.sections:
+    for section in parsed.sections:
         paragraphs += section.header.paragraphs + section.footer.paragraphs
     pattern = re.compile(r"\{[{%][^{}]*\b" + re.escape(word) + r"\b[^{}]*[}%]\}")
     for paragraph in paragraphs:
@@ -310,9 +367,15 @@ def _find_tag(template: Path, word: str) -> tuple[str, str]:
     return "", ""
 
 
+def vet_template(template: Path) -> None:
+    """Check a template's file and what it reaches outside, before any paper is rendered."""
+    _load(template)
+
+
 def check_template(template: Path, *, pack: bool = False) -> list[Problem]:
-    """Render a template with a sample paper; raise TemplateProblem naming any bad tag, and
-    return warnings: text colours below WCAG's contrast, meaning carried by colour alone."""
+    """Check a template as a build does (its file, what it reaches outside, its tags) by
+    rendering it with a sample paper; raise TemplateProblem naming what is wrong, and return
+    warnings: text colours below WCAG's contrast, meaning carried by colour alone."""
     import docx
 
     from boardpack.context import build_pack_context, risk_band
