@@ -34,6 +34,7 @@ from boardpack.files import (
 from boardpack.guard import import_openpyxl
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
+from boardpack.proof import prove_pdf
 from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE, render_paper
 from boardpack.validate import CheckedPaper, load_paper
 
@@ -375,8 +376,15 @@ def _make_pdfs(
 
     def done(docx: Path) -> None:
         if docx in by_docx:
-            by_docx[docx].pdf = docx.with_suffix(".pdf")
-            notify("pdf", by_docx[docx])
+            paper = by_docx[docx]
+            try:
+                prove_pdf(docx.with_suffix(".pdf"), docx)
+            except ConversionError as exc:
+                paper.fail(exc)
+                docx.with_suffix(".pdf").unlink(missing_ok=True)  # never left as the paper's
+            else:
+                paper.pdf = docx.with_suffix(".pdf")
+            notify("pdf", paper)
 
     converted: dict[Path, Path] = {}
     try:
@@ -393,7 +401,13 @@ def _make_pdfs(
     for paper in by_docx.values():
         paper.seconds += share
     if pack is not None and pack.docx in converted:
-        _finish_pack_pdf(pack)
+        try:
+            prove_pdf(pack.docx.with_suffix(".pdf"), pack.docx)
+        except ConversionError as exc:
+            pack.error = exc
+            pack.docx.with_suffix(".pdf").unlink(missing_ok=True)
+        else:
+            _finish_pack_pdf(pack)
         pack.seconds += share
 
 

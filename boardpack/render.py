@@ -8,15 +8,21 @@ bytes, so an archive can prove what was sent.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import io
 import os
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml.ns import nsmap
+from docx.oxml.parser import parse_xml
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
 from markupsafe import Markup, escape
@@ -100,19 +106,24 @@ def _render(document: DocxTemplate, template: Path, context: dict[str, Any]) -> 
 def _save(
     document: DocxTemplate, *, title: str, subject: str, author: str, made: dt.datetime
 ) -> bytes:
-    properties = document.docx.core_properties
-    properties.title = title
-    properties.subject = subject
-    properties.author = author
-    properties.last_modified_by = author
-    properties.language = "en-GB"
-    properties.created = made
-    properties.modified = made
-    properties.revision = 1
-    properties.comments = ""
+    with _core_prefix():
+        properties = document.docx.core_properties
+        properties.title = title
+        properties.subject = subject
+        properties.author = author
+        properties.last_modified_by = author
+        properties.language = "en-GB"
+        properties.created = made
+        properties.modified = made
+        properties.revision = 1
+        properties.comments = ""
+        # The keywords are the one core property LibreOffice carries into the PDF (as /Keywords
+        # and XMP pdf:Keywords; dc:identifier and custom properties are dropped), so they hold
+        # the identifier that proves which .docx a PDF was made from (boardpack.proof).
+        properties.keywords = _PENDING_IDENTIFIER
     buffer = io.BytesIO()
     document.save(buffer)
-    return deterministic_zip(buffer.getvalue(), made)
+    return deterministic_zip(buffer.getvalue(), made, identify=True)
 
 
 def _load(template: Path) -> DocxTemplate:
@@ -229,15 +240,59 @@ def document_timestamp(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
 
-def deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
-    """The same zip with fixed entry times, so equal documents are equal bytes."""
+def deterministic_zip(data: bytes, when: dt.datetime, *, identify: bool = False) -> bytes:
+    """The same zip with fixed entry times, so equal documents are equal bytes; with `identify`,
+    the pending identifier in the core properties becomes a hash of every other part."""
     stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]
     source = zipfile.ZipFile(io.BytesIO(data))
+    entries = [(entry.filename, source.read(entry.filename)) for entry in source.infolist()]
+    if identify:
+        entries = _with_identifier(entries)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=stamp)
+        for name, content in entries:
+            info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(entry.filename))
+            target.writestr(info, content)
     return out.getvalue()
+
+
+IDENTIFIER_PREFIX = "boardpack-"  # LibreOffice splits keywords at ":" and ",", not at "-"
+_PENDING_IDENTIFIER = IDENTIFIER_PREFIX + "pending"
+_CORE_PART = "docProps/core.xml"
+_CORE_NAMESPACE = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+_KEYWORDS = f"{{{_CORE_NAMESPACE}}}keywords"
+
+
+def _with_identifier(entries: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The entries with the core properties' pending keywords replaced by the document's
+    identifier: a SHA-256 of every other part, names and bytes."""
+    digest = hashlib.sha256()
+    for name, content in entries:
+        if name != _CORE_PART:
+            digest.update(f"{name}\0{len(content)}\0".encode())
+            digest.update(content)
+    stamped = []
+    for name, content in entries:
+        if name == _CORE_PART:
+            core = parse_xml(content)
+            for keywords in core.iter(_KEYWORDS):
+                if keywords.text == _PENDING_IDENTIFIER:
+                    keywords.text = IDENTIFIER_PREFIX + digest.hexdigest()
+            content = serialize_part_xml(core)
+        stamped.append((name, content))
+    return stamped
+
+
+@contextlib.contextmanager
+def _core_prefix() -> Iterator[None]:
+    """python-docx's `cp` prefix meaning the core-properties namespace while the properties are
+    set: docxcompose rebinds it, for the whole process, to the custom-properties namespace, and
+    python-docx then writes keywords, lastModifiedBy and revision as elements Word ignores."""
+    saved = nsmap["cp"]
+    nsmap["cp"] = _CORE_NAMESPACE
+    try:
+        yield
+    finally:
+        nsmap["cp"] = saved

@@ -1,0 +1,177 @@
+"""Every PDF is proven to be its paper: made from that .docx, with the real LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from boardpack.cli import main
+from boardpack.errors import ConversionError
+from boardpack.pipeline import BuildReport, Status, build
+from boardpack.proof import docx_identity, prove_pdf
+from tests.conftest import EXAMPLE, edit_workbook
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
+
+
+def two_workbooks(folder: Path, beta_status: str = "Green") -> Path:
+    """A folder holding alpha.xlsx and beta.xlsx: two projects' papers from one template."""
+    folder.mkdir(parents=True, exist_ok=True)
+    edit_workbook(EXAMPLE, folder / "alpha.xlsx", {"Paper!B2": "Alpha depot"})
+    edit_workbook(
+        EXAMPLE, folder / "beta.xlsx", {"Paper!B2": "Beta bridge", "Paper!B8": beta_status}
+    )
+    return folder
+
+
+def fake_soffice(folder: Path, after: str) -> Path:
+    """A converter that runs the real LibreOffice, then does `after` (shell) in its output
+    folder, $out, as a faulty or hostile converter might."""
+    script = folder / "soffice"
+    folder.mkdir(parents=True, exist_ok=True)
+    script.write_text(
+        "#!/bin/sh\n"
+        f'"{SOFFICE}" "$@" || exit $?\n'
+        'while [ $# -gt 0 ]; do [ "$1" = --outdir ] && out="$2"; shift; done\n'
+        f"{after}\n"
+        "exit 0\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+    inputs = two_workbooks(tmp_path_factory.mktemp("in"))
+    report = build([inputs], tmp_path_factory.mktemp("out"))
+    assert report.ok, [str(p.error) for p in report.papers]
+    return report
+
+
+def test_each_pdf_carries_the_identifier_and_title_of_its_docx(built: BuildReport) -> None:
+    identifiers = set()
+    for paper in built.papers:
+        assert paper.docx is not None and paper.pdf is not None
+        title, identifier, _ = docx_identity(paper.docx)
+        metadata = PdfReader(paper.pdf).metadata
+        assert metadata is not None
+        assert metadata.title == title
+        assert metadata["/Keywords"] == identifier
+        assert identifier.startswith("boardpack-") and len(identifier) == len("boardpack-") + 64
+        identifiers.add(identifier)
+        prove_pdf(paper.pdf, paper.docx)
+    assert len(identifiers) == 2
+
+
+def test_the_pack_pdf_is_proven_against_the_pack_docx(built: BuildReport) -> None:
+    assert built.pack is not None and built.pack.pdf is not None and built.pack.docx is not None
+    prove_pdf(built.pack.pdf, built.pack.docx)
+
+
+def test_another_papers_pdf_is_refused_naming_both_files_and_what_differs(
+    built: BuildReport,
+) -> None:
+    alpha, beta = built.papers
+    assert alpha.pdf is not None and beta.docx is not None
+    with pytest.raises(ConversionError) as caught:
+        prove_pdf(alpha.pdf, beta.docx)
+    message = str(caught.value)
+    assert message.startswith(f"{alpha.pdf}: is not the PDF of {beta.docx}")
+    assert "its title is 'Alpha depot highlight report'" in message
+    assert "the paper's is 'Beta bridge highlight report'" in message
+    assert "identifier" in message and "first page" in message
+    assert "Build again" in message
+
+
+def test_the_pdf_of_an_earlier_version_of_the_same_paper_is_refused(
+    built: BuildReport, tmp_path: Path
+) -> None:
+    # Same title, same opening text: only the identifier tells the two .docx files apart.
+    inputs = two_workbooks(tmp_path / "in", beta_status="Red")
+    newer = build([inputs / "beta.xlsx"], tmp_path / "out", pdf=False).papers[0]
+    older_pdf = built.papers[1].pdf
+    assert newer.docx is not None and older_pdf is not None
+    with pytest.raises(ConversionError, match="carries the identifier 'boardpack-") as caught:
+        prove_pdf(older_pdf, newer.docx)
+    assert "title" not in str(caught.value)
+
+
+def test_a_pdf_with_no_identifier_is_refused(built: BuildReport, tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    paper = built.papers[0]
+    assert paper.pdf is not None and paper.docx is not None
+    writer = PdfWriter(clone_from=paper.pdf)
+    writer.add_metadata({"/Keywords": ""})
+    stripped = tmp_path / "stripped.pdf"
+    with stripped.open("wb") as handle:
+        writer.write(handle)
+    with pytest.raises(ConversionError, match="identifier 'of no paper'"):
+        prove_pdf(stripped, paper.docx)
+
+
+def test_a_converter_that_copies_one_papers_pdf_over_another_fails_that_paper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    converter = fake_soffice(
+        tmp_path / "bin", '[ -f "$out/alpha.pdf" ] && cp "$out/alpha.pdf" "$out/beta.pdf"'
+    )
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(converter))
+    inputs = two_workbooks(tmp_path / "in")
+    out = tmp_path / "out"
+
+    report = build([inputs], out)  # a folder: one LibreOffice converts both papers, then the pack
+
+    alpha, beta = report.papers
+    assert alpha.status is Status.BUILT and alpha.pdf == out / "alpha.pdf"
+    assert beta.status is Status.FAILED and beta.pdf is None
+    assert "beta.pdf: is not the PDF of" in str(beta.error)
+    assert "its title is 'Alpha depot highlight report'" in str(beta.error)
+    assert not (out / "beta.pdf").exists()
+    prove_pdf(out / "alpha.pdf", out / "alpha.docx")
+    record = out / ".boardpack" / "beta.json"
+    assert not record.exists() or '"pdf": "beta.pdf"' not in record.read_text(encoding="utf-8")
+
+
+def test_a_converter_that_writes_another_papers_pdf_is_caught_by_the_command(
+    built: BuildReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The converter hands back a PDF of the previous version of beta: right title, old content.
+    stash = tmp_path / "old-beta.pdf"
+    assert built.papers[1].pdf is not None
+    shutil.copyfile(built.papers[1].pdf, stash)
+    converter = fake_soffice(tmp_path / "bin", f'cp "{stash}" "$out/beta.pdf"')
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(converter))
+    inputs = two_workbooks(tmp_path / "in", beta_status="Red")
+    out = tmp_path / "out"
+
+    result = CliRunner().invoke(main, ["build", str(inputs / "beta.xlsx"), "--out", str(out)])
+
+    assert result.exit_code == 1
+    # the summary wraps long lines at spaces, or inside a long path
+    assert "is not the PDF of" in " ".join(result.output.split())
+    assert "beta.pdf" in result.output.replace("\n", "")
+    assert "Traceback" not in result.output
+    assert not (out / "beta.pdf").exists()
+
+
+def test_core_properties_are_written_in_their_own_namespace(built: BuildReport) -> None:
+    # docxcompose (the pack) rebinds python-docx's "cp" prefix for the whole process; the
+    # identifier, lastModifiedBy and revision must still be core properties Word and LibreOffice
+    # read, not elements of the custom-properties namespace.
+    import zipfile
+    from xml.etree import ElementTree
+
+    core_ns = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+    for paper in built.papers:
+        assert paper.docx is not None
+        with zipfile.ZipFile(paper.docx) as package:
+            core = ElementTree.fromstring(package.read("docProps/core.xml"))
+        assert core.findtext(core_ns + "lastModifiedBy") == "Jim Burness"
+        assert core.findtext(core_ns + "keywords", "").startswith("boardpack-")
+        assert not [e.tag for e in core if "custom-properties" in e.tag]
