@@ -84,8 +84,29 @@ def test_another_papers_pdf_is_refused_naming_both_files_and_what_differs(
     assert message.startswith(f"{alpha.pdf}: is not the PDF of {beta.docx}")
     assert "its title is 'Alpha depot highlight report'" in message
     assert "the paper's is 'Beta bridge highlight report'" in message
-    assert "identifier" in message and "first page" in message
-    assert "Build again" in message
+    assert "identifier" in message and "Build again" in message
+
+
+def test_a_pdf_whose_metadata_was_made_to_match_is_refused_by_its_first_page(
+    built: BuildReport, tmp_path: Path
+) -> None:
+    from pypdf import PdfWriter
+
+    alpha, beta = built.papers
+    assert alpha.pdf is not None and beta.docx is not None
+    title, identifier, _ = docx_identity(beta.docx)
+    writer = PdfWriter(clone_from=alpha.pdf)
+    writer.add_metadata({"/Title": title, "/Keywords": identifier})
+    disguised = tmp_path / "beta.pdf"
+    with disguised.open("wb") as handle:
+        writer.write(handle)
+    with pytest.raises(ConversionError) as caught:
+        prove_pdf(disguised, beta.docx)
+    message = str(caught.value)
+    assert "its first page does not begin with the paper's text 'betabridgehighlightreport" in (
+        message
+    )
+    assert "title" not in message.split(": is not the PDF of")[1].split(".")[0]
 
 
 def test_the_pdf_of_an_earlier_version_of_the_same_paper_is_refused(
