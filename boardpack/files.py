@@ -23,8 +23,10 @@ RECORD_FOLDER = ".boardpack"  # in an output folder: what each paper was built f
 STALE_AFTER = 3600  # seconds; a temporary this old belongs to a build that was killed
 LOCK_WAIT = 5.0  # seconds a build waits for another build into the same folder to finish
 LOCK_WAIT_ENV = "BOARDPACK_LOCK_WAIT"  # overrides LOCK_WAIT
-_LOCK_FILE = "build.lock"  # in RECORD_FOLDER; held, by the operating system, while a build runs
-_OWNER_FILE = "build.owner"  # beside it: which build holds it (not *.json: that is a record)
+# In the output folder, while a build runs: the file the operating-system lock is held on, and
+# beside it which build holds it. Both are removed when the build ends.
+_LOCK_FILE = ".boardpack.lock"
+_OWNER_FILE = ".boardpack.owner"
 
 # Separators, characters Windows forbids, controls, and the invisible format characters (such
 # as U+202E, which shows a name backwards) that could disguise one file as another.
@@ -147,19 +149,19 @@ def output_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
     then raises OutputError naming that build."""
     from filelock import FileLock, Timeout
 
-    records = ensure_folder(folder / RECORD_FOLDER)
-    lock = FileLock(records / _LOCK_FILE, timeout=lock_wait() if wait is None else wait)
+    ensure_folder(folder)
+    lock = FileLock(folder / _LOCK_FILE, timeout=lock_wait() if wait is None else wait)
     try:
         lock.acquire()
     except Timeout:
         raise OutputError(
-            f"{folder}: another build is writing to this folder ({_owner(records)});"
+            f"{folder}: another build is writing to this folder ({_owner(folder)});"
             " wait for it to finish and run again, or build into another folder with --out"
         ) from None
     except OSError as exc:
         raise OutputError(
-            f"{folder}: cannot lock the output folder ({exc.strerror or exc}); check that"
-            f" {records} is writable"
+            f"{folder}: cannot lock the output folder ({exc.strerror or exc}); check that it is"
+            " writable, or choose another with --out"
         ) from exc
     try:
         owner = {
@@ -170,18 +172,21 @@ def output_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
         }
         # Only to name this build to another one; a full disk must not stop the build here.
         with contextlib.suppress(OutputError):
-            write_atomic(records / _OWNER_FILE, json.dumps(owner).encode())
+            write_atomic(folder / _OWNER_FILE, json.dumps(owner).encode())
         yield
     finally:
-        with contextlib.suppress(OSError):
-            (records / _OWNER_FILE).unlink()
+        # Removed while still held: filelock notices that a lock it then gets is on a removed
+        # file, and takes the new one. (Windows keeps an open file; it stays, harmlessly.)
+        for name in (_OWNER_FILE, _LOCK_FILE):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
         lock.release()
 
 
-def _owner(records: Path) -> str:
+def _owner(folder: Path) -> str:
     """The build that holds an output folder's lock, as its owner file describes it."""
     try:
-        owner = json.loads((records / _OWNER_FILE).read_text(encoding="utf-8"))
+        owner = json.loads((folder / _OWNER_FILE).read_text(encoding="utf-8"))
         text = (
             f"process {int(owner['pid'])} on {owner['host']}, started {owner['started']}:"
             f" {owner['command']}"

@@ -511,6 +511,9 @@ def _finish_pack_pdf(pack: PackResult) -> None:
 # without an earlier PDF, the new .docx is put in place on its own, to be checked in Word.
 
 
+_NO_PDF_HINT = "--no-pdf makes the .docx alone"
+
+
 def _put_papers_in_place(papers: list[PaperResult], out: Path, *, pdf: bool) -> None:
     """Move each rendered paper's files from the staging folder into `out`, and record them."""
     for paper in papers:
@@ -529,6 +532,7 @@ def _put_papers_in_place(papers: list[PaperResult], out: Path, *, pdf: bool) -> 
                 paper.note = (
                     f"{docx.name} and {old_pdf.name} are left as an earlier build made them"
                     + ("" if _is_file(docx) else f" ({docx.name} is missing)")
+                    + f"; the new paper is not put in place without its PDF ({_NO_PDF_HINT})"
                 )
                 continue
             else:
@@ -552,7 +556,10 @@ def _put_pack_in_place(pack: PackResult, out: Path, *, pdf: bool) -> None:
             pack.docx, pack.pdf, pack.note = _replace_without_pdf(staged, docx, old_pdf)
         elif _is_file(old_pdf):
             pack.docx = None
-            pack.note = f"{docx.name} and {old_pdf.name} are left as an earlier build made them"
+            pack.note = (
+                f"{docx.name} and {old_pdf.name} are left as an earlier build made them;"
+                f" the new pack is not put in place without its PDF ({_NO_PDF_HINT})"
+            )
         else:
             pack.docx, pack.pdf = _replace_pair(staged, None, docx, old_pdf)
     except OSError as exc:

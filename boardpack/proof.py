@@ -3,7 +3,7 @@
 A converter (LibreOffice, or whatever $BOARDPACK_SOFFICE names) can write the wrong document's
 PDF and still exit 0. The render stage puts an identifier of the .docx into its keywords, which
 LibreOffice copies into the PDF's metadata; the PDF must carry that identifier and the paper's
-title, and its first page must begin with the paper's opening text.
+title, and its first page must show the paper's opening text.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def prove_pdf(
             f" the paper's is {identifier!r}"
         )
     if not differences and not text_found:
-        differences.append(f"its first page does not begin with the paper's text {opening!r}")
+        differences.append(f"its first page does not show the paper's opening text {opening!r}")
     if differences:
         raise ConversionError(
             f"{pdf_name}: is not the PDF of {docx_name}: " + "; ".join(differences) + ". The"
@@ -127,13 +127,26 @@ def _page_shows(page: PageObject, opening: str) -> bool:
         whole = page.get(NameObject("/Contents"))
         page[NameObject("/Contents")] = head
         try:
-            if opening in _comparable(page.extract_text()):
+            if _in_order(opening, page.extract_text()):
                 return True
         except Exception:  # a cut the parser does not like: read the whole page instead
             pass
         finally:
             page[NameObject("/Contents")] = whole
-    return opening in _comparable(page.extract_text())
+    return _in_order(opening, page.extract_text())
+
+
+def _in_order(opening: str, text: str) -> bool:
+    """Whether each paragraph of `opening` (space-separated) is in `text`, in order; between
+    them may come what a PDF adds, such as list numbers or a running header."""
+    found, at = True, 0
+    comparable = _comparable(text)
+    for paragraph in opening.split():
+        place = comparable.find(paragraph, at)
+        found, at = found and place >= 0, place + len(paragraph)
+        if not found:
+            break
+    return found
 
 
 def _comparable(text: str) -> str:
@@ -143,8 +156,10 @@ def _comparable(text: str) -> str:
 
 
 def _opening_text(body: IO[bytes]) -> str:
-    """The first characters of a document body's visible text, in the form _comparable gives."""
-    seen: list[str] = []
+    """The first characters of a document body's visible text, in the form _comparable gives,
+    a space between paragraphs."""
+    paragraphs: list[str] = []
+    current: list[str] = []
     length = 0
     hidden = False
     for event, element in ElementTree.iterparse(body, events=("start", "end")):
@@ -156,13 +171,18 @@ def _opening_text(body: IO[bytes]) -> str:
         if tag == _W + "vanish" and element.get(_W + "val", "true") not in ("0", "false"):
             hidden = True  # hidden text is in the .docx but never in its PDF
         elif tag == _W + "t" and not hidden and element.text:
-            piece = _comparable(element.text)
-            seen.append(piece)
+            piece = _comparable(element.text)[: _OPENING_MOST - length]
+            current.append(piece)
             length += len(piece)
             if length >= _OPENING_MOST:
                 break
         elif tag == _W + "p":
+            if current:
+                paragraphs.append("".join(current))
+                current = []
             if length >= _OPENING_LEAST:
                 break
             element.clear()  # the body of a large paper need not stay in memory
-    return "".join(seen)[:_OPENING_MOST]
+    if current:
+        paragraphs.append("".join(current))
+    return " ".join(p for p in paragraphs if p)

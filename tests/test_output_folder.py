@@ -272,7 +272,8 @@ def test_when_the_pdf_cannot_be_made_the_earlier_pair_is_kept_untouched(
     assert paper.status is Status.FAILED
     assert "procurement.docx" in str(paper.error)
     assert (
-        paper.note == "procurement.docx and procurement.pdf are left as an earlier build made them"
+        paper.note == "procurement.docx and procurement.pdf are left as an earlier build made them;"
+        " the new paper is not put in place without its PDF (--no-pdf makes the .docx alone)"
     )
     assert {name: (out / name).read_bytes() for name in before} == before
     # ... and the build says they no longer show the workbook
@@ -358,3 +359,46 @@ def test_the_build_names_outputs_no_workbook_stands_behind_any_more(tmp_path: Pa
     flat = " ".join(result.output.split())
     assert result.exit_code == 0
     assert "stale beta.docx: its workbook" in flat and "stale notes.pdf: no build record" in flat
+
+
+def test_a_pack_older_than_the_papers_beside_it_is_named_stale(tmp_path: Path) -> None:
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    source = workbook(inputs, "Alpha depot")
+    first = build([inputs], out, pdf=False)
+    assert first.ok and first.pack is not None and first.pack.docx == out / "board-pack.docx"
+    workbook(inputs, "Alpha depot", status="Red")
+
+    report = build([source], out, pdf=False)  # the paper alone: the pack is not made again
+    assert [str(s) for s in report.stale] == [
+        "board-pack.docx: made before this build changed its papers; build the whole folder"
+        " of workbooks to make the pack again"
+    ]
+    assert build([inputs], out, pdf=False).stale == []
+
+
+@needs_soffice
+def test_when_the_pack_pdf_cannot_be_made_the_earlier_pack_pair_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    workbook(inputs, "Alpha depot")
+    assert build([inputs], out).ok
+    before = {name: (out / name).read_bytes() for name in ("board-pack.docx", "board-pack.pdf")}
+    workbook(inputs, "Alpha depot", status="Red")
+    # LibreOffice converts the paper but refuses the pack.
+    converter = failing_converter(
+        tmp_path / "bin", f'case "$*" in *board-pack.docx*) exit 1 ;; esac\nexec "{SOFFICE}" "$@"'
+    )
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(converter))
+
+    report = build([inputs], out)
+
+    assert report.papers[0].status is Status.BUILT
+    assert report.pack is not None and report.pack.error is not None
+    assert report.pack.note == (
+        "board-pack.docx and board-pack.pdf are left as an earlier build made them;"
+        " the new pack is not put in place without its PDF (--no-pdf makes the .docx alone)"
+    )
+    assert {name: (out / name).read_bytes() for name in before} == before
+    prove_pdf(out / "procurement.pdf", out / "procurement.docx")
+    assert {s.path.name for s in report.stale} == {"board-pack.docx", "board-pack.pdf"}

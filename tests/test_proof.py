@@ -103,7 +103,7 @@ def test_a_pdf_whose_metadata_was_made_to_match_is_refused_by_its_first_page(
     with pytest.raises(ConversionError) as caught:
         prove_pdf(disguised, beta.docx)
     message = str(caught.value)
-    assert "its first page does not begin with the paper's text 'betabridgehighlightreport" in (
+    assert "its first page does not show the paper's opening text 'betabridgehighlightreport" in (
         message
     )
     assert "title" not in message.split(": is not the PDF of")[1].split(".")[0]
@@ -196,3 +196,13 @@ def test_core_properties_are_written_in_their_own_namespace(built: BuildReport) 
         assert core.findtext(core_ns + "lastModifiedBy") == "Jim Burness"
         assert core.findtext(core_ns + "keywords", "").startswith("boardpack-")
         assert not [e.tag for e in core if "custom-properties" in e.tag]
+
+
+def test_the_opening_is_found_paragraph_by_paragraph_in_order() -> None:
+    # A PDF adds list numbers and running headers between paragraphs; it never reorders them.
+    from boardpack.proof import _in_order
+
+    page = "Alpha depot highlight report | Board\n1. Recommendation\nTo note the ﬁgures"
+    assert _in_order("recommendation tonotethefigures", page)
+    assert not _in_order("tonotethefigures recommendation", page)
+    assert not _in_order("betabridge", page)
