@@ -505,8 +505,9 @@ def _finish_pack_pdf(pack: PackResult) -> None:
 # --- putting outputs in place ---------------------------------------------------------------
 #
 # Each paper's files move from the staging folder into the output folder together, once both
-# are made and the PDF is proven. The old PDF goes first, then the new .docx, then the new PDF:
-# a build killed in between leaves a .docx without a PDF, never one beside an older PDF.
+# are made and the PDF is proven. The old PDF goes first (into the staging folder), then the new
+# .docx, then the new PDF: a build killed in between leaves a .docx without a PDF, never one
+# beside an older PDF.
 # When the PDF cannot be made, the earlier .docx and PDF (if there was a PDF) stay as they were;
 # without an earlier PDF, the new .docx is put in place on its own, to be checked in Word.
 
@@ -571,8 +572,18 @@ def _replace_pair(
     staged_docx: Path, staged_pdf: Path | None, docx: Path, pdf: Path
 ) -> tuple[Path, Path | None]:
     """Put a .docx and its PDF (or only the .docx) in place of the earlier pair."""
-    pdf.unlink(missing_ok=True)
-    os.replace(staged_docx, docx)
+    # The earlier PDF is moved aside into the staging folder (which the next build sweeps, should
+    # this one be killed now), and back if the .docx cannot be replaced (Word has it open).
+    aside = staged_docx.parent / f"{pdf.name}.earlier"
+    had_pdf = _is_file(pdf)
+    if had_pdf:
+        os.replace(pdf, aside)
+    try:
+        os.replace(staged_docx, docx)
+    except OSError:
+        if had_pdf:
+            os.replace(aside, pdf)
+        raise
     if staged_pdf is None:
         return docx, None
     os.replace(staged_pdf, pdf)

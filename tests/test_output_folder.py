@@ -402,3 +402,31 @@ def test_when_the_pack_pdf_cannot_be_made_the_earlier_pack_pair_is_kept(
     assert {name: (out / name).read_bytes() for name in before} == before
     prove_pdf(out / "procurement.pdf", out / "procurement.docx")
     assert {s.path.name for s in report.stale} == {"board-pack.docx", "board-pack.pdf"}
+
+
+@needs_soffice
+def test_a_docx_that_cannot_be_replaced_leaves_the_earlier_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boardpack import pipeline
+
+    source = workbook(tmp_path / "in", "Alpha depot")
+    out = tmp_path / "out"
+    assert build([source], out).ok
+    before = {name: (out / name).read_bytes() for name in ("procurement.docx", "procurement.pdf")}
+    workbook(tmp_path / "in", "Alpha depot", status="Red")
+    replace = os.replace
+
+    def word_has_it_open(source: Path, target: Path) -> None:
+        if Path(target) == out / "procurement.docx":
+            raise PermissionError(13, "Permission denied")
+        replace(source, target)
+
+    monkeypatch.setattr(pipeline.os, "replace", word_has_it_open)
+    report = build([source], out)
+
+    paper = report.papers[0]
+    assert paper.status is Status.FAILED
+    assert str(paper.error).startswith(f"{out / 'procurement.docx'}: could not be put in place")
+    assert "holds it open" in str(paper.error)
+    assert {name: (out / name).read_bytes() for name in before} == before
