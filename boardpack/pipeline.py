@@ -1,8 +1,10 @@
 """The build: workbooks in, a .docx and PDF per valid paper and the meeting's pack out.
 
-One bad workbook never stops the others. Each paper is rendered in memory and written atomically,
-so a failure leaves the previous good output in place. Papers render in parallel processes and
-convert in parallel LibreOffice processes, so a meeting's papers take seconds, not minutes.
+One bad workbook never stops the others. One build writes to an output folder at a time (an
+operating-system lock). Each paper's .docx and PDF are made in a staging folder and put in place
+together once the PDF is proven to be that paper's, so a failure leaves the previous good pair in
+place. Papers render in parallel processes and convert in parallel LibreOffice processes, so a
+meeting's papers take seconds, not minutes.
 """
 
 from __future__ import annotations
