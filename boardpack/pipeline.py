@@ -598,7 +598,8 @@ def _replace_without_pdf(staged_docx: Path, docx: Path, pdf: Path) -> tuple[Path
     if not _is_file(pdf):
         os.replace(staged_docx, docx)
         return docx, None, ""
-    if pdf_identifier(pdf) == docx_identity(staged_docx)[1]:
+    regular = pdf.is_file() and not pdf.is_symlink()  # never read through a link or a FIFO
+    if regular and pdf_identifier(pdf) == docx_identity(staged_docx)[1]:
         os.replace(staged_docx, docx)
         return docx, pdf, ""
     _replace_pair(staged_docx, None, docx, pdf)
@@ -664,6 +665,9 @@ def _stale_outputs(report: BuildReport) -> list[StaleOutput]:
             or path.name.startswith((".", "~$"))
             or path.suffix.lower() not in (".docx", ".pdf")
         ):
+            continue
+        if path.is_symlink() or not path.is_file():
+            stale.append(StaleOutput(path, "not a regular file; boardpack did not make it"))
             continue
         if path.stem.casefold() == PACK_NAME:
             if changed_papers and (pack is None or pack.note):

@@ -348,12 +348,19 @@ def test_the_build_names_outputs_no_workbook_stands_behind_any_more(tmp_path: Pa
     assert build([alpha, beta], out, pdf=False).ok
     beta.unlink()  # the paper is withdrawn from the meeting
     (out / "notes.pdf").write_bytes(b"%PDF-1.7 someone's own file")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(out / "alpha.pdf")  # reading it would hang the build
 
     report = build([alpha], out, pdf=False)
     assert {s.path.name: s.reason for s in report.stale} == {
         "beta.docx": f"its workbook {beta} is no longer there",
         "notes.pdf": "no build record: boardpack did not make it in this folder,"
         " or its record is gone",
+        **(
+            {"alpha.pdf": "not a regular file; boardpack did not make it"}
+            if hasattr(os, "mkfifo")
+            else {}
+        ),
     }
     result = CliRunner().invoke(main, ["build", str(alpha), "--out", str(out), "--no-pdf"])
     flat = " ".join(result.output.split())
