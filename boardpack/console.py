@@ -79,6 +79,10 @@ class BuildDisplay:
         for paper in report.papers:
             if paper.error is not None:
                 self.console.print(f"[red]error[/] {escape(_with_source(paper))}")
+            if paper.note:
+                self.console.print(
+                    f"[yellow]note[/] {escape(paper.source.name)}: {escape(paper.note)}"
+                )
             for warning in paper.warnings:
                 self.console.print(
                     f"[yellow]warning[/] {escape(paper.source.name)}: {escape(str(warning))}"
@@ -90,6 +94,10 @@ class BuildDisplay:
                 self.console.print(f"[red]error[/] pack: {escape(str(problem))}")
             if pack.error is not None:
                 self.console.print(f"[red]error[/] pack: {escape(str(pack.error))}")
+            if pack.note:
+                self.console.print(f"[yellow]note[/] pack: {escape(pack.note)}")
+        for stale in report.stale:
+            self.console.print(f"[yellow]stale[/] {escape(str(stale))}")
 
 
 def _outputs(*paths: Path | None) -> str:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import os
 import re
 import stat
+import shutil
+import socket
+import sys
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -21,6 +25,12 @@ TEMP_PREFIX = ".boardpack-tmp-"
 PACK_NAME = "board-pack"  # the meeting's combined pack: board-pack.docx and board-pack.pdf
 RECORD_FOLDER = ".boardpack"  # in an output folder: what each paper was built from, for archive
 STALE_AFTER = 3600  # seconds; a temporary this old belongs to a build that was killed
+LOCK_WAIT = 5.0  # seconds a build waits for another build into the same folder to finish
+LOCK_WAIT_ENV = "BOARDPACK_LOCK_WAIT"  # overrides LOCK_WAIT
+# In the output folder, while a build runs: the file the operating-system lock is held on, and
+# beside it which build holds it. Both are removed when the build ends.
+_LOCK_FILE = ".boardpack.lock"
+_OWNER_FILE = ".boardpack.owner"
 
 # Separators, characters Windows forbids, controls, and the invisible format characters (such
 # as U+202E, which shows a name backwards) that could disguise one file as another.
@@ -32,6 +42,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-
 MAX_NAME_UNITS = 255
 MAX_STEM_UNITS = MAX_NAME_UNITS - len(".~lock.") - len("-999") - len(".docx") - len("#")
 MAX_STEM_CHARACTERS = 120  # a readable name, well short of any limit when it is plain ASCII
+_UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _WINDOWS_RESERVED = {
     "con", "prn", "aux", "nul",
     *(f"com{i}" for i in range(1, 10)),
@@ -181,16 +192,99 @@ def write_atomic(path: Path, data: bytes) -> None:
         ) from exc
 
 
-def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Delete temporaries left by killed builds; recent ones may belong to a running build."""
+def remove_stale_temporaries(folder: Path, older_than: float = STALE_AFTER) -> list[Path]:
+    """Delete temporary files and folders left by killed builds; by default only those older
+    than an hour, as recent ones may belong to a running build."""
     removed = []
     now = time.time()
     for path in folder.glob(TEMP_PREFIX + "*"):
         with contextlib.suppress(OSError):
-            if now - path.stat().st_mtime > STALE_AFTER:
-                path.unlink()
+            if now - path.lstat().st_mtime >= older_than:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
                 removed.append(path)
     return removed
+
+
+@contextlib.contextmanager
+def staging_folder(folder: Path) -> Iterator[Path]:
+    """A private folder inside `folder` for outputs not yet put in place; removed on exit."""
+    import tempfile
+
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder))
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write in the output folder ({exc.strerror})") from exc
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def lock_wait() -> float:
+    """How long a build waits for the output folder: $BOARDPACK_LOCK_WAIT seconds, or LOCK_WAIT."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_ENV, "").strip() or LOCK_WAIT))
+    except ValueError:
+        raise BoardpackError(
+            f"{LOCK_WAIT_ENV} must be a number of seconds, not {os.environ[LOCK_WAIT_ENV]!r}"
+        ) from None
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold `folder` for one build, by an operating-system lock (released even if the process
+    is killed). Waits up to `wait` seconds (default: lock_wait()) for another build to finish,
+    then raises OutputError naming that build."""
+    from filelock import FileLock, Timeout
+
+    ensure_folder(folder)
+    lock = FileLock(folder / _LOCK_FILE, timeout=lock_wait() if wait is None else wait)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputError(
+            f"{folder}: another build is writing to this folder ({_owner(folder)});"
+            " wait for it to finish and run again, or build into another folder with --out"
+        ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: cannot lock the output folder ({exc.strerror or exc}); check that it is"
+            " writable, or choose another with --out"
+        ) from exc
+    try:
+        owner = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "command": " ".join(sys.argv),
+        }
+        # Only to name this build to another one; a full disk must not stop the build here.
+        with contextlib.suppress(OutputError):
+            write_atomic(folder / _OWNER_FILE, json.dumps(owner).encode())
+        yield
+    finally:
+        # Removed while still held: filelock notices that a lock it then gets is on a removed
+        # file, and takes the new one. (Windows keeps an open file; it stays, harmlessly.)
+        for name in (_OWNER_FILE, _LOCK_FILE):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+        lock.release()
+
+
+def _owner(folder: Path) -> str:
+    """The build that holds an output folder's lock, as its owner file describes it."""
+    try:
+        owner = json.loads((folder / _OWNER_FILE).read_text(encoding="utf-8"))
+        text = (
+            f"process {int(owner['pid'])} on {owner['host']}, started {owner['started']}:"
+            f" {owner['command']}"
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return "which one is not recorded"
+    return _UNSAFE_TEXT.sub("?", text)[:500]
 
 
 def find_workbooks(paths: Iterable[Path]) -> list[Path]:

@@ -1,13 +1,16 @@
 """The build: workbooks in, a .docx and PDF per valid paper and the meeting's pack out.
 
-One bad workbook never stops the others. Each paper is rendered in memory and written atomically,
-so a failure leaves the previous good output in place. Papers render in parallel processes and
-convert in parallel LibreOffice processes, so a meeting's papers take seconds, not minutes.
+One bad workbook never stops the others. One build writes to an output folder at a time (an
+operating-system lock). Each paper's .docx and PDF are made in a staging folder and put in place
+together once the PDF is proven to be that paper's, so a failure leaves the previous good pair in
+place. Papers render in parallel processes and convert in parallel LibreOffice processes, so a
+meeting's papers take seconds, not minutes.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import multiprocessing
 import os
@@ -24,6 +27,7 @@ from boardpack.errors import (
     BoardpackError,
     ConversionError,
     InvalidWorkbook,
+    OutputError,
     Problem,
     TemplateProblem,
 )
@@ -32,16 +36,18 @@ from boardpack.files import (
     RECORD_FOLDER,
     ensure_folder,
     find_workbooks,
+    output_lock,
     remove_stale_temporaries,
     safe_stem,
     sha256_of,
     shortened_stem,
+    staging_folder,
     write_atomic,
 )
 from boardpack.guard import import_openpyxl
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
-from boardpack.proof import prove_pdf
+from boardpack.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.render import (
     DEFAULT_TEMPLATE,
     PACK_TEMPLATE,
@@ -75,6 +81,9 @@ class PaperResult:
     error: BoardpackError | None = None
     seconds: float = 0.0
     notes: list[Problem] = field(default_factory=list)  # warnings about its name
+    note: str = ""  # what happened to the paper's earlier files, when that needs saying
+    docx_sha256: str = field(default="", repr=False)  # of the bytes this build wrote
+    pdf_sha256: str = field(default="", repr=False)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -95,10 +104,22 @@ class PackResult:
     warnings: tuple[Problem, ...] = ()  # about boardpack.toml; the pack is built all the same
     error: BoardpackError | None = None
     seconds: float = 0.0
+    note: str = ""  # what happened to the pack's earlier files, when that needs saying
 
     @property
     def ok(self) -> bool:
         return self.error is None and not self.problems
+
+
+@dataclass(frozen=True)
+class StaleOutput:
+    """A file in the output folder that no longer shows what its workbook holds."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: {self.reason}"
 
 
 @dataclass
@@ -108,6 +129,7 @@ class BuildReport:
     out_dir: Path
     papers: list[PaperResult] = field(default_factory=list)
     pack: PackResult | None = None
+    stale: list[StaleOutput] = field(default_factory=list)  # outputs this build did not renew
 
     @property
     def ok(self) -> bool:
@@ -128,15 +150,50 @@ def build(
     pack_template: Path | str = PACK_TEMPLATE,
     pdf_timeout: float = 120.0,
     on_progress: OnProgress | None = None,
+    lock_wait: float | None = None,
 ) -> BuildReport:
     """Build a paper from each workbook into `out_dir`, and the pack when `pack` is true
-    (by default: when a folder was given). See BuildReport for what happened."""
+    (by default: when a folder was given). See BuildReport for what happened.
+
+    One build writes to a folder at a time: another waits up to `lock_wait` seconds (default
+    files.lock_wait()), then raises OutputError naming this one. A paper's .docx and PDF are
+    made in a staging folder and put in place together once the PDF is proven to be the
+    paper's; until then the folder keeps the earlier files."""
     sources = [Path(p) for p in paths]
     out = ensure_folder(Path(out_dir))
-    remove_stale_temporaries(out)
-    report = BuildReport(out)
-    notify = on_progress or (lambda stage, paper: None)
+    with output_lock(out, lock_wait):
+        # Holding the lock, any temporary left in the folder is a killed build's.
+        remove_stale_temporaries(out, older_than=0)
+        with staging_folder(out) as stage:
+            report = _build_staged(
+                sources,
+                out,
+                stage,
+                pdf=pdf,
+                pack=pack,
+                template=Path(template),
+                pack_template=Path(pack_template),
+                pdf_timeout=pdf_timeout,
+                notify=on_progress or (lambda stage, paper: None),
+            )
+        report.stale = _stale_outputs(report)
+    return report
 
+
+def _build_staged(
+    sources: list[Path],
+    out: Path,
+    stage: Path,
+    *,
+    pdf: bool,
+    pack: bool | None,
+    template: Path,
+    pack_template: Path,
+    pdf_timeout: float,
+    notify: OnProgress,
+) -> BuildReport:
+    """The build, each output made in `stage` and moved into `out` once it is complete."""
+    report = BuildReport(out)
     report.papers = _name_papers(find_workbooks(sources))
     if pack is None:
         pack = any(p.is_dir() for p in sources)
@@ -157,16 +214,16 @@ def build(
     def convert_early(papers: list[PaperResult]) -> None:
         ready = [p for p in papers if p.docx is not None and p.status is Status.BUILT]
         if ready:
-            work = _Background(lambda: _make_pdfs(ready, pdf_timeout, 1, notify, stop=stop))
+            work = _Background(lambda: _make_pdfs(ready, pdf_timeout, 1, notify, out, stop=stop))
             early.append((ready, work))
 
     try:
         _make_docx_files(
             report,
             sources,
-            out,
-            Path(template),
-            Path(pack_template),
+            stage,
+            template,
+            pack_template,
             pack,
             notify,
             convert_early if pdf else None,
@@ -176,18 +233,20 @@ def build(
             handed = {id(p) for papers, _ in early for p in papers}
             rest = [p for p in built if id(p) not in handed]
             # Without an early start, one call converts everything on every core.
-            _make_pdfs(rest, pdf_timeout, 1 if early else None, notify, report.pack, stop=stop)
+            _make_pdfs(rest, pdf_timeout, 1 if early else None, notify, out, report.pack, stop=stop)
     except BaseException:
         stop.set()
         for _, work in early:
             work.join()  # its LibreOffice stopped and its temporary files removed
+        # Papers finished before the interruption are kept; the rest leave the earlier files.
+        finished = [p for p in report.papers if p.status is Status.BUILT and p.pdf_sha256]
+        _put_papers_in_place(finished if pdf else [], out, pdf=pdf)
         raise
     for _, work in early:
         work.wait()
-    for paper in built:
-        if paper.status is Status.BUILT:
-            _write_record(paper, out)
+    _put_papers_in_place(report.papers, out, pdf=pdf)
     if report.pack is not None:
+        _put_pack_in_place(report.pack, out, pdf=pdf)
         _write_pack_record(report, out)
     return report
 
@@ -221,11 +280,13 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     return papers
 
 
-def _render_one(paper: Paper, target: Path, template: Path) -> float:
-    """Render and write one paper, returning the seconds it took; runs in a worker process."""
+def _render_one(paper: Paper, target: Path, template: Path) -> tuple[float, str]:
+    """Render and write one paper, returning the seconds it took and the SHA-256 of the bytes
+    written; runs in a worker process."""
     started = time.perf_counter()
-    write_atomic(target, render_paper(paper, template))
-    return time.perf_counter() - started
+    data = render_paper(paper, template)
+    write_atomic(target, data)
+    return time.perf_counter() - started, hashlib.sha256(data).hexdigest()
 
 
 def _exit_with_parent() -> None:
@@ -273,7 +334,7 @@ def _make_docx_files(
         )
     area = template_page_area(template)  # for the warning that a chart is split
     try:
-        rendering: dict[str, Callable[[], float]] = {}
+        rendering: dict[str, Callable[[], tuple[float, str]]] = {}
         for paper in papers:
             started = time.perf_counter()
             try:
@@ -297,10 +358,11 @@ def _make_docx_files(
         early_count = _early_share(len(valid), with_pack=builder is not None)
         for index, paper in enumerate(valid, 1):
             try:
-                paper.seconds += rendering[paper.name]()
+                seconds, paper.docx_sha256 = rendering[paper.name]()
+                paper.seconds += seconds
                 paper.docx = out / f"{paper.name}.docx"
             except BoardpackError as exc:
-                paper.fail(exc)
+                paper.fail(_named_in_place(exc, out))
                 merging = False  # the pack is made again without it at the end
             notify("docx", paper)
             if merging and builder is not None and paper.docx is not None:
@@ -318,6 +380,13 @@ def _make_docx_files(
             pool.shutdown(cancel_futures=True)
     if builder is not None:
         _finish_pack(report, builder, valid, out)
+
+
+def _named_in_place(error: BoardpackError, stage: Path) -> BoardpackError:
+    """An error about a file in the staging folder, naming the file it was to become."""
+    if isinstance(error, OutputError):
+        return OutputError(str(error).replace(f"{stage}{os.sep}", f"{stage.parent}{os.sep}"))
+    return error
 
 
 def _start_pack(
@@ -415,11 +484,13 @@ def _make_pdfs(
     timeout: float,
     jobs: int | None,
     notify: OnProgress,
+    out: Path,
     pack: PackResult | None = None,
     *,
     stop: threading.Event | None = None,
 ) -> None:
-    """Convert papers (and the pack, if given and made) to PDF in one call."""
+    """Convert papers (and the pack, if given and made) to PDF in one call, and prove each PDF
+    is its paper's; errors name the files as they will be in `out`."""
     from boardpack.pdf import BatchConversionError, convert_to_pdf
 
     by_docx = {p.docx: p for p in papers if p.docx is not None}
@@ -433,13 +504,16 @@ def _make_pdfs(
     def done(docx: Path) -> None:
         if docx in by_docx:
             paper = by_docx[docx]
+            made = docx.with_suffix(".pdf")
             try:
-                prove_pdf(docx.with_suffix(".pdf"), docx)
+                # convert_to_pdf has just checked it is a PDF/A; what is left is whose it is.
+                prove_pdf(made, docx, shown_in=out, checked=True)
+                paper.pdf_sha256 = sha256_of(made)  # this build's bytes, in its own folder
             except ConversionError as exc:
                 paper.fail(exc)
-                docx.with_suffix(".pdf").unlink(missing_ok=True)  # never left as the paper's
+                made.unlink(missing_ok=True)  # never put in place as the paper's PDF
             else:
-                paper.pdf = docx.with_suffix(".pdf")
+                paper.pdf = made
             notify("pdf", paper)
 
     converted: dict[Path, Path] = {}
@@ -457,11 +531,12 @@ def _make_pdfs(
     for paper in by_docx.values():
         paper.seconds += share
     if pack is not None and pack.docx in converted:
+        made = pack.docx.with_suffix(".pdf")
         try:
-            prove_pdf(pack.docx.with_suffix(".pdf"), pack.docx)
+            prove_pdf(made, pack.docx, shown_in=out, checked=True)
         except ConversionError as exc:
             pack.error = exc
-            pack.docx.with_suffix(".pdf").unlink(missing_ok=True)
+            made.unlink(missing_ok=True)
         else:
             _finish_pack_pdf(pack)
         pack.seconds += share
@@ -479,6 +554,119 @@ def _finish_pack_pdf(pack: PackResult) -> None:
         pack.error = exc
 
 
+# --- putting outputs in place ---------------------------------------------------------------
+#
+# Each paper's files move from the staging folder into the output folder together, once both
+# are made and the PDF is proven. The old PDF goes first (into the staging folder), then the new
+# .docx, then the new PDF: a build killed in between leaves a .docx without a PDF, never one
+# beside an older PDF.
+# When the PDF cannot be made, the earlier .docx and PDF (if there was a PDF) stay as they were;
+# without an earlier PDF, the new .docx is put in place on its own, to be checked in Word.
+
+
+_NO_PDF_HINT = "--no-pdf makes the .docx alone"
+
+
+def _put_papers_in_place(papers: list[PaperResult], out: Path, *, pdf: bool) -> None:
+    """Move each rendered paper's files from the staging folder into `out`, and record them."""
+    for paper in papers:
+        staged = paper.docx
+        if staged is None or staged.parent == out or paper.status is Status.INVALID:
+            continue  # never rendered, or already in place
+        docx, old_pdf = out / staged.name, out / f"{paper.name}.pdf"
+        try:
+            if paper.status is Status.BUILT and paper.pdf is not None:
+                paper.docx, paper.pdf = _replace_pair(staged, paper.pdf, docx, old_pdf)
+            elif paper.status is Status.BUILT and not pdf:
+                paper.docx, paper.pdf, paper.note = _replace_without_pdf(staged, docx, old_pdf)
+                paper.pdf_sha256 = sha256_of(paper.pdf) if paper.pdf is not None else ""
+            elif _is_file(old_pdf):
+                paper.docx, paper.pdf = None, None
+                paper.note = (
+                    f"{docx.name} and {old_pdf.name} are left as an earlier build made them"
+                    + ("" if _is_file(docx) else f" ({docx.name} is missing)")
+                    + f"; the new paper is not put in place without its PDF ({_NO_PDF_HINT})"
+                )
+                continue
+            else:
+                paper.docx, paper.pdf = _replace_pair(staged, None, docx, old_pdf)
+            _write_record(paper, out)
+        except OSError as exc:
+            paper.docx, paper.pdf = None, None
+            paper.fail(_not_placed(docx, exc))
+
+
+def _put_pack_in_place(pack: PackResult, out: Path, *, pdf: bool) -> None:
+    """Move the pack's files from the staging folder into `out`, by the papers' rules."""
+    staged = pack.docx
+    if staged is None or staged.parent == out:
+        return
+    docx, old_pdf = out / staged.name, out / staged.with_suffix(".pdf").name
+    try:
+        if pack.pdf is not None:
+            pack.docx, pack.pdf = _replace_pair(staged, pack.pdf, docx, old_pdf)
+        elif not pdf:
+            pack.docx, pack.pdf, pack.note = _replace_without_pdf(staged, docx, old_pdf)
+        elif _is_file(old_pdf):
+            pack.docx = None
+            pack.note = (
+                f"{docx.name} and {old_pdf.name} are left as an earlier build made them;"
+                f" the new pack is not put in place without its PDF ({_NO_PDF_HINT})"
+            )
+        else:
+            pack.docx, pack.pdf = _replace_pair(staged, None, docx, old_pdf)
+    except OSError as exc:
+        pack.docx, pack.pdf = None, None
+        pack.error = _not_placed(docx, exc)
+
+
+def _replace_pair(
+    staged_docx: Path, staged_pdf: Path | None, docx: Path, pdf: Path
+) -> tuple[Path, Path | None]:
+    """Put a .docx and its PDF (or only the .docx) in place of the earlier pair."""
+    # The earlier PDF is moved aside into the staging folder (which the next build sweeps, should
+    # this one be killed now), and back if the .docx cannot be replaced (Word has it open).
+    aside = staged_docx.parent / f"{pdf.name}.earlier"
+    had_pdf = _is_file(pdf)
+    if had_pdf:
+        os.replace(pdf, aside)
+    try:
+        os.replace(staged_docx, docx)
+    except OSError:
+        if had_pdf:
+            os.replace(aside, pdf)
+        raise
+    if staged_pdf is None:
+        return docx, None
+    os.replace(staged_pdf, pdf)
+    return docx, pdf
+
+
+def _replace_without_pdf(staged_docx: Path, docx: Path, pdf: Path) -> tuple[Path, Path | None, str]:
+    """Put a .docx built with --no-pdf in place; an earlier PDF stays only if it was made from
+    exactly this .docx (the same identifier), else it is removed. Returns what is there now."""
+    if not _is_file(pdf):
+        os.replace(staged_docx, docx)
+        return docx, None, ""
+    regular = pdf.is_file() and not pdf.is_symlink()  # never read through a link or a FIFO
+    if regular and pdf_identifier(pdf) == docx_identity(staged_docx)[1]:
+        os.replace(staged_docx, docx)
+        return docx, pdf, ""
+    _replace_pair(staged_docx, None, docx, pdf)
+    return docx, None, f"removed {pdf.name}: it was made from an earlier version of the paper"
+
+
+def _is_file(path: Path) -> bool:
+    return path.is_file() or path.is_symlink()
+
+
+def _not_placed(target: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        f"{target}: could not be put in place ({exc.strerror or exc}); check that no program"
+        " (Word, a PDF viewer) holds it open, and build again"
+    )
+
+
 def _write_record(paper: PaperResult, out: Path) -> None:
     """What `boardpack archive` needs to file the paper without reading the workbook again."""
     assert paper.checked is not None and paper.docx is not None
@@ -491,10 +679,11 @@ def _write_record(paper: PaperResult, out: Path) -> None:
         "source": str(paper.source.resolve()),
         # The bytes the paper was built from: the manager may have saved the workbook since.
         "source_sha256": paper.checked.source_sha256,
+        # The bytes this build wrote, kept from the render and the conversion.
         "docx": paper.docx.name,
-        "docx_sha256": sha256_of(paper.docx),
+        "docx_sha256": paper.docx_sha256,
         "pdf": paper.pdf.name if paper.pdf else None,
-        "pdf_sha256": sha256_of(paper.pdf) if paper.pdf else None,
+        "pdf_sha256": paper.pdf_sha256 if paper.pdf else None,
         "boardpack_version": __version__,
     }
     folder = ensure_folder(out / RECORD_FOLDER)
@@ -528,3 +717,78 @@ def _write_pack_record(report: BuildReport, out: Path) -> None:
     }
     ensure_folder(path.parent)
     write_atomic(path, json.dumps(record, indent=2).encode())
+
+
+# --- what is stale --------------------------------------------------------------------------
+
+
+def _stale_outputs(report: BuildReport) -> list[StaleOutput]:
+    """The papers and PDFs in the output folder that this build did not make and that no
+    longer match their build record or their workbook."""
+    out = report.out_dir
+    renewed = {
+        path.name
+        for paper in report.papers
+        for path in (paper.docx, paper.pdf)
+        if path is not None and paper.note == ""
+    }
+    pack = report.pack
+    if pack is not None and pack.note == "":
+        renewed.update(p.name for p in (pack.docx, pack.pdf) if p is not None)
+    changed_papers = any(p.docx is not None and p.note == "" for p in report.papers)
+    stale: list[StaleOutput] = []
+    sources: dict[Path, str | None] = {}
+    for path in sorted(out.iterdir()):
+        if (
+            path.name in renewed
+            or path.name.startswith((".", "~$"))
+            or path.suffix.lower() not in (".docx", ".pdf")
+        ):
+            continue
+        if path.is_symlink() or not path.is_file():
+            stale.append(StaleOutput(path, "not a regular file; boardpack did not make it"))
+            continue
+        if path.stem.casefold() == PACK_NAME:
+            if changed_papers and (pack is None or pack.note):
+                stale.append(
+                    StaleOutput(
+                        path,
+                        "made before this build changed its papers; build the"
+                        " whole folder of workbooks to make the pack again",
+                    )
+                )
+            continue
+        reason = _record_fault(path, out / RECORD_FOLDER / f"{path.stem}.json", sources)
+        if reason:
+            stale.append(StaleOutput(path, reason))
+    return stale
+
+
+def _record_fault(path: Path, record_path: Path, sources: dict[Path, str | None]) -> str:
+    """Why an output no longer shows its workbook, or "" if it still does."""
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        name_key = "docx" if path.suffix.lower() == ".docx" else "pdf"
+        recorded_name, recorded_hash = record[name_key], record[f"{name_key}_sha256"]
+        source, source_hash = Path(record["source"]), record["source_sha256"]
+    except FileNotFoundError:
+        return "no build record: boardpack did not make it in this folder, or its record is gone"
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"its build record {record_path.name} cannot be read; build the paper again"
+    if recorded_name != path.name or not isinstance(recorded_hash, str):
+        return "not the file its build record names; build the paper again"
+    try:
+        if sha256_of(path) != recorded_hash:
+            return "changed since it was built; build the paper again"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if source not in sources:
+        try:
+            sources[source] = sha256_of(source) if source.is_file() else None
+        except OSError:
+            sources[source] = None
+    if sources[source] is None:
+        return f"its workbook {source} is no longer there"
+    if sources[source] != source_hash:
+        return f"its workbook {source.name} has changed since it was built; build it again"
+    return ""

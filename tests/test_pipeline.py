@@ -197,13 +197,16 @@ def test_a_full_disk_is_an_error_naming_the_file_and_keeps_the_old_paper(
     assert [p.name for p in out.iterdir() if p.name.startswith(".boardpack-tmp")] == []
 
 
-def test_stale_temporaries_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+def test_temporaries_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+    # A build holds the folder's lock, so every temporary it finds is a killed build's: a
+    # file, or a staging folder with papers in it, however recent.
     out = tmp_path / "out"
     out.mkdir()
-    stale, fresh = out / ".boardpack-tmp-old.docx", out / ".boardpack-tmp-new.docx"
-    stale.write_bytes(b"half a paper")
-    fresh.write_bytes(b"another build's paper, being written now")
+    old, recent = out / ".boardpack-tmp-old.docx", out / ".boardpack-tmp-abc"
+    old.write_bytes(b"half a paper")
+    (recent / "procurement.docx").parent.mkdir()
+    (recent / "procurement.docx").write_bytes(b"a killed build's staged paper")
     hours_ago = time.time() - 2 * 3600
-    os.utime(stale, (hours_ago, hours_ago))
+    os.utime(old, (hours_ago, hours_ago))
     build([EXAMPLE], out, pdf=False)
-    assert not stale.exists() and fresh.exists()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".boardpack-tmp")] == []

@@ -84,8 +84,29 @@ def test_another_papers_pdf_is_refused_naming_both_files_and_what_differs(
     assert message.startswith(f"{alpha.pdf}: is not the PDF of {beta.docx}")
     assert "its title is 'Alpha depot highlight report'" in message
     assert "the paper's is 'Beta bridge highlight report'" in message
-    assert "identifier" in message and "first page" in message
-    assert "Build again" in message
+    assert "identifier" in message and "Build again" in message
+
+
+def test_a_pdf_whose_metadata_was_made_to_match_is_refused_by_its_first_page(
+    built: BuildReport, tmp_path: Path
+) -> None:
+    from pypdf import PdfWriter
+
+    alpha, beta = built.papers
+    assert alpha.pdf is not None and beta.docx is not None
+    title, identifier, _ = docx_identity(beta.docx)
+    writer = PdfWriter(clone_from=alpha.pdf)
+    writer.add_metadata({"/Title": title, "/Keywords": identifier})
+    disguised = tmp_path / "beta.pdf"
+    with disguised.open("wb") as handle:
+        writer.write(handle)
+    with pytest.raises(ConversionError) as caught:
+        prove_pdf(disguised, beta.docx)
+    message = str(caught.value)
+    assert "its first page does not show the paper's opening text 'betabridgehighlightreport" in (
+        message
+    )
+    assert "title" not in message.split(": is not the PDF of")[1].split(".")[0]
 
 
 def test_the_pdf_of_an_earlier_version_of_the_same_paper_is_refused(
@@ -175,3 +196,13 @@ def test_core_properties_are_written_in_their_own_namespace(built: BuildReport) 
         assert core.findtext(core_ns + "lastModifiedBy") == "Jim Burness"
         assert core.findtext(core_ns + "keywords", "").startswith("boardpack-")
         assert not [e.tag for e in core if "custom-properties" in e.tag]
+
+
+def test_the_opening_is_found_paragraph_by_paragraph_in_order() -> None:
+    # A PDF adds list numbers and running headers between paragraphs; it never reorders them.
+    from boardpack.proof import _in_order
+
+    page = "Alpha depot highlight report | Board\n1. Recommendation\nTo note the ﬁgures"
+    assert _in_order("recommendation tonotethefigures", page)
+    assert not _in_order("tonotethefigures recommendation", page)
+    assert not _in_order("betabridge", page)
