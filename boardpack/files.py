@@ -8,9 +8,9 @@ import hashlib
 import json
 import os
 import re
-import stat
 import shutil
 import socket
+import stat
 import sys
 import time
 import unicodedata

@@ -31,3 +31,13 @@ def test_every_sheet_and_column_is_documented() -> None:
         assert f"### {sheet.name}" in README
         for column in sheet.columns:
             assert f"| {column.header} |" in README, column.header
+
+
+def test_every_command_is_in_the_commands_table() -> None:
+    from boardpack.cli import main
+
+    table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    for name, command in main.commands.items():
+        subcommands = getattr(command, "commands", None)
+        for full in [f"{name} {sub}" for sub in subcommands] if subcommands else [name]:
+            assert f"| `boardpack {full}" in table, full
