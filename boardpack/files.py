@@ -300,7 +300,8 @@ def find_workbooks(paths: Iterable[Path]) -> list[Path]:
                     # .xls too, so that an old workbook is named and not silently skipped
                     if p.suffix.lower() in (*WORKBOOK_SUFFIXES, ".xls")
                     and not p.name.startswith(("~$", "."))
-                    and p.is_file()
+                    # a pipe or device of that name is found, to be refused by name, not skipped
+                    and not p.is_dir()
                 )
             )
         elif path.exists() or path.suffix.lower() in (*WORKBOOK_SUFFIXES, ".xls"):

@@ -10,20 +10,17 @@ sent.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from docx.opc.oxml import serialize_part_xml
-from docx.oxml.ns import nsmap
 from docx.oxml.parser import parse_xml
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
@@ -209,21 +206,22 @@ def _rendered_parts(document: DocxTemplate) -> list[tuple[str, Any]]:
 def _save(
     document: DocxTemplate, *, title: str, subject: str, author: str, made: dt.datetime
 ) -> bytes:
-    with _core_prefix():
-        properties = document.docx.core_properties
-        properties.title = title
-        properties.subject = subject
-        properties.author = author
-        properties.last_modified_by = author
-        properties.language = "en-GB"
-        properties.created = made
-        properties.modified = made
-        properties.revision = 1
-        properties.comments = ""
-        # The keywords are the one core property LibreOffice carries into the PDF (as /Keywords
-        # and XMP pdf:Keywords; dc:identifier and custom properties are dropped), so they hold
-        # the identifier that proves which .docx a PDF was made from (boardpack.proof).
-        properties.keywords = _PENDING_IDENTIFIER
+    # boardpack.ooxml (imported above) keeps python-docx's `cp` prefix on the core-properties
+    # namespace, which docxcompose rebinds, so these are real core properties.
+    properties = document.docx.core_properties
+    properties.title = title
+    properties.subject = subject
+    properties.author = author
+    properties.last_modified_by = author
+    properties.language = "en-GB"
+    properties.created = made
+    properties.modified = made
+    properties.revision = 1
+    properties.comments = ""
+    # The keywords are the one core property LibreOffice carries into the PDF (as /Keywords
+    # and XMP pdf:Keywords; dc:identifier and custom properties are dropped), so they hold
+    # the identifier that proves which .docx a PDF was made from (boardpack.proof).
+    properties.keywords = _PENDING_IDENTIFIER
     buffer = io.BytesIO()
     document.save(buffer)
     return deterministic_zip(buffer.getvalue(), made, identify=True)
@@ -473,16 +471,3 @@ def _with_identifier(entries: list[tuple[str, bytes]]) -> list[tuple[str, bytes]
             content = serialize_part_xml(core)
         stamped.append((name, content))
     return stamped
-
-
-@contextlib.contextmanager
-def _core_prefix() -> Iterator[None]:
-    """python-docx's `cp` prefix meaning the core-properties namespace while the properties are
-    set: docxcompose rebinds it, for the whole process, to the custom-properties namespace, and
-    python-docx then writes keywords, lastModifiedBy and revision as elements Word ignores."""
-    saved = nsmap["cp"]
-    nsmap["cp"] = _CORE_NAMESPACE
-    try:
-        yield
-    finally:
-        nsmap["cp"] = saved

@@ -369,3 +369,13 @@ def test_escaped_characters_read_as_excel_shows_them(tmp_path: Path) -> None:
         rezipped(make_corpus.example(), {make_corpus.PAPER_PART: escaped}),
     )
     assert load_paper(path).paper.details.project == "Procurement\n2008 _x0041_ _xD800_"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on Windows")
+def test_a_pipe_named_like_a_workbook_in_a_folder_is_named_not_skipped(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "procurement.xlsx")
+    os.mkfifo(tmp_path / "housing.xlsx")
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "housing.xlsx: is not a file but a device or pipe" in result.output
+    assert "procurement.xlsx" in result.output and "Traceback" not in result.output

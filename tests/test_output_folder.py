@@ -295,8 +295,12 @@ def test_a_build_killed_while_converting_leaves_the_earlier_pair(tmp_path: Path)
     before = {name: (out / name).read_bytes() for name in ("procurement.docx", "procurement.pdf")}
     workbook(tmp_path / "in", "Alpha depot", status="Red")
 
-    # The converter kills the build that started it, as a power cut or kill -9 would.
-    killer = failing_converter(tmp_path / "bin", 'kill -9 "$PPID"; exit 1')
+    # The converter kills the build that started it, as a power cut or kill -9 would. Its
+    # parent is the watchdog LibreOffice runs under (boardpack/reaper.py); the build is the
+    # watchdog's parent.
+    killer = failing_converter(
+        tmp_path / "bin", 'kill -9 "$(ps -o ppid= -p "$PPID" | tr -d " ")"; exit 1'
+    )
     killed = boardpack(
         "build", str(source), "--out", str(out), env={"BOARDPACK_SOFFICE": str(killer)}
     )
