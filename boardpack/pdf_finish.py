@@ -79,10 +79,21 @@ def _mend_metadata(pdf: pikepdf.Pdf) -> None:
                 editing[name] = value
 
 
+Roles = dict[str, str]  # the structure tree's role map, read once into Python
+
+
+def _roles(tree: pikepdf.Dictionary) -> Roles:
+    # Read once: looking each element's type up in pikepdf's own dictionary, for every element
+    # of a pack's tree, was most of the time this module took.
+    role_map = tree.get("/RoleMap")
+    if not isinstance(role_map, pikepdf.Dictionary):
+        return {}
+    return {str(key): str(value) for key, value in role_map.items()}
+
+
 def _mend(tree: pikepdf.Dictionary) -> None:
     """Retag wrapper figures and drop empty paragraphs throughout a structure tree."""
-    role_map = tree.get("/RoleMap")
-    roles = role_map if isinstance(role_map, pikepdf.Dictionary) else pikepdf.Dictionary()
+    roles = _roles(tree)
     for parent in list(_elements(tree)):
         kids = _kids(parent)
         keep = [kid for kid in kids if not _is_empty_paragraph(kid, roles)]
@@ -118,29 +129,31 @@ def _kids(node: pikepdf.Object) -> list[pikepdf.Object]:
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def _standard(element: pikepdf.Object, roles: pikepdf.Dictionary) -> str | None:
+def _standard(element: pikepdf.Object, roles: Roles) -> str | None:
     """The standard structure type of an element, following the role map."""
     if not _is_element(element):
         return None
     kind = str(element.S)
     seen = set()
-    while kind in roles and kind not in seen and str(roles[kind]) != kind:
+    while kind in roles and kind not in seen and roles[kind] != kind:
         seen.add(kind)
-        kind = str(roles[kind])
+        kind = roles[kind]
     return kind
 
 
-def _is_empty_paragraph(element: pikepdf.Object, roles: pikepdf.Dictionary) -> bool:
+def _is_empty_paragraph(element: pikepdf.Object, roles: Roles) -> bool:
     """Whether an element is a paragraph with no content: LibreOffice's page-break paragraphs."""
+    if not isinstance(element, pikepdf.Dictionary):
+        return False
+    content = element.get("/K")  # first: most elements have content, and this is cheap
+    if content is not None and not (isinstance(content, pikepdf.Array) and len(content) == 0):
+        return False
     return (
-        _standard(element, roles) == "/P"
-        and not _kids(element)
-        and "/ActualText" not in element
-        and "/Alt" not in element
+        _standard(element, roles) == "/P" and "/ActualText" not in element and "/Alt" not in element
     )
 
 
-def _is_wrapper(figure: pikepdf.Dictionary, roles: pikepdf.Dictionary) -> bool:
+def _is_wrapper(figure: pikepdf.Dictionary, roles: Roles) -> bool:
     """Whether a Figure without alternative text only wraps other, described figures."""
     if "/Alt" in figure or "/ActualText" in figure:
         return False
@@ -156,8 +169,7 @@ def _link_figures(pdf: pikepdf.Pdf, tree: pikepdf.Dictionary) -> None:
     nums = _parent_nums(tree)
     if nums is None:
         return
-    role_map = tree.get("/RoleMap")
-    roles = role_map if isinstance(role_map, pikepdf.Dictionary) else pikepdf.Dictionary()
+    roles = _roles(tree)
     empty: dict[tuple[int, int], list[pikepdf.Dictionary]] = {}
     for element in _elements(tree):
         where = element.get("/Pg")

@@ -1,0 +1,92 @@
+"""Benchmark: this checkout against another (an earlier commit), on the same machine, in turns.
+
+    git worktree add /tmp/base <commit>
+    python bench/bench_compare.py --base /tmp/base            # 20 papers, 5 rounds
+    python bench/bench_compare.py --base /tmp/base --papers 20 --rounds 7
+
+Each round builds the same folder of copies of the example (PDFs and the pack, one
+`boardpack build` process, each checkout's own cache folder) and times `boardpack check` on one
+workbook, first with one checkout and then the other, alternating which goes first, so that a
+machine growing busier or quieter affects both alike. It prints the median wall times and what
+this checkout costs against the other, in per cent. The other checkout runs with this
+checkout's Python and packages, its own source first on the path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_copies(example: Path, folder: Path, count: int) -> None:
+    """`count` workbooks that differ only in project name, like a programme's papers."""
+    folder.mkdir(parents=True)
+    book = openpyxl.load_workbook(example)
+    for number in range(1, count + 1):
+        book["Paper"]["B2"] = f"Workstream {number:02d}"
+        book.save(folder / f"workstream-{number:02d}.xlsx")
+
+
+def timed(source: Path, cache: Path, *args: str) -> float:
+    """Wall seconds of one boardpack command run from `source`'s code."""
+    env = {**os.environ, "PYTHONPATH": str(source), "BOARDPACK_CACHE": str(cache)}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "boardpack", *args],
+        env=env,
+        cwd=source,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, required=True, help="the other checkout")
+    parser.add_argument("--papers", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    trees = {"this": ROOT, "base": args.base.resolve()}
+    with tempfile.TemporaryDirectory() as work:
+        base = Path(work)
+        inputs = base / "in"
+        make_copies(ROOT / "inputs" / "procurement.xlsx", inputs, args.papers)
+        example = inputs / "workstream-01.xlsx"
+        builds: dict[str, list[float]] = {name: [] for name in trees}
+        checks: dict[str, list[float]] = {name: [] for name in trees}
+        for name, tree in trees.items():  # a warm-up each: LibreOffice's profile template
+            timed(tree, base / f"cache-{name}", "build", str(inputs), "--out", str(base / name))
+        for round_ in range(args.rounds):
+            order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
+            for name in order:
+                cache, out = base / f"cache-{name}", base / f"out-{name}-{round_}"
+                builds[name].append(
+                    timed(trees[name], cache, "build", str(inputs), "--out", str(out))
+                )
+                check = [timed(trees[name], cache, "check", str(example)) for _ in range(5)]
+                checks[name].append(statistics.median(check))
+    print(f"{args.papers} papers with PDFs and the pack, {args.rounds} rounds, in turns")
+    for label, figures in (("build", builds), ("check, one workbook", checks)):
+        this, other = (statistics.median(figures[n]) for n in ("this", "base"))
+        print(
+            f"{label:>20}: this {this:.2f} s, base {other:.2f} s (medians),"
+            f" {100 * (this - other) / other:+.1f} %"
+        )
+        print(f"{'':>20}  this {sorted(round(x, 2) for x in figures['this'])}")
+        print(f"{'':>20}  base {sorted(round(x, 2) for x in figures['base'])}")
+
+
+if __name__ == "__main__":
+    main()
