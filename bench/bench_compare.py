@@ -4,6 +4,11 @@
     python bench/bench_compare.py --base /tmp/base            # 20 papers, 5 rounds
     python bench/bench_compare.py --base /tmp/base --papers 20 --rounds 7
 
+It also builds with this checkout less each of two steps that every PDF now goes through, to
+show what each costs: the proof that a PDF is its paper (boardpack.proof) and the finishing of
+its tagging with pikepdf (boardpack.pdf_finish). Those runs replace the step with one that does
+nothing (bench/without.py), so they measure, never ship.
+
 Each round builds the same folder of copies of the example (PDFs and the pack, one
 `boardpack build` process, each checkout's own cache folder) and times `boardpack check` on one
 workbook, first with one checkout and then the other, alternating which goes first, so that a
@@ -37,12 +42,15 @@ def make_copies(example: Path, folder: Path, count: int) -> None:
         book.save(folder / f"workstream-{number:02d}.xlsx")
 
 
-def timed(source: Path, cache: Path, *args: str) -> float:
-    """Wall seconds of one boardpack command run from `source`'s code."""
+def timed(source: Path, cache: Path, *args: str, without: str = "") -> float:
+    """Wall seconds of one boardpack command run from `source`'s code, less the steps named."""
     env = {**os.environ, "PYTHONPATH": str(source), "BOARDPACK_CACHE": str(cache)}
+    command = [sys.executable, "-m", "boardpack"]
+    if without:
+        command = [sys.executable, str(ROOT / "bench" / "without.py"), without]
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "boardpack", *args],
+        [*command, *args],
         env=env,
         cwd=source,
         check=True,
@@ -59,33 +67,49 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     trees = {"this": ROOT, "base": args.base.resolve()}
+    # name -> (source tree, steps left out)
+    runs = {
+        "this": (ROOT, ""),
+        "base": (trees["base"], ""),
+        "this without the proof": (ROOT, "proof"),
+        "this without finishing": (ROOT, "finish"),
+        "this without either": (ROOT, "proof,finish"),
+    }
     with tempfile.TemporaryDirectory() as work:
         base = Path(work)
         inputs = base / "in"
         make_copies(ROOT / "inputs" / "procurement.xlsx", inputs, args.papers)
         example = inputs / "workstream-01.xlsx"
-        builds: dict[str, list[float]] = {name: [] for name in trees}
+        builds: dict[str, list[float]] = {name: [] for name in runs}
         checks: dict[str, list[float]] = {name: [] for name in trees}
         for name, tree in trees.items():  # a warm-up each: LibreOffice's profile template
             timed(tree, base / f"cache-{name}", "build", str(inputs), "--out", str(base / name))
         for round_ in range(args.rounds):
-            order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
+            order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
             for name in order:
-                cache, out = base / f"cache-{name}", base / f"out-{name}-{round_}"
+                tree, without = runs[name]
+                cache = base / f"cache-{'base' if tree != ROOT else 'this'}"
+                out = base / f"out-{len(builds[name])}-{order.index(name)}-{round_}"
                 builds[name].append(
-                    timed(trees[name], cache, "build", str(inputs), "--out", str(out))
+                    timed(tree, cache, "build", str(inputs), "--out", str(out), without=without)
                 )
-                check = [timed(trees[name], cache, "check", str(example)) for _ in range(5)]
-                checks[name].append(statistics.median(check))
+                if name in trees:
+                    check = [timed(tree, cache, "check", str(example)) for _ in range(5)]
+                    checks[name].append(statistics.median(check))
     print(f"{args.papers} papers with PDFs and the pack, {args.rounds} rounds, in turns")
-    for label, figures in (("build", builds), ("check, one workbook", checks)):
-        this, other = (statistics.median(figures[n]) for n in ("this", "base"))
+    reference = statistics.median(builds["base"])
+    for name, figures in builds.items():
+        median = statistics.median(figures)
         print(
-            f"{label:>20}: this {this:.2f} s, base {other:.2f} s (medians),"
-            f" {100 * (this - other) / other:+.1f} %"
+            f"build, {name:>24}: {median:.2f} s (median),"
+            f" {100 * (median - reference) / reference:+.1f} % against base;"
+            f" all: {sorted(round(x, 2) for x in figures)}"
         )
-        print(f"{'':>20}  this {sorted(round(x, 2) for x in figures['this'])}")
-        print(f"{'':>20}  base {sorted(round(x, 2) for x in figures['base'])}")
+    this, other = (statistics.median(checks[n]) for n in ("this", "base"))
+    print(
+        f"check, one workbook: this {this:.2f} s, base {other:.2f} s (medians),"
+        f" {100 * (this - other) / other:+.1f} %"
+    )
 
 
 if __name__ == "__main__":

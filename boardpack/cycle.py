@@ -11,8 +11,7 @@ from pathlib import Path
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
 from boardpack.meetings import Meeting, calendar_ics, meetings
-from boardpack.models import PackSettings
-from boardpack.settings import SETTINGS_FILE, find_settings, load_settings
+from boardpack.settings import SETTINGS_FILE, PackSettings, find_settings, load_settings
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from boardpack.distribution import Distribution
-from boardpack.meetings import DeadlineRule
-
 MAX_TEXT = 4000  # a long paragraph is ~1,000 characters; beyond this it is a paste gone wrong
 MAX_SHORT_TEXT = 200
 SECTION_COUNT = 10
@@ -300,22 +297,3 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "boardpack paper"
     return schema
-
-
-class PackSettings(_Frozen):
-    """A meeting's settings, from boardpack.toml beside the workbooks; all optional."""
-
-    board: ShortText | None = None
-    meeting_date: Date | None = None
-    venue: ShortText | None = None
-    agenda: tuple[ShortText, ...] = Field(
-        default=(), description="Workbook names (without .xlsx) in the order of the agenda"
-    )
-    meetings: tuple[Date, ...] = Field(default=(), description="The board's meeting dates")
-    deadline: DeadlineRule | None = Field(
-        default=None, description="When papers are due: working days before, time of day"
-    )
-    email: Distribution | None = Field(default=None, description="Who gets the papers")
-    archive: ShortText | None = Field(
-        default=None, description="The archive folder, relative to boardpack.toml"
-    )

@@ -28,7 +28,7 @@ from docxcompose.composer import Composer
 from boardpack.context import build_pack_context, paper_bookmark
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
-from boardpack.models import PackSettings, Paper
+from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order
 from boardpack.render import (
     PACK_TEMPLATE,
@@ -36,6 +36,7 @@ from boardpack.render import (
     document_timestamp,
     render_front_matter,
 )
+from boardpack.settings import PackSettings
 
 FRONT_PAGES = 3  # cover, contents, programme summary
 PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out

@@ -13,17 +13,40 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from boardpack.distribution import Distribution
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import NotRegularFile, open_regular
-from boardpack.models import MAX_SHORT_TEXT, PackSettings
+from boardpack.meetings import DeadlineRule
+from boardpack.models import MAX_SHORT_TEXT, Date, ShortText
 from boardpack.text import clean_text
 
 SETTINGS_FILE = "boardpack.toml"
 MAX_SETTINGS_BYTES = 1024 * 1024  # a meeting's settings are a few lines
 _TEXT_SETTINGS = ("board", "venue")  # one line of text each; agenda is a list of names
 _ADVICE = "see the README's example"
+
+
+class PackSettings(BaseModel):
+    """A meeting's settings, from boardpack.toml beside the workbooks; all optional."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    board: ShortText | None = None
+    meeting_date: Date | None = None
+    venue: ShortText | None = None
+    agenda: tuple[ShortText, ...] = Field(
+        default=(), description="Workbook names (without .xlsx) in the order of the agenda"
+    )
+    meetings: tuple[Date, ...] = Field(default=(), description="The board's meeting dates")
+    deadline: DeadlineRule | None = Field(
+        default=None, description="When papers are due: working days before, time of day"
+    )
+    email: Distribution | None = Field(default=None, description="Who gets the papers")
+    archive: ShortText | None = Field(
+        default=None, description="The archive folder, relative to boardpack.toml"
+    )
 
 
 def find_settings(paths: list[Path]) -> Path | None:

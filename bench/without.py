@@ -1,0 +1,30 @@
+"""Run the boardpack command line with some steps replaced by ones that do nothing, to measure
+what they cost (bench/bench_compare.py): `python bench/without.py proof,finish build ...`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def main() -> None:
+    steps = set(sys.argv[1].split(","))
+    del sys.argv[1]
+    if "proof" in steps:
+        import boardpack.pipeline
+
+        boardpack.pipeline.prove_pdf = lambda *args, **kwargs: None
+    if "finish" in steps:
+        import boardpack.pdf_finish
+
+        def unfinished(path: Path) -> bytes:
+            return Path(path).read_bytes()
+
+        boardpack.pdf_finish.finished = unfinished
+    from boardpack.cli import run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()
