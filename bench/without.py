@@ -11,9 +11,9 @@ def main() -> None:
     steps = set(sys.argv[1].split(","))
     del sys.argv[1]
     if "proof" in steps:
-        import boardpack.pipeline
+        import boardpack.proof
 
-        boardpack.pipeline.prove_pdf = lambda *args, **kwargs: None
+        boardpack.proof.prove_pdf = lambda *args, **kwargs: None
     if "finish" in steps:
         import boardpack.pdf_finish
 

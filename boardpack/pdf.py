@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from pypdf import PdfReader
 from pypdf.xmp import XmpInformation
 
-from boardpack import lo_profile, pdf_finish, reaper, scratch
+from boardpack import lo_profile, reaper, scratch
 from boardpack.errors import ConversionError, OutputError
 from boardpack.files import write_atomic
 
@@ -483,6 +483,8 @@ class _Batch:
     def _place(self, paper: _Paper, made: Path) -> None:
         """Move a verified PDF into place beside its .docx and report it done."""
         try:
+            from boardpack import pdf_finish  # pikepdf: ~0.1 s to load, once a PDF is made
+
             finished = pdf_finish.finished(made)  # tagging LibreOffice gets wrong, mended
         except ConversionError as exc:
             self.failed[paper.docx] = str(exc)

@@ -491,6 +491,7 @@ def _make_pdfs(
 ) -> None:
     """Convert papers (and the pack, if given and made) to PDF in one call, and prove each PDF
     is its paper's; errors name the files as they will be in `out`."""
+    # Here, not at the top: they load pypdf and pikepdf, which a build without PDFs never needs.
     from boardpack.pdf import BatchConversionError, convert_to_pdf
 
     by_docx = {p.docx: p for p in papers if p.docx is not None}
@@ -645,6 +646,7 @@ def _replace_pair(
 def _replace_without_pdf(staged_docx: Path, docx: Path, pdf: Path) -> tuple[Path, Path | None, str]:
     """Put a .docx built with --no-pdf in place; an earlier PDF stays only if it was made from
     exactly this .docx (the same identifier), else it is removed. Returns what is there now."""
+
     if not _is_file(pdf):
         os.replace(staged_docx, docx)
         return docx, None, ""
