@@ -20,19 +20,25 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-class InvalidWorkbook(BoardpackError):
-    """A workbook that cannot become a paper; carries every problem found, not just the first."""
+class _Problems(BoardpackError):
+    """An input that cannot be used, carrying every problem found in it, not just the first."""
+
+    _IN = ""  # what the problems are in, for the message: " in the profile"
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"{source}: {len(problems)} {noun}; fix and run again:\n{lines}")
+        super().__init__(f"{source}: {len(problems)} {noun}{self._IN}; fix and run again:\n{lines}")
 
     def __reduce__(self) -> tuple[type, tuple[str, list[Problem]]]:
         # builds render in worker processes, which send errors back pickled
-        return (InvalidWorkbook, (self.source, self.problems))
+        return (type(self), (self.source, self.problems))
+
+
+class InvalidWorkbook(_Problems):
+    """A workbook that cannot become a paper; carries every problem found, not just the first."""
 
 
 class TemplateProblem(BoardpackError):
@@ -51,17 +57,7 @@ class ArchiveError(BoardpackError):
     """The archive could not be read or written as asked."""
 
 
-class ProfileError(BoardpackError):
+class ProfileError(_Problems):
     """A report profile that cannot be used; carries every fault found, each by key and line."""
 
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(
-            f"{source}: {len(problems)} {noun} in the profile; fix and run again:\n{lines}"
-        )
-
-    def __reduce__(self) -> tuple[type, tuple[str, list[Problem]]]:
-        return (ProfileError, (self.source, self.problems))
+    _IN = " in the profile"
