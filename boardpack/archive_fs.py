@@ -16,15 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from boardpack import files
 from boardpack.errors import ArchiveError
 
 READ_ONLY_FILE = 0o444
 READ_ONLY_FOLDER = 0o555
 
-# O_NOFOLLOW and O_NONBLOCK do not exist on Windows, where FIFOs and devices cannot be made in
-# a folder and the lstat check below catches links.
+# O_NOFOLLOW does not exist on Windows, where a link is caught by checking first instead.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
@@ -50,25 +49,17 @@ def kind_of(mode: int) -> str:
 @contextlib.contextmanager
 def open_regular(path: Path, *, follow: bool = False) -> Iterator[BinaryIO]:
     """Open a plain file for reading; NotARegularFile if it is anything else (or, unless
-    `follow`, a link). Never waits on a FIFO."""
-    if not follow:
-        mode = os.lstat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotARegularFile(0, f"is {kind_of(mode)}, not a plain file", str(path))
-    flags = os.O_RDONLY | _NONBLOCK | _BINARY | (0 if follow else _NOFOLLOW)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if not follow and os.path.islink(path):  # swapped for a link since the lstat
-            raise NotARegularFile(0, "is a link, not a plain file", str(path)) from exc
-        raise
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise NotARegularFile(0, f"is {kind_of(mode)}, not a plain file", str(path))
-    if _NONBLOCK:
-        os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as handle:
+    `follow`, a link). Never waits on a FIFO. files.open_regular does the opening; this names
+    what was refused in the archive's words."""
+    with contextlib.ExitStack() as stack:
+        try:
+            handle, _ = stack.enter_context(files.open_regular(path, follow=follow))
+        except (files.NotRegularFile, IsADirectoryError) as exc:
+            try:
+                what = kind_of((os.stat if follow else os.lstat)(path).st_mode)
+            except OSError:
+                what = "not a plain file"
+            raise NotARegularFile(0, f"is {what}, not a plain file", str(path)) from exc
         yield handle
 
 

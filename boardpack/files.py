@@ -95,20 +95,33 @@ def _name_units(name: str) -> int:
 
 
 @contextlib.contextmanager
-def open_regular(path: Path) -> Iterator[tuple[BinaryIO, os.stat_result]]:
+def open_regular(path: Path, *, follow: bool = True) -> Iterator[tuple[BinaryIO, os.stat_result]]:
     """A regular file open for reading, with its status; anything else is refused unread.
 
-    Raises FileNotFoundError, IsADirectoryError, NotRegularFile (a pipe, device or socket) or
-    another OSError. A named pipe is never opened blocking, so it can never hang the reader,
-    even when it replaces the file between the check and the opening."""
-    _require_regular(os.stat(path), path)  # follows links: a link to a pipe is a pipe
+    Raises FileNotFoundError, IsADirectoryError, NotRegularFile (a pipe, device or socket, or
+    a link when not `follow`) or another OSError. A named pipe is never opened blocking, so it
+    can never hang the reader, even when it replaces the file between the check and the
+    opening; without `follow`, nor can a link swapped in meanwhile be followed."""
+    if follow:
+        _require_regular(os.stat(path), path)  # follows links: a link to a pipe is a pipe
+    else:
+        status = os.lstat(path)
+        if stat.S_ISLNK(status.st_mode):
+            raise NotRegularFile(errno.ELOOP, "is a link, not a file", str(path))
+        _require_regular(status, path)
     flags = (
         os.O_RDONLY
         | getattr(os, "O_BINARY", 0)
         | getattr(os, "O_NONBLOCK", 0)  # no effect on a regular file; Windows has no pipes here
         | getattr(os, "O_NOCTTY", 0)
+        | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
     )
-    descriptor = os.open(path, flags)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as exc:
+        if not follow and os.path.islink(path):  # swapped for a link since the check
+            raise NotRegularFile(errno.ELOOP, "is a link, not a file", str(path)) from exc
+        raise
     try:
         status = os.fstat(descriptor)
         _require_regular(status, path)
