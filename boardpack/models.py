@@ -49,6 +49,31 @@ _UK_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def __reduce__(self) -> Any:
+        # A model `models_for` made for a profile cannot be found by name in another process,
+        # so it is pickled as its profile, its part and its values (the render workers get
+        # papers this way), and made again there from the profile.
+        shape = _SHAPES.get(type(self))
+        if shape is None:
+            return super().__reduce__()
+        return (_remake, (shape, self.__dict__.copy()))
+
+
+# A profile's models, each with (its profile, the part it is of, a table's key).
+_SHAPES: dict[type, tuple[Any, str, str]] = {}
+
+
+def _remake(shape: tuple[Any, str, str], values: dict[str, Any]) -> Any:
+    profile, part, key = shape
+    models = models_for(profile)
+    model: Any = {
+        "details": models.details,
+        "paragraph": models.paragraph,
+        "milestone": models.milestone,
+        "risk": models.risk,
+    }.get(part) or models.tables[key]
+    return model.model_construct(**values)
+
 
 def _got(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
@@ -295,7 +320,7 @@ class PaperModels:
 @lru_cache(maxsize=16)
 def models_for(profile: Profile) -> PaperModels:
     """The models that validate a workbook of `profile`'s shape (made once per profile)."""
-    return PaperModels(
+    models = PaperModels(
         details=_details_model(profile),
         paragraph=_paragraph_model(profile),
         milestone=_milestone_model(profile),
@@ -304,6 +329,13 @@ def models_for(profile: Profile) -> PaperModels:
             t.key: _row_model(f"Table_{t.key}", t.columns, profile.status) for t in profile.tables
         },
     )
+    for part in ("details", "paragraph", "milestone", "risk"):
+        model = getattr(models, part)
+        if model is not None and model not in (Milestone,):
+            _SHAPES[model] = (profile, part, "")
+    for key, model in models.tables.items():
+        _SHAPES[model] = (profile, "table", key)
+    return models
 
 
 _BASE_KEYS = ("project", "board", "meeting_date", "report_date")
@@ -418,7 +450,7 @@ def _row_model(
     for column in ordered:
         kind = _column_type(column, status, scheme)
         if column.type is ColumnType.SCORE and scheme is not None:
-            fields[column.key] = (int | str, Field(default=None, validate_default=True))
+            fields[column.key] = (int | str | None, Field(default=None, validate_default=True))
             validators[f"_score_{column.key}"] = field_validator(column.key, mode="before")(
                 _score_check(column, scheme, columns)
             )
