@@ -71,7 +71,7 @@ def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPape
             )
         )
     if problems or details is None:
-        raise InvalidWorkbook(raw.source, problems)
+        raise InvalidWorkbook(raw.source, problems, tuple(warnings))
 
     paper = Paper(
         details=details,
