@@ -275,3 +275,15 @@ def test_building_for_a_past_meeting_warns_once(tmp_path: Path) -> None:
     ]
     on_time = pipeline.build([folder], tmp_path / "out", pdf=False, today=BEFORE)
     assert on_time.warnings == []
+
+
+def test_the_build_summary_shows_the_past_meeting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(boardpack.meeting_check, "today", lambda: AFTER)
+    result = CliRunner().invoke(main, ["build", str(EXAMPLE), "--out", str(tmp_path), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning meeting: the meeting of 24/01/2008 is already past (today is 01/05/2026); if"
+        " the papers are for a later meeting, correct the meeting date"
+    ) in " ".join(result.output.split())
