@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +289,17 @@ def test_the_build_summary_shows_the_past_meeting(
         "warning meeting: the meeting of 24/01/2008 is already past (today is 01/05/2026); if"
         " the papers are for a later meeting, correct the meeting date"
     ) in " ".join(result.output.split())
+
+
+def test_checking_a_meeting_does_not_load_the_renderer_or_the_pdf_tools(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path, MEETING + "agenda = ['procurement']\n", {"procurement": {}})
+    code = (
+        "import sys\n"
+        "from boardpack.cli import main\n"
+        f"try:\n    main(['check', {str(folder)!r}])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('matplotlib', 'docxtpl', 'docx', 'docxcompose', 'pikepdf', 'pypdf', 'holidays')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "Paper!B6: this paper is for the meeting of 24/01/2008" in result.stdout
+    assert result.stdout.splitlines()[-1] == "[]"
