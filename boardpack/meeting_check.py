@@ -22,16 +22,25 @@ from typing import Any
 
 from boardpack.errors import BoardpackError, InvalidWorkbook, Problem
 from boardpack.files import find_workbooks, safe_stem
-from boardpack.meetings import LONDON
 from boardpack.models import parse_date
 from boardpack.read import RawWorkbook, read_workbook
-from boardpack.settings import PackSettings, find_settings, load_settings
 from boardpack.validate import CheckedPaper, validate
 
 
 def today() -> dt.date:
     """Today's date in the UK, where the boards meet."""
+    from boardpack.meetings import LONDON
+
     return dt.datetime.now(LONDON).date()
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What boardpack.toml says of the meeting: nothing, without one."""
+
+    board: str | None = None
+    meeting_date: dt.date | None = None
+    agenda: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,18 +113,20 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     given, the meeting its boardpack.toml describes; `on` is today's date (default: today in
     the UK). Raises BoardpackError when there is no workbook to check."""
     sources = [Path(p) for p in paths]
-    day = on or today()
     workbooks = find_workbooks(sources)
     if not workbooks:
         raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, sources))}")
     is_meeting = any(p.is_dir() for p in sources)  # as for build's pack
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    settings = PackSettings()
-    settings_file = find_settings(sources) if is_meeting else None
-    if settings_file is not None:
+    settings, settings_file = _Said(), None
+    if is_meeting:  # only then are the settings read, as only then does build make the pack
+        from boardpack.settings import find_settings, load_settings
+
+        settings_file = find_settings(sources)
         try:
-            settings, found = load_settings(settings_file)
+            read_settings, found = load_settings(settings_file)
+            settings = _Said(read_settings.board, read_settings.meeting_date, read_settings.agenda)
             warnings.extend(found)
         except BoardpackError as exc:
             problems.append(Problem("", f"{exc}; the pack would not be built"))
@@ -126,7 +137,7 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
         board, date = _agreed(results, settings, problems)
         problems.extend(_missing_from_agenda(results, settings, settings_file, sources))
         where = f"{settings_file}: meeting_date" if settings.meeting_date else ""
-        past = past_meeting(date, day, where) if date else None
+        past = past_meeting(date, on or today(), where) if date else None
         warnings.extend([past] if past else [])
     return MeetingCheck(results, settings_file, board, date, tuple(problems), tuple(warnings))
 
@@ -153,7 +164,7 @@ def _check_workbook(
     source: Path,
     raw: RawWorkbook | None,
     error: InvalidWorkbook | None,
-    settings: PackSettings,
+    settings: _Said,
 ) -> WorkbookCheck:
     """Validate one workbook and hold its Paper sheet against the meeting's settings."""
     if raw is None:
@@ -167,7 +178,7 @@ def _check_workbook(
     return WorkbookCheck(source, checked, error, (*warnings, *_meeting_warnings(raw, settings)))
 
 
-def _meeting_warnings(raw: RawWorkbook, settings: PackSettings) -> list[Problem]:
+def _meeting_warnings(raw: RawWorkbook, settings: _Said) -> list[Problem]:
     """What the Paper sheet says about the meeting that is not what the meeting is, each at
     its cell. Read from the cells, so that an invalid workbook is told too."""
     values, cells = raw.details.values, raw.details.cells
@@ -205,7 +216,7 @@ def _meeting_warnings(raw: RawWorkbook, settings: PackSettings) -> list[Problem]
 
 
 def _agreed(
-    results: Sequence[WorkbookCheck], settings: PackSettings, problems: list[Problem]
+    results: Sequence[WorkbookCheck], settings: _Said, problems: list[Problem]
 ) -> tuple[str | None, dt.date | None]:
     """The meeting's board and date: the settings', else the papers' when they all agree.
     Papers that disagree with no setting to decide are a problem: the pack cannot be made."""
@@ -240,7 +251,7 @@ def _disagree(what: str, setting: str, seen: dict[str, list[str]]) -> Problem:
 
 def _missing_from_agenda(
     results: Sequence[WorkbookCheck],
-    settings: PackSettings,
+    settings: _Said,
     settings_file: Path | None,
     sources: Sequence[Path],
 ) -> list[Problem]:
