@@ -62,9 +62,8 @@ class WorkbookCheck:
         if self.error is not None:
             head = str(self.error).splitlines()
         else:
-            head = [
-                f"{self.source.name}: OK" + (f", {notes} warning{'s' * (notes > 1)}" * bool(notes))
-            ]
+            counted = f", {notes} warning{'s' * (notes > 1)}" if notes else ""
+            head = [f"{self.source.name}: OK{counted}"]
         return [*head, *(f"  warning: {w}" for w in self.warnings)]
 
 
