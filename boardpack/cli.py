@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from boardpack import __version__
-from boardpack.errors import BoardpackError, InvalidWorkbook
+from boardpack.errors import BoardpackError
 
 DEFAULT_INPUTS = Path("inputs")
 DEFAULT_OUT = Path("output")
@@ -114,51 +114,21 @@ def _collect_garbage_from_now_on() -> None:
 def check(paths: tuple[Path, ...]) -> None:
     """Validate workbooks without building anything; list every problem and warning.
 
-    PATHS are workbooks or folders of them. Exit code 1 if any workbook is invalid.
+    PATHS are workbooks or folders of them. A folder is a meeting: its boardpack.toml is
+    checked, and the papers against it (the agenda's papers all there, each for that board
+    and meeting, the meeting not past). Exit code 1 if any workbook is invalid, boardpack.toml
+    is faulty or an agenda paper is missing or invalid; warnings alone exit 0.
     """
     from boardpack.files import find_workbooks
-    from boardpack.validate import load_paper
+    from boardpack.meeting_check import check_meeting
 
-    invalid = 0
-    profile = _folder_profile(list(paths))
-    workbooks = find_workbooks(paths)
-    if not workbooks:
-        raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, paths))}")
-    if len(workbooks) > 1:
+    if len(find_workbooks(paths)) > 1:
         _collect_garbage_from_now_on()  # each workbook read leaves reference cycles behind
-    for workbook in workbooks:
-        try:
-            checked = load_paper(workbook, profile=profile)
-        except InvalidWorkbook as exc:
-            invalid += 1
-            click.echo(str(exc))
-            continue
-        notes = len(checked.warnings)
-        click.echo(
-            f"{workbook.name}: OK" + (f", {notes} warning{'s' * (notes > 1)}" if notes else "")
-        )
-        for warning in checked.warnings:
-            click.echo(f"  warning: {warning}")
-    if invalid:
+    result = check_meeting(paths)
+    for line in result.lines():
+        click.echo(line)
+    if not result.ok:
         sys.exit(1)
-
-
-def _folder_profile(paths: list[Path]) -> Any:
-    """The profile the folder's boardpack.toml names, None for the default; an unreadable
-    boardpack.toml is left to the pack to report, as `build` does."""
-    from boardpack.profile import load_profile
-    from boardpack.settings import find_settings, load_settings
-
-    settings_file = find_settings(paths)
-    if settings_file is None:
-        return None
-    try:
-        settings, _ = load_settings(settings_file)
-    except BoardpackError:
-        return None
-    if settings.profile is None:
-        return None
-    return load_profile(settings.profile, relative_to=settings_file.parent)
 
 
 @main.command()

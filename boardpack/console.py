@@ -96,6 +96,8 @@ class BuildDisplay:
                 self.console.print(f"[red]error[/] pack: {escape(str(pack.error))}")
             if pack.note:
                 self.console.print(f"[yellow]note[/] pack: {escape(pack.note)}")
+        for warning in report.warnings:
+            self.console.print(f"[yellow]warning[/] meeting: {escape(str(warning))}")
         for stale in report.stale:
             self.console.print(f"[yellow]stale[/] {escape(str(stale))}")
 

@@ -32,13 +32,23 @@ class _Problems(BoardpackError):
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(f"{source}: {len(problems)} {noun}{self._IN}; fix and run again:\n{lines}")
 
-    def __reduce__(self) -> tuple[type, tuple[str, list[Problem]]]:
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         # builds render in worker processes, which send errors back pickled
         return (type(self), (self.source, self.problems))
 
 
 class InvalidWorkbook(_Problems):
-    """A workbook that cannot become a paper; carries every problem found, not just the first."""
+    """A workbook that cannot become a paper; carries every problem found, not just the first,
+    and the warnings found before validation stopped, so that both are shown in one run."""
+
+    def __init__(
+        self, source: str, problems: list[Problem], warnings: tuple[Problem, ...] = ()
+    ) -> None:
+        super().__init__(source, problems)
+        self.warnings = tuple(warnings)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (type(self), (self.source, self.problems, self.warnings))
 
 
 class TemplateProblem(BoardpackError):

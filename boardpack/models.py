@@ -44,6 +44,7 @@ MAX_TEXT = 4000  # a long paragraph is ~1,000 characters; beyond this it is a pa
 MAX_SHORT_TEXT = 200
 
 _UK_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
 
 class _Frozen(BaseModel):
@@ -108,18 +109,39 @@ def parse_date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            pass
+            if match := _ISO_DATE.match(text):
+                year, month, day = (int(g) for g in match.groups())
+                _no_such_day(day, month, year, text)
         match = _UK_DATE.match(text)
         if match:
             day, month, year = (int(g) for g in match.groups())
             try:
                 return dt.date(year, month, day)
             except ValueError:
-                pass
+                _no_such_day(day, month, year, f"{day:02d}/{month:02d}/{year}")
     raise PydanticCustomError(
         "date",
         "must be a date, typed as 30/11/2007 or 2007-11-30 or entered as an Excel date (got {got})",
         {"got": _got(value)},
+    )
+
+
+_MONTHS = "January February March April May June July August September October November December"
+
+
+def _no_such_day(day: int, month: int, year: int, shown: str) -> None:
+    """Say why a date typed as `shown` is no day of the calendar, when that can be said."""
+    if not 1 <= month <= 12:
+        why = f"there is no month {month}"
+    elif year >= 1 and day >= 1:
+        days = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        why = f"{_MONTHS.split()[month - 1]} has {days} days" + (
+            f" in {year}" if month == 2 else ""
+        )
+    else:
+        return  # day or year 0: said well enough by "must be a date"
+    raise PydanticCustomError(
+        "no_such_day", "{shown} is not a day: {why}; correct it", {"shown": shown, "why": why}
     )
 
 

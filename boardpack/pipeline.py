@@ -9,6 +9,7 @@ meeting's papers take seconds, not minutes.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -90,7 +91,8 @@ class PaperResult:
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        return (*self.notes, *(self.checked.warnings if self.checked else ()))
+        held = self.error.warnings if isinstance(self.error, InvalidWorkbook) else ()
+        return (*self.notes, *(self.checked.warnings if self.checked else held))
 
     def fail(self, error: BoardpackError, status: Status = Status.FAILED) -> None:
         self.status, self.error = status, error
@@ -106,6 +108,7 @@ class PackResult:
     problems: list[Problem] = field(default_factory=list)
     warnings: tuple[Problem, ...] = ()  # about boardpack.toml; the pack is built all the same
     error: BoardpackError | None = None
+    meeting_date: dt.date | None = None  # boardpack.toml's, when it says
     seconds: float = 0.0
     note: str = ""  # what happened to the pack's earlier files, when that needs saying
 
@@ -133,6 +136,7 @@ class BuildReport:
     papers: list[PaperResult] = field(default_factory=list)
     pack: PackResult | None = None
     stale: list[StaleOutput] = field(default_factory=list)  # outputs this build did not renew
+    warnings: list[Problem] = field(default_factory=list)  # about the meeting: it is past
 
     @property
     def ok(self) -> bool:
@@ -154,6 +158,7 @@ def build(
     pdf_timeout: float = 120.0,
     on_progress: OnProgress | None = None,
     lock_wait: float | None = None,
+    today: dt.date | None = None,
 ) -> BuildReport:
     """Build a paper from each workbook into `out_dir`, and the pack when `pack` is true
     (by default: when a folder was given). See BuildReport for what happened.
@@ -161,7 +166,8 @@ def build(
     One build writes to a folder at a time: another waits up to `lock_wait` seconds (default
     files.lock_wait()), then raises OutputError naming this one. A paper's .docx and PDF are
     made in a staging folder and put in place together once the PDF is proven to be the
-    paper's; until then the folder keeps the earlier files.
+    paper's; until then the folder keeps the earlier files. A meeting already past on `today`
+    (default: today in the UK) is warned of in report.warnings.
 
     Each paper is rendered with `template` when given, else the one boardpack.toml gives it
     (`templates`, then `template`), else its profile's."""
@@ -183,7 +189,21 @@ def build(
                 notify=on_progress or (lambda stage, paper: None),
             )
         report.stale = _stale_outputs(report)
+    report.warnings = _past_meetings(report, today)
     return report
+
+
+def _past_meetings(report: BuildReport, today: dt.date | None) -> list[Problem]:
+    """A warning, once for each, of the meetings already past that the papers were built for:
+    boardpack.toml's meeting for the pack, else the meeting dates of the papers built."""
+    from boardpack.meeting_check import past_meeting
+    from boardpack.meeting_check import today as uk_today
+
+    dates = {report.pack.meeting_date} if report.pack and report.pack.meeting_date else None
+    if dates is None:
+        dates = {p.checked.paper.details.meeting_date for p in report.papers if p.checked}
+    on = today or uk_today()
+    return [w for w in (past_meeting(d, on) for d in sorted(dates)) if w is not None]
 
 
 def _build_staged(
@@ -410,7 +430,7 @@ def _folder_settings(sources: list[Path]) -> tuple[PackSettings, Path, Profile |
     """The folder's boardpack.toml, the folder its paths start from, and the profile it names
     (None: the default, unless a workbook names its own). A boardpack.toml that cannot be read
     is reported by the pack; the papers are built without it."""
-    from boardpack.settings import find_settings, load_settings
+    from boardpack.settings import find_settings, load_settings, settings_profile
 
     settings_file = find_settings(sources)
     folder = settings_file.parent if settings_file is not None else Path()
@@ -418,9 +438,7 @@ def _folder_settings(sources: list[Path]) -> tuple[PackSettings, Path, Profile |
         settings, _ = load_settings(settings_file)
     except BoardpackError:
         return PackSettings(), folder, None
-    if settings.profile is None:
-        return settings, folder, None
-    return settings, folder, load_profile(settings.profile, relative_to=folder)
+    return settings, folder, settings_profile(settings, settings_file)
 
 
 def _named_in_place(error: BoardpackError, stage: Path) -> BoardpackError:
@@ -447,6 +465,7 @@ def _start_pack(
     try:
         settings_file = find_settings(sources)
         settings, result.warnings = load_settings(settings_file)
+        result.meeting_date = settings.meeting_date
         members = [
             PackPaper(p.name, p.checked.paper, out / f"{p.name}.docx")  # type: ignore[union-attr]
             for p in papers

@@ -20,6 +20,7 @@ from boardpack.errors import BoardpackError, Problem
 from boardpack.files import NotRegularFile, open_regular
 from boardpack.meetings import DeadlineRule
 from boardpack.models import MAX_SHORT_TEXT, Date, ShortText
+from boardpack.profile import Profile, load_profile
 from boardpack.text import clean_text
 
 SETTINGS_FILE = "boardpack.toml"
@@ -63,6 +64,15 @@ class PackSettings(BaseModel):
         """The template boardpack.toml gives the paper named `paper`, if any, as a path."""
         chosen = self.templates.get(paper) or self.template
         return None if chosen is None else folder / chosen
+
+
+def settings_profile(settings: PackSettings, settings_file: Path | None) -> Profile | None:
+    """The profile boardpack.toml names for its papers (None: the default), found from the
+    file's folder; raises ProfileError when it cannot be used."""
+    if settings.profile is None:
+        return None
+    folder = settings_file.parent if settings_file is not None else Path()
+    return load_profile(settings.profile, relative_to=folder)
 
 
 def find_settings(paths: list[Path]) -> Path | None:

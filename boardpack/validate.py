@@ -72,7 +72,7 @@ def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPape
     if sections_sheet is not None and "sections" in raw.tables:
         problems.extend(_required_sections(profile, paragraphs, sections_sheet))
     if problems or details is None:
-        raise InvalidWorkbook(raw.source, problems)
+        raise InvalidWorkbook(raw.source, problems, tuple(warnings))
 
     paper = Paper(
         profile=profile,

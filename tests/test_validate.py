@@ -61,9 +61,23 @@ RULES = [
     ),
     pytest.param(
         {"Paper!B7": "31/02/2008"},
-        "Paper!B7: report date must be a date, typed as 30/11/2007 or 2007-11-30 or entered as"
-        " an Excel date (got '31/02/2008')",
+        "Paper!B7: report date 31/02/2008 is not a day: February has 29 days in 2008; correct it",
         id="impossible-date",
+    ),
+    pytest.param(
+        {"Paper!B7": "31/9/2026"},
+        "Paper!B7: report date 31/09/2026 is not a day: September has 30 days; correct it",
+        id="impossible-day-of-september",
+    ),
+    pytest.param(
+        {"Paper!B7": "2026-02-29"},
+        "Paper!B7: report date 2026-02-29 is not a day: February has 28 days in 2026; correct it",
+        id="impossible-iso-date",
+    ),
+    pytest.param(
+        {"Paper!B7": "12/13/2026"},
+        "Paper!B7: report date 12/13/2026 is not a day: there is no month 13; correct it",
+        id="impossible-month",
     ),
     pytest.param(
         {"Paper!B8": "Purple"},
