@@ -447,7 +447,6 @@ def status(folder: Path, out_dir: Path, archive_dir: Path | None, as_json: bool)
     help="The archive folder whose send log records what was sent (default: archive in"
     " boardpack.toml).",
 )
-@_reports_errors
 def email(
     out_dir: Path, drafts_dir: Path | None, send_now: bool, again: bool, archive_dir: Path | None
 ) -> None:
@@ -458,10 +457,16 @@ def email(
     Each message the server accepts is recorded in the send log beside the archive; sending
     the same files to someone again needs --again. Exit code 1 if anything could not be sent.
     """
+    # Checked here, outside _reports_errors, so that a wrong usage exits 2 as click's own do.
     if (drafts_dir is None) == (not send_now):
         raise click.UsageError("give one of --drafts DIR or --send")
     if again and not send_now:
         raise click.UsageError("--again goes with --send")
+    _email(out_dir, drafts_dir, again, archive_dir)
+
+
+@_reports_errors
+def _email(out_dir: Path, drafts_dir: Path | None, again: bool, archive_dir: Path | None) -> None:
     if drafts_dir is not None:
         from boardpack.sending import write_email_drafts
 
