@@ -339,5 +339,10 @@ def log_entry(
         "server": server,
         "papers": list(draft.papers),
         "attachments": [{"file": a.path.name, "sha256": a.sha256} for a in draft.attachments],
-        "versions": {p: versions[p] for p in draft.papers if versions and p in versions},
+        # a paper's version, and the pack's when it is attached
+        "versions": {
+            name: version
+            for name, version in (versions or {}).items()
+            if name in draft.papers or any(a.path.stem == name for a in draft.attachments)
+        },
     }

@@ -21,7 +21,7 @@ from typing import Any
 
 from boardpack.distribution import Deliverable, Distribution
 from boardpack.errors import BoardpackError, MailError
-from boardpack.files import ensure_folder, open_regular
+from boardpack.files import PACK_NAME, ensure_folder, open_regular
 from boardpack.mail import (
     DEFAULT_NOTE,
     Draft,
@@ -125,6 +125,10 @@ def prepare(
         assert paper.record is not None
         if (version := archived_version(view, paper.record)) is not None:
             versions[paper.name] = version
+    if pack is not None and pack.record is not None and not pack.stale:
+        latest = view.latest(meeting.board, meeting.date.isoformat(), PACK_NAME)
+        if latest is not None and latest.docx_sha256 == pack.record.docx_sha256:
+            versions[PACK_NAME] = latest.version
     files = [_paper_files(p) for p in _agenda_order(papers, settings)]
     pack_files = (pack.docx, pack.pdf) if pack is not None and not pack.stale else (None, None)
     note = _note(distribution, settings_file)

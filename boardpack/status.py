@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -539,7 +540,7 @@ def archive_of(
     if settings.archive is None:
         return None
     base = settings_file.parent if settings_file is not None else Path()
-    return base / settings.archive
+    return Path(os.path.normpath(base / settings.archive))  # "inputs/../archive" as "archive"
 
 
 def folder_status(

@@ -150,7 +150,7 @@ def test_a_whole_cycle_build_archive_send_and_status_says_sent(
 
     assert archive_papers(out, archive).ok
     status = folder_status(inputs, out)  # the archive named in boardpack.toml
-    assert status.archive_dir == inputs / ".." / "archive"
+    assert status.archive_dir == archive
     assert status.papers[0].archived == "v1"
     assert status.pack is not None and status.pack.archived == "v1"
 
@@ -171,7 +171,8 @@ def test_a_whole_cycle_build_archive_send_and_status_says_sent(
     assert [e["to"] for e in entries] == [CLERK, MEMBER]
     logged = {a["file"]: a["sha256"] for e in entries for a in e["attachments"]}
     assert logged == {name: hashlib.sha256(data).hexdigest() for name, data in received.items()}
-    assert entries[0]["versions"] == {"procurement": "v1"}
+    assert entries[0]["versions"] == {"procurement": "v1", "board-pack": "v1"}  # the clerk's
+    assert entries[1]["versions"] == {"procurement": "v1"}
     assert (entries[0]["board"], entries[0]["meeting_date"]) == (
         "Joint Improvement Board",
         "2008-01-24",
