@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from click.testing import CliRunner
 import boardpack
 from boardpack.cli import main
 from boardpack.status import FolderStatus, folder_status
-from tests.conftest import EXAMPLE, edit_workbook
+from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
 SETTINGS = """board = "Joint Improvement Board"
 meetings = [2008-01-24, 2008-03-20]
@@ -168,3 +170,18 @@ def test_the_command_prints_a_table_and_json_for_scripts(meeting: Path) -> None:
     assert data["pack"]["built"] is True
     missing = runner.invoke(main, ["status", str(meeting / "nowhere")])
     assert missing.exit_code == 1 and "is not a folder" in missing.output
+
+
+def test_status_does_not_load_the_renderer_or_the_workbook_reader(meeting: Path) -> None:
+    code = (
+        "import sys\nfrom boardpack.cli import main\n"
+        f"try:\n    main(['status', {str(meeting / 'inputs')!r}, '--out',"
+        f" {str(meeting / 'output')!r}])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('matplotlib', 'docxtpl', 'docx', 'openpyxl', 'smtplib')"
+        " if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "[]"
