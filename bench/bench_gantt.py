@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from boardpack import gantt
-from boardpack.models import Milestone, MilestoneStatus, Scope
+from boardpack.gantt import default_plan
+from boardpack.models import Milestone
 from boardpack.validate import load_paper
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ EXAMPLE = ROOT / "inputs" / "procurement.xlsx"
 
 def long_plan(items: int = 30, years: int = 3) -> list[Milestone]:
     """A plan of bars and diamonds in every status, spread over some years, in both scopes."""
-    statuses = list(MilestoneStatus)
+    statuses = [state.name for state in default_plan().states]
     plan = []
     for i in range(items):
         start = dt.date(2006, 1, 1) + dt.timedelta(days=i * 365 * years // items)
@@ -34,7 +35,7 @@ def long_plan(items: int = 30, years: int = 3) -> list[Milestone]:
             Milestone(
                 text=f"Workstream item {i}",
                 label=f"Item {i}: deliver phase {i % 5}",
-                scope=Scope.WITHIN if i < items * 2 // 3 else Scope.OUTSIDE,
+                scope="Within project" if i < items * 2 // 3 else "Outside project",
                 start=None if i % 4 == 3 else start,
                 due=start + dt.timedelta(days=40 + i * 37 % 200),
                 status=statuses[i % 4],

@@ -120,6 +120,7 @@ def check(paths: tuple[Path, ...]) -> None:
     from boardpack.validate import load_paper
 
     invalid = 0
+    profile = _folder_profile(list(paths))
     workbooks = find_workbooks(paths)
     if not workbooks:
         raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, paths))}")
@@ -127,7 +128,7 @@ def check(paths: tuple[Path, ...]) -> None:
         _collect_garbage_from_now_on()  # each workbook read leaves reference cycles behind
     for workbook in workbooks:
         try:
-            checked = load_paper(workbook)
+            checked = load_paper(workbook, profile=profile)
         except InvalidWorkbook as exc:
             invalid += 1
             click.echo(str(exc))
@@ -140,6 +141,24 @@ def check(paths: tuple[Path, ...]) -> None:
             click.echo(f"  warning: {warning}")
     if invalid:
         sys.exit(1)
+
+
+def _folder_profile(paths: list[Path]) -> Any:
+    """The profile the folder's boardpack.toml names, None for the default; an unreadable
+    boardpack.toml is left to the pack to report, as `build` does."""
+    from boardpack.profile import load_profile
+    from boardpack.settings import find_settings, load_settings
+
+    settings_file = find_settings(paths)
+    if settings_file is None:
+        return None
+    try:
+        settings, _ = load_settings(settings_file)
+    except BoardpackError:
+        return None
+    if settings.profile is None:
+        return None
+    return load_profile(settings.profile, relative_to=settings_file.parent)
 
 
 @main.command()
@@ -169,7 +188,13 @@ def check(paths: tuple[Path, ...]) -> None:
     "--template",
     type=click.Path(path_type=Path),
     default=None,
-    help="A restyled Word template to use instead of the bundled one.",
+    help="A restyled Word template for every paper, instead of each profile's.",
+)
+@click.option(
+    "--pack-template",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A restyled template for the pack's cover, contents and summary.",
 )
 @_reports_errors
 def build(
@@ -179,6 +204,7 @@ def build(
     pack: bool | None,
     pdf_timeout: float,
     template: Path | None,
+    pack_template: Path | None,
 ) -> None:
     """Build a paper from each workbook: NAME.docx and NAME.pdf in the output folder.
 
@@ -188,7 +214,7 @@ def build(
     from boardpack.console import BuildDisplay
     from boardpack.files import find_workbooks
     from boardpack.pipeline import build as build_papers
-    from boardpack.render import DEFAULT_TEMPLATE
+    from boardpack.render import PACK_TEMPLATE
 
     _collect_garbage_from_now_on()
 
@@ -200,7 +226,8 @@ def build(
             out_dir,
             pdf=not no_pdf,
             pack=pack,
-            template=template or DEFAULT_TEMPLATE,
+            template=template,
+            pack_template=pack_template or PACK_TEMPLATE,
             pdf_timeout=pdf_timeout,
             on_progress=display.advance,
         )
@@ -219,14 +246,22 @@ def build(
     type=click.Path(path_type=Path),
     help="Where to write the JSON Schema.",
 )
+@click.option(
+    "--profile",
+    "profile_name",
+    default=None,
+    help="A report profile: a bundled name (see `boardpack profiles`) or a .toml file.",
+)
 @_reports_errors
-def schema(out: Path) -> None:
-    """Write the JSON Schema of a paper's data, generated from boardpack's models."""
+def schema(out: Path, profile_name: str | None) -> None:
+    """Write the JSON Schema of a paper's data, generated from the profile's models."""
     from boardpack.files import ensure_folder, write_atomic
     from boardpack.models import json_schema
+    from boardpack.profile import DEFAULT_PROFILE, load_profile
 
+    schema = json_schema(load_profile(profile_name or DEFAULT_PROFILE))
     ensure_folder(out.parent)
-    write_atomic(out, (json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n").encode())
+    write_atomic(out, (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode())
     click.echo(f"wrote {out}")
 
 
@@ -290,16 +325,24 @@ def profile_check(path: Path) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--profile",
+    "profile_name",
+    default=None,
+    help="A report profile: a bundled name (see `boardpack profiles`) or a .toml file.",
+)
 @_reports_errors
-def new(path: Path) -> None:
+def new(path: Path, profile_name: str | None) -> None:
     """Write a blank workbook, laid out and explained, ready to fill in for a new paper."""
+    from boardpack.profile import load_profile
     from boardpack.workbook import write_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise BoardpackError(f"{path}: name the new workbook with .xlsx at the end")
     if path.exists():
         raise BoardpackError(f"{path} already exists; choose another name or delete it first")
-    write_workbook(path)
+    chosen = load_profile(profile_name) if profile_name else load_profile()
+    write_workbook(path, profile=chosen, profile_name=profile_name)
     click.echo(f"wrote {path}; fill it in, then run: boardpack check {path}")
 
 
@@ -378,13 +421,21 @@ def verify(archive_dir: Path, expect: str | None, adopt: bool) -> None:
 @main.command("check-template")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--pack", is_flag=True, help="PATH is a board pack's front matter template.")
+@click.option(
+    "--profile",
+    "profile_name",
+    default=None,
+    help="A report profile: a bundled name (see `boardpack profiles`) or a .toml file.",
+)
 @_reports_errors
-def check_template(path: Path, pack: bool) -> None:
-    """Check a restyled Word template: render it with a sample paper and name any bad tag;
-    warn of text colours with too little contrast and of meaning shown by colour alone."""
+def check_template(path: Path, pack: bool, profile_name: str | None) -> None:
+    """Check a restyled Word template: render it with a sample paper of the profile and name
+    any bad tag; warn of sections it leaves out, text colours with too little contrast and
+    meaning shown by colour alone."""
+    from boardpack.profile import load_profile
     from boardpack.render import check_template as check
 
-    warnings = check(path, pack=pack)
+    warnings = check(path, pack=pack, profile=load_profile(profile_name) if profile_name else None)
     click.echo(f"{path}: every tag is complete and names a value boardpack supplies")
     for warning in warnings:
         click.echo(f"  warning: {warning}")

@@ -11,20 +11,20 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from boardpack.models import SECTION_COUNT, MilestoneStatus, Paper, Rag, Risk, Scope
+from boardpack.models import MONTH_NAMES, Paper, Row
 from boardpack.page import A4, PageArea, chart_parts
+from boardpack.profile import (
+    Block,
+    Column,
+    ColumnType,
+    FieldType,
+    RiskScheme,
+    StatusScheme,
+    fill,
+)
 
-# Sections whose body boardpack adds to: they need no "None" when the workbook has no text.
-_SECTIONS_WITH_TABLES = {4, 10}
-BUDGET_SECTION = 6
-
-RAG_COLOURS = {Rag.GREEN: "00703C", Rag.AMBER: "B25E00", Rag.RED: "C00000"}
-
-
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+NO_ACTION = "No action recorded"  # printed for a risk whose action column is blank
+NO_FILL = "auto"  # a cell boardpack does not shade: Word's automatic, i.e. the table's own
 
 
 def long_date(day: dt.date) -> str:
@@ -42,19 +42,9 @@ def money(amount: Decimal | None) -> str:
     return f"{sign}£{text}"
 
 
-def risk_band(lxi: int) -> str:
-    """The register's band for a score: low 1-4, medium 5-8, high 9-16."""
-    if lxi >= 9:
-        return "high"
-    return "medium" if lxi >= 5 else "low"
-
-
-BAND_COLOURS = {"low": "B7DDB0", "medium": "FFD27F", "high": "F4A6A6"}
-STATUS_FILLS = {
-    Rag.GREEN: BAND_COLOURS["low"],
-    Rag.AMBER: BAND_COLOURS["medium"],
-    Rag.RED: BAND_COLOURS["high"],
-}
+def month(day: dt.date) -> str:
+    """A month as a paper writes it: September 2009."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 # The running header and footer, as the bundled template words them: the project's and the
@@ -73,33 +63,72 @@ def build_context(paper: Paper, area: PageArea = A4) -> dict[str, Any]:
     """The template's values for one paper; every value is text, a number, a list or a dict.
 
     `area` is the template's page: it decides the running header's shortened names and how many
-    parts the Gantt chart takes.
+    parts the Gantt chart takes. Every header field is there by its profile key (`project`,
+    `sponsor`...), and the paper's shape in lists a template loops over: `header`,
+    `section_list` (each with its block), `register` and `tables`.
     """
+    profile = paper.profile
     details = paper.details
-    parts = chart_parts(paper.milestones, area)
-    return {
+    parts = chart_parts(paper.milestones, area, profile.plan) if profile.plan else ((),)
+    values = header_values(paper)
+    status = paper.status
+    sections = _sections(paper)
+    context: dict[str, Any] = {
         **running_heads(paper, area),
         "gantt_parts": [
             {"number": number, "of": len(parts)} for number in range(1, len(parts) + 1)
         ],
-        "project": details.project,
-        "sponsor": details.sponsor,
-        "manager": details.manager,
-        "board": details.board,
-        "meeting_date": long_date(details.meeting_date),
-        "report_date": long_date(details.report_date),
-        "status": details.status.value,
-        "status_colour": RAG_COLOURS[details.status],
-        "sections": _sections(paper),
-        "plan": {
-            "within": _plan_items(paper, Scope.WITHIN),
-            "outside": _plan_items(paper, Scope.OUTSIDE),
-        },
+        **values,
+        "title": profile.title,
+        "status": status.name if status else "",
+        "status_colour": status.colour if status else "000000",
+        "status_key": _status_key(profile.status),
+        "header": [
+            {"label": f.printed_label, "value": values[f.key], "status": f.type is FieldType.STATUS}
+            for f in profile.header
+            if f.shown and values[f.key]
+        ],
+        "sections": {n: s["paragraphs"] for n, s in enumerate(_numbered(sections), start=1)},
+        "section_list": [s for s in sections if not s["omitted"]],
+        "plan": _plan(paper),
         "budget": _budget(paper),
-        "register_title": f"{details.project} Project Risk Register",
-        "risks": [_risk(risk) for risk in paper.risks],
-        "highest_risk": highest_risk(paper) or 0,
+        "tables": {key: _table(paper, key) for key, _ in paper.tables},
     }
+    if profile.risk is not None:
+        register = _register(paper, profile.risk)
+        context.update(
+            register=register,
+            register_title=register["title"],
+            risks=register["risks"],
+            highest_risk=highest_risk(paper) or 0,
+        )
+    for section in context["section_list"]:
+        if section["block"] == Block.TABLE.value:
+            section["table"] = context["tables"][section["table_key"]]
+    del details
+    return context
+
+
+def header_values(paper: Paper) -> dict[str, str]:
+    """Each header field of the paper by its key, as the paper prints it ("" when blank)."""
+    values = {}
+    for field in paper.profile.header:
+        value = paper.details.value(field.key)
+        if value is None:
+            values[field.key] = ""
+        elif field.type is FieldType.DATE:
+            values[field.key] = long_date(value)
+        elif field.type is FieldType.MONTH:
+            values[field.key] = month(value)
+        else:
+            values[field.key] = str(value)
+    return values
+
+
+def _status_key(scheme: StatusScheme | None) -> list[dict[str, str]]:
+    if scheme is None or not scheme.print_key:
+        return []
+    return [{"name": w.name, "meaning": w.meaning, "colour": w.colour} for w in scheme.words]
 
 
 def running_heads(paper: Paper, area: PageArea = A4) -> dict[str, str]:
@@ -188,21 +217,66 @@ def shorten(text: str, ems: float) -> str:
     return words.rstrip(" ,;:-\u2013") + ELLIPSIS
 
 
-def _sections(paper: Paper) -> dict[int, list[dict[str, str]]]:
-    sections: dict[int, list[dict[str, str]]] = {n: [] for n in range(1, SECTION_COUNT + 1)}
+def _sections(paper: Paper) -> list[dict[str, Any]]:
+    """Every section of the profile in order: its number (when numbered), title, paragraphs,
+    block, and whether it is left out. A section with no text prints the profile's `empty`
+    text, unless its block says what there is (the plan, the register, a table, a budget)."""
+    profile = paper.profile
+    by_section: dict[str, list[dict[str, str]]] = {s.key: [] for s in profile.sections}
     for paragraph in paper.paragraphs:
-        sections[paragraph.section].append(
+        by_section[paragraph.section].append(
             {"style": paragraph.style.value.lower(), "text": paragraph.text}
         )
-    has_more = set(_SECTIONS_WITH_TABLES) | ({BUDGET_SECTION} if paper.budget else set())
-    for number, paragraphs in sections.items():
-        if not paragraphs and number not in has_more:
-            paragraphs.append({"style": "paragraph", "text": "None"})
+    filled = {Block.PLAN, Block.REGISTER, Block.TABLE, Block.CHANGES}
+    if paper.budget:
+        filled.add(Block.BUDGET)
+    sections = []
+    number = 0
+    for section in profile.sections:
+        paragraphs = by_section[section.key]
+        carries = section.block in filled
+        empty = not paragraphs and not carries
+        if section.numbered:
+            number += 1
+        if empty and not section.omit_if_empty:
+            paragraphs.append({"style": "paragraph", "text": section.empty})
+        sections.append(
+            {
+                "key": section.key,
+                "number": str(number) if section.numbered else "",
+                "numbered": section.numbered,
+                "title": section.title,
+                "paragraphs": paragraphs,
+                "block": section.block.value if section.block else "",
+                "table_key": section.table or "",
+                "omitted": empty and section.omit_if_empty,
+            }
+        )
     return sections
 
 
-def _plan_items(paper: Paper, scope: Scope) -> list[str]:
-    return [m.text for m in paper.milestones if m.scope is scope] or ["None"]
+def _numbered(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in sections if s["numbered"]]
+
+
+def scope_key(name: str) -> str:
+    """A scope's name as a template key: its first word in lower case ("within", "outside")."""
+    return name.split()[0].casefold() if name.split() else name
+
+
+def _plan(paper: Paper) -> dict[str, Any]:
+    plan = paper.profile.plan
+    if plan is None:
+        return {"groups": []}
+    groups: list[dict[str, Any]] = [
+        {
+            "heading": scope.heading,
+            "key": scope_key(scope.name),
+            "items": [m.text for m in paper.milestones if m.scope == scope.name] or ["None"],
+        }
+        for scope in plan.scopes
+    ]
+    return {"groups": groups, **{g["key"]: g["items"] for g in groups}}
 
 
 def _budget(paper: Paper) -> dict[str, Any]:
@@ -227,25 +301,130 @@ def _budget(paper: Paper) -> dict[str, Any]:
     }
 
 
-def _risk(risk: Risk) -> dict[str, Any]:
-    action = risk.action or "No action recorded"
-    if risk.owner:
-        action = f"{action}\nOwner: {risk.owner}"
-    band = risk_band(risk.lxi)
+def cell_text(column: Column, value: Any) -> str:
+    """A register or table cell as printed: dates long, money in pounds, a trend with its arrow."""
+    from boardpack.models import TRENDS
+
+    if value is None:
+        return ""
+    if column.type is ColumnType.DATE:
+        return long_date(value)
+    if column.type is ColumnType.MONEY:
+        return money(value)
+    if column.type is ColumnType.TREND:
+        return f"{TRENDS.get(value, '')} {value}".strip()
+    return str(value)
+
+
+def _register(paper: Paper, scheme: RiskScheme) -> dict[str, Any]:
+    headline = scheme.score_column(scheme.headline_assessment)
+    printed = [c for c in scheme.columns if c.printed and c.under is None]
+    under = {c.under: c for c in scheme.columns if c.printed and c.under is not None}
+    risks = []
+    for risk in paper.risks:
+        texts = {c.key: cell_text(c, risk.value(c.key)) for c in scheme.columns}
+        if not texts[scheme.action_column]:
+            texts[scheme.action_column] = NO_ACTION
+        for key, column in under.items():
+            if texts[column.key]:
+                texts[key] = f"{texts[key]}\n{column.header}: {texts[column.key]}"
+        score = _headline_score(scheme, risk)
+        band = scheme.band(score) if score is not None else None
+        entry: dict[str, Any] = {c.key: risk.value(c.key) for c in scheme.columns}
+        entry.update({k: v for k, v in texts.items() if c_is_text(scheme, k)})
+        entry.update(
+            {
+                scheme.action_column: texts[scheme.action_column],
+                "band": band.name if band else "",
+                "band_colour": band.colour if band else NO_FILL,
+                "cells": [
+                    {
+                        "text": texts[c.key],
+                        "fill": _score_fill(scheme, c, risk)
+                        if c.type is ColumnType.SCORE
+                        else NO_FILL,
+                    }
+                    for c in printed
+                ],
+            }
+        )
+        risks.append(entry)
+    del headline
     return {
-        "event": risk.event,
-        "likelihood": risk.likelihood,
-        "impact": risk.impact,
-        "lxi": risk.lxi,
-        "band": band,
-        "band_colour": BAND_COLOURS[band],
-        "action": action,
+        "title": fill(scheme.title, header_values(paper)),
+        "columns": [{"header": c.header, "descriptor": c.descriptor} for c in printed],
+        "descriptors": any(c.descriptor for c in printed),
+        "risks": risks,
+        "key": scheme.key_text(),
     }
 
 
-def highest_risk(paper: Paper) -> int | None:
-    """The largest LxI on the paper's register, or None when it lists no risks."""
-    return max((risk.lxi for risk in paper.risks), default=None)
+def c_is_text(scheme: RiskScheme, key: str) -> bool:
+    """Whether the context gives column `key` as its printed text (its value otherwise:
+    levels and scores stay numbers, as the template may compare them)."""
+    column = next(c for c in scheme.columns if c.key == key)
+    return column.type not in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE)
+
+
+def _score_fill(scheme: RiskScheme, column: Column, risk: Row) -> str:
+    value = risk.value(column.key)
+    return scheme.band(value).colour if value is not None else NO_FILL
+
+
+def _headline_score(scheme: RiskScheme, risk: Row) -> int | str | None:
+    assessment = scheme.headline_assessment
+    column = scheme.score_column(assessment)
+    if column is not None:
+        return risk.value(column.key)
+    likely = risk.value(scheme.axis_column(ColumnType.LIKELIHOOD, assessment).key)
+    impact = risk.value(scheme.axis_column(ColumnType.IMPACT, assessment).key)
+    if likely is None or impact is None:
+        return None
+    return scheme.score(str(likely), str(impact))
+
+
+def _table(paper: Paper, key: str) -> dict[str, Any]:
+    profile = paper.profile
+    table = next(t for t in profile.tables if t.key == key)
+    printed = [c for c in table.columns if c.printed]
+    rows = []
+    for row in paper.table(key):
+        cells = []
+        for column in printed:
+            value = row.value(column.key)
+            shade = NO_FILL
+            if column.key == table.status_column and profile.status and value:
+                word = profile.status.word(str(value))
+                shade = word.fill if word else NO_FILL
+            cells.append({"text": cell_text(column, value), "fill": shade})
+        rows.append({"cells": cells})
+    return {
+        "title": table.title,
+        "columns": [{"header": c.header} for c in printed],
+        "rows": rows,
+    }
+
+
+def highest_risk(paper: Paper) -> int | str | None:
+    """The most serious headline score on the paper's register, or None when it lists none."""
+    scheme = paper.profile.risk
+    if scheme is None:
+        return None
+    scores = [s for r in paper.risks if (s := _headline_score(scheme, r)) is not None]
+    if not scores:
+        return None
+    rank = {name: i for i, name in enumerate(str(s).upper() for s in scheme.possible_scores())}
+    if all(isinstance(s, int) for s in scores):
+        return max(scores, key=lambda s: (scheme.bands.index(scheme.band(s)), s))
+    return max(scores, key=lambda s: (scheme.bands.index(scheme.band(s)), rank.get(str(s), 0)))
+
+
+def band_colour(paper: Paper, score: int | str | None) -> str:
+    """The shading of a headline score's band; white when there is no score."""
+    scheme = paper.profile.risk
+    if scheme is None or score is None:
+        return "FFFFFF"
+    return scheme.band(score).colour
 
 
 def paper_bookmark(number: int) -> str:
@@ -255,7 +434,9 @@ def paper_bookmark(number: int) -> str:
 
 def next_milestone(paper: Paper) -> tuple[str, str]:
     """The next milestone not yet complete, as (label, due date), or a note that none is left."""
-    pending = [m for m in paper.milestones if m.status is not MilestoneStatus.COMPLETE]
+    plan = paper.profile.plan
+    done = {s.name for s in plan.states if s.done} if plan is not None else set()
+    pending = [m for m in paper.milestones if m.status not in done]
     if not pending:
         return ("All milestones complete", "")
     first = min(pending, key=lambda m: m.due)
@@ -272,19 +453,21 @@ def build_pack_context(
     """The front matter's values: cover, contents (with each paper's first page), summary."""
     rows = []
     for number, (paper, start) in enumerate(zip(papers, start_pages, strict=True), start=1):
-        details = paper.details
+        values = header_values(paper)
+        status = paper.status
         highest = highest_risk(paper)
         milestone, due = next_milestone(paper)
         rows.append(
             {
                 "number": number,
-                "project": details.project,
-                "sponsor": details.sponsor,
-                "manager": details.manager,
-                "status": details.status.value,
-                "status_fill": STATUS_FILLS[details.status],
+                **values,
+                "project": paper.details.project,
+                "sponsor": values.get("sponsor") or values.get("executive") or "-",
+                "manager": values.get("manager") or values.get("report_of") or "-",
+                "status": status.name if status else "-",
+                "status_fill": status.fill if status else "FFFFFF",
                 "highest_risk": highest if highest is not None else "-",
-                "risk_fill": BAND_COLOURS[risk_band(highest)] if highest else "FFFFFF",
+                "risk_fill": band_colour(paper, highest),
                 "next_milestone": milestone,
                 "next_due": due,
                 "bookmark": paper_bookmark(number),

@@ -13,8 +13,8 @@ from typing import Any
 from docx.oxml.ns import qn
 from docx.styles import BabelFish
 
-from boardpack.context import BAND_COLOURS, RAG_COLOURS, STATUS_FILLS
 from boardpack.errors import Problem
+from boardpack.profile import Profile
 
 MIN_RATIO = 4.5  # WCAG 2.x level AA for body text; boardpack asks it of all text
 WHITE, BLACK = "FFFFFF", "000000"
@@ -125,9 +125,9 @@ class _Styles:
         return _Look(colour or self.default.colour, fill or self.default.fill)
 
 
-def template_contrast(document: Any, template_name: str) -> list[Problem]:
+def template_contrast(document: Any, template_name: str, profile: Profile) -> list[Problem]:
     """Every text colour in a template (its styles, its runs' direct formatting and the colours
-    boardpack fills in) whose contrast with its background is below MIN_RATIO."""
+    boardpack fills in from `profile`) whose contrast with its background is below MIN_RATIO."""
     body = document.part.element
     background = body.find(qn("w:background"))
     page = _hex(background.get(qn("w:color")) if background is not None else None) or WHITE
@@ -159,7 +159,7 @@ def template_contrast(document: Any, template_name: str) -> list[Problem]:
     for part in parts:
         for where, colour, fill in _runs(part, styles):
             check(where, colour, fill)
-        for where, colour, fill in _boardpack_colours(part, styles):
+        for where, colour, fill in _boardpack_colours(part, styles, profile):
             check(where, colour, fill)
     return [
         Problem(
@@ -206,17 +206,21 @@ def _runs(part: Any, styles: _Styles) -> Iterator[tuple[str, str | None, str | N
             yield where, own.colour or look.colour, own.fill or cell or look.fill
 
 
-def _boardpack_colours(part: Any, styles: _Styles) -> Iterable[tuple[str, str | None, str]]:
+def _boardpack_colours(
+    part: Any, styles: _Styles, profile: Profile
+) -> Iterable[tuple[str, str | None, str]]:
     """The colours boardpack puts on text (the RAG status) and cells (LxI bands, the pack's
     status and risk cells), against what the template prints them with."""
     for paragraph in part.iter(qn("w:p")):
         text = "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
         name, look = _paragraph_look(paragraph, styles)
         behind = _cell_fill(paragraph) or look.fill or styles.page
-        if "{{r status" in text:
-            for rag, colour in RAG_COLOURS.items():
-                yield f"the {rag.value} status (style '{name}')", colour, behind
+        words = profile.status.words if profile.status is not None else ()
+        if "{{r status" in text or "{{r field.value" in text:
+            for word in words:
+                yield f"the {word.name} status (style '{name}')", word.colour, behind
         if "cellbg" in text:
-            fills = STATUS_FILLS.values() if "status_fill" in text else BAND_COLOURS.values()
+            bands = profile.risk.bands if profile.risk is not None else ()
+            fills = [w.fill for w in words] if "status_fill" in text else [b.colour for b in bands]
             for fill in fills:
                 yield f"a shaded cell in style '{name}'", look.colour or BLACK, fill

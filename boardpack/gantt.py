@@ -28,8 +28,9 @@ from matplotlib.transforms import IdentityTransform
 from PIL import Image
 
 from boardpack.context import long_date
-from boardpack.models import Milestone, MilestoneStatus, Scope
+from boardpack.models import Milestone
 from boardpack.page import chart_height_in
+from boardpack.profile import MilestoneState, PlanScheme
 
 DPI = 200
 CM = 1 / 2.54  # inches in a centimetre
@@ -66,13 +67,7 @@ ANCHOR = {"left": 0.0, "center": 0.5, "right": 1.0}  # share of a text left of i
 # Okabe-Ito / Tol colours, chosen to differ in lightness too, so they survive colour blindness
 # and greyscale printing: not started is the lightest, complete the darkest; delayed is also
 # hatched so it never relies on colour alone.
-FILL: dict[MilestoneStatus, str] = {
-    MilestoneStatus.NOT_STARTED: "#CCCCCC",
-    MilestoneStatus.IN_PROGRESS: "#56B4E9",
-    MilestoneStatus.COMPLETE: "#117733",
-    MilestoneStatus.DELAYED: "#D55E00",
-}
-HATCH: dict[MilestoneStatus, str] = {MilestoneStatus.DELAYED: "////"}
+HATCH = "////"  # on a state the profile marks `hatched`, so it never relies on colour alone
 EDGE = "#333333"
 HEADER_BAND = "#EEEEEE"
 GRID = "#DDDDDD"
@@ -93,14 +88,16 @@ def draw_gantt(
     *,
     width_cm: float = 16.0,
     plan: Sequence[Milestone] | None = None,
+    scheme: PlanScheme | None = None,
 ) -> bytes:
     """The Gantt chart of a plan as PNG bytes, width_cm wide (8 to 100) at 200 dpi.
 
     With `plan`, the milestones are one part of that plan (see page.chart_parts): the part's
     rows are drawn on the whole plan's month axis with the whole plan's key, so every part of a
-    long plan reads the same way.
+    long plan reads the same way. `scheme` is the profile's plan: its scopes and the colours of
+    its statuses (the default profile's unless told).
     """
-    canvas = _figure(milestones, report_date, width_cm, plan).canvas
+    canvas = _figure(milestones, report_date, width_cm, plan, scheme).canvas
     assert isinstance(canvas, FigureCanvasAgg)  # as _figure makes every chart
     # One draw, encoded here: savefig would draw the figure a second time.
     canvas.draw()
@@ -112,13 +109,14 @@ def describe_gantt(
     report_date: dt.date,
     *,
     part: tuple[int, int, Sequence[Milestone]] | None = None,
+    scheme: PlanScheme | None = None,
 ) -> str:
     """Alt text for the Gantt chart: what the whole plan shows, in one or two sentences.
 
     With `part` (its number, how many parts, its milestones), a sentence more says which part of
     the chart this is and which items it draws.
     """
-    summary = _describe_plan(milestones, report_date)
+    summary = _describe_plan(milestones, report_date, scheme or default_plan())
     if part is None or part[1] <= 1:
         return summary
     number, parts, shown = part
@@ -129,7 +127,9 @@ def describe_gantt(
     return f"{summary} Part {number} of {parts}: {items}, from {first} to {last}."
 
 
-def _describe_plan(milestones: Sequence[Milestone], report_date: dt.date) -> str:
+def _describe_plan(
+    milestones: Sequence[Milestone], report_date: dt.date, scheme: PlanScheme
+) -> str:
     """The whole plan described: its items by kind and status, its span and the report date."""
     when = long_date(report_date)
     if not milestones:
@@ -147,14 +147,9 @@ def _describe_plan(milestones: Sequence[Milestone], report_date: dt.date) -> str
     first = min(m.start or m.due for m in milestones)
     last = max(m.due for m in milestones)
     statuses = ", ".join(
-        f"{n} {status.value.lower()}"
-        for status in (
-            MilestoneStatus.COMPLETE,
-            MilestoneStatus.IN_PROGRESS,
-            MilestoneStatus.NOT_STARTED,
-            MilestoneStatus.DELAYED,
-        )
-        if (n := sum(m.status is status for m in milestones))
+        f"{n} {state.name.lower()}"
+        for state in _most_advanced_first(scheme)
+        if (n := sum(m.status == state.name for m in milestones))
     )
     span = f"from {long_date(first)} to {long_date(last)}"
     if first == last:
@@ -168,7 +163,8 @@ def _describe_plan(milestones: Sequence[Milestone], report_date: dt.date) -> str
         where = "after every item was due"
     else:
         where = f"by when {due} of the {total} items {'was' if due == 1 else 'were'} due"
-    late = sum(m.due < report_date and m.status is not MilestoneStatus.COMPLETE for m in milestones)
+    done = {state.name for state in scheme.states if state.done}
+    late = sum(m.due < report_date and m.status not in done for m in milestones)
     overdue = f" ({late} of them not complete)" if late else ""
     return f"{overview} A dashed line marks the report date, {when}, {where}{overdue}."
 
@@ -178,6 +174,7 @@ def _figure(
     report_date: dt.date,
     width_cm: float,
     plan: Sequence[Milestone] | None = None,
+    scheme: PlanScheme | None = None,
 ) -> Figure:
     """The chart as an unrendered matplotlib Figure; tests inspect it, draw_gantt renders it.
 
@@ -186,7 +183,9 @@ def _figure(
     if not MIN_WIDTH_CM <= width_cm <= 100:
         raise ValueError(f"width_cm must be from {MIN_WIDTH_CM} to 100 (got {width_cm})")
     whole = milestones if plan is None else plan
-    rows = _rows(milestones, _label_chars(width_cm))
+    scheme = scheme or default_plan()
+    states = {state.name: state for state in scheme.states}
+    rows = _rows(milestones, _label_chars(width_cm), scheme)
     height_in = chart_height_in(len(rows)) if rows else EMPTY_HEIGHT_IN
     # No layout engine: constrained layout measures every label on every draw, and savefig
     # draws twice with it. _place sets the same margins once from the measured labels.
@@ -234,10 +233,10 @@ def _figure(
                 # A one-day activity still needs a visible bar, whatever the span of the plan.
                 max(_x(milestone.due) - left, shortest),
                 BAR_HEIGHT,
-                facecolor=FILL[milestone.status],
+                facecolor=_fill(states[milestone.status]),
                 edgecolor=EDGE,
                 linewidth=0.6,
-                hatch=HATCH.get(milestone.status),
+                hatch=_hatch(states[milestone.status]),
                 hatchcolor="white",
                 zorder=3,
                 gid="activity",
@@ -248,8 +247,8 @@ def _figure(
     marker = MarkerStyle("D")
     diamond = marker.get_path().transformed(marker.get_transform())
     points = [(y, m) for y, (_, m) in enumerate(rows) if m is not None and m.start is None]
-    for status in MilestoneStatus:
-        here = [(y, m) for y, m in points if m.status is status]
+    for status in scheme.states:
+        here = [(y, m) for y, m in points if m.status == status.name]
         if here:
             diamonds = PathCollection(
                 [diamond],
@@ -257,10 +256,10 @@ def _figure(
                 offsets=[(_x(m.due), y) for y, m in here],
                 offset_transform=ax.transData,
                 transform=IdentityTransform(),  # the marker is sized in points, not data
-                facecolors=FILL[status],
+                facecolors=_fill(status),
                 edgecolors=EDGE,
                 linewidths=0.6,
-                hatch=HATCH.get(status),
+                hatch=_hatch(status),
                 hatchcolor="white",
                 zorder=4,
                 gid="milestones",
@@ -277,13 +276,13 @@ def _figure(
 
     # Texts are measured with the renderer that will draw them, which keeps what it measures.
     renderer = canvas.get_renderer()
-    present = [s for s in MilestoneStatus if any(m.status is s for m in whole)]
+    present = [s for s in scheme.states if any(m.status == s.name for m in whole)]
     legend_top = _draw_legend(figure, present, renderer)
     # A part of a longer plan leaves the room the plan's widest label needs, so that every
     # part's plot starts at the same place and a date is at the same place on every page.
     labels_width = 0.0
     if plan is not None and len(plan) != len(milestones):
-        labels_width = _widest_label(tuple(_rows(plan, _label_chars(width_cm))), width_cm)
+        labels_width = _widest_label(tuple(_rows(plan, _label_chars(width_cm), scheme)), width_cm)
     _place(figure, ax, renderer, row_labels, month_labels, report_label, legend_top, labels_width)
     return figure
 
@@ -300,7 +299,7 @@ def _widest_label(rows: tuple[tuple[str, Milestone | None], ...], width_cm: floa
 
 
 def _draw_legend(
-    figure: Figure, statuses: Sequence[MilestoneStatus], renderer: RendererAgg
+    figure: Figure, statuses: Sequence[MilestoneState], renderer: RendererAgg
 ) -> float:
     """A key to the statuses, centred along the bottom of the figure and spaced as matplotlib's
     legend spaces it, in as few rows as fit the width (one, unless the chart is narrow); returns
@@ -314,9 +313,9 @@ def _draw_legend(
         figure.text(
             0,
             0,
-            status.value,
+            status.name,
             va="baseline",
-            fontfamily=_families(status.value),
+            fontfamily=_families(status.name),
             fontsize=FONT_SIZE_SMALL,
             gid="legend-label",
         )
@@ -350,10 +349,10 @@ def _draw_legend(
                     swatch / width,
                     LEGEND_SWATCH_HEIGHT_EM * em / height,
                     transform=figure.transFigure,
-                    facecolor=FILL[status],
+                    facecolor=_fill(status),
                     edgecolor=EDGE,
                     linewidth=0.6,
-                    hatch=HATCH.get(status),
+                    hatch=_hatch(status),
                     hatchcolor="white",
                     gid="legend-swatch",
                 )
@@ -566,15 +565,44 @@ def _draw_report_date(ax: Axes, report_date: dt.date, low: dt.date, high: dt.dat
     )
 
 
-def _rows(milestones: Sequence[Milestone], chars: int) -> list[tuple[str, Milestone | None]]:
+def _rows(
+    milestones: Sequence[Milestone], chars: int, scheme: PlanScheme
+) -> list[tuple[str, Milestone | None]]:
     """The chart's rows top to bottom: a heading (milestone None) then its items, per scope."""
     rows: list[tuple[str, Milestone | None]] = []
-    for scope in (Scope.WITHIN, Scope.OUTSIDE):
-        items = [m for m in milestones if m.scope is scope]
+    for scope in scheme.scopes:
+        items = [m for m in milestones if m.scope == scope.name]
         if items:
-            rows.append((scope.value, None))
+            rows.append((scope.name, None))
             rows.extend((_label(m, chars), m) for m in items)
     return rows
+
+
+@cache
+def default_plan() -> PlanScheme:
+    """The default profile's plan, for a chart drawn without a profile (tests, benchmarks)."""
+    from boardpack.profile import load_profile
+
+    plan = load_profile().plan
+    assert plan is not None  # the default profile has a plan
+    return plan
+
+
+def _fill(state: MilestoneState) -> str:
+    return f"#{state.colour}"
+
+
+def _hatch(state: MilestoneState) -> str | None:
+    return HATCH if state.hatched else None
+
+
+def _most_advanced_first(scheme: PlanScheme) -> list[MilestoneState]:
+    """The states as the alt text counts them: done, then the rest from the most advanced (the
+    last listed) back, then those flagged as trouble (hatched)."""
+    done = [s for s in scheme.states if s.done]
+    going = [s for s in reversed(scheme.states) if not s.done and not s.hatched]
+    trouble = [s for s in scheme.states if s.hatched and not s.done]
+    return [*done, *going, *trouble]
 
 
 def _label(milestone: Milestone, chars: int) -> str:

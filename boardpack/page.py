@@ -10,7 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from boardpack.models import Milestone, Scope
+from boardpack.models import Milestone
+from boardpack.profile import PlanScheme
 
 CM_PER_INCH = 2.54
 # The chart's vertical geometry, which gantt.py draws to: a row fits a two-line label at its
@@ -52,13 +53,13 @@ def rows_per_part(height_cm: float) -> int:
     return max(MIN_ROWS_PER_PART, rows)
 
 
-def chart_order(milestones: Sequence[Milestone]) -> tuple[Milestone, ...]:
-    """The milestones in the order the chart draws them: within the project, then outside."""
-    return tuple(m for scope in Scope for m in milestones if m.scope is scope)
+def chart_order(milestones: Sequence[Milestone], plan: PlanScheme) -> tuple[Milestone, ...]:
+    """The milestones in the order the chart draws them: by the plan's scopes, in order."""
+    return tuple(m for scope in plan.scopes for m in milestones if m.scope == scope.name)
 
 
 def chart_parts(
-    milestones: Sequence[Milestone], area: PageArea = A4
+    milestones: Sequence[Milestone], area: PageArea, plan: PlanScheme
 ) -> tuple[tuple[Milestone, ...], ...]:
     """The plan cut into charts that each fit the page's text area, in chart order.
 
@@ -68,9 +69,9 @@ def chart_parts(
     capacity = rows_per_part(area.chart_height_cm)
     parts: list[list[Milestone]] = [[]]
     used = 0
-    for milestone in chart_order(milestones):
+    for milestone in chart_order(milestones, plan):
         part = parts[-1]
-        cost = 1 if part and part[-1].scope is milestone.scope else 2
+        cost = 1 if part and part[-1].scope == milestone.scope else 2
         if part and used + cost > capacity:
             parts.append([])
             used, cost = 0, 2

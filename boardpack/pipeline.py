@@ -47,14 +47,17 @@ from boardpack.files import (
 from boardpack.guard import import_openpyxl
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
+from boardpack.page import PageArea
+from boardpack.profile import Profile, load_profile
 from boardpack.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.render import (
-    DEFAULT_TEMPLATE,
     PACK_TEMPLATE,
     render_paper,
+    template_for,
     template_page_area,
     vet_template,
 )
+from boardpack.settings import PackSettings
 from boardpack.validate import CheckedPaper, load_paper
 
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
@@ -146,7 +149,7 @@ def build(
     *,
     pdf: bool = True,
     pack: bool | None = None,
-    template: Path | str = DEFAULT_TEMPLATE,
+    template: Path | str | None = None,
     pack_template: Path | str = PACK_TEMPLATE,
     pdf_timeout: float = 120.0,
     on_progress: OnProgress | None = None,
@@ -158,7 +161,10 @@ def build(
     One build writes to a folder at a time: another waits up to `lock_wait` seconds (default
     files.lock_wait()), then raises OutputError naming this one. A paper's .docx and PDF are
     made in a staging folder and put in place together once the PDF is proven to be the
-    paper's; until then the folder keeps the earlier files."""
+    paper's; until then the folder keeps the earlier files.
+
+    Each paper is rendered with `template` when given, else the one boardpack.toml gives it
+    (`templates`, then `template`), else its profile's."""
     sources = [Path(p) for p in paths]
     out = ensure_folder(Path(out_dir))
     with output_lock(out, lock_wait):
@@ -171,7 +177,7 @@ def build(
                 stage,
                 pdf=pdf,
                 pack=pack,
-                template=Path(template),
+                template=Path(template) if template is not None else None,
                 pack_template=Path(pack_template),
                 pdf_timeout=pdf_timeout,
                 notify=on_progress or (lambda stage, paper: None),
@@ -187,7 +193,7 @@ def _build_staged(
     *,
     pdf: bool,
     pack: bool | None,
-    template: Path,
+    template: Path | None,
     pack_template: Path,
     pdf_timeout: float,
     notify: OnProgress,
@@ -199,7 +205,8 @@ def _build_staged(
         pack = any(p.is_dir() for p in sources)
     try:
         # Once, before any paper: the render workers forked later inherit the check.
-        vet_template(Path(template))
+        if template is not None:
+            vet_template(template)
     except TemplateProblem as exc:
         for paper in report.papers:
             if paper.status is Status.BUILT:
@@ -280,7 +287,7 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     return papers
 
 
-def _render_one(paper: Paper, target: Path, template: Path) -> tuple[float, str]:
+def _render_one(paper: Paper, target: Path, template: Path | None) -> tuple[float, str]:
     """Render and write one paper, returning the seconds it took and the SHA-256 of the bytes
     written; runs in a worker process."""
     started = time.perf_counter()
@@ -312,7 +319,7 @@ def _make_docx_files(
     report: BuildReport,
     sources: list[Path],
     out: Path,
-    template: Path,
+    template: Path | None,
     pack_template: Path,
     pack: bool,
     notify: OnProgress,
@@ -332,18 +339,35 @@ def _make_docx_files(
         pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_exit_with_parent
         )
-    area = template_page_area(template)  # for the warning that a chart is split
+    settings, settings_folder, profile = _folder_settings(sources)
+    areas: dict[Path, PageArea] = {}
+    vetted: dict[Path, TemplateProblem | None] = {}
     try:
         rendering: dict[str, Callable[[], tuple[float, str]]] = {}
         for paper in papers:
             started = time.perf_counter()
+            chosen = template or settings.template_for(paper.name, settings_folder)
+            # The page the chart is split for: the chosen template's, else the profile's.
+            page = chosen or template_for(profile or load_profile())
+            if page not in areas:
+                areas[page] = template_page_area(page)
             try:
-                paper.checked = load_paper(paper.source, area)
+                paper.checked = load_paper(paper.source, areas[page], profile)
             except InvalidWorkbook as exc:
                 paper.fail(exc, Status.INVALID)
                 continue
             paper.seconds = time.perf_counter() - started
-            job = (paper.checked.paper, out / f"{paper.name}.docx", template)
+            chosen = chosen or template_for(paper.checked.paper.profile)
+            if chosen not in vetted:
+                try:
+                    vet_template(chosen)
+                    vetted[chosen] = None
+                except TemplateProblem as exc:
+                    vetted[chosen] = exc
+            if (refused := vetted[chosen]) is not None:
+                paper.fail(refused)
+                continue
+            job = (paper.checked.paper, out / f"{paper.name}.docx", chosen)
             # workers start on each paper as soon as it is valid
             if pool is not None:
                 rendering[paper.name] = pool.submit(_render_one, *job).result
@@ -380,6 +404,23 @@ def _make_docx_files(
             pool.shutdown(cancel_futures=True)
     if builder is not None:
         _finish_pack(report, builder, valid, out)
+
+
+def _folder_settings(sources: list[Path]) -> tuple[PackSettings, Path, Profile | None]:
+    """The folder's boardpack.toml, the folder its paths start from, and the profile it names
+    (None: the default, unless a workbook names its own). A boardpack.toml that cannot be read
+    is reported by the pack; the papers are built without it."""
+    from boardpack.settings import find_settings, load_settings
+
+    settings_file = find_settings(sources)
+    folder = settings_file.parent if settings_file is not None else Path()
+    try:
+        settings, _ = load_settings(settings_file)
+    except BoardpackError:
+        return PackSettings(), folder, None
+    if settings.profile is None:
+        return settings, folder, None
+    return settings, folder, load_profile(settings.profile, relative_to=folder)
 
 
 def _named_in_place(error: BoardpackError, stage: Path) -> BoardpackError:

@@ -16,10 +16,19 @@ import stat
 import tomllib
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from boardpack.errors import Problem, ProfileError
 
@@ -236,7 +245,28 @@ class RiskScheme(_Frozen):
     action_column: Key  # ... in this column
     id_column: Key | None = None  # what identifies a risk from one paper to the next
     assessments: tuple[Assessment, ...] = (Assessment(key="current"),)
+    headline: Key | None = None  # the assessment a risk is ranked by; see `headline_assessment`
     columns: tuple[Column, ...] = Field(min_length=1)
+
+    @property
+    def headline_assessment(self) -> str:
+        """The assessment that says how serious a risk is now: the one named by `headline`,
+        else "residual" or "current" when there is one, else the first."""
+        keys = [a.key for a in self.assessments]
+        if self.headline is not None:
+            return self.headline
+        return next((k for k in ("residual", "current") if k in keys), keys[0])
+
+    def score_column(self, assessment: str) -> Column | None:
+        """The register's score column of `assessment`, if it has one."""
+        return next(
+            (c for c in self.columns if c.type is ColumnType.SCORE and c.assessment == assessment),
+            None,
+        )
+
+    def axis_column(self, kind: ColumnType, assessment: str) -> Column:
+        """The likelihood or impact column of `assessment` (the scheme checks there is one)."""
+        return next(c for c in self.columns if c.type is kind and c.assessment == assessment)
 
     @model_validator(mode="after")
     def _consistent(self) -> RiskScheme:
@@ -244,6 +274,8 @@ class RiskScheme(_Frozen):
         _require_unique((c.key for c in self.columns), "register column key")
         _require_unique((c.header.casefold() for c in self.columns), "register column header")
         _require_unique((a.key for a in self.assessments), "assessment")
+        if self.headline is not None and self.headline not in {a.key for a in self.assessments}:
+            raise ValueError(f"headline names no assessment ({self.headline!r})")
         if self.scoring is Scoring.MATRIX:
             shape = (len(self.likelihood.levels), len(self.impact.levels))
             if len(self.matrix) != shape[0] or any(len(row) != shape[1] for row in self.matrix):
@@ -432,6 +464,15 @@ class Profile(_Frozen):
     plan: PlanScheme | None = None
     risk: RiskScheme | None = None
     tables: tuple[Table, ...] = ()
+    # The Word template its papers are rendered with: a bundled template's file name or a path
+    # from the profile's folder; by default the bundled one that loops over any profile.
+    template: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    _folder: Path = PrivateAttr(default=BUNDLED)
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the profile's file, which its relative paths start from."""
+        return self._folder
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
@@ -439,7 +480,7 @@ class Profile(_Frozen):
         _require_unique(keys, "header key")
         _require_unique((f.label.casefold() for f in self.header), "header label")
         # The pack and the archive file a paper by its project, board and meeting.
-        for needed in ("project", "board", "meeting_date"):
+        for needed in ("project", "board", "meeting_date", "report_date"):
             if needed not in keys:
                 raise ValueError(f"header must have a field with key = {needed!r}")
         if self.status is None and any(f.type is FieldType.STATUS for f in self.header):
@@ -532,7 +573,17 @@ def find_profile(name: str, relative_to: Path | None = None) -> Path:
 def load_profile(name: str = DEFAULT_PROFILE, relative_to: Path | None = None) -> Profile:
     """The profile named or at `name`, read strictly; ProfileError lists every fault."""
     path = find_profile(name, relative_to)
-    return parse_profile(_read(path), path.name)
+    if path.parent == BUNDLED:
+        return _bundled(path.name)
+    profile = parse_profile(_read(path), path.name)
+    profile._folder = path.resolve().parent
+    return profile
+
+
+@lru_cache(maxsize=8)
+def _bundled(name: str) -> Profile:
+    # Read once per process: a folder of workbooks would otherwise read it once each.
+    return parse_profile(_read(BUNDLED / name), name)
 
 
 def parse_profile(source: str, where: str) -> Profile:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from boardpack.errors import Problem
+from boardpack.errors import Problem, ProfileError
 from boardpack.guard import (
     FRESH_COPY,
     RESAVE,
@@ -34,13 +34,16 @@ from boardpack.guard import (
     open_archive,
 )
 from boardpack.layout import (
-    PAPER_FIELDS,
+    HELP_SHEET,
     PAPER_SHEET,
-    SHEET_NAMES,
-    TABLE_SHEETS,
+    PROFILE_LABEL,
+    FieldRow,
     TableSheet,
+    WorkbookLayout,
+    layout_for,
     normalise_header,
 )
+from boardpack.profile import ColumnType, Profile, load_profile
 from boardpack.text import one_kind_of_line_break
 
 # A real paper has a few dozen rows; a sheet claiming far more is a mistake or an attack, and
@@ -48,8 +51,6 @@ from boardpack.text import one_kind_of_line_break
 MAX_ROWS = 5000
 MAX_COLUMNS = 50
 MAX_CELL_PARTS = 10_000  # XML elements in one cell; rich text has a few per formatting run
-
-LXI_FIELD = "lxi"  # worked out when blank, so a formula in it need not have a saved value
 
 _CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
 _RANGE_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?$")
@@ -82,10 +83,14 @@ class Record:
 
 @dataclass
 class RawWorkbook:
-    """Everything read from a workbook, before validation, with any problems of its shape."""
+    """Everything read from a workbook, before validation, with any problems of its shape.
+
+    `tables` holds each table sheet's records by the paper's part the sheet fills (sections,
+    plan, budget, risks, or a declared table's key)."""
 
     source: str
     details: Record
+    profile: Profile
     tables: dict[str, list[Record]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # of its shape; the paper is made
@@ -113,6 +118,8 @@ class _Sheet:
     notes: _Notes
     not_dates: dict[Cell, str] = field(default_factory=dict)  # date-formatted cells that aren't
     merged: dict[Cell, Cell] = field(default_factory=dict)  # cell -> top left of its merge
+    # Fields worked out when blank (a risk's score), so a formula in them needs no saved value.
+    computed: frozenset[str] = frozenset()
 
     def value(self, cell: Cell) -> Any:
         row, column = cell
@@ -126,7 +133,7 @@ class _Sheet:
     def fault(self, cell: Cell, name: str) -> str | None:
         """Why the value read from `cell` for field `name` is not what the sheet shows."""
         if cell in self.notes.unsaved:
-            if name == LXI_FIELD:
+            if name in self.computed:
                 return None
             return (
                 "holds a formula whose value Excel never saved; open and save the workbook in"
@@ -152,8 +159,10 @@ class _Sheet:
         return None
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Read a paper's workbook, with any problems of its shape and cells.
+def read_workbook(path: Path, profile: Profile | None = None) -> RawWorkbook:
+    """Read a paper's workbook, laid out as `profile` says (the default profile unless told),
+    with any problems of its shape and cells. A "Profile" row on its Paper sheet names the
+    profile the workbook itself is written for, and overrides `profile`.
 
     Raises InvalidWorkbook when the file cannot be read as a workbook at all, and BoardpackError
     when this machine cannot read workbooks safely.
@@ -163,7 +172,7 @@ def read_workbook(path: Path) -> RawWorkbook:
     with open_archive(data, source) as archive:
         workbook = _load(data, source)
         try:
-            raw = _read(workbook, archive, source)
+            raw = _read(workbook, archive, source, profile or load_profile(), path.parent)
         finally:
             workbook.close()
     raw.sha256 = hashlib.sha256(data).hexdigest()
@@ -216,13 +225,16 @@ def _is_hostile_xml(exc: BaseException | None) -> bool:
     return False
 
 
-def _read(workbook: Any, archive: zipfile.ZipFile, source: str) -> RawWorkbook:
+def _read(
+    workbook: Any, archive: zipfile.ZipFile, source: str, profile: Profile, folder: Path
+) -> RawWorkbook:
     sheets: dict[str, list[str]] = {}
     for name in workbook.sheetnames:
         sheets.setdefault(_sheet_key(name), []).append(name)
     listed = {_sheet_key(name) for name in _listed_sheets(archive)}
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    layout = layout_for(profile)
 
     def sheet(name: str, required: bool) -> _Sheet | None:
         matching = [workbook[title] for title in sheets.get(_sheet_key(name), [])]
@@ -244,25 +256,84 @@ def _read(workbook: Any, archive: zipfile.ZipFile, source: str) -> RawWorkbook:
                 )
             )
         elif required:
+            optional = [s.name for s in layout.tables if not s.required]
             problems.append(
                 Problem(
                     source,
-                    f"sheet '{name}' is missing. Expected sheets: {', '.join(SHEET_NAMES)}"
-                    f" (Budget optional); this workbook has: {', '.join(workbook.sheetnames)}."
+                    f"sheet '{name}' is missing. Expected sheets: {', '.join(layout.sheet_names)}"
+                    + (f" ({', '.join(optional)} optional)" if optional else "")
+                    + f"; this workbook has: {', '.join(workbook.sheetnames)}."
                     " Rename or add the sheet",
                 )
             )
         return None
 
     paper_sheet = sheet(PAPER_SHEET, required=True)
-    details = _read_fields(paper_sheet, problems) if paper_sheet is not None else Record({}, {}, "")
-    raw = RawWorkbook(source, details, problems=problems, warnings=warnings)
-    for layout in TABLE_SHEETS:
-        worksheet = sheet(layout.name, layout.required)
-        raw.tables[layout.name] = (
-            [] if worksheet is None else _read_table(worksheet, layout, problems)
+    if paper_sheet is not None:
+        named = _profile_named(paper_sheet, profile, folder, problems)
+        if named is None:
+            return RawWorkbook(source, Record({}, {}, ""), profile, problems=problems)
+        if named is not profile:
+            profile, layout = named, layout_for(named)
+    details = (
+        _read_fields(paper_sheet, layout.paper_fields, profile, problems, warnings)
+        if paper_sheet is not None
+        else Record({}, {}, "")
+    )
+    raw = RawWorkbook(source, details, profile, problems=problems, warnings=warnings)
+    computed = frozenset(
+        c.key for c in (profile.risk.columns if profile.risk else ()) if c.type is ColumnType.SCORE
+    )
+    for table in layout.tables:
+        worksheet = sheet(table.name, table.required)
+        if worksheet is not None:
+            worksheet.computed = computed
+        raw.tables[table.key] = (
+            [] if worksheet is None else _read_table(worksheet, table, profile, problems, warnings)
         )
+    warnings.extend(_unknown_sheets(workbook.sheetnames, layout, profile))
     return raw
+
+
+def _profile_named(
+    sheet: _Sheet, profile: Profile, folder: Path, problems: list[Problem]
+) -> Profile | None:
+    """The profile the Paper sheet's "Profile" row names; `profile` when it names none; None
+    with a problem when it names one that cannot be used."""
+    wanted = normalise_header(PROFILE_LABEL)
+    for index, row in enumerate(sheet.rows, start=1):
+        label = row[0] if row else None
+        if not isinstance(label, str) or normalise_header(label) != wanted:
+            continue
+        value = row[1] if len(row) > 1 else None
+        if value is None:
+            return profile
+        try:
+            return load_profile(str(value).strip(), relative_to=folder)
+        except ProfileError as exc:
+            problems.append(
+                Problem(
+                    sheet.ref((index, 2)),
+                    f"names the profile {str(value)!r}, which cannot be used: {exc}",
+                )
+            )
+            return None
+    return profile
+
+
+def _unknown_sheets(titles: list[str], layout: WorkbookLayout, profile: Profile) -> list[Problem]:
+    """A warning for each sheet the profile does not read: nothing typed there is printed."""
+    known = {_sheet_key(name) for name in (*layout.sheet_names, HELP_SHEET)}
+    return [
+        Problem(
+            title,
+            f"the sheet is not part of a paper of the profile '{profile.name}', so nothing in"
+            " it is printed; delete it, or move what the board should see to the sheets"
+            f" {', '.join(layout.sheet_names)}",
+        )
+        for title in titles
+        if _sheet_key(title) not in known
+    ]
 
 
 def _same_name(source: str, name: str, worksheets: list[Any]) -> Problem:
@@ -504,15 +575,41 @@ def _unescape(match: re.Match[str]) -> str:
     return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
-def _read_fields(sheet: _Sheet, problems: list[Problem]) -> Record:
-    wanted = {normalise_header(f.label): f for f in PAPER_FIELDS}
+def _read_fields(
+    sheet: _Sheet,
+    fields: tuple[FieldRow, ...],
+    profile: Profile,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> Record:
+    wanted = {normalise_header(f.label): f for f in fields}
+    ignored = {normalise_header(PROFILE_LABEL)}
     values: dict[str, Any] = {}
     cells: dict[str, str] = {}
     reported: set[str] = set()
     for index, row in enumerate(sheet.rows, start=1):
         label = row[0] if row else None
         spec = wanted.get(normalise_header(label)) if isinstance(label, str) else None
-        if spec is None or spec.field in values:
+        if spec is None:
+            if index == 1 and isinstance(label, str) and normalise_header(label) == "field":
+                continue  # the header row the workbook writer puts above the fields
+            value = row[1] if len(row) > 1 else None
+            if (
+                isinstance(label, str)
+                and normalise_header(label) not in ignored
+                and value is not None
+            ):
+                warnings.append(
+                    Problem(
+                        sheet.ref((index, 1)),
+                        f"'{label.strip()}' is not a field of the profile '{profile.name}', so"
+                        " its value is not printed; correct the label to one of: "
+                        + ", ".join(f.label for f in fields)
+                        + ", or delete the row",
+                    )
+                )
+            continue
+        if spec.field in values:
             continue
         values[spec.field] = row[1] if len(row) > 1 else None
         cells[spec.field] = sheet.ref((index, 2))
@@ -520,8 +617,9 @@ def _read_fields(sheet: _Sheet, problems: list[Problem]) -> Record:
         if fault is not None:
             problems.append(Problem(cells[spec.field], fault))
             reported.add(spec.field)
-    for spec in PAPER_FIELDS:
-        if spec.field not in values:
+    required = {f.key for f in profile.header if f.required}
+    for spec in fields:
+        if spec.field not in values and spec.field in required:
             problems.append(
                 Problem(
                     f"{sheet.title}!A:A",
@@ -532,7 +630,13 @@ def _read_fields(sheet: _Sheet, problems: list[Problem]) -> Record:
     return Record(values, cells, sheet.title, frozenset(reported))
 
 
-def _read_table(sheet: _Sheet, layout: TableSheet, problems: list[Problem]) -> list[Record]:
+def _read_table(
+    sheet: _Sheet,
+    layout: TableSheet,
+    profile: Profile,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> list[Record]:
     rows = sheet.rows
     header_index = _header_index(rows, layout)
     if header_index is None:
@@ -565,6 +669,18 @@ def _read_table(sheet: _Sheet, layout: TableSheet, problems: list[Problem]) -> l
             )
     if any(c.required and c.field not in positions for c in layout.columns):
         return []  # the rows cannot be read sensibly without the column; fix the header first
+    known = {normalise_header(c.header) for c in layout.columns}
+    for position, value in enumerate(header):
+        if isinstance(value, str) and normalise_header(value) not in known:
+            warnings.append(
+                Problem(
+                    sheet.ref((header_index + 1, position + 1)),
+                    f"column '{value.strip()}' is not a column of this sheet in the profile"
+                    f" '{profile.name}', so it is not printed; correct its header to one of: "
+                    + ", ".join(c.header for c in layout.columns)
+                    + ", or delete the column",
+                )
+            )
 
     last_column = _letter(max(positions.values()) + 1)
     records = []
@@ -572,9 +688,9 @@ def _read_table(sheet: _Sheet, layout: TableSheet, problems: list[Problem]) -> l
         row = rows[index - 1]
         values = {f: row[p] if p < len(row) else None for f, p in positions.items()}
         places = {f: (index, p + 1) for f, p in positions.items()}
-        # A formula never calculated reads as blank but is data, except in LxI, where a column
-        # of formulas often runs on below the table.
-        unsaved = {c for f, c in places.items() if f != LXI_FIELD} & sheet.notes.unsaved
+        # A formula never calculated reads as blank but is data, except in a score, where a
+        # column of formulas often runs on below the table.
+        unsaved = {c for f, c in places.items() if f not in sheet.computed} & sheet.notes.unsaved
         if all(v is None for v in values.values()) and not unsaved:
             continue  # blank rows inside a table are spacing, not data
         faults = {f: sheet.fault(c, f) for f, c in places.items()}

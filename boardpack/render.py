@@ -32,6 +32,7 @@ from boardpack.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order, tidy_package
 from boardpack.page import A4, PageArea, chart_parts
+from boardpack.profile import Profile
 from boardpack.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
 from boardpack.template_guard import refusal, rendered_problems, vetted_bytes
 
@@ -46,25 +47,46 @@ def _bundled_templates() -> Path:
 
 
 TEMPLATES = _bundled_templates()
-DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"
+DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"  # the default (JIB) profile's
+REPORT_TEMPLATE = TEMPLATES / "report.docx"  # loops over any profile's shape
 PACK_TEMPLATE = TEMPLATES / "board-pack.docx"
+
+
+def template_for(profile: Profile) -> Path:
+    """The template a profile's papers are rendered with unless another is given: the one it
+    names (a bundled template's file name, or a path from the profile's folder), else the
+    bundled template that loops over any profile's sections, blocks and columns."""
+    if profile.template is None:
+        return REPORT_TEMPLATE
+    if (TEMPLATES / profile.template).name == profile.template and (
+        TEMPLATES / profile.template
+    ).is_file():
+        return TEMPLATES / profile.template
+    return profile.folder / profile.template
+
+
 STATUS_STYLE = "StatusText"  # the template's "Status Text" character style
 
 # docxtpl turns these back into template braces after rendering; character references survive.
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;"})
 
 
-def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
-    """The .docx of one paper, rendered from `template`."""
+def render_paper(paper: Paper, template: Path | None = None) -> bytes:
+    """The .docx of one paper, rendered from `template` (its profile's unless told)."""
+    template = template or template_for(paper.profile)
     document = _load(template)
     area = page_area(document)
     context: dict[str, Any] = build_context(paper, area)
     # A character style for the boldness: docxtpl writes bold after colour, an order Word
     # does not accept in a run's properties.
-    context["status"] = RichText(
-        context["status"], style=STATUS_STYLE, color=context["status_colour"]
+    status = RichText(context["status"], style=STATUS_STYLE, color=context["status_colour"])
+    context["status"] = status
+    for field in context["header"]:
+        if field["status"]:
+            field["value"] = status
+    alt_texts = (
+        _add_charts(document, paper, area, context["gantt_parts"]) if paper.profile.plan else {}
     )
-    alt_texts = _add_charts(document, paper, area, context["gantt_parts"])
     _render(document, template, context)
 
     for shape in document.docx.inline_shapes:
@@ -77,11 +99,14 @@ def render_paper(paper: Paper, template: Path = DEFAULT_TEMPLATE) -> bytes:
             shape._inline.docPr.set("descr", alt_text)
             shape._inline.docPr.set("title", "Gantt chart")
     details = paper.details
+    author = next(
+        (str(v) for k in ("manager", "report_of", "contact") if (v := details.value(k))), ""
+    )
     return _save(
         document,
-        title=f"{details.project} highlight report",
+        title=f"{details.project} {paper.profile.title.lower()}",
         subject=f"{details.board}, {details.meeting_date:%d/%m/%Y}",
-        author=details.manager,
+        author=author,
         made=document_timestamp(details.report_date),
     )
 
@@ -94,13 +119,20 @@ def _add_charts(
     report_date = paper.details.report_date
     width_cm = min(max(area.width_cm, MIN_WIDTH_CM), 100.0)
     alt_texts: dict[bytes, list[str]] = {}
-    drawn = chart_parts(paper.milestones, area)
+    scheme = paper.profile.plan
+    assert scheme is not None  # only a profile with a plan has a chart
+    drawn = chart_parts(paper.milestones, area, scheme)
     for entry, milestones in zip(parts, drawn, strict=True):
-        png = draw_gantt(milestones, report_date, width_cm=width_cm, plan=paper.milestones)
+        png = draw_gantt(
+            milestones, report_date, width_cm=width_cm, plan=paper.milestones, scheme=scheme
+        )
         entry["image"] = InlineImage(document, io.BytesIO(png), width=Mm(width_cm * 10))
         alt_texts.setdefault(png, []).append(
             describe_gantt(
-                paper.milestones, report_date, part=(entry["number"], entry["of"], milestones)
+                paper.milestones,
+                report_date,
+                part=(entry["number"], entry["of"], milestones),
+                scheme=scheme,
             )
         )
     return alt_texts
@@ -370,54 +402,79 @@ def vet_template(template: Path) -> None:
     _load(template)
 
 
-def check_template(template: Path, *, pack: bool = False) -> list[Problem]:
+def check_template(
+    template: Path, *, pack: bool = False, profile: Profile | None = None
+) -> list[Problem]:
     """Check a template as a build does (its file, what it reaches outside, its tags) by
-    rendering it with a sample paper; raise TemplateProblem naming what is wrong, and return
-    warnings: text colours below WCAG's contrast, meaning carried by colour alone."""
+    rendering it with a sample paper of `profile` (the default one unless told); raise
+    TemplateProblem naming what is wrong, and return warnings: sections of the profile it does
+    not print, text colours below WCAG's contrast, meaning carried by colour alone."""
     import docx
 
-    from boardpack.context import build_pack_context, risk_band
+    from boardpack.context import build_pack_context, highest_risk
     from boardpack.contrast import template_contrast
+    from boardpack.profile import load_profile
     from boardpack.sample import sample_paper
 
-    paper = sample_paper()
+    profile = profile or load_profile()
+    paper = sample_paper(profile)
     if pack:
         details = paper.details
         context = build_pack_context(details.board, details.meeting_date, "A venue", [paper], [4])
         rendered = render_front_matter(context, details.meeting_date, template)
     else:
         rendered = render_paper(paper, template)
-    warnings = template_contrast(_load(template).docx, template.name)
+    warnings = template_contrast(_load(template).docx, template.name, profile)
+    document = docx.Document(io.BytesIO(rendered))
     cells = {
         " ".join(cell.text.split())
-        for table in docx.Document(io.BytesIO(rendered)).tables
+        for table in document.tables
         for row in table.rows
         for cell in row.cells
     }
-    words = " ".join(p.text for p in docx.Document(io.BytesIO(rendered)).paragraphs) + " ".join(
-        cells
-    )
-    status = paper.details.status.value
-    if status not in words:
+    paragraphs = [" ".join(p.text.split()) for p in document.paragraphs]
+    words = " ".join(paragraphs) + " ".join(cells)
+    if not pack:
+        warnings.extend(_unprinted_sections(template, paper, paragraphs))
+    status = paper.status
+    if status is not None and status.name not in words:
         warnings.append(
             Problem(
                 template.name,
-                f"the overall status is shown by colour alone: the sample paper's '{status}'"
+                f"the overall status is shown by colour alone: the sample paper's '{status.name}'"
                 " is not printed; keep the {{r status }} tag's word",
             )
         )
-    risk = paper.risks[0]
-    score = {str(risk.lxi), risk_band(risk.lxi)}
-    if not pack and not any(cell in score or risk_band(risk.lxi) in cell for cell in cells):
-        warnings.append(
-            Problem(
-                template.name,
-                "the risk register's LxI bands are shown by colour alone: the sample risk's"
-                f" score {risk.lxi} ({risk_band(risk.lxi)}) is in no cell; keep {{{{ risk.lxi }}}}"
-                " or {{ risk.band }} in the shaded cell",
+    scheme = profile.risk
+    score = highest_risk(paper)
+    if scheme is not None and score is not None and not pack:
+        band = scheme.band(score).name
+        if not any(cell in {str(score), band} or band in cell for cell in cells):
+            warnings.append(
+                Problem(
+                    template.name,
+                    f"the risk register's {scheme.score_label} bands are shown by colour alone:"
+                    f" the sample risk's score {score} ({band}) is in no cell; keep the score"
+                    " or {{ risk.band }} in the shaded cell",
+                )
             )
-        )
     return warnings
+
+
+def _unprinted_sections(template: Path, paper: Paper, paragraphs: list[str]) -> list[Problem]:
+    """A warning for each section of the profile whose title the rendered sample does not
+    print: a template made for another shape drops it silently."""
+    printed = {p.casefold() for p in paragraphs}
+    return [
+        Problem(
+            template.name,
+            f"the profile's section '{section.title}' is not printed by this template; its text"
+            " would be left out of every paper. Use a template that loops over section_list"
+            " (the bundled report.docx), or add the section",
+        )
+        for section in paper.profile.sections
+        if section.title.casefold() not in printed and not section.omit_if_empty
+    ]
 
 
 def document_timestamp(day: dt.date) -> dt.datetime:

@@ -47,6 +47,22 @@ class PackSettings(BaseModel):
     archive: ShortText | None = Field(
         default=None, description="The archive folder, relative to boardpack.toml"
     )
+    profile: ShortText | None = Field(
+        default=None,
+        description="The papers' report profile: a bundled name or a .toml path; jib if unset",
+    )
+    template: ShortText | None = Field(
+        default=None, description="A restyled Word template for every paper, relative path"
+    )
+    templates: dict[ShortText, ShortText] = Field(
+        default_factory=dict,
+        description="A template for particular papers: workbook name (without .xlsx) = path",
+    )
+
+    def template_for(self, paper: str, folder: Path) -> Path | None:
+        """The template boardpack.toml gives the paper named `paper`, if any, as a path."""
+        chosen = self.templates.get(paper) or self.template
+        return None if chosen is None else folder / chosen
 
 
 def find_settings(paths: list[Path]) -> Path | None:

@@ -12,19 +12,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from boardpack.context import risk_band
 from boardpack.errors import InvalidWorkbook, Problem
-from boardpack.layout import BUDGET, PAPER_FIELDS, PLAN, RISKS, SECTIONS, TableSheet
-from boardpack.models import (
-    BudgetLine,
-    Details,
-    Milestone,
-    MilestoneStatus,
-    Paper,
-    Paragraph,
-    Risk,
-)
+from boardpack.layout import TableSheet, WorkbookLayout, layout_for
+from boardpack.models import BudgetLine, Paper, models_for
 from boardpack.page import A4, PageArea, chart_parts
+from boardpack.profile import Profile
 from boardpack.read import RawWorkbook, Record, read_workbook
 from boardpack.text import without_controls
 
@@ -41,13 +33,16 @@ class CheckedPaper:
     source_sha256: str  # of the workbook as read: what the paper was built from
 
 
-def load_paper(path: Path | str, area: PageArea = A4) -> CheckedPaper:
+def load_paper(
+    path: Path | str, area: PageArea = A4, profile: Profile | None = None
+) -> CheckedPaper:
     """Read and validate one workbook; raise InvalidWorkbook listing every problem found.
 
-    `area` is the page of the template the paper will be rendered with (the bundled A4 one
-    unless told), for the warning that its Gantt chart is split."""
+    `profile` is the paper's shape (the default profile unless told; a workbook's own Profile
+    row overrides it). `area` is the page of the template the paper will be rendered with (the
+    bundled A4 one unless told), for the warning that its Gantt chart is split."""
     path = Path(path)
-    return validate(read_workbook(path), path, area)
+    return validate(read_workbook(path, profile), path, area)
 
 
 def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPaper:
@@ -55,44 +50,78 @@ def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPape
     problems = list(raw.problems)
     warnings = list(raw.warnings)
     check = _Checker(problems, warnings)
+    profile = raw.profile
+    layout = layout_for(profile)
+    models = models_for(profile)
 
-    details = check.model(Details, raw.details, _labels_of_paper_sheet())
-    paragraphs = check.table(Paragraph, raw.tables.get(SECTIONS.name, []), SECTIONS)
-    milestones = check.table(Milestone, raw.tables.get(PLAN.name, []), PLAN)
-    budget = check.table(BudgetLine, raw.tables.get(BUDGET.name, []), BUDGET)
-    risks = check.table(Risk, raw.tables.get(RISKS.name, []), RISKS)
+    details = check.model(models.details, raw.details, _labels_of_paper_sheet(layout))
 
-    if SECTIONS.name in raw.tables and not any(p.section == 1 for p in paragraphs):
-        problems.append(
-            Problem(
-                SECTIONS.name,
-                "section 1 (Recommendation) has no text; every paper needs"
-                " a recommendation: add a row with Section 1",
-            )
-        )
+    def table(key: str, model: type[Model]) -> list[Model]:
+        sheet = layout.sheet(key)
+        if sheet is None:
+            return []
+        return check.table(model, raw.tables.get(key, []), sheet)
+
+    paragraphs = table("sections", models.paragraph)
+    milestones = table("plan", models.milestone)
+    budget = table("budget", BudgetLine)
+    risks = table("risks", models.risk) if models.risk is not None else []
+    tables = tuple((key, tuple(table(key, model))) for key, model in models.tables.items())
+
+    sections_sheet = layout.sheet("sections")
+    if sections_sheet is not None and "sections" in raw.tables:
+        problems.extend(_required_sections(profile, paragraphs, sections_sheet))
     if problems or details is None:
         raise InvalidWorkbook(raw.source, problems)
 
     paper = Paper(
+        profile=profile,
         details=details,
         paragraphs=tuple(paragraphs),
         milestones=tuple(milestones),
         budget=tuple(budget),
         risks=tuple(risks),
+        tables=tables,
     )
-    warnings.extend(_board_warnings(paper, raw))
-    warnings.extend(_layout_warnings(paper, area))
+    warnings.extend(_board_warnings(paper, raw, layout))
+    warnings.extend(_layout_warnings(paper, area, layout))
     return CheckedPaper(source, paper, tuple(warnings), raw.sha256)
 
 
-def _labels_of_paper_sheet() -> dict[str, str]:
-    return {f.field: f.label.lower() for f in PAPER_FIELDS}
+def _required_sections(profile: Profile, paragraphs: list[Any], sheet: TableSheet) -> list[Problem]:
+    """A problem for each section the profile requires that has no text."""
+    problems = []
+    given = {p.section for p in paragraphs}
+    numbers = {s.key: n for n, s in enumerate((s for s in profile.sections if s.numbered), 1)}
+    for section in profile.sections:
+        if not section.required or section.key in given:
+            continue
+        title = section.title
+        number = numbers.get(section.key)
+        named = f"section {number} ({title})" if number else f"section '{title}'"
+        row = str(number) if number else f"'{title}'"
+        problems.append(
+            Problem(
+                sheet.name,
+                f"{named} has no text; every paper needs {_article(title)} {title.lower()}:"
+                f" add a row with Section {row}",
+            )
+        )
+    return problems
+
+
+def _article(text: str) -> str:
+    return "an" if text[:1].lower() in "aeiou" else "a"
+
+
+def _labels_of_paper_sheet(layout: WorkbookLayout) -> dict[str, str]:
+    return {f.field: f.label.lower() for f in layout.paper_fields}
 
 
 def _labels_of(sheet: TableSheet) -> dict[str, str]:
     """Column headers as they read mid-sentence: 'likelihood', 'original', but 'LxI'."""
     names = {c.field: c.header.split(" (")[0] for c in sheet.columns}
-    return {f: n if n == "LxI" else n.lower() for f, n in names.items()}
+    return {f: n if n == "LxI" or n.isupper() else n.lower() for f, n in names.items()}
 
 
 class _Checker:
@@ -139,47 +168,108 @@ class _Checker:
         return cleaned
 
 
-def _board_warnings(paper: Paper, raw: RawWorkbook) -> list[Problem]:
+def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> list[Problem]:
     """Things that are valid but that a board would question."""
     warnings = []
+    profile = paper.profile
     report_date = paper.details.report_date
-    for milestone, record in zip(paper.milestones, raw.tables.get(PLAN.name, []), strict=True):
-        if milestone.due < report_date and milestone.status is not MilestoneStatus.COMPLETE:
+    plan = profile.plan
+    done = {s.name for s in plan.states if s.done} if plan is not None else set()
+    explain = "explain the delay"
+    numbered = [s.key for s in profile.sections if s.numbered]
+    progress = next((s for s in profile.sections if s.key == "progress"), None)
+    if progress is not None:
+        where = (
+            f"section {numbered.index(progress.key) + 1}"
+            if progress.key in numbered
+            else f"'{progress.title}'"
+        )
+        explain = f"explain the delay in {where}"
+    for milestone, record in zip(paper.milestones, raw.tables.get("plan", []), strict=True):
+        if milestone.due < report_date and milestone.status not in done:
             warnings.append(
                 Problem(
                     record.cells["due"],
                     f"'{_short(milestone.label or milestone.text)}' was due"
                     f" {milestone.due:%d/%m/%Y}, before the report date {report_date:%d/%m/%Y},"
-                    f" and is {milestone.status.value.lower()}; mark it Complete or explain the"
-                    " delay in section 3",
+                    f" and is {milestone.status.lower()}; mark it {_either(done)} or {explain}",
                 )
             )
-    for risk, record in zip(paper.risks, raw.tables.get(RISKS.name, []), strict=True):
-        if risk_band(risk.lxi) == "high" and not risk.action:
-            warnings.append(
-                Problem(
-                    record.cells.get("action", record.where),
-                    f"risk '{_short(risk.event)}' scores {risk.lxi} (high) but has no action;"
-                    " say how it is being mitigated",
+    scheme = profile.risk
+    if scheme is not None:
+        score_column = scheme.score_column(scheme.headline_assessment)
+        action = next(c for c in scheme.columns if c.key == scheme.action_column)
+        for risk, record in zip(paper.risks, raw.tables.get("risks", []), strict=True):
+            score = risk.value(score_column.key) if score_column else None
+            if score is None and score_column is None:
+                score = headline_score(paper, risk)
+            if score is None or not scheme.needs_action(score):
+                continue
+            if not risk.value(scheme.action_column):
+                band = scheme.band(score)
+                what = risk.value(_first_text_column(paper)) or ""
+                warnings.append(
+                    Problem(
+                        record.cells.get(scheme.action_column, record.where),
+                        f"risk '{_short(str(what))}' scores {score} ({band.name}) but has no"
+                        f" {action.header.lower()}; say how it is being mitigated",
+                    )
                 )
-            )
-    if not paper.risks:
-        warnings.append(Problem(RISKS.name, "no risks are listed; the register will be empty"))
-    if not paper.milestones:
+    sheets = {s.key: s.name for s in layout.tables}
+    if "risks" in sheets and not paper.risks:
+        warnings.append(Problem(sheets["risks"], "no risks are listed; the register will be empty"))
+    if "plan" in sheets and not paper.milestones:
         warnings.append(
-            Problem(PLAN.name, "no milestones are listed; the Gantt chart will be empty")
+            Problem(sheets["plan"], "no milestones are listed; the Gantt chart will be empty")
         )
     return warnings
 
 
-def _layout_warnings(paper: Paper, area: PageArea) -> list[Problem]:
+def headline_score(paper: Paper, risk: Any) -> int | str | None:
+    """A risk's score by the assessment its register is ranked by (worked out when its score
+    column is not in the profile)."""
+    scheme = paper.profile.risk
+    if scheme is None:
+        return None
+    assessment = scheme.headline_assessment
+    column = scheme.score_column(assessment)
+    if column is not None:
+        return risk.value(column.key)
+    from boardpack.profile import ColumnType
+
+    likely = risk.value(scheme.axis_column(ColumnType.LIKELIHOOD, assessment).key)
+    impact = risk.value(scheme.axis_column(ColumnType.IMPACT, assessment).key)
+    if likely is None or impact is None:
+        return None
+    return scheme.score(str(likely), str(impact))
+
+
+def _first_text_column(paper: Paper) -> str:
+    """The register column that says what a risk is: its event or risk column."""
+    scheme = paper.profile.risk
+    assert scheme is not None
+    for key in ("event", "risk", "description", "title"):
+        if any(c.key == key for c in scheme.columns):
+            return key
+    return next((c.key for c in scheme.columns if c.type == "text"), scheme.columns[0].key)
+
+
+def _either(names: set[str]) -> str:
+    ordered = sorted(names)
+    return " or ".join(ordered) if ordered else "done"
+
+
+def _layout_warnings(paper: Paper, area: PageArea, layout: WorkbookLayout) -> list[Problem]:
     """What will not be laid out as a reader might expect: a chart too long for one page."""
-    parts = chart_parts(paper.milestones, area)
+    if paper.profile.plan is None:
+        return []
+    parts = chart_parts(paper.milestones, area, paper.profile.plan)
     if len(parts) == 1:
         return []
+    sheet = layout.sheet("plan")
     return [
         Problem(
-            PLAN.name,
+            sheet.name if sheet else "Plan",
             f"the plan's {len(paper.milestones)} milestones do not fit one page, so the Gantt"
             f" chart is split into {len(parts)} parts, each with its month axis and key, one"
             " after another; shorten the plan if the board should see it whole",

@@ -1,7 +1,8 @@
-"""Writes a workbook in boardpack's layout: blank for a new paper, or filled in from plain rows.
+"""Writes a workbook in a profile's layout: blank for a new paper, or filled in from plain rows.
 
-The inverse of the read stage, built from the same layout so the two agree. It takes plain
-values, not models, so it can also write the deliberately broken workbooks the tests need.
+The inverse of the read stage, built from the same layout (layout.py, from the profile) so the
+two agree. It takes plain values, not models, so it can also write the deliberately broken
+workbooks the tests need.
 """
 
 from __future__ import annotations
@@ -10,49 +11,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from boardpack.layout import PAPER_FIELDS, PAPER_SHEET, PLAN, RISKS, SECTIONS, TABLE_SHEETS
-from boardpack.models import MilestoneStatus, ParagraphStyle, Rag, Scope
+from boardpack.layout import HELP_SHEET, PAPER_SHEET, PROFILE_LABEL, TableSheet, layout_for
+from boardpack.profile import DEFAULT_PROFILE, FieldType, Profile, load_profile
 
-SECTION_TITLES = (
-    "1. Recommendation",
-    "2. Project vision/objectives",
-    "3. Summary Progress and key highlight report",
-    "4. Timescales and key milestones",
-    "5. Deliverables/quick wins",
-    "6. Financial update",
-    "7. Member involvement",
-    "8. Related projects / Work streams",
-    "9. Communications plan",
-    "10. Key Risks and issues",
-)
-
-_INSTRUCTIONS = (
-    "How to fill in this workbook",
-    "",
-    "Paper: one value per row in column B. Dates as 30/11/2007 or Excel dates.",
-    "Sections: one row per paragraph, in the order they appear. Section is 1-10.",
-    "  Style: Paragraph (plain), Numbered (2.1, 2.2 ... numbered for you),",
-    "  Bullet (a bullet point, under the paragraph before it) or Sub-heading.",
-    "Plan: the milestones listed in section 4 and drawn in the Gantt chart.",
-    "  Leave Start blank for a single-date milestone (a diamond on the chart).",
-    "Budget: optional table in section 6, amounts in pounds.",
-    "Risks: the risk register. Likelihood and Impact are 1-4; leave LxI blank",
-    "  to have it worked out.",
-    "",
-    "Check the workbook with:  boardpack check THIS-FILE.xlsx",
-)
+LAST_ROW = 500  # dropdowns and formats cover far more rows than a paper needs
+_WIDE = {"text": 90, "milestone": 70, "event": 50, "action": 60, "line": 40, "actions": 60}
 
 
 def write_workbook(
     path: Path,
     details: Mapping[str, Any] | None = None,
     tables: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+    profile: Profile | None = None,
+    *,
+    profile_name: str | None = None,
 ) -> None:
-    """Write a workbook: `details` by Paper-sheet label, `tables` as rows by sheet name."""
+    """Write a workbook of `profile` (the default one unless told): `details` by Paper-sheet
+    label, `tables` as rows by sheet name. With `profile_name`, the Paper sheet's Profile row
+    names it, so the workbook is read with its own profile wherever it is built."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    profile = profile or load_profile()
+    layout = layout_for(profile)
     details = details or {}
     tables = tables or {}
     bold = Font(bold=True)
@@ -60,64 +42,108 @@ def write_workbook(
     wrap = Alignment(wrap_text=True, vertical="top")
 
     book = Workbook()
-    paper = book.active
-    paper.title = PAPER_SHEET
+    help_sheet = book.active
+    help_sheet.title = HELP_SHEET
+    paper = book.create_sheet(PAPER_SHEET)
     paper.append(["Field", "Value", "Notes"])
-    for field in PAPER_FIELDS:
+    if profile_name is not None and profile_name != DEFAULT_PROFILE:
+        paper.append([PROFILE_LABEL, profile_name, "The report profile this workbook is for"])
+    dates = {f.label for f in profile.header if f.type in (FieldType.DATE, FieldType.MONTH)}
+    for field in layout.paper_fields:
         paper.append([field.label, details.get(field.label), field.hint])
-    for row in range(2, len(PAPER_FIELDS) + 2):
-        if paper.cell(row, 1).value in ("Meeting date", "Report date"):
+        row = paper.max_row
+        if field.label in dates:
             paper.cell(row, 2).number_format = "dd/mm/yyyy"
-    _choices(paper, DataValidation, f"B{len(PAPER_FIELDS) + 1}", [r.value for r in Rag])
-    for letter, width in zip("ABC", (20, 40, 60), strict=True):
+        if field.choices:
+            _choices(paper, DataValidation, f"B{row}", list(field.choices))
+    for letter, width in zip("ABC", (22, 40, 60), strict=True):
         paper.column_dimensions[letter].width = width
+    for row in paper.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap
 
-    widths = {"Text": 90, "Milestone": 70, "Event": 50, "Action": 60, "Line": 40}
-    for layout in TABLE_SHEETS:
-        sheet = book.create_sheet(layout.name)
-        sheet.append([c.header for c in layout.columns])
-        for values in tables.get(layout.name, ()):
+    for layout_sheet in layout.tables:
+        sheet = book.create_sheet(layout_sheet.name)
+        sheet.append([c.header for c in layout_sheet.columns])
+        for values in tables.get(layout_sheet.name, ()):
             sheet.append(list(values))
-        sheet.freeze_panes = "A2"
-        for index, column in enumerate(layout.columns):
-            letter = chr(ord("A") + index)
-            sheet.column_dimensions[letter].width = widths.get(column.header, 16)
-            for cell in sheet[letter][1:]:
-                cell.alignment = wrap
-                if column.header in ("Start", "Due"):
-                    cell.number_format = "dd/mm/yyyy"
-    for sheet in [paper, *book.worksheets[1:]]:
+        _lay_out(sheet, layout_sheet, wrap, DataValidation)
+    for sheet in book.worksheets[1:]:
         for cell in sheet[1]:
             cell.font = bold
             cell.fill = header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.print_options.gridLines = True
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
 
-    help_sheet = book.create_sheet("Help")
-    for line in _INSTRUCTIONS:
-        help_sheet.append([line])
-    help_sheet.append([])
-    help_sheet.append(["The sections of a highlight report"])
-    first = help_sheet.max_row + 1
-    for title in SECTION_TITLES:
-        help_sheet.append([title])
-    help_sheet["A1"].font = Font(bold=True, size=14)
-    help_sheet.column_dimensions["A"].width = 90
-
-    last = 500  # dropdowns cover far more rows than a paper needs
-    # Excel caps a typed-in list at 255 characters, so the titles come from the Help sheet.
-    titles = f"Help!$A${first}:$A${first + len(SECTION_TITLES) - 1}"
-    _choices(book[SECTIONS.name], DataValidation, f"A2:A{last}", titles)
-    _choices(book[SECTIONS.name], DataValidation, f"B2:B{last}", [s.value for s in ParagraphStyle])
-    _choices(book[PLAN.name], DataValidation, f"C2:C{last}", [s.value for s in Scope])
-    _choices(book[PLAN.name], DataValidation, f"F2:F{last}", [s.value for s in MilestoneStatus])
-    scores = ["1", "2", "3", "4"]
-    _choices(book[RISKS.name], DataValidation, f"B2:C{last}", scores)
+    _write_help(help_sheet, profile, layout.tables, Font)
+    book.active = book.index(paper)
     book.save(path)
 
 
-def _choices(sheet: Any, validation: Any, cells: str, values: list[str] | str) -> None:
-    """A dropdown of allowed values; typing something else is still possible, and is checked."""
-    source = values if isinstance(values, str) else '"' + ",".join(values) + '"'
+def _lay_out(sheet: Any, layout: TableSheet, wrap: Any, validation: Any) -> None:
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(layout.columns):
+        letter = _letter(index + 1)
+        width = _WIDE.get(column.field, max(12, min(30, len(column.header) + 4)))
+        sheet.column_dimensions[letter].width = width
+        for row in range(2, max(sheet.max_row, 2) + 1):
+            cell = sheet[f"{letter}{row}"]
+            cell.alignment = wrap
+            if column.header in ("Start", "Due") or "date" in column.header.lower():
+                cell.number_format = "dd/mm/yyyy"
+        if column.choices:
+            _choices(sheet, validation, f"{letter}2:{letter}{LAST_ROW}", list(column.choices))
+
+
+def _write_help(sheet: Any, profile: Profile, tables: tuple[TableSheet, ...], font: Any) -> None:
+    sheet.append([f"How to fill in this workbook: {profile.name}"])
+    sheet["A1"].font = font(bold=True, size=14)
+    if profile.description:
+        sheet.append([profile.description])
+    sheet.append([])
+    sheet.append(["Paper: one value per row in column B. Dates as 30/11/2007 or Excel dates."])
+    for table in tables:
+        sheet.append([f"{table.name}: one row each" + ("" if table.required else " (optional)")])
+        for column in table.columns:
+            need = "required" if column.required else "optional"
+            sheet.append([f"  {column.header} ({need}): {column.hint}".rstrip(": ")])
+    sheet.append([])
+    sheet.append(["The sections of the paper (Sections sheet, Section column):"])
+    number = 0
+    for section in profile.sections:
+        if section.numbered:
+            number += 1
+        sheet.append([f"{number}. {section.title}" if section.numbered else section.title])
+    if profile.risk is not None:
+        sheet.append([])
+        sheet.append([profile.risk.key_text()])
+    sheet.append([])
+    sheet.append(["Check the workbook with:  boardpack check THIS-FILE.xlsx"])
+    sheet.column_dimensions["A"].width = 100
+
+
+def _choices(sheet: Any, validation: Any, cells: str, values: list[str]) -> None:
+    """A dropdown of allowed values, with Excel's error alert on: it refuses anything else."""
+    source = '"' + ",".join(values) + '"'
+    if len(source) > 257:  # Excel caps a typed-in list at 255 characters; checked on build
+        return
     rule = validation(type="list", formula1=source, allow_blank=True)
-    rule.showErrorMessage = False
+    rule.showErrorMessage = True
+    rule.errorTitle = "Not one of the choices"
+    rule.error = "Pick one of: " + ", ".join(values)[:200]
     sheet.add_data_validation(rule)
     rule.add(cells)
+
+
+def _letter(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

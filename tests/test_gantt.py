@@ -21,7 +21,6 @@ from matplotlib.transforms import Bbox
 from PIL import Image
 
 from boardpack.gantt import (
-    FILL,
     NO_PLAN,
     _figure,
     _font_family,
@@ -31,8 +30,14 @@ from boardpack.gantt import (
     describe_gantt,
     draw_gantt,
 )
-from boardpack.models import Milestone, MilestoneStatus, Scope
+from boardpack.models import Milestone
 from boardpack.page import A4, PageArea, chart_height_in, chart_parts, rows_per_part
+from boardpack.profile import load_profile
+
+SCHEME = load_profile().plan  # the default profile's scopes and statuses
+assert SCHEME is not None
+STATES = [state.name for state in SCHEME.states]
+FILL = {state.name: f"#{state.colour}" for state in SCHEME.states}
 
 D = dt.date
 REPORT_DATE = D(2008, 1, 14)
@@ -43,35 +48,35 @@ PLAN = (
         text="Procurement Project Board up and running with agreed terms of reference by"
         " November 2007.",
         label="Project Board set up",
-        scope=Scope.WITHIN,
+        scope="Within project",
         start=D(2007, 9, 3),
         due=D(2007, 11, 30),
-        status=MilestoneStatus.COMPLETE,
+        status="Complete",
     ),
     Milestone(
         text="Procurement roadmap and business case for investment produced by April 2008",
         label="Roadmap and business case",
-        scope=Scope.WITHIN,
+        scope="Within project",
         start=D(2007, 12, 3),
         due=D(2008, 4, 30),
-        status=MilestoneStatus.IN_PROGRESS,
+        status="In progress",
     ),
     Milestone(
         text="Prioritisation of 2008/09 procurement activity for Pathfinder authorities agreed by"
         " Procurement Project Board by March 2008",
         label="2008/09 priorities agreed",
-        scope=Scope.WITHIN,
+        scope="Within project",
         due=D(2008, 3, 31),
-        status=MilestoneStatus.NOT_STARTED,
+        status="Not started",
     ),
     Milestone(
         text="As part of MKOB Improvement Partnership work links are being developed with Oxon"
         " authorities on procurement through joint procurement meeting.",
         label="Links with Oxon authorities",
-        scope=Scope.OUTSIDE,
+        scope="Outside project",
         start=D(2007, 10, 1),
         due=D(2008, 4, 30),
-        status=MilestoneStatus.IN_PROGRESS,
+        status="In progress",
     ),
 )
 # Listed out of scope order, to show that the chart groups them.
@@ -195,7 +200,7 @@ def _chunks(png: bytes) -> list[bytes]:
 
 
 def test_different_plans_give_different_pictures(png: bytes) -> None:
-    delayed = (PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED}), *PLAN[1:])
+    delayed = (PLAN[0].model_copy(update={"status": "Delayed"}), *PLAN[1:])
     assert draw_gantt(delayed, REPORT_DATE) != png
     assert draw_gantt(PLAN, D(2008, 2, 14)) != png
 
@@ -250,7 +255,7 @@ def test_a_diamond_per_milestone_without_a_start_date(figure: Figure) -> None:
     assert offsets == [(_x(D(2008, 3, 31)), 3.0)]
     assert isinstance(diamonds[0], PathCollection)
     colour = to_hex(diamonds[0].get_facecolor()[0])
-    assert colour == FILL[MilestoneStatus.NOT_STARTED].lower()
+    assert colour == FILL["Not started"].lower()
 
 
 def test_dashed_line_at_the_report_date_labelled(figure: Figure) -> None:
@@ -268,7 +273,7 @@ def test_legend_lists_only_the_statuses_present(figure: Figure) -> None:
     entries = _legend(figure)
     assert [label.get_text() for _, label in entries] == ["Not started", "In progress", "Complete"]
     for swatch, label in entries:
-        assert to_hex(swatch.get_facecolor()) == FILL[MilestoneStatus(label.get_text())].lower()
+        assert to_hex(swatch.get_facecolor()) == FILL[label.get_text()].lower()
         # Swatch and label sit on one line.
         box = label.get_window_extent()
         assert box.y0 <= swatch.get_window_extent().y0 < swatch.get_window_extent().y1 <= box.y1
@@ -344,7 +349,7 @@ def test_text_is_legible_and_nothing_overlaps_or_is_cut_off(figure: Figure) -> N
         (
             (
                 *PLAN,
-                PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED, "label": "Late"}),
+                PLAN[0].model_copy(update={"status": "Delayed", "label": "Late"}),
             ),
             REPORT_DATE,
             8.0,
@@ -353,7 +358,7 @@ def test_text_is_legible_and_nothing_overlaps_or_is_cut_off(figure: Figure) -> N
         (
             (
                 *PLAN,
-                PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED, "label": "Late"}),
+                PLAN[0].model_copy(update={"status": "Delayed", "label": "Late"}),
                 PLAN[2].model_copy(update={"due": D(2008, 12, 20)}),
             ),
             REPORT_DATE,
@@ -408,16 +413,16 @@ def _assert_legible(fig: Figure) -> None:
 def test_picture_shows_the_status_colours_in_proportion(png: bytes) -> None:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     counts = {to_hex([c / 255 for c in rgb]): n for n, rgb in image.getcolors(1 << 24)}
-    pixels = {status: counts.get(FILL[status].lower(), 0) for status in MilestoneStatus}
+    pixels = {status: counts.get(FILL[status].lower(), 0) for status in STATES}
     # Two long blue bars, one short green one, one small grey diamond, nothing delayed
     # (the legend's swatches add a little of each colour present).
-    assert pixels[MilestoneStatus.DELAYED] == 0
-    assert pixels[MilestoneStatus.IN_PROGRESS] > 3 * pixels[MilestoneStatus.COMPLETE]
-    assert pixels[MilestoneStatus.COMPLETE] > 3 * pixels[MilestoneStatus.NOT_STARTED] > 0
+    assert pixels["Delayed"] == 0
+    assert pixels["In progress"] > 3 * pixels["Complete"]
+    assert pixels["Complete"] > 3 * pixels["Not started"] > 0
 
 
 def test_delayed_is_hatched_so_it_does_not_rely_on_colour() -> None:
-    delayed = PLAN[0].model_copy(update={"status": MilestoneStatus.DELAYED})
+    delayed = PLAN[0].model_copy(update={"status": "Delayed"})
     fig = _figure((delayed, PLAN[1]), REPORT_DATE, 16.0)
     hatches = {p.get_hatch() for p in fig.axes[0].patches if p.get_gid() == "activity"}
     assert hatches == {"////", None}
@@ -493,8 +498,8 @@ def _numbered_plan(count: int) -> tuple[Milestone, ...]:
         PLAN[i % 4].model_copy(
             update={
                 "label": f"Item {i + 1}",
-                "status": list(MilestoneStatus)[i % 4],
-                "scope": Scope.WITHIN if i < count * 2 // 3 else Scope.OUTSIDE,
+                "status": STATES[i % 4],
+                "scope": "Within project" if i < count * 2 // 3 else "Outside project",
             }
         )
         for i in range(count)
@@ -504,30 +509,30 @@ def _numbered_plan(count: int) -> tuple[Milestone, ...]:
 @pytest.mark.parametrize("count", [1, 4, 24, 25, 26, 40, 200, 5000])
 def test_every_part_of_any_plan_fits_the_page_and_every_item_is_in_one(count: int) -> None:
     plan = _numbered_plan(count)
-    parts = chart_parts(plan)
+    parts = chart_parts(plan, A4, SCHEME)
     assert [m.label for part in parts for m in part] == [m.label for m in plan]
     capacity = rows_per_part(A4.chart_height_cm)
     assert capacity == 26  # 23 cm of the A4 page's 25 cm of text height, at 0.3 inch a row
     for part in parts:
-        rows = len(_rows(part, _label_chars(16.0)))
+        rows = len(_rows(part, _label_chars(16.0), SCHEME))
         assert rows <= capacity
         assert chart_height_in(rows) * 2.54 <= A4.chart_height_cm
     # No more parts than needed: the next part's first item would not have fitted in the last.
     for part, after in itertools.pairwise(parts):
-        assert len(_rows((*part, after[0]), _label_chars(16.0))) > capacity
+        assert len(_rows((*part, after[0]), _label_chars(16.0), SCHEME)) > capacity
 
 
 def test_a_smaller_page_takes_more_parts_and_the_example_takes_one() -> None:
     plan = _numbered_plan(40)
-    assert len(chart_parts(plan)) == 2
-    assert len(chart_parts(plan, PageArea(width_cm=12.8, height_cm=17.0))) == 3
-    assert chart_parts(PLAN) == (tuple(m for m in PLAN),)
-    assert chart_parts(()) == ((),)
+    assert len(chart_parts(plan, A4, SCHEME)) == 2
+    assert len(chart_parts(plan, PageArea(width_cm=12.8, height_cm=17.0), SCHEME)) == 3
+    assert chart_parts(PLAN, A4, SCHEME) == (tuple(m for m in PLAN),)
+    assert chart_parts((), A4, SCHEME) == ((),)
 
 
 def test_a_part_continues_its_scope_under_the_heading_again() -> None:
     plan = _numbered_plan(40)
-    first, second = chart_parts(plan)
+    first, second = chart_parts(plan, A4, SCHEME)
     labels = _labels(_figure(second, REPORT_DATE, 16.0, plan))
     assert labels[0] == "Within project"
     assert labels[1] == f"Item {len(first) + 1}"
@@ -557,7 +562,7 @@ def test_a_part_is_drawn_on_the_whole_plans_axis_with_the_whole_plans_key() -> N
 
 def test_the_description_of_a_part_summarises_the_plan_then_says_which_part() -> None:
     plan = _numbered_plan(40)
-    first, second = chart_parts(plan)
+    first, second = chart_parts(plan, A4, SCHEME)
     text = describe_gantt(plan, REPORT_DATE, part=(2, 2, second))
     assert text.startswith(describe_gantt(plan, REPORT_DATE))
     assert text.endswith(
@@ -569,7 +574,7 @@ def test_the_description_of_a_part_summarises_the_plan_then_says_which_part() ->
 def test_every_part_of_a_plan_starts_its_plot_at_the_same_place() -> None:
     plan = _numbered_plan(40)
     plan = (plan[0].model_copy(update={"label": "A much longer label than the rest"}), *plan[1:])
-    first, second = chart_parts(plan)
+    first, second = chart_parts(plan, A4, SCHEME)
     lefts = []
     for part in (first, second):
         fig = _figure(part, REPORT_DATE, 16.0, plan)

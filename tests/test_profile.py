@@ -9,7 +9,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from boardpack import context, layout
+from boardpack import layout
 from boardpack.cli import main
 from boardpack.errors import ProfileError
 from boardpack.profile import (
@@ -45,8 +45,14 @@ def test_jib_sections_are_the_templates_headings_in_order() -> None:
 
 
 def test_jib_header_is_the_workbooks_paper_sheet() -> None:
-    assert [(f.label, f.key) for f in JIB.header] == [
-        (row.label, row.field) for row in layout.PAPER_FIELDS
+    assert [(row.label, row.field) for row in layout.layout_for(JIB).paper_fields] == [
+        ("Project name", "project"),
+        ("Project sponsor", "sponsor"),
+        ("Project manager", "manager"),
+        ("Board", "board"),
+        ("Meeting date", "meeting_date"),
+        ("Report date", "report_date"),
+        ("Overall status", "status"),
     ]
 
 
@@ -58,20 +64,30 @@ def test_jib_bands_and_colours_are_todays() -> None:
             score = risk.score(str(likelihood), str(impact))
             assert score == likelihood * impact
             band = risk.band(score)
-            assert band.name == context.risk_band(likelihood * impact)
-            assert band.colour == context.BAND_COLOURS[band.name]
+            expected = "high" if score >= 9 else "medium" if score >= 5 else "low"
+            assert band.name == expected
+            assert band.colour == {"low": "B7DDB0", "medium": "FFD27F", "high": "F4A6A6"}[expected]
             assert risk.needs_action(score) is (score >= 9)
     assert risk.key_text() == "LxI key: 1-4 low (green); 5-8 medium (amber); 9-16 high (red)."
     assert JIB.status is not None
     assert {w.name: w.colour for w in JIB.status.words} == {
-        rag.value: colour for rag, colour in context.RAG_COLOURS.items()
+        "Green": "00703C",
+        "Amber": "B25E00",
+        "Red": "C00000",
     }
 
 
 def test_jib_register_columns_are_the_workbooks() -> None:
     assert JIB.risk is not None
-    assert [(c.header, c.key) for c in JIB.risk.columns] == [
-        (column.header, column.field) for column in layout.RISKS.columns
+    risks = layout.layout_for(JIB).sheet("risks")
+    assert risks is not None
+    assert [(c.header, c.field, c.required) for c in risks.columns] == [
+        ("Event", "event", True),
+        ("Likelihood", "likelihood", True),
+        ("Impact", "impact", True),
+        ("LxI", "lxi", False),
+        ("Action", "action", False),
+        ("Owner", "owner", False),
     ]
     assert fill(JIB.risk.title, {"project": "Procurement"}) == "Procurement Project Risk Register"
 
@@ -98,6 +114,11 @@ label = "Board"
 [[header]]
 key = "meeting_date"
 label = "Meeting date"
+type = "date"
+
+[[header]]
+key = "report_date"
+label = "Report date"
 type = "date"
 
 [[sections]]

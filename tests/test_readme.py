@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
-from boardpack.layout import PAPER_FIELDS, TABLE_SHEETS
+from boardpack.layout import layout_for
+from boardpack.profile import load_profile
 from tests.conftest import ROOT
+
+JIB_LAYOUT = layout_for(load_profile())
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -25,9 +28,9 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
 
 
 def test_every_sheet_and_column_is_documented() -> None:
-    for spec in PAPER_FIELDS:
+    for spec in JIB_LAYOUT.paper_fields:
         assert f"| {spec.label} |" in README
-    for sheet in TABLE_SHEETS:
+    for sheet in JIB_LAYOUT.tables:
         assert f"### {sheet.name}" in README
         for column in sheet.columns:
             assert f"| {column.header} |" in README, column.header
