@@ -171,7 +171,8 @@ def _note_values(
     from boardpack.context import long_date
 
     items = "\n\n".join(
-        f"{number}. {paper.project}\n   Recommendation: {paper.recommendation}"
+        f"{number}. {paper.project}"
+        + (f"\n   Recommendation: {paper.recommendation}" if paper.recommendation else "")
         for number, paper in enumerate(papers, start=1)
     )
     return {

@@ -50,6 +50,7 @@ from boardpack.status import (
 )
 
 MAX_NOTE_BYTES = 64 * 1024  # a covering note is a few paragraphs
+RECOMMENDATION = "recommendation"  # the key of the section the covering note quotes
 
 
 @dataclass(frozen=True)
@@ -267,8 +268,12 @@ def _paper_files(paper: Built) -> PaperFiles:
     record = paper.record
     assert record is not None and paper.docx is not None
     checked = load_paper(record.source)
+    # The section a profile keys "recommendation" (the JIB paper's section 1); a profile
+    # without one gives the covering note no recommendation to quote.
     recommendation = " ".join(
-        p.text.strip() for p in checked.paper.paragraphs if p.section == 1 and p.text.strip()
+        p.text.strip()
+        for p in checked.paper.paragraphs
+        if p.section == RECOMMENDATION and p.text.strip()
     )
     return PaperFiles(paper.name, record.project, recommendation, paper.docx, paper.pdf)
 
