@@ -35,6 +35,7 @@ from boardpack.archive_index import (
 from boardpack.errors import ArchiveError, Problem
 from boardpack.files import TEMP_PREFIX, safe_stem
 from boardpack.records import MANIFEST, VERSION_NAME, Manifest, parse_manifest
+from boardpack.send_log import SEND_LOG
 
 __all__ = ["Verification", "adopt_archive", "check_files", "verify_archive"]
 
@@ -405,7 +406,10 @@ class _Verifier:
                 here = (*parts, child.name)
                 where = "/".join(here)
                 if len(here) == 1 and (
-                    child.name in (INDEX, STAGING) or child.name.startswith(TEMP_PREFIX)
+                    child.name in (INDEX, STAGING)
+                    or child.name.startswith(TEMP_PREFIX)
+                    # the send log grows after filing, so the index does not prove it
+                    or (child.name == SEND_LOG and child.is_file(follow_symlinks=False))
                 ):
                     continue
                 mode = child.stat(follow_symlinks=False).st_mode

@@ -409,3 +409,104 @@ def check_template(path: Path, pack: bool, profile_name: str | None) -> None:
     click.echo(f"{path}: every tag is complete and names a value boardpack supplies")
     for warning in warnings:
         click.echo(f"  warning: {warning}")
+
+
+@main.command()
+@click.argument("folder", required=False, default=DEFAULT_INPUTS, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    default=DEFAULT_OUT,
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="The folder the papers are built into.",
+)
+@click.option(
+    "--archive",
+    "archive_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="The archive folder (default: archive in boardpack.toml); its send log says what was"
+    " sent.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON, for scripts.")
+@_reports_errors
+def status(folder: Path, out_dir: Path, archive_dir: Path | None, as_json: bool) -> None:
+    """Show the next meeting, its paper deadline and the time left, and for each paper in
+    FOLDER (default inputs/): valid, built, stale, archived and sent.
+
+    Stale means its workbook changed since the build, an output is not what the build wrote,
+    or it was built for another meeting.
+    """
+    from boardpack.status import folder_status
+
+    result = folder_status(folder, out_dir, archive_dir=archive_dir)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        return
+    from boardpack.status_display import show_status
+
+    show_status(result)
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--drafts",
+    "drafts_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Write one .eml draft per message into this folder, to open and send from Outlook.",
+)
+@click.option("--send", "send_now", is_flag=True, help="Send through boardpack.toml's SMTP server.")
+@click.option("--again", is_flag=True, help="With --send: send files already sent, once more.")
+@click.option(
+    "--archive",
+    "archive_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="The archive folder whose send log records what was sent (default: archive in"
+    " boardpack.toml).",
+)
+def email(
+    out_dir: Path, drafts_dir: Path | None, send_now: bool, again: bool, archive_dir: Path | None
+) -> None:
+    """Email the papers built in OUT_DIR to the distribution in boardpack.toml: as drafts
+    (--drafts DIR) or sent (--send).
+
+    A paper whose workbook or outputs changed since the build is never sent: build it first.
+    Each message the server accepts is recorded in the send log beside the archive; sending
+    the same files to someone again needs --again. Exit code 1 if anything could not be sent.
+    """
+    # Checked here, outside _reports_errors, so that a wrong usage exits 2 as click's own do.
+    if (drafts_dir is None) == (not send_now):
+        raise click.UsageError("give one of --drafts DIR or --send")
+    if again and not send_now:
+        raise click.UsageError("--again goes with --send")
+    _email(out_dir, drafts_dir, again, archive_dir)
+
+
+@_reports_errors
+def _email(out_dir: Path, drafts_dir: Path | None, again: bool, archive_dir: Path | None) -> None:
+    if drafts_dir is not None:
+        from boardpack.sending import write_email_drafts
+
+        outbox, paths = write_email_drafts(out_dir, drafts_dir)
+        for path, draft in zip(paths, outbox.drafts, strict=True):
+            click.echo(f"wrote {path}: to {draft.recipient.address}, {_attached(draft)}")
+        return
+    from boardpack.sending import send_papers
+
+    report = send_papers(out_dir, archive_dir=archive_dir, again=again)
+    for draft, entry in report.skipped:
+        click.echo(
+            f"not sent again to {draft.recipient.address}: these files went on"
+            f" {entry.get('sent_at', '?')} (add --again to send them again)"
+        )
+    for done in report.sent:
+        click.echo(f"sent to {done.draft.recipient.address}: {_attached(done.draft)}")
+    click.echo(f"{len(report.sent)} sent through {report.server}; recorded in {report.log}")
+
+
+def _attached(draft: Any) -> str:
+    return ", ".join(a.path.name for a in draft.attachments)

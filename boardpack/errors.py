@@ -67,6 +67,10 @@ class ArchiveError(BoardpackError):
     """The archive could not be read or written as asked."""
 
 
+class MailError(BoardpackError):
+    """A message could not be composed, saved or sent, or the send log cannot be used."""
+
+
 class ProfileError(_Problems):
     """A report profile that cannot be used; carries every fault found, each by key and line."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import smtplib
 import ssl
@@ -25,11 +24,22 @@ from pathlib import Path
 from typing import Any
 
 from boardpack.distribution import Deliverable, Distribution, Recipient, Security, SmtpSettings
-from boardpack.errors import BoardpackError
+from boardpack.errors import MailError
 from boardpack.files import write_atomic
 from boardpack.profile import fill
+from boardpack.send_log import SEND_LOG, already_sent, append_log, read_log
 
-SEND_LOG = "sent.jsonl"
+__all__ = [
+    "SEND_LOG",
+    "MailError",
+    "already_sent",
+    "append_log",
+    "compose",
+    "log_entry",
+    "read_log",
+    "send",
+    "write_drafts",
+]
 
 # The covering note when the council has not written its own: {placeholders} are filled in, and
 # nothing else in a note is read as code.
@@ -42,10 +52,6 @@ Please find attached the papers for the {board} meeting on {meeting_date}{at_ven
 Kind regards,
 {sender}
 """
-
-
-class MailError(BoardpackError):
-    """A message could not be composed, saved or sent."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,8 @@ def _note_values(
     from boardpack.context import long_date
 
     items = "\n\n".join(
-        f"{number}. {paper.project}\n   Recommendation: {paper.recommendation}"
+        f"{number}. {paper.project}"
+        + (f"\n   Recommendation: {paper.recommendation}" if paper.recommendation else "")
         for number, paper in enumerate(papers, start=1)
     )
     return {
@@ -315,8 +322,12 @@ def _said(exc: smtplib.SMTPException) -> str:
 # -- the send log -----------------------------------------------------------------------------
 
 
-def log_entry(sent: Sent, meeting: Meeting, server: str) -> dict[str, Any]:
-    """What the send log records of one accepted message."""
+def log_entry(
+    sent: Sent, meeting: Meeting, server: str, versions: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What the send log records of one accepted message; `versions` names the archived
+    version ("v2") of each paper that is in the archive, so "did members get v2?" has an
+    answer."""
     draft = sent.draft
     return {
         "sent_at": sent.accepted_at.isoformat(timespec="seconds"),
@@ -329,41 +340,10 @@ def log_entry(sent: Sent, meeting: Meeting, server: str) -> dict[str, Any]:
         "server": server,
         "papers": list(draft.papers),
         "attachments": [{"file": a.path.name, "sha256": a.sha256} for a in draft.attachments],
+        # a paper's version, and the pack's when it is attached
+        "versions": {
+            name: version
+            for name, version in (versions or {}).items()
+            if name in draft.papers or any(a.path.stem == name for a in draft.attachments)
+        },
     }
-
-
-def append_log(log: Path, entry: dict[str, Any]) -> None:
-    """Add one line to the send log, flushed to disk before the next message goes."""
-    line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-    with log.open("a", encoding="utf-8") as file:
-        file.write(line)
-        file.flush()
-        os.fsync(file.fileno())
-
-
-def read_log(log: Path) -> list[dict[str, Any]]:
-    """Every entry of the send log; a damaged line is an error naming it."""
-    if not log.exists():
-        return []
-    entries = []
-    for number, line in enumerate(log.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MailError(f"{log}:{number}: not a send-log entry ({exc.msg})") from exc
-        if not isinstance(entry, dict) or not isinstance(entry.get("attachments"), list):
-            raise MailError(f"{log}:{number}: not a send-log entry")
-        entries.append(entry)
-    return entries
-
-
-def already_sent(draft: Draft, entries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
-    """The log entry of an earlier send of these very files to this recipient, if any."""
-    files = sorted(a.sha256 for a in draft.attachments)
-    for entry in entries:
-        hashes = sorted(str(a.get("sha256")) for a in entry["attachments"] if isinstance(a, dict))
-        if entry.get("to") == draft.recipient.address and hashes == files:
-            return entry
-    return None

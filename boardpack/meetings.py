@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from boardpack.errors import BoardpackError
 
 LONDON = ZoneInfo("Europe/London")  # every UK council's clock, summer time included
 
@@ -66,9 +70,38 @@ class DeadlineRule(BaseModel):
 
 @cache
 def _bank_holidays(region: Region, year: int) -> frozenset[dt.date]:
-    import holidays  # ~40 ms; only the meeting-cycle commands need it
+    cached = _cache_file(region, year)
+    if cached is not None:
+        try:
+            return frozenset(dt.date.fromisoformat(d) for d in json.loads(cached.read_bytes()))
+        except (OSError, ValueError, TypeError):
+            pass  # not there yet, or damaged: work them out again
+    import holidays  # ~0.2 s with its countries; `status` cannot afford it every time
 
-    return frozenset(holidays.country_holidays("GB", subdiv=_SUBDIVISION[region], years=year))
+    days = frozenset(holidays.country_holidays("GB", subdiv=_SUBDIVISION[region], years=year))
+    if cached is not None:
+        from boardpack.files import write_atomic
+
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(cached, json.dumps(sorted(d.isoformat() for d in days)).encode())
+        except (OSError, BoardpackError):
+            pass  # a cache that cannot be written only costs time
+    return days
+
+
+def _cache_file(region: Region, year: int) -> Path | None:
+    """Where a year's bank holidays are kept once worked out, in boardpack's cache folder, for
+    this version of the `holidays` package; None if its version cannot be told."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from boardpack.lo_profile import cache_root
+
+    try:
+        release = version("holidays")
+    except PackageNotFoundError:
+        return None
+    return cache_root() / "bank-holidays" / f"holidays-{release}-{region.value}-{year}.json"
 
 
 def is_working_day(day: dt.date, region: Region = Region.ENGLAND_AND_WALES) -> bool:

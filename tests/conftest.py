@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import socket
+import ssl
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -94,3 +97,94 @@ def reader_items(text: str, *, split_tabs: bool) -> list[str]:
 def seed_items() -> list[str]:
     """The seed report's non-empty lines as reader items; its table rows are tab-separated."""
     return reader_items(SEED.read_text(encoding="utf-8"), split_tabs=True)
+
+
+# -- a real SMTP server on this machine (aiosmtpd, STARTTLS and a password) ---------------------
+
+SMTP_PASSWORD = "correct horse battery staple"  # the test server's password for the user "jim"
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps what it accepts; refuses addresses at nowhere.example."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address.endswith("@nowhere.example"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = (
+        isinstance(data, LoginPassword)
+        and data.login == b"jim"
+        and data.password == SMTP_PASSWORD.encode()
+    )
+    return AuthResult(success=ok, handled=False)  # False: aiosmtpd sends the 535 reply
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1, made with openssl."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test server's certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (a closed port, once the probe is gone)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def smtp_server(certificate: tuple[Path, Path]) -> Iterator[tuple[Mailbox, int]]:
+    """An SMTP server on 127.0.0.1 requiring STARTTLS, then the user jim's password."""
+    from aiosmtpd.controller import Controller
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=_authenticate,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def server(certificate: tuple[Path, Path]) -> Iterator[tuple[Mailbox, int]]:
+    """A fresh SMTP server for one test: (what it received, its port)."""
+    with smtp_server(certificate) as running:
+        yield running

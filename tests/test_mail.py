@@ -7,19 +7,12 @@ import datetime as dt
 import email
 import hashlib
 import re
-import shutil
-import socket
-import ssl
-import subprocess
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 import boardpack
 from boardpack.distribution import Distribution, SmtpSettings
@@ -35,11 +28,11 @@ from boardpack.mail import (
     send,
     write_drafts,
 )
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, SMTP_PASSWORD, Mailbox, free_port
 
 RECOMMENDATION = "To Note progress on the project to date and the revised financial requirement"
 MEETING = Meeting("Joint Improvement Board", dt.date(2008, 1, 24), "Council Chamber, County Hall")
-PASSWORD = "correct horse battery staple"
+PASSWORD = SMTP_PASSWORD
 
 
 @pytest.fixture(scope="module")
@@ -147,79 +140,7 @@ def test_an_address_with_a_line_break_is_refused() -> None:
         )
 
 
-# -- a real SMTP server on this machine -------------------------------------------------------
-
-
-class _Mailbox:
-    """aiosmtpd handler: keeps what it accepts; refuses addresses at nowhere.example."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address.endswith("@nowhere.example"):
-            return "550 5.1.1 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
-    ok = (
-        isinstance(data, LoginPassword)
-        and data.login == b"jim"
-        and data.password == PASSWORD.encode()
-    )
-    return AuthResult(success=ok, handled=False)  # False: aiosmtpd sends the 535 reply
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make the test server's certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def server(certificate: tuple[Path, Path]) -> Iterator[tuple[_Mailbox, int]]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
-    mailbox = _Mailbox()
-    port = _free_port()
-    controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=context,
-        require_starttls=True,
-        authenticator=_authenticate,
-        auth_require_tls=True,
-    )
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
+# -- a real SMTP server on this machine (tests/conftest.py starts it) ---------------------
 
 
 def _smtp(port: int, cert: Path, **more: Any) -> dict[str, Any]:
@@ -228,7 +149,7 @@ def _smtp(port: int, cert: Path, **more: Any) -> dict[str, Any]:
 
 def test_papers_are_sent_over_starttls_and_logged(
     built: PaperFiles,
-    server: tuple[_Mailbox, int],
+    server: tuple[Mailbox, int],
     certificate: tuple[Path, Path],
     tmp_path: Path,
 ) -> None:
@@ -266,7 +187,7 @@ def test_papers_are_sent_over_starttls_and_logged(
 
 
 def test_a_wrong_password_is_a_clear_error_and_nothing_is_sent(
-    built: PaperFiles, server: tuple[_Mailbox, int], certificate: tuple[Path, Path]
+    built: PaperFiles, server: tuple[Mailbox, int], certificate: tuple[Path, Path]
 ) -> None:
     mailbox, port = server
     distribution = _distribution(**_smtp(port, certificate[0]))
@@ -285,7 +206,7 @@ def test_a_wrong_password_is_a_clear_error_and_nothing_is_sent(
 
 
 def test_a_refused_recipient_stops_the_sending_and_only_accepted_mail_is_recorded(
-    built: PaperFiles, server: tuple[_Mailbox, int], certificate: tuple[Path, Path]
+    built: PaperFiles, server: tuple[Mailbox, int], certificate: tuple[Path, Path]
 ) -> None:
     mailbox, port = server
     distribution = _distribution(**_smtp(port, certificate[0]))
@@ -307,7 +228,7 @@ def test_a_refused_recipient_stops_the_sending_and_only_accepted_mail_is_recorde
 
 
 def test_an_unreachable_server_is_a_clear_error(built: PaperFiles) -> None:
-    smtp = SmtpSettings(host="127.0.0.1", port=_free_port(), timeout=5)
+    smtp = SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5)
     with pytest.raises(MailError, match=re.escape("cannot reach the SMTP server 127.0.0.1:")):
         send(compose(_distribution(), MEETING, [built]), smtp, environ={})
 
@@ -327,7 +248,7 @@ def test_the_password_comes_only_from_the_environment(built: PaperFiles) -> None
 
 
 def test_a_server_without_the_councils_certificate_is_refused(
-    built: PaperFiles, server: tuple[_Mailbox, int]
+    built: PaperFiles, server: tuple[Mailbox, int]
 ) -> None:
     mailbox, port = server
     smtp = SmtpSettings(host="127.0.0.1", port=port, username="jim")
