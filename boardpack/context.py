@@ -68,7 +68,6 @@ def build_context(paper: Paper, area: PageArea = A4) -> dict[str, Any]:
     `section_list` (each with its block), `register` and `tables`.
     """
     profile = paper.profile
-    details = paper.details
     parts = chart_parts(paper.milestones, area, profile.plan) if profile.plan else ((),)
     values = header_values(paper)
     status = paper.status
@@ -80,6 +79,7 @@ def build_context(paper: Paper, area: PageArea = A4) -> dict[str, Any]:
         ],
         **values,
         "title": profile.title,
+        "kind": profile.title.lower(),  # the running header's "... highlight report"
         "status": status.name if status else "",
         "status_colour": status.colour if status else "000000",
         "status_key": _status_key(profile.status),
@@ -105,7 +105,6 @@ def build_context(paper: Paper, area: PageArea = A4) -> dict[str, Any]:
     for section in context["section_list"]:
         if section["block"] == Block.TABLE.value:
             section["table"] = context["tables"][section["table_key"]]
-    del details
     return context
 
 
@@ -272,11 +271,11 @@ def _plan(paper: Paper) -> dict[str, Any]:
         {
             "heading": scope.heading,
             "key": scope_key(scope.name),
-            "items": [m.text for m in paper.milestones if m.scope == scope.name] or ["None"],
+            "milestones": [m.text for m in paper.milestones if m.scope == scope.name] or ["None"],
         }
         for scope in plan.scopes
     ]
-    return {"groups": groups, **{g["key"]: g["items"] for g in groups}}
+    return {"groups": groups, **{g["key"]: g["milestones"] for g in groups}}
 
 
 def _budget(paper: Paper) -> dict[str, Any]:
@@ -317,17 +316,20 @@ def cell_text(column: Column, value: Any) -> str:
 
 
 def _register(paper: Paper, scheme: RiskScheme) -> dict[str, Any]:
-    headline = scheme.score_column(scheme.headline_assessment)
     printed = [c for c in scheme.columns if c.printed and c.under is None]
-    under = {c.under: c for c in scheme.columns if c.printed and c.under is not None}
+    under: dict[str, list[Column]] = {}
+    for column in scheme.columns:
+        if column.printed and column.under is not None:
+            under.setdefault(column.under, []).append(column)
     risks = []
     for risk in paper.risks:
         texts = {c.key: cell_text(c, risk.value(c.key)) for c in scheme.columns}
         if not texts[scheme.action_column]:
             texts[scheme.action_column] = NO_ACTION
-        for key, column in under.items():
-            if texts[column.key]:
-                texts[key] = f"{texts[key]}\n{column.header}: {texts[column.key]}"
+        for key, columns in under.items():
+            for column in columns:
+                if texts[column.key]:
+                    texts[key] = f"{texts[key]}\n{column.header}: {texts[column.key]}"
         score = _headline_score(scheme, risk)
         band = scheme.band(score) if score is not None else None
         entry: dict[str, Any] = {c.key: risk.value(c.key) for c in scheme.columns}
@@ -349,10 +351,11 @@ def _register(paper: Paper, scheme: RiskScheme) -> dict[str, Any]:
             }
         )
         risks.append(entry)
-    del headline
     return {
         "title": fill(scheme.title, header_values(paper)),
-        "columns": [{"header": c.header, "descriptor": c.descriptor} for c in printed],
+        "columns": [
+            {"header": c.header, "descriptor": c.descriptor, "share": c.share} for c in printed
+        ],
         "descriptors": any(c.descriptor for c in printed),
         "risks": risks,
         "key": scheme.key_text(),
@@ -400,7 +403,7 @@ def _table(paper: Paper, key: str) -> dict[str, Any]:
         rows.append({"cells": cells})
     return {
         "title": table.title,
-        "columns": [{"header": c.header} for c in printed],
+        "columns": [{"header": c.header, "share": c.share} for c in printed],
         "rows": rows,
     }
 

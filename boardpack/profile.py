@@ -229,6 +229,27 @@ class Column(_Frozen):
     hint: str = ""
     descriptor: str = ""  # the register's second header row: "Which may or may not occur"
     under: Key | None = None  # printed below that column's value ("Owner: ...") instead
+    width: Annotated[float, Field(gt=0, le=20)] | None = None  # its share of the table
+
+    @property
+    def share(self) -> float:
+        """The column's width relative to the table's others: its `width`, else by its type
+        (text is widest; a score or a level narrowest)."""
+        if self.width is not None:
+            return self.width
+        return _WIDTHS.get(self.type, 1.5)
+
+
+_WIDTHS = {
+    ColumnType.TEXT: 3.0,
+    ColumnType.SHORT_TEXT: 1.6,
+    ColumnType.DATE: 1.7,
+    ColumnType.LIKELIHOOD: 1.3,
+    ColumnType.IMPACT: 1.3,
+    ColumnType.SCORE: 1.3,
+    ColumnType.TREND: 1.5,
+    ColumnType.STATUS: 1.2,
+}
 
 
 class RiskScheme(_Frozen):

@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 from docx.opc.oxml import serialize_part_xml
+from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
@@ -88,6 +89,7 @@ def render_paper(paper: Paper, template: Path | None = None) -> bytes:
         _add_charts(document, paper, area, context["gantt_parts"]) if paper.profile.plan else {}
     )
     _render(document, template, context)
+    _size_tables(document, context, area)
 
     for shape in document.docx.inline_shapes:
         blip = shape._inline.graphic.graphicData.pic.blipFill.blip
@@ -109,6 +111,40 @@ def render_paper(paper: Paper, template: Path | None = None) -> bytes:
         author=author,
         made=document_timestamp(details.report_date),
     )
+
+
+# The captions the bundled report.docx gives the tables whose columns a profile decides.
+_SIZED_TABLES = {"boardpack-register": "register", "boardpack-table": "tables"}
+
+
+def _size_tables(document: DocxTemplate, context: dict[str, Any], area: PageArea) -> None:
+    """Give the columns of each table a template loops its columns for their profile's shares
+    of the text width: docxtpl makes every looped column the same width."""
+    body = document.docx.element.body
+    tables = iter(context.get("tables", {}).values())
+    for table in body.iter(qn("w:tbl")):
+        caption = table.find(f"{qn('w:tblPr')}/{qn('w:tblCaption')}")
+        kind = _SIZED_TABLES.get(caption.get(qn("w:val"), "")) if caption is not None else None
+        if kind is None:
+            continue
+        spec = context.get("register") if kind == "register" else next(tables, None)
+        if not spec or not spec["columns"]:
+            continue
+        shares = [c["share"] for c in spec["columns"]]
+        total = area.width_cm * 567  # twips
+        widths = [int(total * share / sum(shares)) for share in shares]
+        grid = table.find(qn("w:tblGrid"))
+        for column in list(grid):
+            grid.remove(column)
+        for width in widths:
+            column = grid.makeelement(qn("w:gridCol"), {qn("w:w"): str(width)})
+            grid.append(column)
+        for row in table.iter(qn("w:tr")):
+            for cell, width in zip(row.findall(qn("w:tc")), widths, strict=False):
+                size = cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
+                if size is not None:
+                    size.set(qn("w:w"), str(width))
+                    size.set(qn("w:type"), "dxa")
 
 
 def _add_charts(

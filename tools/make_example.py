@@ -1,7 +1,9 @@
-"""Writes inputs/procurement.xlsx: the seed's Procurement highlight report as a workbook.
+"""Writes the example workbooks: inputs/procurement.xlsx, the seed's Procurement highlight
+report (the default JIB profile), and one paper for each other bundled profile under examples/.
 
 Run from the repository root: python tools/make_example.py
-The plan dates are illustrative, chosen to agree with the seed's text.
+The plan dates are illustrative, chosen to agree with the seed's text; the other papers are
+invented, in the shape public bodies' papers take.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
+from boardpack.profile import load_profile
 from boardpack.workbook import write_workbook
 
 DETAILS = {
@@ -208,11 +212,321 @@ RISKS = [
 ]
 
 
+PRINCE2_DETAILS = {
+    "Project name": "Customer Portal Replacement",
+    "Project ID": "ICT-2024-017",
+    "Project manager": "Priya Shah",
+    "Project executive": "Tom Adeyemi, Director of Customer Services",
+    "Board": "Digital Programme Board",
+    "Meeting date": dt.date(2024, 10, 10),
+    "Date of report": dt.date(2024, 9, 30),
+    "Period covered": "1-30 September 2024",
+    "Stage status": "Amber",
+}
+PRINCE2_SECTIONS = [
+    (
+        "1",
+        "Paragraph",
+        "Stage 2 (build) is on schedule for the portal and its payments, but the"
+        " address lookup is four weeks late because the supplier's interface changed. Cost is"
+        " within tolerance; time is forecast to use 3 of the stage's 4 weeks' tolerance.",
+    ),
+    ("2", "Bullet", "Payments module built and through its security test."),
+    ("2", "Bullet", "Accessibility audit of the sign-in pages: 3 issues found, 2 fixed."),
+    ("2", "Bullet", "Address lookup: the supplier's new interface specified and agreed."),
+    (
+        "3",
+        "Paragraph",
+        "Next period the project will finish the address lookup, run the user"
+        " acceptance tests and prepare the end stage report.",
+    ),
+    (
+        "5",
+        "Paragraph",
+        "RFC-04, moving the launch from 4 November to 25 November, is put to"
+        " the board for approval.",
+    ),
+    (
+        "7",
+        "Paragraph",
+        "Testing the supplier's interface early would have shown the change in"
+        " July; interface tests now start in the first week of each stage.",
+    ),
+]
+PRINCE2_PLAN = [
+    (
+        "Build payments module",
+        "Payments",
+        "Work package",
+        dt.date(2024, 7, 1),
+        dt.date(2024, 9, 13),
+        "Complete",
+    ),
+    (
+        "Build address lookup",
+        "Address lookup",
+        "Work package",
+        dt.date(2024, 8, 5),
+        dt.date(2024, 10, 25),
+        "Delayed",
+    ),
+    (
+        "User acceptance tests",
+        "UAT",
+        "Work package",
+        dt.date(2024, 10, 14),
+        dt.date(2024, 11, 8),
+        "Not started",
+    ),
+    ("Portal live", None, "Product", None, dt.date(2024, 11, 25), "Not started"),
+    ("End stage report", None, "Product", None, dt.date(2024, 11, 29), "Not started"),
+]
+PRINCE2_TOLERANCES = [
+    ("Time", "4 weeks; 3 forecast to be used", "8 weeks; 3 used", "Amber"),
+    ("Cost", "£40,000; £6,500 forecast", "£150,000; £21,000 used", "Green"),
+    ("Quality", "WCAG 2.2 AA on every page", "As the stage", "Green"),
+    ("Scope", "No change", "No change", "Green"),
+]
+PRINCE2_RISKS = [
+    (
+        "I03",
+        "Issue",
+        "The address supplier changed its interface in August",
+        3,
+        2,
+        None,
+        "New interface specified; build finishes 25 October",
+        "Priya Shah",
+    ),
+    (
+        "R07",
+        "Risk",
+        "The supplier's interface changes again before launch",
+        2,
+        3,
+        None,
+        "Interface tests run weekly against the supplier's test service",
+        "Priya Shah",
+    ),
+    (
+        "R09",
+        "Risk",
+        "Staff are not trained before the portal goes live",
+        2,
+        2,
+        None,
+        "Training booked for the week of 18 November",
+        "Tom Adeyemi",
+    ),
+    (
+        "R11",
+        "Risk",
+        "Launch clashes with council tax reminders in late November",
+        3,
+        3,
+        None,
+        "Reminders moved to 2 December",
+        "Priya Shah",
+    ),
+]
+
+CORPORATE_DETAILS = {
+    "Register": "Corporate Risk Register",
+    "Report of": "Jane Smith, Director of Resources",
+    "Contact officer": "Alex Green, Risk and Insurance Manager, 01234 567890",
+    "Committee": "Audit and Governance Committee",
+    "Meeting date": dt.date(2025, 3, 20),
+    "Report date": dt.date(2025, 3, 3),
+}
+CORPORATE_SECTIONS = [
+    (
+        "1",
+        "Paragraph",
+        "To report the Council's corporate risks, their scores before and"
+        " after the controls in place, and the further actions agreed, as at 3 March 2025.",
+    ),
+    (
+        "2",
+        "Paragraph",
+        "That the Committee notes the register and the two risks whose"
+        " residual score has risen since its last meeting.",
+    ),
+    (
+        "3",
+        "Bullet",
+        "CR02 (cyber attack) has risen from 12 to 16 after the national alert of"
+        " February; a recovery test is planned for April.",
+    ),
+    (
+        "3",
+        "Bullet",
+        "CR05 (social care market) has risen from 9 to 12 as two providers have left the county.",
+    ),
+    ("3", "Bullet", "CR06 (new): the waste contract ends in 2026."),
+]
+CORPORATE_RISKS = [
+    # ID, category, cause, risk, effect, owner, inherent L, I, score, controls, residual L, I,
+    # score, trend, actions, target L, I, score, review
+    (
+        "CR01",
+        "Financial",
+        "Because demand for services grows faster than funding",
+        "the Council cannot set a balanced budget for 2026/27",
+        "which would lead to a section 114 notice",
+        "Director of Resources",
+        5,
+        5,
+        None,
+        "Medium-term financial plan; savings programme monitored monthly",
+        3,
+        5,
+        None,
+        "Same",
+        "Savings of £4.2m identified for 2026/27; £1.1m still to find by June",
+        2,
+        5,
+        None,
+        dt.date(2025, 6, 1),
+    ),
+    (
+        "CR02",
+        "Operational",
+        "Because attacks on councils are rising",
+        "a cyber attack takes key systems offline",
+        "which would stop services and payments for days",
+        "Head of ICT",
+        4,
+        5,
+        None,
+        "Firewalls, patching, multi-factor sign-in, backups off site",
+        4,
+        4,
+        None,
+        "Up",
+        "Recovery test in April; cyber insurance renewed",
+        2,
+        4,
+        None,
+        dt.date(2025, 4, 30),
+    ),
+    (
+        "CR03",
+        "Compliance",
+        "Because of the new procurement law",
+        "contracts are awarded in breach of the Procurement Act 2023",
+        "which would lead to challenges and delay",
+        "Head of Procurement",
+        3,
+        4,
+        None,
+        "Training for buyers; contract procedure rules updated",
+        2,
+        3,
+        None,
+        "Down",
+        None,
+        1,
+        3,
+        None,
+        dt.date(2025, 9, 1),
+    ),
+    (
+        "CR04",
+        "People",
+        "Because of national shortages",
+        "the Council cannot recruit to key posts in planning and social work",
+        "which would slow decisions and raise agency costs",
+        "Director of People",
+        4,
+        4,
+        None,
+        "Market supplements; 'grow your own' trainee scheme",
+        3,
+        3,
+        None,
+        "Same",
+        "Trainee cohort of 8 starts in September",
+        2,
+        3,
+        None,
+        dt.date(2025, 6, 1),
+    ),
+    (
+        "CR05",
+        "Operational",
+        "Because providers are leaving the market",
+        "the Council cannot place people who need residential care",
+        "which would leave people in hospital longer than they need",
+        "Director of Adult Care",
+        4,
+        4,
+        None,
+        "Provider forum; fee uplift agreed",
+        3,
+        4,
+        None,
+        "Up",
+        "Block contract for 30 beds to be let by July",
+        2,
+        3,
+        None,
+        dt.date(2025, 5, 1),
+    ),
+    (
+        "CR06",
+        "Contractual",
+        "Because the waste contract ends in March 2026",
+        "a new contract is not in place in time",
+        "which would stop collections",
+        "Director of Environment",
+        3,
+        5,
+        None,
+        "Project board set up; options appraisal complete",
+        2,
+        5,
+        None,
+        "New",
+        "Procurement to start in April 2025",
+        1,
+        5,
+        None,
+        dt.date(2025, 4, 15),
+    ),
+]
+
+
 def main(path: Path) -> None:
     write_workbook(
         path, DETAILS, {"Sections": SECTIONS, "Plan": PLAN, "Budget": [], "Risks": RISKS}
     )
     print(f"wrote {path}")
+    examples = path.parent.parent / "examples"
+    papers: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
+        (
+            "prince2",
+            "customer-portal.xlsx",
+            PRINCE2_DETAILS,
+            {
+                "Sections": PRINCE2_SECTIONS,
+                "Plan": PRINCE2_PLAN,
+                "Tolerances": PRINCE2_TOLERANCES,
+                "Risks": PRINCE2_RISKS,
+            },
+        ),
+        (
+            "corporate-risk",
+            "corporate-risks.xlsx",
+            CORPORATE_DETAILS,
+            {"Sections": CORPORATE_SECTIONS, "Risks": CORPORATE_RISKS},
+        ),
+    ]
+    for name, workbook, details, tables in papers:
+        folder = examples / name
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / workbook
+        write_workbook(target, details, tables, load_profile(name), profile_name=name)
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":
