@@ -19,6 +19,7 @@ from boardpack.profile import (
     ColumnType,
     FieldType,
     RiskScheme,
+    Scoring,
     StatusScheme,
     fill,
 )
@@ -354,12 +355,27 @@ def _register(paper: Paper, scheme: RiskScheme) -> dict[str, Any]:
     return {
         "title": fill(scheme.title, header_values(paper)),
         "columns": [
-            {"header": c.header, "descriptor": c.descriptor, "share": c.share} for c in printed
+            {"header": c.header, "descriptor": descriptor(scheme, c), "share": c.share}
+            for c in printed
         ],
-        "descriptors": any(c.descriptor for c in printed),
+        "descriptors": any(descriptor(scheme, c) for c in printed),
         "risks": risks,
         "key": scheme.key_text(),
     }
+
+
+def descriptor(scheme: RiskScheme, column: Column) -> str:
+    """A register column's second header line: the profile's, else a level or score column's
+    range ("1-5", "1-25", "A-F")."""
+    if column.descriptor:
+        return column.descriptor
+    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT):
+        axis = scheme.likelihood if column.type is ColumnType.LIKELIHOOD else scheme.impact
+        return f"{axis.levels[0].value}-{axis.levels[-1].value}"
+    if column.type is ColumnType.SCORE and scheme.scoring is not Scoring.CODE:
+        scores = scheme.possible_scores()
+        return f"{scores[0]}-{scores[-1]}"
+    return ""
 
 
 def c_is_text(scheme: RiskScheme, key: str) -> bool:

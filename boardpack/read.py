@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from boardpack.errors import Problem, ProfileError
+from boardpack.errors import InvalidWorkbook, Problem, ProfileError
 from boardpack.guard import (
     FRESH_COPY,
     RESAVE,
@@ -271,8 +271,8 @@ def _read(
     paper_sheet = sheet(PAPER_SHEET, required=True)
     if paper_sheet is not None:
         named = _profile_named(paper_sheet, profile, folder, problems)
-        if named is None:
-            return RawWorkbook(source, Record({}, {}, ""), profile, problems=problems)
+        if named is None:  # the workbook's shape is unknown: reading on would only guess
+            raise InvalidWorkbook(source, problems)
         if named is not profile:
             profile, layout = named, layout_for(named)
     details = (
@@ -311,10 +311,11 @@ def _profile_named(
         try:
             return load_profile(str(value).strip(), relative_to=folder)
         except ProfileError as exc:
+            faults = "; ".join(str(p) for p in exc.problems)
             problems.append(
                 Problem(
                     sheet.ref((index, 2)),
-                    f"names the profile {str(value)!r}, which cannot be used: {exc}",
+                    f"names the profile {str(value)!r}, which cannot be used: {faults}",
                 )
             )
             return None
