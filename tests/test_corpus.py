@@ -73,7 +73,7 @@ EXPECTED: dict[str, Fault] = {
     "corrupt.xlsx": Fault(
         "corrupt.xlsx",
         re.compile(
-            r"is damaged: part xl/worksheets/sheet5\.xml cannot be unpacked \(.+\); "
+            r"is damaged: part xl/worksheets/sheet6\.xml cannot be unpacked \(.+\); "
             + re.escape(DAMAGED)
         ),
     ),
@@ -106,20 +106,20 @@ EXPECTED: dict[str, Fault] = {
     "bomb-ratio.xlsx": Fault(
         "bomb-ratio.xlsx",
         re.compile(
-            r"part xl/worksheets/sheet5\.xml would expand [0-9,]+ times over when opened, as no"
+            r"part xl/worksheets/sheet6\.xml would expand [0-9,]+ times over when opened, as no"
             r" real workbook does, so it is refused \(the limit is 100 times\); it may be made"
             " to exhaust memory: " + re.escape(FRESH)
         ),
     ),
     "billion-laughs.xlsx": Fault(
-        "billion-laughs.xlsx", f"is refused: part xl/worksheets/sheet5.xml {HOSTILE}"
+        "billion-laughs.xlsx", f"is refused: part xl/worksheets/sheet6.xml {HOSTILE}"
     ),
     "external-entity.xlsx": Fault(
-        "external-entity.xlsx", f"is refused: part xl/worksheets/sheet1.xml {HOSTILE}"
+        "external-entity.xlsx", f"is refused: part xl/worksheets/sheet2.xml {HOSTILE}"
     ),
     "duplicate-part.xlsx": Fault(
         "duplicate-part.xlsx",
-        f"is damaged: it holds part xl/worksheets/sheet5.xml twice; {RESAVE}, or {FRESH}",
+        f"is damaged: it holds part xl/worksheets/sheet6.xml twice; {RESAVE}, or {FRESH}",
     ),
     "malformed-xml.xlsx": Fault(
         "Risks",
@@ -151,7 +151,7 @@ EXPECTED: dict[str, Fault] = {
     "renamed-sheet.xlsx": Fault(
         "renamed-sheet.xlsx",
         "sheet 'Risks' is missing. Expected sheets: Paper, Sections, Plan, Budget, Risks (Budget"
-        " optional); this workbook has: Paper, Sections, Plan, Budget, Risk register, Help."
+        " optional); this workbook has: Help, Paper, Sections, Plan, Budget, Risk register."
         " Rename or add the sheet",
     ),
     "merged-cells.xlsx": Fault(

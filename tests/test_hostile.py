@@ -77,7 +77,7 @@ def test_entity_payload_is_refused_at_once(tmp_path: Path, encoding: str) -> Non
         tracemalloc.stop()
     assert peak < 50 * 1024 * 1024, f"took {peak / 2**20:.0f} MB to refuse"  # not expanded
     assert messages == [
-        "laughs.xlsx: is refused: part xl/worksheets/sheet5.xml holds an XML document type"
+        "laughs.xlsx: is refused: part xl/worksheets/sheet6.xml holds an XML document type"
         " declaration, which Excel never writes and which can be used to attack the computer"
         " reading it; ask whoever sent it for a fresh copy saved from Excel"
     ]
@@ -90,7 +90,7 @@ def test_declaration_after_a_long_comment_is_still_found(tmp_path: Path) -> None
 
     path = write(tmp_path / "late.xlsx", rezipped(make_corpus.example(), {RISKS_PART: hostile}))
     assert problems_of(path)[0].startswith(
-        "late.xlsx: is refused: part xl/worksheets/sheet5.xml holds an XML document type"
+        "late.xlsx: is refused: part xl/worksheets/sheet6.xml holds an XML document type"
     )
 
 
@@ -220,11 +220,17 @@ def test_formula_with_an_empty_text_result_is_a_blank_cell(tmp_path: Path) -> No
     assert load_paper(path).paper.risks[0].owner is None
 
 
-def test_title_row_above_a_header_and_extra_sheets_are_accepted(tmp_path: Path) -> None:
+def test_title_row_above_a_header_is_read_and_an_extra_sheet_warned_of(tmp_path: Path) -> None:
     path = write(tmp_path / "titled.xlsx", make_corpus.titled_workbook())
     checked = load_paper(path)
-    assert [r.lxi for r in checked.paper.risks] == [4, 8, 9, 8]
-    assert checked.warnings == ()
+    assert [r.value("lxi") for r in checked.paper.risks] == [4, 8, 9, 8]
+    # Nothing in the Notes sheet is printed, and the manager is told so rather than left to
+    # find it missing from the paper.
+    assert [str(w) for w in checked.warnings] == [
+        "Notes: the sheet is not part of a paper of the profile 'JIB highlight report', so"
+        " nothing in it is printed; delete it, or move what the board should see to the sheets"
+        " Paper, Sections, Plan, Budget, Risks"
+    ]
 
 
 def test_merge_over_a_blank_row_reads_the_top_left_cell(example_copy: EditWorkbook) -> None:

@@ -121,7 +121,7 @@ def with_shared_string(source: Path, target: Path, cell: str, text: str) -> None
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for item in old.infolist():
             data = old.read(item.filename)
-            if item.filename == "xl/worksheets/sheet2.xml":
+            if item.filename == "xl/worksheets/sheet3.xml":
                 data = re.sub(
                     rf'<c r="{cell}"([^>]*) t="inlineStr"><is><t>[^<]*</t></is></c>'.encode(),
                     rf'<c r="{cell}"\1 t="s"><v>0</v></c>'.encode(),

@@ -29,8 +29,8 @@ from boardpack.guard import MAX_BYTES, MAX_PART_BYTES, RATIO_GRACE
 from boardpack.read import MAX_ROWS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "inputs" / "procurement.xlsx"
-RISKS_PART = "xl/worksheets/sheet5.xml"  # the example's sheets are parts sheet1 (Paper) to 6
-PAPER_PART = "xl/worksheets/sheet1.xml"
+RISKS_PART = "xl/worksheets/sheet6.xml"  # the example's sheets are parts sheet1 (Help) to 7
+PAPER_PART = "xl/worksheets/sheet2.xml"
 
 Change = bytes | None | Callable[[bytes], bytes]  # new contents, None to drop the part, or edit
 
