@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
 
 from boardpack.layout import layout_for
 from boardpack.profile import load_profile
@@ -44,3 +47,41 @@ def test_every_command_is_in_the_commands_table() -> None:
         subcommands = getattr(command, "commands", None)
         for full in [f"{name} {sub}" for sub in subcommands] if subcommands else [name]:
             assert f"| `boardpack {full}" in table, full
+
+
+def test_the_worked_example_profile_is_valid_and_prints_what_the_readme_says(
+    tmp_path: Path,
+) -> None:
+    import docx
+
+    from boardpack.profile import parse_profile
+    from boardpack.render import render_paper
+    from boardpack.sample import sample_paper
+
+    block = README.split("# audit-register.toml\n", 1)[1].split("```", 1)[0]
+    profile = parse_profile(block, "audit-register.toml")
+    assert profile.risk is not None
+    assert profile.risk.key_text() == (
+        "Score key: 1-4 low (green); 5-12 medium (amber); 15-25 high (red)."
+    )
+    assert profile.risk.headline_assessment == "residual"
+    target = tmp_path / "register.docx"
+    target.write_bytes(render_paper(sample_paper(profile)))
+    table = docx.Document(str(target)).tables[-1]
+    assert [c.text for c in table.rows[0].cells] == [
+        "Risk ID",
+        "Risk",
+        "Inherent",
+        "Residual",
+        "Further actions",
+    ]
+    import pydantic
+
+    from boardpack.models import models_for
+
+    risk = models_for(profile).risk
+    assert risk is not None
+    refused = r"must be a whole number from 1 to 5 \(got 6\)"
+    with pytest.raises(pydantic.ValidationError, match=refused):
+        risk(risk_id="R1", event="A risk", inherent_l=6, inherent_i=1, residual_l=1, residual_i=1)
+    assert "must be a whole number from 1 to 5 (got 6)" in README
