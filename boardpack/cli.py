@@ -166,6 +166,13 @@ def check(paths: tuple[Path, ...]) -> None:
     default=None,
     help="A restyled template for the pack's cover, contents and summary.",
 )
+@click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The archive whose last papers say what changed (default: boardpack.toml's archive).",
+)
 @_reports_errors
 def build(
     paths: tuple[Path, ...],
@@ -175,6 +182,7 @@ def build(
     pdf_timeout: float,
     template: Path | None,
     pack_template: Path | None,
+    archive_dir: Path | None,
 ) -> None:
     """Build a paper from each workbook: NAME.docx and NAME.pdf in the output folder.
 
@@ -198,6 +206,7 @@ def build(
             pack=pack,
             template=template,
             pack_template=pack_template or PACK_TEMPLATE,
+            archive=archive_dir,
             pdf_timeout=pdf_timeout,
             on_progress=display.advance,
         )

@@ -11,6 +11,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from boardpack.history import TREND_WORDS, History, Slip
 from boardpack.models import MONTH_NAMES, Paper, Row
 from boardpack.page import A4, PageArea, chart_parts
 from boardpack.profile import (
@@ -60,13 +61,17 @@ BOARD_SHARE = 0.45  # of the line, at most, for the board's part of the header
 ELLIPSIS = "\u2026"
 
 
-def build_context(paper: Paper, area: PageArea = A4) -> dict[str, Any]:
+def build_context(
+    paper: Paper, area: PageArea = A4, history: History | None = None
+) -> dict[str, Any]:
     """The template's values for one paper; every value is text, a number, a list or a dict.
 
     `area` is the template's page: it decides the running header's shortened names and how many
     parts the Gantt chart takes. Every header field is there by its profile key (`project`,
     `sponsor`...), and the paper's shape in lists a template loops over: `header`,
-    `section_list` (each with its block), `register` and `tables`.
+    `section_list` (each with its block), `register` and `tables`. With `history` (what the
+    archive's last paper said), `changes` lists what moved since, the register gains each risk's
+    trend and the plan each slip; without it, `changes` is empty and nothing else differs.
     """
     profile = paper.profile
     parts = chart_parts(paper.milestones, area, profile.plan) if profile.plan else ((),)
@@ -91,12 +96,14 @@ def build_context(paper: Paper, area: PageArea = A4) -> dict[str, Any]:
         ],
         "sections": {n: s["paragraphs"] for n, s in enumerate(_numbered(sections), start=1)},
         "section_list": [s for s in sections if not s["omitted"]],
-        "plan": _plan(paper),
+        "plan": _plan(paper, history),
+        "changes": changes(paper, history),
+        "changes_placed": any(s.block is Block.CHANGES for s in profile.sections),
         "budget": _budget(paper),
         "tables": {key: _table(paper, key) for key, _ in paper.tables},
     }
     if profile.risk is not None:
-        register = _register(paper, profile.risk)
+        register = _register(paper, profile.risk, history)
         context.update(
             register=register,
             register_title=register["title"],
@@ -264,15 +271,21 @@ def scope_key(name: str) -> str:
     return name.split()[0].casefold() if name.split() else name
 
 
-def _plan(paper: Paper) -> dict[str, Any]:
+def _plan(paper: Paper, history: History | None = None) -> dict[str, Any]:
     plan = paper.profile.plan
     if plan is None:
         return {"groups": []}
+    slipped = {s.label: s for s in history.slips} if history else {}
     groups: list[dict[str, Any]] = [
         {
             "heading": scope.heading,
             "key": scope_key(scope.name),
-            "milestones": [m.text for m in paper.milestones if m.scope == scope.name] or ["None"],
+            "milestones": [
+                _with_slip(m.text, slipped.get(m.label or m.text))
+                for m in paper.milestones
+                if m.scope == scope.name
+            ]
+            or ["None"],
         }
         for scope in plan.scopes
     ]
@@ -316,15 +329,84 @@ def cell_text(column: Column, value: Any) -> str:
     return str(value)
 
 
-def _register(paper: Paper, scheme: RiskScheme) -> dict[str, Any]:
+def _with_slip(text: str, slip: Slip | None) -> str:
+    """A milestone as the plan lists it, with how far it has slipped when it has."""
+    if slip is None:
+        return text
+    parts = []
+    if slip.weeks_since_last:
+        parts.append(
+            f"slipped by {_weeks_text(slip.weeks_since_last)} since the last report,"
+            f" from {long_date(slip.previous)}"
+            if slip.previous
+            else ""
+        )
+    if slip.weeks_since_baseline and slip.baseline != slip.previous:
+        parts.append(
+            f"{_weeks_text(slip.weeks_since_baseline)} later than first planned"
+            f" ({long_date(slip.baseline)})"
+            if slip.baseline
+            else ""
+        )
+    said = "; ".join(p for p in parts if p)
+    return f"{text} (now due {long_date(slip.due)}: {said})" if said else text
+
+
+def _weeks_text(weeks: int) -> str:
+    return f"{weeks} week{'s' * (weeks != 1)}"
+
+
+def changes(paper: Paper, history: History | None) -> dict[str, Any]:
+    """The "Changes since the last report" block: its title and lines; empty without history."""
+    if history is None:
+        return {}
+    lines = []
+    if history.status_was != history.status_now and history.status_now:
+        lines.append(f"Overall status: {history.status_was or 'none'} to {history.status_now}.")
+    elif history.status_now:
+        lines.append(f"Overall status: {history.status_now}, as at the last report.")
+    for risk in history.risks:
+        if risk.trend == "new":
+            lines.append(f"New risk: {risk.label} (score {risk.now}).")
+        elif risk.trend in ("up", "down"):
+            lines.append(f"Risk {risk.trend}: {risk.label}, from {risk.was} to {risk.now}.")
+    lines.extend(f"Risk closed: {label} (no longer listed)." for label in history.closed)
+    for slip in history.slips:
+        if slip.weeks_since_last and slip.previous:
+            lines.append(
+                f"Milestone slipped: {slip.label}, by {_weeks_text(slip.weeks_since_last)}, to"
+                f" {long_date(slip.due)} (was {long_date(slip.previous)})."
+            )
+        elif slip.baseline:
+            lines.append(
+                f"Milestone still late: {slip.label}, due {long_date(slip.due)},"
+                f" {_weeks_text(slip.weeks_since_baseline)} after its first planned date of"
+                f" {long_date(slip.baseline)}."
+            )
+    if len(lines) == (1 if history.status_now else 0) and history.status_was == history.status_now:
+        lines.append("No risk or milestone has changed.")
+    return {
+        "title": f"Changes since the last report ({long_date(history.since)})",
+        "since": long_date(history.since),
+        "lines": lines,
+    }
+
+
+def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) -> dict[str, Any]:
     printed = [c for c in scheme.columns if c.printed and c.under is None]
+    has_trend = any(c.type is ColumnType.TREND for c in printed)
     under: dict[str, list[Column]] = {}
     for column in scheme.columns:
         if column.printed and column.under is not None:
             under.setdefault(column.under, []).append(column)
     risks = []
-    for risk in paper.risks:
+    for index, risk in enumerate(paper.risks):
         texts = {c.key: cell_text(c, risk.value(c.key)) for c in scheme.columns}
+        trend = history.trend_of(index) if history else ""
+        if trend:
+            for column in scheme.columns:  # a trend column the workbook left blank is filled
+                if column.type is ColumnType.TREND and not texts[column.key]:
+                    texts[column.key] = TREND_WORDS[trend]
         if not texts[scheme.action_column]:
             texts[scheme.action_column] = NO_ACTION
         for key, columns in under.items():
@@ -340,6 +422,7 @@ def _register(paper: Paper, scheme: RiskScheme) -> dict[str, Any]:
                 scheme.action_column: texts[scheme.action_column],
                 "band": band.name if band else "",
                 "band_colour": band.colour if band else NO_FILL,
+                "trend": TREND_WORDS.get(trend, ""),
                 "cells": [
                     {
                         "text": texts[c.key],
@@ -348,19 +431,32 @@ def _register(paper: Paper, scheme: RiskScheme) -> dict[str, Any]:
                         else NO_FILL,
                     }
                     for c in printed
-                ],
+                ]
+                + (
+                    [{"text": TREND_WORDS[trend], "fill": NO_FILL}]
+                    if history and not has_trend
+                    else []
+                ),
             }
         )
         risks.append(entry)
+    headers: list[dict[str, Any]] = [
+        {"header": c.header, "descriptor": descriptor(scheme, c), "share": c.share} for c in printed
+    ]
+    if history and not has_trend:
+        headers.append({"header": "Since last", "descriptor": "", "share": 1.4})
     return {
         "title": fill(scheme.title, header_values(paper)),
-        "columns": [
-            {"header": c.header, "descriptor": descriptor(scheme, c), "share": c.share}
-            for c in printed
-        ],
+        "columns": headers,
         "descriptors": any(descriptor(scheme, c) for c in printed),
         "risks": risks,
         "key": scheme.key_text(),
+        "trend_key": (
+            f"Trend since the last report ({long_date(history.since)}): \u2191 up, \u2193 down,"
+            " \u2192 same, new: not in the last report."
+            if history
+            else ""
+        ),
     }
 
 
@@ -468,14 +564,29 @@ def build_pack_context(
     venue: str | None,
     papers: list[Paper],
     start_pages: list[int],
+    histories: list[History | None] | None = None,
 ) -> dict[str, Any]:
-    """The front matter's values: cover, contents (with each paper's first page), summary."""
+    """The front matter's values: cover, contents (with each paper's first page), summary.
+    With a paper's history, its status says what it was and its highest risk its trend."""
     rows = []
-    for number, (paper, start) in enumerate(zip(papers, start_pages, strict=True), start=1):
+    histories = histories or [None] * len(papers)
+    for number, (paper, start, history) in enumerate(
+        zip(papers, start_pages, histories, strict=True), start=1
+    ):
         values = header_values(paper)
         status = paper.status
         highest = highest_risk(paper)
         milestone, due = next_milestone(paper)
+        status_text = status.name if status else "-"
+        risk_text: Any = highest if highest is not None else "-"
+        if history is not None:
+            if status is not None and history.status_was and history.status_was != status.name:
+                status_text = f"{status.name} (was {history.status_was})"
+            trend = next(
+                (r.trend for r in history.risks if r.now == highest and highest is not None), ""
+            )
+            if trend:
+                risk_text = f"{highest} {TREND_WORDS[trend]}"
         rows.append(
             {
                 "number": number,
@@ -483,9 +594,9 @@ def build_pack_context(
                 "project": paper.details.project,
                 "sponsor": values.get("sponsor") or values.get("executive") or "-",
                 "manager": values.get("manager") or values.get("report_of") or "-",
-                "status": status.name if status else "-",
+                "status": status_text,
                 "status_fill": status.fill if status else "FFFFFF",
-                "highest_risk": highest if highest is not None else "-",
+                "highest_risk": risk_text,
                 "risk_fill": band_colour(paper, highest),
                 "next_milestone": milestone,
                 "next_due": due,

@@ -69,6 +69,7 @@ ANCHOR = {"left": 0.0, "center": 0.5, "right": 1.0}  # share of a text left of i
 # hatched so it never relies on colour alone.
 HATCH = "////"  # on a state the profile marks `hatched`, so it never relies on colour alone
 EDGE = "#333333"
+BASELINE = "#000000"  # the outline marking a milestone's first planned date
 HEADER_BAND = "#EEEEEE"
 GRID = "#DDDDDD"
 REPORT_LINE = "#000000"
@@ -89,15 +90,17 @@ def draw_gantt(
     width_cm: float = 16.0,
     plan: Sequence[Milestone] | None = None,
     scheme: PlanScheme | None = None,
+    baselines: dict[str, dt.date] | None = None,
 ) -> bytes:
     """The Gantt chart of a plan as PNG bytes, width_cm wide (8 to 100) at 200 dpi.
 
     With `plan`, the milestones are one part of that plan (see page.chart_parts): the part's
     rows are drawn on the whole plan's month axis with the whole plan's key, so every part of a
     long plan reads the same way. `scheme` is the profile's plan: its scopes and the colours of
-    its statuses (the default profile's unless told).
+    its statuses (the default profile's unless told). `baselines` gives a milestone (by its
+    text) its first planned due date, marked by an outlined diamond behind its bar.
     """
-    canvas = _figure(milestones, report_date, width_cm, plan, scheme).canvas
+    canvas = _figure(milestones, report_date, width_cm, plan, scheme, baselines).canvas
     assert isinstance(canvas, FigureCanvasAgg)  # as _figure makes every chart
     # One draw, encoded here: savefig would draw the figure a second time.
     canvas.draw()
@@ -175,6 +178,7 @@ def _figure(
     width_cm: float,
     plan: Sequence[Milestone] | None = None,
     scheme: PlanScheme | None = None,
+    baselines: dict[str, dt.date] | None = None,
 ) -> Figure:
     """The chart as an unrendered matplotlib Figure; tests inspect it, draw_gantt renders it.
 
@@ -246,6 +250,27 @@ def _figure(
     # What scatter(marker="D") makes, less its colour and size handling, which cost most of it.
     marker = MarkerStyle("D")
     diamond = marker.get_path().transformed(marker.get_transform())
+    marks = [
+        (y, baselines[m.text])
+        for y, (_, m) in enumerate(rows)
+        if baselines and m is not None and m.text in baselines
+    ]
+    if marks:  # over the bars and diamonds, unfilled: where each was first planned to end
+        ax.add_collection(
+            PathCollection(
+                [diamond],
+                sizes=[DIAMOND_SIZE_PT**2],
+                offsets=[(_x(day), y) for y, day in marks],
+                offset_transform=ax.transData,
+                transform=IdentityTransform(),
+                facecolors="none",
+                edgecolors=BASELINE,
+                linewidths=1.2,
+                zorder=5,  # an outline only, so the bar under it still shows
+                gid="baselines",
+            ),
+            autolim=False,
+        )
     points = [(y, m) for y, (_, m) in enumerate(rows) if m is not None and m.start is None]
     for status in scheme.states:
         here = [(y, m) for y, m in points if m.status == status.name]

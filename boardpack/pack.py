@@ -28,6 +28,7 @@ from docxcompose.composer import Composer
 from boardpack.context import build_pack_context, paper_bookmark
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
+from boardpack.history import History
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order
 from boardpack.render import (
@@ -51,6 +52,7 @@ class PackPaper:
     name: str
     paper: Paper
     docx: Path
+    history: History | None = None  # what changed since its last paper, from the archive
 
 
 def order_papers(
@@ -111,7 +113,12 @@ class PackBuilder:
         # Word shows these until it updates the fields; LibreOffice works out the real ones.
         start_pages = [FRONT_PAGES + 1 + PAGES_PER_PAPER_GUESS * i for i in range(len(papers))]
         context = build_pack_context(
-            board, self._date, settings.venue, [p.paper for p in papers], start_pages
+            board,
+            self._date,
+            settings.venue,
+            [p.paper for p in papers],
+            start_pages,
+            [p.history for p in papers],
         )
         front = render_front_matter(context, self._date, template)
         self._composer = _PackComposer(Document(io.BytesIO(front)))

@@ -46,6 +46,7 @@ from boardpack.files import (
     write_atomic,
 )
 from boardpack.guard import import_openpyxl
+from boardpack.history import History, paper_history
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
 from boardpack.page import PageArea
@@ -84,7 +85,8 @@ class PaperResult:
     pdf: Path | None = None
     error: BoardpackError | None = None
     seconds: float = 0.0
-    notes: list[Problem] = field(default_factory=list)  # warnings about its name
+    notes: list[Problem] = field(default_factory=list)  # warnings about its name, its history
+    history: History | None = None  # what changed since its last paper in the archive
     note: str = ""  # what happened to the paper's earlier files, when that needs saying
     docx_sha256: str = field(default="", repr=False)  # of the bytes this build wrote
     pdf_sha256: str = field(default="", repr=False)
@@ -158,6 +160,7 @@ def build(
     pdf_timeout: float = 120.0,
     on_progress: OnProgress | None = None,
     lock_wait: float | None = None,
+    archive: Path | str | None = None,
     today: dt.date | None = None,
 ) -> BuildReport:
     """Build a paper from each workbook into `out_dir`, and the pack when `pack` is true
@@ -170,7 +173,8 @@ def build(
     (default: today in the UK) is warned of in report.warnings.
 
     Each paper is rendered with `template` when given, else the one boardpack.toml gives it
-    (`templates`, then `template`), else its profile's."""
+    (`templates`, then `template`), else its profile's. With `archive` (else boardpack.toml's
+    `archive`), each paper says what changed since its last paper there (history.py)."""
     sources = [Path(p) for p in paths]
     out = ensure_folder(Path(out_dir))
     with output_lock(out, lock_wait):
@@ -187,6 +191,7 @@ def build(
                 pack_template=Path(pack_template),
                 pdf_timeout=pdf_timeout,
                 notify=on_progress or (lambda stage, paper: None),
+                archive=Path(archive) if archive is not None else None,
             )
         report.stale = _stale_outputs(report)
     report.warnings = _past_meetings(report, today)
@@ -217,6 +222,7 @@ def _build_staged(
     pack_template: Path,
     pdf_timeout: float,
     notify: OnProgress,
+    archive: Path | None = None,
 ) -> BuildReport:
     """The build, each output made in `stage` and moved into `out` once it is complete."""
     report = BuildReport(out)
@@ -254,6 +260,7 @@ def _build_staged(
             pack,
             notify,
             convert_early if pdf else None,
+            archive,
         )
         built = [p for p in report.papers if p.status is Status.BUILT]
         if pdf and built:
@@ -307,11 +314,13 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     return papers
 
 
-def _render_one(paper: Paper, target: Path, template: Path | None) -> tuple[float, str]:
+def _render_one(
+    paper: Paper, target: Path, template: Path | None, history: History | None = None
+) -> tuple[float, str]:
     """Render and write one paper, returning the seconds it took and the SHA-256 of the bytes
     written; runs in a worker process."""
     started = time.perf_counter()
-    data = render_paper(paper, template)
+    data = render_paper(paper, template, history)
     write_atomic(target, data)
     return time.perf_counter() - started, hashlib.sha256(data).hexdigest()
 
@@ -344,6 +353,7 @@ def _make_docx_files(
     pack: bool,
     notify: OnProgress,
     convert_early: Callable[[list[PaperResult]], None] | None = None,
+    archive: Path | None = None,
 ) -> None:
     """Validate every workbook, render the valid ones and, with `pack`, merge them into the pack
     as each is rendered, while the rest are still rendering. `convert_early` is handed the
@@ -360,6 +370,8 @@ def _make_docx_files(
             max_workers=jobs, mp_context=context, initializer=_exit_with_parent
         )
     settings, settings_folder, profile = _folder_settings(sources)
+    if archive is None and settings.archive is not None:
+        archive = settings_folder / settings.archive
     areas: dict[Path, PageArea] = {}
     vetted: dict[Path, TemplateProblem | None] = {}
     try:
@@ -387,7 +399,13 @@ def _make_docx_files(
             if (refused := vetted[chosen]) is not None:
                 paper.fail(refused)
                 continue
-            job = (paper.checked.paper, out / f"{paper.name}.docx", chosen)
+            if archive is not None:
+                found = paper_history(
+                    archive, paper.checked.paper, paper.name, paper.checked.places
+                )
+                paper.history = found.history
+                paper.notes.extend(found.notes)
+            job = (paper.checked.paper, out / f"{paper.name}.docx", chosen, paper.history)
             # workers start on each paper as soon as it is valid
             if pool is not None:
                 rendering[paper.name] = pool.submit(_render_one, *job).result
@@ -467,7 +485,7 @@ def _start_pack(
         settings, result.warnings = load_settings(settings_file)
         result.meeting_date = settings.meeting_date
         members = [
-            PackPaper(p.name, p.checked.paper, out / f"{p.name}.docx")  # type: ignore[union-attr]
+            PackPaper(p.name, p.checked.paper, out / f"{p.name}.docx", p.history)  # type: ignore[union-attr]
             for p in papers
         ]
         ordered, result.problems = order_papers(members, settings, settings_file)

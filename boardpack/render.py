@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from boardpack.context import build_context, pack_running_heads
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
+from boardpack.history import History
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order, tidy_package
 from boardpack.page import A4, PageArea, chart_parts
@@ -72,12 +73,15 @@ STATUS_STYLE = "StatusText"  # the template's "Status Text" character style
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;"})
 
 
-def render_paper(paper: Paper, template: Path | None = None) -> bytes:
-    """The .docx of one paper, rendered from `template` (its profile's unless told)."""
+def render_paper(
+    paper: Paper, template: Path | None = None, history: History | None = None
+) -> bytes:
+    """The .docx of one paper, rendered from `template` (its profile's unless told); with
+    `history`, it says what changed since the last paper."""
     template = template or template_for(paper.profile)
     document = _load(template)
     area = page_area(document)
-    context: dict[str, Any] = build_context(paper, area)
+    context: dict[str, Any] = build_context(paper, area, history)
     # A character style for the boldness: docxtpl writes bold after colour, an order Word
     # does not accept in a run's properties.
     status = RichText(context["status"], style=STATUS_STYLE, color=context["status_colour"])
@@ -86,7 +90,9 @@ def render_paper(paper: Paper, template: Path | None = None) -> bytes:
         if field["status"]:
             field["value"] = status
     alt_texts = (
-        _add_charts(document, paper, area, context["gantt_parts"]) if paper.profile.plan else {}
+        _add_charts(document, paper, area, context["gantt_parts"], history)
+        if paper.profile.plan
+        else {}
     )
     _render(document, template, context)
     _size_tables(document, context, area)
@@ -148,7 +154,11 @@ def _size_tables(document: DocxTemplate, context: dict[str, Any], area: PageArea
 
 
 def _add_charts(
-    document: DocxTemplate, paper: Paper, area: PageArea, parts: list[dict[str, Any]]
+    document: DocxTemplate,
+    paper: Paper,
+    area: PageArea,
+    parts: list[dict[str, Any]],
+    history: History | None = None,
 ) -> dict[bytes, list[str]]:
     """Draw each part of the paper's Gantt chart into its entry of the context's gantt_parts, as
     a picture the text width wide; returns the pictures' alt texts in order, by their bytes."""
@@ -160,7 +170,12 @@ def _add_charts(
     drawn = chart_parts(paper.milestones, area, scheme)
     for entry, milestones in zip(parts, drawn, strict=True):
         png = draw_gantt(
-            milestones, report_date, width_cm=width_cm, plan=paper.milestones, scheme=scheme
+            milestones,
+            report_date,
+            width_cm=width_cm,
+            plan=paper.milestones,
+            scheme=scheme,
+            baselines=dict(history.baselines) if history else None,
         )
         entry["image"] = InlineImage(document, io.BytesIO(png), width=Mm(width_cm * 10))
         alt_texts.setdefault(png, []).append(

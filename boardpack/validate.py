@@ -6,7 +6,7 @@ sheet and cell a manager can click on, and adds the warnings a board would want 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +31,8 @@ class CheckedPaper:
     paper: Paper
     warnings: tuple[Problem, ...]
     source_sha256: str  # of the workbook as read: what the paper was built from
+    # Where each risk and milestone was typed ("risks" and "plan": a row's cells, in order).
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_paper(
@@ -85,7 +87,8 @@ def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPape
     )
     warnings.extend(_board_warnings(paper, raw, layout))
     warnings.extend(_layout_warnings(paper, area, layout))
-    return CheckedPaper(source, paper, tuple(warnings), raw.sha256)
+    places = {key: tuple(r.where for r in raw.tables.get(key, [])) for key in ("risks", "plan")}
+    return CheckedPaper(source, paper, tuple(warnings), raw.sha256, places)
 
 
 def _required_sections(profile: Profile, paragraphs: list[Any], sheet: TableSheet) -> list[Problem]:
