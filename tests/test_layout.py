@@ -19,7 +19,7 @@ from matplotlib.text import Text
 import boardpack
 from boardpack.context import build_context, pack_running_heads, running_heads
 from boardpack.gantt import _figure, draw_gantt
-from boardpack.page import CHART_SURROUND_CM, chart_parts
+from boardpack.page import A4, CHART_SURROUND_CM, chart_parts
 from boardpack.render import check_template, render_paper, template_page_area
 from boardpack.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
@@ -236,7 +236,8 @@ def assert_chart_in_parts_that_fit(path: Path, count: int, parts: int) -> None:
     text_height = section.page_height - section.top_margin - section.bottom_margin
     pictures = chart_pictures(document)
     assert len(pictures) == parts
-    drawn = chart_parts(paper.milestones)
+    assert paper.profile.plan is not None
+    drawn = chart_parts(paper.milestones, A4, paper.profile.plan)
     report_date = paper.details.report_date
     labels: list[str] = []
     for number, ((height, blob, alt), part) in enumerate(zip(pictures, drawn, strict=True), 1):

@@ -203,10 +203,10 @@ def test_a_paper_that_fails_to_render_is_left_out_of_the_pack(
     edit_workbook(EXAMPLE, inputs / "b.xlsx", {"Paper!B2": "Beta"})
     real_render = pipeline.render_paper
 
-    def render_all_but_alpha(paper, template):  # type: ignore[no-untyped-def]
+    def render_all_but_alpha(paper, template, history=None):  # type: ignore[no-untyped-def]
         if paper.details.project == "Alpha":
             raise TemplateProblem("a stand-in failure of the first paper")
-        return real_render(paper, template)
+        return real_render(paper, template, history)
 
     monkeypatch.setattr(pipeline, "render_paper", render_all_but_alpha)
     report = pipeline.build([inputs], tmp_path / "out", pdf=False)
