@@ -41,7 +41,7 @@ pytestmark = [
 BLOCKING_RENDER = """
 import os, sys, threading
 import boardpack.pipeline
-def render_paper(paper, template):
+def render_paper(paper, template, history=None):
     open(os.path.join(os.environ["SIGNALS"], f"render-{os.getpid()}"), "w").close()
     threading.Event().wait()
 boardpack.pipeline.render_paper = render_paper

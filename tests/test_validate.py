@@ -204,8 +204,8 @@ def test_missing_sheet_lists_what_exists(example_copy: EditWorkbook, tmp_path: P
     book.save(path)
     assert problems_of(path) == [
         "procurement.xlsx: sheet 'Risks' is missing. Expected sheets: Paper, Sections, Plan,"
-        " Budget, Risks (Budget optional); this workbook has: Paper, Sections, Plan, Budget,"
-        " Risk register, Help. Rename or add the sheet"
+        " Budget, Risks (Budget optional); this workbook has: Help, Paper, Sections, Plan,"
+        " Budget, Risk register. Rename or add the sheet"
     ]
 
 
