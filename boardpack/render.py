@@ -268,7 +268,7 @@ def _render(document: DocxTemplate, template: Path, context: dict[str, Any]) -> 
         with bounded():
             document.render(context, jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateError as exc:
-        raise TemplateProblem(_describe_template_error(document, template, exc)) from exc
+        raise TemplateProblem(_describe_template_error(document, template, exc, context)) from exc
     problems = rendered_problems(_rendered_parts(document))
     if problems:
         raise refusal(template.name, problems)
@@ -368,11 +368,28 @@ def _environment() -> jinja2.Environment:
 
 
 def _describe_template_error(
-    document: DocxTemplate, template: Path, exc: jinja2.TemplateError
+    document: DocxTemplate,
+    template: Path,
+    exc: jinja2.TemplateError,
+    context: dict[str, Any] | None = None,
 ) -> str:
+    context = context or {}
     if isinstance(exc, (Refused, RefusedTag, TagFailed)):
         return _describe_refusal(document, template, exc)
     if isinstance(exc, jinja2.UndefinedError):
+        element = re.search(r"has no element (\S+)", exc.message or "")
+        line = _failing_line(exc)
+        if element is not None and line:
+            # sections[11]: an item the template asks for that the paper does not have.
+            index = element.group(1).strip("'\"")
+            tags = re.findall(r"\{[{%].*?[}%]\}", line)
+            tag = next((t for t in tags if f"[{index}]" in t), tags[0] if tags else "?")
+            count = len(context.get("sections", {}))
+            return (
+                f"{template.name}: the tag {tag} asks for item {index}, which boardpack does not"
+                f" supply (a paper of this profile has sections 1 to {count})."
+                f' Near: "{line[:200]}". Remove the tag or correct the number.'
+            )
         name = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")
         word = next((g for g in name.groups() if g), "") if name else ""
         tag, near = _find_tag(document, word)

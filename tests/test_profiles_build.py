@@ -370,3 +370,23 @@ def test_new_writes_the_profiles_workbook_and_schema_follows_the_profile(tmp_pat
     schema = json_schema(load_profile("corporate-risk"))
     risk = next(v for k, v in schema["$defs"].items() if k.startswith("Risk"))
     assert {"risk_id", "inherent_l", "residual", "review"} <= set(risk["properties"])
+
+
+def test_a_section_the_profile_does_not_have_names_the_tag_asking_for_it(tmp_path: Path) -> None:
+    import zipfile
+
+    from boardpack.render import DEFAULT_TEMPLATE
+
+    bad = tmp_path / "eleven.docx"
+    with zipfile.ZipFile(DEFAULT_TEMPLATE) as source, zipfile.ZipFile(bad, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"sections[10]", b"sections[11]")
+            target.writestr(item, data)
+    with pytest.raises(TemplateProblem) as caught:
+        check_template(bad)
+    assert str(caught.value).startswith(
+        "eleven.docx: the tag {% for para in sections[11] %} asks for item 11, which boardpack"
+        " does not supply (a paper of this profile has sections 1 to 10)."
+    )
