@@ -121,7 +121,7 @@ class PackBuilder:
             [p.history for p in papers],
         )
         front = render_front_matter(context, self._date, template)
-        self._composer = _PackComposer(Document(io.BytesIO(front)))
+        self._composer = PackComposer(Document(io.BytesIO(front)))
         _pack_heading_levels(self._composer.doc)
         # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
         self._composer.restart_numbering = False
@@ -205,12 +205,20 @@ def _set_outline_level(style: Any, level: int | None) -> None:
 def _headings_one_level_down(paper: Any, pack: Any) -> None:
     """Restyle, in place, a paper's title and headings with the pack's heading one level
     below (HEADINGS_IN_PACK); the paragraphs keep their own numbering, so each paper's
-    sections still start at 1. Styles are found by name, as a restyled template's ids may
-    be in another language; a level either template lacks is left as it is."""
+    sections still start at 1."""
+    restyle_headings(paper, pack, HEADINGS_IN_PACK)
+
+
+def restyle_headings(
+    paper: Any, host: Any, levels: tuple[tuple[str, str], ...] = HEADINGS_IN_PACK
+) -> None:
+    """Give a paper's paragraphs of each style named first in `levels` the style of `host`
+    named second. Styles are found by name, as a restyled template's ids may be in another
+    language; a level either document lacks is left as it is."""
     moves = {}
-    for source, target in HEADINGS_IN_PACK:
+    for source, target in levels:
         try:
-            moves[paper.styles[source].style_id] = pack.styles[target].style_id
+            moves[paper.styles[source].style_id] = host.styles[target].style_id
         except KeyError:
             continue
     for ref in paper.element.body.iter(qn("w:pStyle")):
@@ -219,7 +227,7 @@ def _headings_one_level_down(paper: Any, pack: Any) -> None:
             ref.set(qn("w:val"), moved)
 
 
-class _PackComposer(Composer):
+class PackComposer(Composer):
     """docxcompose's Composer, made fast for merging many papers of one template.
 
     Composer renumbers every bookmark and picture id in the whole document after each append,

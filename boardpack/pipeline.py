@@ -54,6 +54,7 @@ from boardpack.profile import Profile, load_profile
 from boardpack.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.render import (
     PACK_TEMPLATE,
+    document_timestamp,
     render_paper,
     template_for,
     template_page_area,
@@ -87,6 +88,7 @@ class PaperResult:
     seconds: float = 0.0
     notes: list[Problem] = field(default_factory=list)  # warnings about its name, its history
     history: History | None = None  # what changed since its last paper in the archive
+    appendices: list[PaperResult] = field(default_factory=list)  # of a cover report, A, B ...
     note: str = ""  # what happened to the paper's earlier files, when that needs saying
     docx_sha256: str = field(default="", repr=False)  # of the bytes this build wrote
     pdf_sha256: str = field(default="", repr=False)
@@ -315,12 +317,24 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
 
 
 def _render_one(
-    paper: Paper, target: Path, template: Path | None, history: History | None = None
+    paper: Paper,
+    target: Path,
+    template: Path | None,
+    history: History | None = None,
+    appendices: Sequence[tuple[Paper, Path | None]] = (),
 ) -> tuple[float, str]:
-    """Render and write one paper, returning the seconds it took and the SHA-256 of the bytes
-    written; runs in a worker process."""
+    """Render and write one paper (with its appendices, for a cover report), returning the
+    seconds it took and the SHA-256 of the bytes written; runs in a worker process."""
     started = time.perf_counter()
     data = render_paper(paper, template, history)
+    if appendices:
+        from boardpack.composite import compose_appendices
+
+        data = compose_appendices(
+            data,
+            [render_paper(appendix, chosen) for appendix, chosen in appendices],
+            document_timestamp(paper.details.report_date),
+        )
     write_atomic(target, data)
     return time.perf_counter() - started, hashlib.sha256(data).hexdigest()
 
@@ -372,6 +386,7 @@ def _make_docx_files(
     settings, settings_folder, profile = _folder_settings(sources)
     if archive is None and settings.archive is not None:
         archive = settings_folder / settings.archive
+    papers = _gather_appendices(report, papers, settings)
     areas: dict[Path, PageArea] = {}
     vetted: dict[Path, TemplateProblem | None] = {}
     try:
@@ -405,7 +420,16 @@ def _make_docx_files(
                 )
                 paper.history = found.history
                 paper.notes.extend(found.notes)
-            job = (paper.checked.paper, out / f"{paper.name}.docx", chosen, paper.history)
+            appendices = _appendix_jobs(paper, areas[page], profile, settings, settings_folder)
+            if appendices is None:
+                continue
+            job = (
+                paper.checked.paper,
+                out / f"{paper.name}.docx",
+                chosen,
+                paper.history,
+                appendices,
+            )
             # workers start on each paper as soon as it is valid
             if pool is not None:
                 rendering[paper.name] = pool.submit(_render_one, *job).result
@@ -442,6 +466,69 @@ def _make_docx_files(
             pool.shutdown(cancel_futures=True)
     if builder is not None:
         _finish_pack(report, builder, valid, out)
+
+
+def _gather_appendices(
+    report: BuildReport, papers: list[PaperResult], settings: PackSettings
+) -> list[PaperResult]:
+    """The papers to build on their own: each cover report's appendices (boardpack.toml's
+    `appendices`) are taken out of the build's list and given to their cover, in order."""
+    by_name = {p.name.casefold(): p for p in papers}
+    taken: set[str] = set()
+    for cover_name, names in settings.appendices.items():
+        cover = by_name.get(cover_name.casefold())
+        if cover is None:
+            continue  # no such cover: check says so; its appendices are built on their own
+        for name in names:
+            appendix = by_name.get(name.casefold())
+            if appendix is None or appendix is cover or name.casefold() in taken:
+                cover.fail(
+                    BoardpackError(
+                        f"{cover.source}: boardpack.toml gives it the appendix '{name}', but"
+                        f" there is no {name}.xlsx beside it to be its appendix (or it is"
+                        " another paper's already); add the workbook or correct appendices"
+                    )
+                )
+                continue
+            taken.add(name.casefold())
+            cover.appendices.append(appendix)
+    if not taken:
+        return papers
+    report.papers = [p for p in report.papers if p.name.casefold() not in taken]
+    return [p for p in papers if p.name.casefold() not in taken and p.status is Status.BUILT]
+
+
+def _appendix_jobs(
+    cover: PaperResult,
+    area: PageArea,
+    profile: Profile | None,
+    settings: PackSettings,
+    folder: Path,
+) -> list[tuple[Paper, Path | None]] | None:
+    """Each appendix of a cover report validated, with the template it is rendered with;
+    None, with the cover failed, when one is invalid."""
+    from boardpack.composite import appendix_letter
+
+    jobs: list[tuple[Paper, Path | None]] = []
+    for index, appendix in enumerate(cover.appendices):
+        try:
+            checked = load_paper(appendix.source, area, profile)
+        except InvalidWorkbook as exc:
+            letter = appendix_letter(index)
+            cover.fail(
+                InvalidWorkbook(
+                    f"{exc.source} (appendix {letter} of {cover.source.name})", exc.problems
+                ),
+                Status.INVALID,
+            )
+            return None
+        cover.notes.extend(
+            Problem(p.where, f"appendix {appendix_letter(index)}: {p.message}")
+            for p in checked.warnings
+        )
+        chosen = settings.template_for(appendix.name, folder)
+        jobs.append((checked.paper, chosen or template_for(checked.paper.profile)))
+    return jobs
 
 
 def _folder_settings(sources: list[Path]) -> tuple[PackSettings, Path, Profile | None]:

@@ -304,7 +304,7 @@ def _save(
     # The keywords are the one core property LibreOffice carries into the PDF (as /Keywords
     # and XMP pdf:Keywords; dc:identifier and custom properties are dropped), so they hold
     # the identifier that proves which .docx a PDF was made from (boardpack.proof).
-    properties.keywords = _PENDING_IDENTIFIER
+    properties.keywords = PENDING_IDENTIFIER
     buffer = io.BytesIO()
     document.save(buffer)
     return deterministic_zip(buffer.getvalue(), made, identify=True)
@@ -572,7 +572,7 @@ def deterministic_zip(data: bytes, when: dt.datetime, *, identify: bool = False)
 
 
 IDENTIFIER_PREFIX = "boardpack-"  # LibreOffice splits keywords at ":" and ",", not at "-"
-_PENDING_IDENTIFIER = IDENTIFIER_PREFIX + "pending"
+PENDING_IDENTIFIER = IDENTIFIER_PREFIX + "pending"  # replaced by the identifier on saving
 _CORE_PART = "docProps/core.xml"
 _CORE_NAMESPACE = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 _KEYWORDS = f"{{{_CORE_NAMESPACE}}}keywords"
@@ -591,7 +591,7 @@ def _with_identifier(entries: list[tuple[str, bytes]]) -> list[tuple[str, bytes]
         if name == _CORE_PART:
             core = parse_xml(content)
             for keywords in core.iter(_KEYWORDS):
-                if keywords.text == _PENDING_IDENTIFIER:
+                if keywords.text == PENDING_IDENTIFIER:
                     keywords.text = IDENTIFIER_PREFIX + digest.hexdigest()
             content = serialize_part_xml(core)
         stamped.append((name, content))

@@ -59,6 +59,10 @@ class PackSettings(BaseModel):
         default_factory=dict,
         description="A template for particular papers: workbook name (without .xlsx) = path",
     )
+    appendices: dict[ShortText, tuple[ShortText, ...]] = Field(
+        default_factory=dict,
+        description="A cover report's appendices: its workbook name = [appendix workbook names]",
+    )
 
     def template_for(self, paper: str, folder: Path) -> Path | None:
         """The template boardpack.toml gives the paper named `paper`, if any, as a path."""

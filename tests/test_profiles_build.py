@@ -4,6 +4,7 @@ shape of the seed's paper, a profile chosen in boardpack.toml, and what a profil
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -389,4 +390,86 @@ def test_a_section_the_profile_does_not_have_names_the_tag_asking_for_it(tmp_pat
     assert str(caught.value).startswith(
         "eleven.docx: the tag {% for para in sections[11] %} asks for item 11, which boardpack"
         " does not supply (a paper of this profile has sections 1 to 10)."
+    )
+
+
+# -- composite papers ---------------------------------------------------------------------------
+
+COMMITTEE = EXAMPLES / "committee"
+
+
+def test_a_cover_report_and_its_appendix_are_built_as_one_paper(tmp_path: Path) -> None:
+    report = build([COMMITTEE], tmp_path)
+    assert report.ok, [(p.name, p.error) for p in report.papers]
+    assert [p.name for p in report.papers] == ["risk-management-update"]
+    assert sorted(f.name for f in tmp_path.iterdir() if f.is_file()) == [
+        "board-pack.docx",
+        "board-pack.pdf",
+        "risk-management-update.docx",
+        "risk-management-update.pdf",
+    ]
+    document = docx.Document(str(tmp_path / "risk-management-update.docx"))
+    headings = [
+        (p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")
+    ]
+    cover = [text for style, text in headings if style == "Heading 1"]
+    assert cover == [
+        "Purpose of the report",
+        "Recommendations",
+        "Background",
+        "Financial implications",
+        "Legal implications",
+        "Risk implications",
+        "Background papers",
+        "Appendix A: Corporate Risk Register: Risk Register",
+    ]
+    after = headings[[t for _, t in headings].index(cover[-1]) + 1 :]
+    assert [t for s, t in after if s == "Heading 2"] == [
+        "Purpose of the report",
+        "Recommendation",
+        "Summary of changes",
+        "Risk register",
+    ]
+    title = next(p for p in document.paragraphs if p.text.startswith("Appendix A"))
+    assert title.paragraph_format.page_break_before  # the appendix starts on a new page
+    register = _table_with(document, "Risk ID")
+    assert [r.cells[0].text for r in register.rows[2:]] == [
+        "CR01", "CR02", "CR03", "CR04", "CR05", "CR06"
+    ]  # fmt: skip
+    assert audit(tmp_path / "risk-management-update.docx").clean
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "risk-management-update.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert text.find("Background papers") < text.find("Appendix A: Corporate Risk Register")
+    assert text.find("Appendix A") < text.find("CR06")
+
+
+def test_an_appendix_with_no_workbook_or_an_invalid_one_fails_its_cover(tmp_path: Path) -> None:
+    folder = tmp_path / "committee"
+    shutil.copytree(COMMITTEE, folder)
+    settings = folder / "boardpack.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace('["corporate-risks"]', '["risks"]'),
+        encoding="utf-8",
+    )
+    report = build([folder], tmp_path / "out", pdf=False)
+    cover = next(p for p in report.papers if p.name == "risk-management-update")
+    assert cover.status.value == "failed"
+    assert "gives it the appendix 'risks', but there is no risks.xlsx" in str(cover.error)
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace('["risks"]', '["corporate-risks"]'),
+        encoding="utf-8",
+    )
+    edit_workbook(folder / "corporate-risks.xlsx", folder / "corporate-risks.xlsx", {"Risks!G2": 9})
+    report = build([folder], tmp_path / "out2", pdf=False)
+    (cover,) = report.papers
+    assert cover.status.value == "invalid"
+    assert str(cover.error).startswith(
+        "corporate-risks.xlsx (appendix A of risk-management-update.xlsx): 1 problem"
+    )
+    assert "Risks!G2: inherent likelihood must be a whole number from 1 to 5 (got 9)" in str(
+        cover.error
     )

@@ -496,6 +496,59 @@ CORPORATE_RISKS = [
 ]
 
 
+COVER_DETAILS = {
+    "Report title": "Corporate risk management: quarter 4 update",
+    "Report of": "Jane Smith, Director of Resources",
+    "Contact officer": "Alex Green, Risk and Insurance Manager, 01234 567890",
+    "Wards affected": "All",
+    "Committee": "Audit and Governance Committee",
+    "Meeting date": dt.date(2025, 3, 20),
+    "Report date": dt.date(2025, 3, 3),
+}
+COVER_SECTIONS = [
+    (
+        "1",
+        "Paragraph",
+        "To give the Committee the Council's corporate risk register as at 3"
+        " March 2025 (Appendix A), as its terms of reference ask each quarter.",
+    ),
+    ("2", "Numbered", "That the Committee notes the corporate risk register."),
+    (
+        "2",
+        "Numbered",
+        "That the Committee asks the Head of ICT to report on the April recovery"
+        " test of the cyber attack risk (CR02) at its next meeting.",
+    ),
+    (
+        "3",
+        "Paragraph",
+        "The register is reviewed each month by the Corporate Leadership Team."
+        " Risks are scored on a 5 x 5 matrix before controls (inherent), now (residual) and where"
+        " the Council aims to be (target).",
+    ),
+    (
+        "4",
+        "Paragraph",
+        "There are no direct financial implications; the further actions are"
+        " funded from existing budgets.",
+    ),
+    (
+        "5",
+        "Paragraph",
+        "The Accounts and Audit Regulations 2015 require effective arrangements"
+        " for the management of risk.",
+    ),
+    ("6", "Paragraph", "As set out in the register."),
+]
+COMMITTEE_SETTINGS = """# A cover report and its appendix, built as one paper.
+board = "Audit and Governance Committee"
+meeting_date = 2025-03-20
+
+[appendices]
+risk-management-update = ["corporate-risks"]
+"""
+
+
 def main(path: Path) -> None:
     write_workbook(
         path, DETAILS, {"Sections": SECTIONS, "Plan": PLAN, "Budget": [], "Risks": RISKS}
@@ -527,6 +580,18 @@ def main(path: Path) -> None:
         target = folder / workbook
         write_workbook(target, details, tables, load_profile(name), profile_name=name)
         print(f"wrote {target}")
+    committee = examples / "committee"
+    committee.mkdir(parents=True, exist_ok=True)
+    cover = committee / "risk-management-update.xlsx"
+    profile = load_profile("committee-report")
+    sections = {"Sections": COVER_SECTIONS}
+    write_workbook(cover, COVER_DETAILS, sections, profile, profile_name="committee-report")
+    appendix = committee / "corporate-risks.xlsx"
+    tables = {"Sections": CORPORATE_SECTIONS, "Risks": CORPORATE_RISKS}
+    risks = load_profile("corporate-risk")
+    write_workbook(appendix, CORPORATE_DETAILS, tables, risks, profile_name="corporate-risk")
+    (committee / "boardpack.toml").write_text(COMMITTEE_SETTINGS, encoding="utf-8")
+    print(f"wrote {cover}, {appendix} and their boardpack.toml")
 
 
 if __name__ == "__main__":
