@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from docx import Document
 from docx.text.paragraph import Paragraph
 
-from boardpack.pack import HEADINGS_IN_PACK, PackComposer, restyle_headings
+from boardpack.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
 from boardpack.render import PENDING_IDENTIFIER, deterministic_zip
 
 LETTERS = string.ascii_uppercase

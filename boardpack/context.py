@@ -11,8 +11,8 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from boardpack.history import TREND_WORDS, History, Slip
-from boardpack.models import MONTH_NAMES, Paper, Row
+from boardpack.changes import TREND_WORDS, History, Slip
+from boardpack.models import MONTH_NAMES, Paper, Row, headline_score
 from boardpack.page import A4, PageArea, chart_parts
 from boardpack.profile import (
     Block,
@@ -413,7 +413,7 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
             for column in columns:
                 if texts[column.key]:
                     texts[key] = f"{texts[key]}\n{column.header}: {texts[column.key]}"
-        score = _headline_score(scheme, risk)
+        score = headline_score(paper, risk)
         band = scheme.band(score) if score is not None else None
         entry: dict[str, Any] = {c.key: risk.value(c.key) for c in scheme.columns}
         entry.update({k: v for k, v in texts.items() if c_is_text(scheme, k)})
@@ -486,18 +486,6 @@ def _score_fill(scheme: RiskScheme, column: Column, risk: Row) -> str:
     return scheme.band(value).colour if value is not None else NO_FILL
 
 
-def _headline_score(scheme: RiskScheme, risk: Row) -> int | str | None:
-    assessment = scheme.headline_assessment
-    column = scheme.score_column(assessment)
-    if column is not None:
-        return risk.value(column.key)
-    likely = risk.value(scheme.axis_column(ColumnType.LIKELIHOOD, assessment).key)
-    impact = risk.value(scheme.axis_column(ColumnType.IMPACT, assessment).key)
-    if likely is None or impact is None:
-        return None
-    return scheme.score(str(likely), str(impact))
-
-
 def _table(paper: Paper, key: str) -> dict[str, Any]:
     profile = paper.profile
     table = next(t for t in profile.tables if t.key == key)
@@ -525,7 +513,7 @@ def highest_risk(paper: Paper) -> int | str | None:
     scheme = paper.profile.risk
     if scheme is None:
         return None
-    scores = [s for r in paper.risks if (s := _headline_score(scheme, r)) is not None]
+    scores = [s for r in paper.risks if (s := headline_score(paper, r)) is not None]
     if not scores:
         return None
     rank = {name: i for i, name in enumerate(str(s).upper() for s in scheme.possible_scores())}

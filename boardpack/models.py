@@ -628,6 +628,23 @@ MONTH_NAMES = (
 )  # fmt: skip
 
 
+def headline_score(paper: Paper, risk: Any) -> int | str | None:
+    """A risk's score by the assessment its register is ranked by (worked out when its score
+    column is not in the profile)."""
+    scheme = paper.profile.risk
+    if scheme is None:
+        return None
+    assessment = scheme.headline_assessment
+    column = scheme.score_column(assessment)
+    if column is not None:
+        return risk.value(column.key)
+    likely = risk.value(scheme.axis_column(ColumnType.LIKELIHOOD, assessment).key)
+    impact = risk.value(scheme.axis_column(ColumnType.IMPACT, assessment).key)
+    if likely is None or impact is None:
+        return None
+    return scheme.score(str(likely), str(impact))
+
+
 def json_schema(profile: Profile) -> dict[str, Any]:
     """The JSON Schema of a paper of `profile`: each sheet's records, as validated."""
     models = models_for(profile)

@@ -23,12 +23,12 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
-from docxcompose.composer import Composer
 
+from boardpack.changes import History
+from boardpack.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
 from boardpack.context import build_pack_context, paper_bookmark
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
-from boardpack.history import History
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order
 from boardpack.render import (
@@ -42,7 +42,6 @@ from boardpack.settings import PackSettings
 FRONT_PAGES = 3  # cover, contents, programme summary
 PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out
 # A paper's heading styles and the pack's that take their place, one level down.
-HEADINGS_IN_PACK = (("Title", "Heading 1"), ("Heading 1", "Heading 2"), ("Heading 2", "Heading 3"))
 
 
 @dataclass(frozen=True)
@@ -207,59 +206,6 @@ def _headings_one_level_down(paper: Any, pack: Any) -> None:
     below (HEADINGS_IN_PACK); the paragraphs keep their own numbering, so each paper's
     sections still start at 1."""
     restyle_headings(paper, pack, HEADINGS_IN_PACK)
-
-
-def restyle_headings(
-    paper: Any, host: Any, levels: tuple[tuple[str, str], ...] = HEADINGS_IN_PACK
-) -> None:
-    """Give a paper's paragraphs of each style named first in `levels` the style of `host`
-    named second. Styles are found by name, as a restyled template's ids may be in another
-    language; a level either document lacks is left as it is."""
-    moves = {}
-    for source, target in levels:
-        try:
-            moves[paper.styles[source].style_id] = host.styles[target].style_id
-        except KeyError:
-            continue
-    for ref in paper.element.body.iter(qn("w:pStyle")):
-        moved = moves.get(ref.get(qn("w:val")))
-        if moved is not None:
-            ref.set(qn("w:val"), moved)
-
-
-class PackComposer(Composer):
-    """docxcompose's Composer, made fast for merging many papers of one template.
-
-    Composer renumbers every bookmark and picture id in the whole document after each append,
-    which makes a pack of n papers cost n squared; once at the end gives the same ids."""
-
-    def reset_reference_mapping(self) -> None:
-        super().reset_reference_mapping()
-        self._styles_added: set[str] = set()
-
-    def add_styles(self, doc: Any, element: Any) -> None:
-        # Composer looks at every style of the pack for every paragraph of a paper, which was
-        # two thirds of the time to merge a pack; a style it has already handled for this paper
-        # (and that keeps its id) needs nothing more.
-        used = {e.val for e in element.xpath(".//w:tblStyle|.//w:pStyle|.//w:rStyle")}
-        if used <= self._styles_added and all(self.mapped_style_id(i) == i for i in used):
-            return
-        super().add_styles(doc, element)
-        self._styles_added |= used
-
-    def renumber_bookmarks(self) -> None:
-        pass
-
-    def renumber_docpr_ids(self) -> None:
-        pass
-
-    def renumber_nvpicpr_ids(self) -> None:
-        pass
-
-    def renumber_once(self) -> None:
-        Composer.renumber_bookmarks(self)
-        Composer.renumber_docpr_ids(self)
-        Composer.renumber_nvpicpr_ids(self)
 
 
 def paper_start_pages(pack_pdf: Path) -> list[int]:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from boardpack import __version__
+from boardpack.changes import History
 from boardpack.errors import (
     BoardpackError,
     ConversionError,
@@ -46,7 +47,7 @@ from boardpack.files import (
     write_atomic,
 )
 from boardpack.guard import import_openpyxl
-from boardpack.history import History, paper_history
+from boardpack.history import paper_history
 from boardpack.models import Paper
 from boardpack.pack import PackBuilder, PackPaper, order_papers
 from boardpack.page import PageArea

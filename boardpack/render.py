@@ -27,10 +27,10 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
 from markupsafe import Markup, escape
 
+from boardpack.changes import History
 from boardpack.context import build_context, pack_running_heads
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
-from boardpack.history import History
 from boardpack.models import Paper
 from boardpack.ooxml import in_schema_order, tidy_package
 from boardpack.page import A4, PageArea, chart_parts

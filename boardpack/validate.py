@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from boardpack.errors import InvalidWorkbook, Problem
 from boardpack.layout import TableSheet, WorkbookLayout, layout_for
-from boardpack.models import BudgetLine, Paper, models_for
+from boardpack.models import BudgetLine, Paper, headline_score, models_for
 from boardpack.page import A4, PageArea, chart_parts
 from boardpack.profile import Profile
 from boardpack.read import RawWorkbook, Record, read_workbook
@@ -226,25 +226,6 @@ def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> l
             Problem(sheets["plan"], "no milestones are listed; the Gantt chart will be empty")
         )
     return warnings
-
-
-def headline_score(paper: Paper, risk: Any) -> int | str | None:
-    """A risk's score by the assessment its register is ranked by (worked out when its score
-    column is not in the profile)."""
-    scheme = paper.profile.risk
-    if scheme is None:
-        return None
-    assessment = scheme.headline_assessment
-    column = scheme.score_column(assessment)
-    if column is not None:
-        return risk.value(column.key)
-    from boardpack.profile import ColumnType
-
-    likely = risk.value(scheme.axis_column(ColumnType.LIKELIHOOD, assessment).key)
-    impact = risk.value(scheme.axis_column(ColumnType.IMPACT, assessment).key)
-    if likely is None or impact is None:
-        return None
-    return scheme.score(str(likely), str(impact))
 
 
 def _first_text_column(paper: Paper) -> str:

@@ -347,7 +347,8 @@ def test_profiles_lists_the_bundled_ones() -> None:
     result = CliRunner().invoke(main, ["profiles"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].startswith("corporate-risk: Corporate risk register (5 x 5).")
+    assert lines[0].startswith("committee-report: Committee cover report.")
+    assert any(line.startswith("corporate-risk: Corporate risk register") for line in lines)
     assert any(line.startswith("jib (the default): JIB highlight report.") for line in lines)
     assert any(line.startswith("prince2: PRINCE2 highlight report.") for line in lines)
 

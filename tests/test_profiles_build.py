@@ -273,7 +273,8 @@ def test_a_workbooks_profile_row_that_names_no_profile_is_an_error_at_its_cell(
     (problem,) = caught.value.problems  # nothing more is read of a workbook of unknown shape
     assert str(problem) == (
         "Paper!B2: names the profile 'no-such-board', which cannot be used: no such profile;"
-        " use a bundled one (corporate-risk, jib, prince2) or the path of a .toml file"
+        " use a bundled one (committee-report, corporate-risk, jib, prince2) or the path of a"
+        " .toml file"
     )
 
 
