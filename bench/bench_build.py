@@ -27,8 +27,8 @@ from pathlib import Path
 
 import openpyxl
 
-from boardpack import lo_profile
-from boardpack.pdf import find_soffice
+from boardpack.outputs import lo_profile
+from boardpack.outputs.pdf import find_soffice
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inputs" / "procurement.xlsx"

@@ -5,8 +5,8 @@
     python bench/bench_compare.py --base /tmp/base --papers 20 --rounds 7
 
 It also builds with this checkout less each of two steps that every PDF now goes through, to
-show what each costs: the proof that a PDF is its paper (boardpack.proof) and the finishing of
-its tagging with pikepdf (boardpack.pdf_finish). Those runs replace the step with one that does
+show what each costs: the proof that a PDF is its paper (outputs/proof.py) and the finishing of
+its tagging with pikepdf (outputs/pdf_finish.py). Those runs replace the step with one that does
 nothing (bench/without.py), so they measure, never ship.
 
 Each round builds the same folder of copies of the example (PDFs and the pack, one

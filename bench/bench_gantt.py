@@ -16,10 +16,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from boardpack import gantt
-from boardpack.gantt import default_plan
-from boardpack.models import Milestone
-from boardpack.validate import load_paper
+from boardpack.outputs import gantt
+from boardpack.outputs.gantt import default_plan
+from boardpack.paper.models import Milestone
+from boardpack.workbook.validate import load_paper
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inputs" / "procurement.xlsx"

@@ -34,10 +34,10 @@ import openpyxl
 
 import boardpack
 from boardpack import pipeline
-from boardpack.archive_index import IndexEntry, append_entry, new_entry
 from boardpack.files import safe_stem
-from boardpack.records import MANIFEST, MANIFEST_FORMAT
-from boardpack.send_log import SEND_LOG
+from boardpack.meeting.archive_index import IndexEntry, append_entry, new_entry
+from boardpack.meeting.records import MANIFEST, MANIFEST_FORMAT
+from boardpack.meeting.send_log import SEND_LOG
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inputs" / "procurement.xlsx"
@@ -257,7 +257,7 @@ def main() -> None:
         text = settings(names, options.years, options.recipients)
         (root / "inputs" / "boardpack.toml").write_text(text, encoding="utf-8")
         # Rendered in this process: since report profiles made the models per profile, the
-        # render pool cannot pickle a paper (PicklingError on boardpack.models.Details), so a
+        # render pool cannot pickle a paper (PicklingError on boardpack.paper.models.Details), so a
         # build of three or more papers fails. The bench times status, not the build.
         pipeline.PARALLEL_FROM = options.papers + 1
         report = boardpack.build([root / "inputs"], root / "output", pdf=False)

@@ -11,16 +11,16 @@ def main() -> None:
     steps = set(sys.argv[1].split(","))
     del sys.argv[1]
     if "proof" in steps:
-        import boardpack.proof
+        import boardpack.outputs.proof
 
-        boardpack.proof.prove_pdf = lambda *args, **kwargs: None
+        boardpack.outputs.proof.prove_pdf = lambda *args, **kwargs: None
     if "finish" in steps:
-        import boardpack.pdf_finish
+        import boardpack.outputs.pdf_finish
 
         def unfinished(path: Path) -> bytes:
             return Path(path).read_bytes()
 
-        boardpack.pdf_finish.finished = unfinished
+        boardpack.outputs.pdf_finish.finished = unfinished
     from boardpack.cli import run
 
     run()

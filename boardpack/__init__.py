@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from boardpack.pipeline import build
-    from boardpack.validate import load_paper
+    from boardpack.workbook.validate import load_paper
 
 __all__ = [
     "ArchiveError",
@@ -40,7 +40,7 @@ __all__ = [
     "load_paper",
 ]
 
-_LAZY = {"build": "boardpack.pipeline", "load_paper": "boardpack.validate"}
+_LAZY = {"build": "boardpack.pipeline", "load_paper": "boardpack.workbook.validate"}
 
 
 def __getattr__(name: str) -> Any:

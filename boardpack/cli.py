@@ -120,7 +120,7 @@ def check(paths: tuple[Path, ...]) -> None:
     is faulty or an agenda paper is missing or invalid; warnings alone exit 0.
     """
     from boardpack.files import find_workbooks
-    from boardpack.meeting_check import check_meeting
+    from boardpack.meeting.meeting_check import check_meeting
 
     if len(find_workbooks(paths)) > 1:
         _collect_garbage_from_now_on()  # each workbook read leaves reference cycles behind
@@ -191,8 +191,8 @@ def build(
     """
     from boardpack.console import BuildDisplay
     from boardpack.files import find_workbooks
+    from boardpack.outputs.render import PACK_TEMPLATE
     from boardpack.pipeline import build as build_papers
-    from boardpack.render import PACK_TEMPLATE
 
     _collect_garbage_from_now_on()
 
@@ -235,8 +235,8 @@ def build(
 def schema(out: Path, profile_name: str | None) -> None:
     """Write the JSON Schema of a paper's data, generated from the profile's models."""
     from boardpack.files import ensure_folder, write_atomic
-    from boardpack.models import json_schema
-    from boardpack.profile import DEFAULT_PROFILE, load_profile
+    from boardpack.paper.models import json_schema
+    from boardpack.paper.profile import DEFAULT_PROFILE, load_profile
 
     schema = json_schema(load_profile(profile_name or DEFAULT_PROFILE))
     ensure_folder(out.parent)
@@ -257,7 +257,7 @@ def schema(out: Path, profile_name: str | None) -> None:
 def calendar(folder: Path, target: Path) -> None:
     """Write the board's meetings and paper deadlines (from FOLDER's boardpack.toml, default
     inputs/) to a calendar file that Outlook imports."""
-    from boardpack.cycle import write_calendar
+    from boardpack.meeting.cycle import write_calendar
 
     if target.suffix.lower() != ".ics":
         raise BoardpackError(f"{target}: name the calendar file with .ics at the end")
@@ -275,7 +275,7 @@ def calendar(folder: Path, target: Path) -> None:
 @_reports_errors
 def profiles() -> None:
     """List the report profiles that come with boardpack."""
-    from boardpack.profile import DEFAULT_PROFILE, bundled_profiles, load_profile
+    from boardpack.paper.profile import DEFAULT_PROFILE, bundled_profiles, load_profile
 
     for name in bundled_profiles():
         profile = load_profile(name)
@@ -293,7 +293,7 @@ def profile() -> None:
 @_reports_errors
 def profile_check(path: Path) -> None:
     """Validate a profile file (or a bundled profile's name) and name each fault by its line."""
-    from boardpack.profile import load_profile
+    from boardpack.paper.profile import load_profile
 
     loaded = load_profile(str(path))
     sections = ", ".join(s.title for s in loaded.sections)
@@ -313,8 +313,8 @@ def profile_check(path: Path) -> None:
 @_reports_errors
 def new(path: Path, profile_name: str | None) -> None:
     """Write a blank workbook, laid out and explained, ready to fill in for a new paper."""
-    from boardpack.profile import load_profile
-    from boardpack.workbook import write_workbook
+    from boardpack.paper.profile import load_profile
+    from boardpack.workbook.writer import write_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise BoardpackError(f"{path}: name the new workbook with .xlsx at the end")
@@ -342,7 +342,7 @@ def archive(out_dir: Path, archive_dir: Path) -> None:
     Nothing archived is ever overwritten: a changed paper becomes a new version, an unchanged
     one is not stored twice. Exit code 1 if any paper could not be archived.
     """
-    from boardpack.archive import archive_papers
+    from boardpack.meeting.archive import archive_papers
 
     report = archive_papers(out_dir, archive_dir)
     for paper in report.papers:
@@ -373,7 +373,7 @@ def verify(archive_dir: Path, expect: str | None, adopt: bool) -> None:
 
     Prints the index's head hash, to record in the minutes. Exit code 1 if anything is wrong.
     """
-    from boardpack.archive import adopt_archive, verify_archive
+    from boardpack.meeting.archive import adopt_archive, verify_archive
 
     if adopt:
         adopted = adopt_archive(archive_dir)
@@ -411,8 +411,8 @@ def check_template(path: Path, pack: bool, profile_name: str | None) -> None:
     """Check a restyled Word template: render it with a sample paper of the profile and name
     any bad tag; warn of sections it leaves out, text colours with too little contrast and
     meaning shown by colour alone."""
-    from boardpack.profile import load_profile
-    from boardpack.render import check_template as check
+    from boardpack.outputs.render import check_template as check
+    from boardpack.paper.profile import load_profile
 
     warnings = check(path, pack=pack, profile=load_profile(profile_name) if profile_name else None)
     click.echo(f"{path}: every tag is complete and names a value boardpack supplies")
@@ -447,13 +447,13 @@ def status(folder: Path, out_dir: Path, archive_dir: Path | None, as_json: bool)
     Stale means its workbook changed since the build, an output is not what the build wrote,
     or it was built for another meeting.
     """
-    from boardpack.status import folder_status
+    from boardpack.meeting.status import folder_status
 
     result = folder_status(folder, out_dir, archive_dir=archive_dir)
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
         return
-    from boardpack.status_display import show_status
+    from boardpack.meeting.status_display import show_status
 
     show_status(result)
 
@@ -498,13 +498,13 @@ def email(
 @_reports_errors
 def _email(out_dir: Path, drafts_dir: Path | None, again: bool, archive_dir: Path | None) -> None:
     if drafts_dir is not None:
-        from boardpack.sending import write_email_drafts
+        from boardpack.meeting.sending import write_email_drafts
 
         outbox, paths = write_email_drafts(out_dir, drafts_dir)
         for path, draft in zip(paths, outbox.drafts, strict=True):
             click.echo(f"wrote {path}: to {draft.recipient.address}, {_attached(draft)}")
         return
-    from boardpack.sending import send_papers
+    from boardpack.meeting.sending import send_papers
 
     report = send_papers(out_dir, archive_dir=archive_dir, again=again)
     for draft, entry in report.skipped:

@@ -24,7 +24,6 @@ from enum import StrEnum
 from pathlib import Path
 
 from boardpack import __version__
-from boardpack.changes import History
 from boardpack.errors import (
     BoardpackError,
     ConversionError,
@@ -47,13 +46,11 @@ from boardpack.files import (
     write_atomic,
 )
 from boardpack.guard import import_openpyxl
-from boardpack.history import paper_history
-from boardpack.models import Paper
-from boardpack.pack import PackBuilder, PackPaper, order_papers
-from boardpack.page import PageArea
-from boardpack.profile import Profile, load_profile
-from boardpack.proof import docx_identity, pdf_identifier, prove_pdf
-from boardpack.render import (
+from boardpack.meeting.history import paper_history
+from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
+from boardpack.meeting.settings import PackSettings
+from boardpack.outputs.proof import docx_identity, pdf_identifier, prove_pdf
+from boardpack.outputs.render import (
     PACK_TEMPLATE,
     document_timestamp,
     render_paper,
@@ -61,8 +58,11 @@ from boardpack.render import (
     template_page_area,
     vet_template,
 )
-from boardpack.settings import PackSettings
-from boardpack.validate import CheckedPaper, load_paper
+from boardpack.paper.changes import History
+from boardpack.paper.models import Paper
+from boardpack.paper.page import PageArea
+from boardpack.paper.profile import Profile, load_profile
+from boardpack.workbook.validate import CheckedPaper, load_paper
 
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
 
@@ -204,8 +204,8 @@ def build(
 def _past_meetings(report: BuildReport, today: dt.date | None) -> list[Problem]:
     """A warning, once for each, of the meetings already past that the papers were built for:
     boardpack.toml's meeting for the pack, else the meeting dates of the papers built."""
-    from boardpack.meeting_check import past_meeting
-    from boardpack.meeting_check import today as uk_today
+    from boardpack.meeting.meeting_check import past_meeting
+    from boardpack.meeting.meeting_check import today as uk_today
 
     dates = {report.pack.meeting_date} if report.pack and report.pack.meeting_date else None
     if dates is None:
@@ -329,7 +329,7 @@ def _render_one(
     started = time.perf_counter()
     data = render_paper(paper, template, history)
     if appendices:
-        from boardpack.composite import compose_appendices
+        from boardpack.outputs.composite import compose_appendices
 
         data = compose_appendices(
             data,
@@ -508,7 +508,7 @@ def _appendix_jobs(
 ) -> list[tuple[Paper, Path | None]] | None:
     """Each appendix of a cover report validated, with the template it is rendered with;
     None, with the cover failed, when one is invalid."""
-    from boardpack.composite import appendix_letter
+    from boardpack.outputs.composite import appendix_letter
 
     jobs: list[tuple[Paper, Path | None]] = []
     for index, appendix in enumerate(cover.appendices):
@@ -536,7 +536,7 @@ def _folder_settings(sources: list[Path]) -> tuple[PackSettings, Path, Profile |
     """The folder's boardpack.toml, the folder its paths start from, and the profile it names
     (None: the default, unless a workbook names its own). A boardpack.toml that cannot be read
     is reported by the pack; the papers are built without it."""
-    from boardpack.settings import find_settings, load_settings, settings_profile
+    from boardpack.meeting.settings import find_settings, load_settings, settings_profile
 
     settings_file = find_settings(sources)
     folder = settings_file.parent if settings_file is not None else Path()
@@ -562,7 +562,7 @@ def _start_pack(
     template: Path,
 ) -> PackBuilder | None:
     """The pack's builder, its front matter made from the valid papers in agenda order."""
-    from boardpack.settings import find_settings, load_settings
+    from boardpack.meeting.settings import find_settings, load_settings
 
     if not papers:
         return None
@@ -658,7 +658,7 @@ def _make_pdfs(
     """Convert papers (and the pack, if given and made) to PDF in one call, and prove each PDF
     is its paper's; errors name the files as they will be in `out`."""
     # Here, not at the top: they load pypdf and pikepdf, which a build without PDFs never needs.
-    from boardpack.pdf import BatchConversionError, convert_to_pdf
+    from boardpack.outputs.pdf import BatchConversionError, convert_to_pdf
 
     by_docx = {p.docx: p for p in papers if p.docx is not None}
     documents = list(by_docx)
@@ -710,7 +710,7 @@ def _make_pdfs(
 
 
 def _finish_pack_pdf(pack: PackResult) -> None:
-    from boardpack.pack import paper_start_pages, set_contents_pages
+    from boardpack.meeting.pack import paper_start_pages, set_contents_pages
 
     assert pack.docx is not None
     pack.pdf = pack.docx.with_suffix(".pdf")

@@ -17,7 +17,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from boardpack.lo_profile import CACHE_ENV
+from boardpack.outputs.lo_profile import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inputs" / "procurement.xlsx"

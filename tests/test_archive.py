@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-import boardpack.archive as archive
-from boardpack.archive import (
+import boardpack.meeting.archive as archive
+from boardpack.errors import ArchiveError
+from boardpack.files import RECORD_FOLDER
+from boardpack.meeting.archive import (
     MANIFEST,
     STAGING,
     ArchiveOutcome,
@@ -26,9 +28,7 @@ from boardpack.archive import (
     archive_papers,
     verify_archive,
 )
-from boardpack.archive_index import INDEX, LOCK
-from boardpack.errors import ArchiveError
-from boardpack.files import RECORD_FOLDER
+from boardpack.meeting.archive_index import INDEX, LOCK
 from boardpack.pipeline import build
 from tests.conftest import EXAMPLE, edit_workbook
 
@@ -419,7 +419,7 @@ def test_a_failure_half_way_leaves_the_archive_as_it_was(
 KILLABLE = """
 import sys, time
 from pathlib import Path
-import boardpack.archive as archive
+import boardpack.meeting.archive as archive
 
 out, store, ready, step = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 real = getattr(archive, step)
@@ -498,7 +498,7 @@ def test_an_archiver_killed_after_filing_leaves_a_whole_version_sealed_next_run(
 RIVALS = """
 import sys, time
 from pathlib import Path
-import boardpack.archive as archive
+import boardpack.meeting.archive as archive
 
 out, store, signals, role = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 real_place, real_lock = archive.place, archive.archive_lock

@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-import boardpack.archive as archive
-from boardpack.archive import ArchiveOutcome, archive_papers, verify_archive
-from boardpack.archive_index import INDEX
+import boardpack.meeting.archive as archive
 from boardpack.cli import main
 from boardpack.errors import ArchiveError
 from boardpack.files import PACK_NAME
+from boardpack.meeting.archive import ArchiveOutcome, archive_papers, verify_archive
+from boardpack.meeting.archive_index import INDEX
 from boardpack.pipeline import build
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 import boardpack
 from boardpack.cli import main
-from boardpack.models import json_schema
-from boardpack.profile import load_profile
+from boardpack.paper.models import json_schema
+from boardpack.paper.profile import load_profile
 from tests.conftest import EXAMPLE, ROOT, EditWorkbook
 
 

@@ -15,7 +15,7 @@ from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, Problem
 from boardpack.files import TEMP_PREFIX, WORKBOOK_SUFFIXES, safe_stem
 from boardpack.pipeline import build
-from boardpack.validate import load_paper
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE
 from tests.corpus.make_corpus import CASES, write_corpus
 

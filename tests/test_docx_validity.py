@@ -22,9 +22,9 @@ from lxml import etree
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
+from boardpack.outputs.render import DEFAULT_TEMPLATE, PACK_TEMPLATE
 from boardpack.pipeline import build
-from boardpack.render import DEFAULT_TEMPLATE, PACK_TEMPLATE
-from boardpack.workbook import write_workbook
+from boardpack.workbook.writer import write_workbook
 from tests.conftest import EXAMPLE, edit_workbook
 from tests.docx_audit import CLEAN, audit
 
@@ -201,8 +201,8 @@ def test_core_properties_name_who_saved_it_once(folder: Path, name: str, author:
 
 
 IMPORT_ORDERS = {
-    "boardpack first": "import boardpack.ooxml, docxcompose.properties",
-    "docxcompose first": "import docxcompose.properties, boardpack.ooxml",
+    "boardpack first": "import boardpack.outputs.ooxml, docxcompose.properties",
+    "docxcompose first": "import docxcompose.properties, boardpack.outputs.ooxml",
 }
 
 
@@ -225,7 +225,7 @@ def test_core_properties_hold_whichever_is_imported_first(imports: str, tmp_path
     strict=True,
     reason="openpyxl writes every string inline (Excel moves them to a shared-strings table on"
     " its next save) and a font's colour before its size, against the SDK's schema order;"
-    " not yet post-processed in boardpack.workbook",
+    " not yet post-processed in boardpack.workbook.writer",
 )
 def test_a_new_workbook_passes_openxml_audit(tmp_path: Path) -> None:
     target = tmp_path / "new.xlsx"

@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 import boardpack
-from boardpack.archive import archive_papers, verify_archive
 from boardpack.cli import main
 from boardpack.errors import MailError
-from boardpack.send_log import read_log
-from boardpack.sending import send_papers, write_email_drafts
-from boardpack.status import folder_status
+from boardpack.meeting.archive import archive_papers, verify_archive
+from boardpack.meeting.send_log import read_log
+from boardpack.meeting.sending import send_papers, write_email_drafts
+from boardpack.meeting.status import folder_status
 from tests.conftest import EXAMPLE, SMTP_PASSWORD, Mailbox, edit_workbook, free_port, smtp_server
 
 CLERK, MEMBER = "clerk@bucks.example.gov.uk", "ann.other@example.org"

@@ -20,7 +20,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 from PIL import Image
 
-from boardpack.gantt import (
+from boardpack.outputs.gantt import (
     NO_PLAN,
     _figure,
     _font_family,
@@ -30,9 +30,9 @@ from boardpack.gantt import (
     describe_gantt,
     draw_gantt,
 )
-from boardpack.models import Milestone
-from boardpack.page import A4, PageArea, chart_height_in, chart_parts, rows_per_part
-from boardpack.profile import load_profile
+from boardpack.paper.models import Milestone
+from boardpack.paper.page import A4, PageArea, chart_height_in, chart_parts, rows_per_part
+from boardpack.paper.profile import load_profile
 
 SCHEME = load_profile().plan  # the default profile's scopes and statuses
 assert SCHEME is not None

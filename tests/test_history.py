@@ -11,9 +11,9 @@ import docx
 import openpyxl
 import pytest
 
-from boardpack.archive import archive_papers
+from boardpack.meeting.archive import archive_papers
+from boardpack.outputs.render import REPORT_TEMPLATE
 from boardpack.pipeline import build
-from boardpack.render import REPORT_TEMPLATE
 from tests.conftest import ROOT
 
 

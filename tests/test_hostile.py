@@ -21,8 +21,8 @@ import boardpack.guard
 from boardpack.cli import main
 from boardpack.errors import BoardpackError, InvalidWorkbook
 from boardpack.files import safe_stem
-from boardpack.read import read_workbook
-from boardpack.validate import load_paper
+from boardpack.workbook.read import read_workbook
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, EditWorkbook
 from tests.corpus import make_corpus
 from tests.corpus.make_corpus import CASES, RISKS_PART, rezipped

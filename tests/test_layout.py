@@ -17,11 +17,11 @@ from docx.shared import Cm, RGBColor
 from matplotlib.text import Text
 
 import boardpack
-from boardpack.context import build_context, pack_running_heads, running_heads
-from boardpack.gantt import _figure, draw_gantt
-from boardpack.page import A4, CHART_SURROUND_CM, chart_parts
-from boardpack.render import check_template, render_paper, template_page_area
-from boardpack.validate import load_paper
+from boardpack.outputs.gantt import _figure, draw_gantt
+from boardpack.outputs.render import check_template, render_paper, template_page_area
+from boardpack.paper.context import build_context, pack_running_heads, running_heads
+from boardpack.paper.page import A4, CHART_SURROUND_CM, chart_parts
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
 needs_tools = pytest.mark.skipif(

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from boardpack import scratch
-from boardpack.pdf import WORK_PREFIX, verify_pdf
+from boardpack.outputs import scratch
+from boardpack.outputs.pdf import WORK_PREFIX, verify_pdf
 from tests.conftest import EXAMPLE
 
 MARKER = "BOARDPACK_TEST_BUILD"
@@ -243,7 +243,7 @@ def test_sweep_removes_only_work_folders_whose_owner_has_gone(tmp_path: Path) ->
             "-c",
             "import sys, threading\n"
             "from pathlib import Path\n"
-            "from boardpack import scratch\n"
+            "from boardpack.outputs import scratch\n"
             f"with scratch.work_folder('{WORK_PREFIX}', Path(sys.argv[1])) as folder:\n"
             "    (folder / 'paper.docx').write_text('a copy of a paper')\n"
             "    print(folder, flush=True)\n"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import boardpack
-from boardpack.distribution import Distribution, SmtpSettings
-from boardpack.mail import (
+from boardpack.meeting.distribution import Distribution, SmtpSettings
+from boardpack.meeting.mail import (
     MailError,
     Meeting,
     PaperFiles,

@@ -17,12 +17,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-import boardpack.meeting_check
+import boardpack.meeting.meeting_check
 from boardpack import pipeline
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, Problem
-from boardpack.meeting_check import check_meeting
-from boardpack.validate import load_paper
+from boardpack.meeting.meeting_check import check_meeting
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, edit_workbook
 from tests.test_read_sheets import UNHIDE
 
@@ -233,7 +233,7 @@ def test_an_impossible_date_is_named_as_such_by_check(tmp_path: Path) -> None:
 
 
 def run_check(folder: Path, today: dt.date, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    monkeypatch.setattr(boardpack.meeting_check, "today", lambda: today)
+    monkeypatch.setattr(boardpack.meeting.meeting_check, "today", lambda: today)
     result = CliRunner().invoke(main, ["check", str(folder)])
     return result.exit_code, result.output
 
@@ -283,7 +283,7 @@ def test_building_for_a_past_meeting_warns_once(tmp_path: Path) -> None:
 def test_the_build_summary_shows_the_past_meeting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(boardpack.meeting_check, "today", lambda: AFTER)
+    monkeypatch.setattr(boardpack.meeting.meeting_check, "today", lambda: AFTER)
     result = CliRunner().invoke(main, ["build", str(EXAMPLE), "--out", str(tmp_path), "--no-pdf"])
     assert result.exit_code == 0, result.output
     assert (

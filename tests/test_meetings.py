@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from boardpack.cli import main
-from boardpack.meetings import (
+from boardpack.meeting.meetings import (
     LONDON,
     DeadlineRule,
     Region,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from boardpack.archive import archive_papers, verify_archive
 from boardpack.files import safe_stem
+from boardpack.meeting.archive import archive_papers, verify_archive
 from boardpack.pipeline import Status, build
 from tests.conftest import EXAMPLE, edit_workbook
 

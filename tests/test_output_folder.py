@@ -19,12 +19,12 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from boardpack.archive import archive_papers
 from boardpack.cli import main
 from boardpack.errors import OutputError
 from boardpack.files import sha256_of
+from boardpack.meeting.archive import archive_papers
+from boardpack.outputs.proof import prove_pdf
 from boardpack.pipeline import Status, build
-from boardpack.proof import prove_pdf
 from tests.conftest import EXAMPLE, edit_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -296,7 +296,7 @@ def test_a_build_killed_while_converting_leaves_the_earlier_pair(tmp_path: Path)
     workbook(tmp_path / "in", "Alpha depot", status="Red")
 
     # The converter kills the build that started it, as a power cut or kill -9 would. Its
-    # parent is the watchdog LibreOffice runs under (boardpack/reaper.py); the build is the
+    # parent is the watchdog LibreOffice runs under (boardpack/outputs/reaper.py); the build is the
     # watchdog's parent.
     killer = failing_converter(
         tmp_path / "bin", 'kill -9 "$(ps -o ppid= -p "$PPID" | tr -d " ")"; exit 1'

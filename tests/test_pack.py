@@ -19,9 +19,9 @@ from docx.styles.style import BaseStyle
 from pypdf import PdfReader
 
 from boardpack.cli import main
-from boardpack.pdf import verify_pdf
+from boardpack.outputs.pdf import verify_pdf
+from boardpack.outputs.render import PACK_TEMPLATE
 from boardpack.pipeline import build
-from boardpack.render import PACK_TEMPLATE
 from tests.conftest import EXAMPLE, edit_workbook
 from tests.docx_audit import audit
 

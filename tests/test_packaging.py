@@ -32,11 +32,11 @@ def test_an_installed_wheel_carries_the_templates_and_builds_a_paper(tmp_path: P
     )
     out = tmp_path / "out"
     code = (
-        "import boardpack, boardpack.render as r\n"
+        "import boardpack, boardpack.outputs.render as r\n"
         f"assert r.__file__.startswith({str(installed)!r}), r.__file__\n"
         f"report = boardpack.build([{str(EXAMPLE)!r}], {str(out)!r}, pdf=False)\n"
         "assert report.ok, [str(p.error) for p in report.papers]\n"
-        "from boardpack.profile import load_profile\n"
+        "from boardpack.paper.profile import load_profile\n"
         "assert load_profile('jib').name == 'JIB highlight report'\n"
     )
     # Run from elsewhere, with the installed copy first on the path, as a user's would be.

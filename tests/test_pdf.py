@@ -20,9 +20,9 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from boardpack import lo_profile, pdf
 from boardpack.errors import ConversionError
-from boardpack.pdf import BatchConversionError, convert_to_pdf, find_soffice, verify_pdf
+from boardpack.outputs import lo_profile, pdf
+from boardpack.outputs.pdf import BatchConversionError, convert_to_pdf, find_soffice, verify_pdf
 
 TEXT = "R&D <test> £50k \u2013 café"  # an en dash
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -677,7 +677,7 @@ def test_keeping_a_template_sweeps_what_killed_builds_left_in_the_cache(tmp_path
             "-c",
             "import sys, threading\n"
             "from pathlib import Path\n"
-            "from boardpack import scratch\n"
+            "from boardpack.outputs import scratch\n"
             "with scratch.work_folder('.incoming-', Path(sys.argv[1])) as folder:\n"
             "    (folder / 'profile').mkdir()\n"
             "    print(folder, flush=True)\n"

@@ -16,8 +16,8 @@ import pikepdf
 import pytest
 
 import boardpack
-from boardpack import pdf_finish
-from boardpack.pdf import verify_pdf
+from boardpack.outputs import pdf_finish
+from boardpack.outputs.pdf import verify_pdf
 from tests import pdf_structure
 from tests.conftest import EXAMPLE, edit_workbook
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from boardpack.cli import main
-from boardpack.pdf import verify_pdf
+from boardpack.outputs.pdf import verify_pdf
 from boardpack.pipeline import BuildReport, PaperResult, Status, build
 from tests.conftest import EXAMPLE, seed_items
 

@@ -9,10 +9,10 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from boardpack import layout
 from boardpack.cli import main
 from boardpack.errors import ProfileError
-from boardpack.profile import (
+from boardpack.outputs.render import DEFAULT_TEMPLATE
+from boardpack.paper.profile import (
     DEFAULT_PROFILE,
     Block,
     bundled_profiles,
@@ -21,7 +21,7 @@ from boardpack.profile import (
     load_profile,
     parse_profile,
 )
-from boardpack.render import DEFAULT_TEMPLATE
+from boardpack.workbook import layout
 
 JIB = load_profile(DEFAULT_PROFILE)
 

@@ -15,12 +15,12 @@ from docx.oxml.ns import qn
 
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, TemplateProblem
-from boardpack.models import json_schema
+from boardpack.outputs.render import REPORT_TEMPLATE, check_template, render_paper
+from boardpack.paper.models import json_schema
+from boardpack.paper.profile import load_profile, parse_profile
 from boardpack.pipeline import build
-from boardpack.profile import load_profile, parse_profile
-from boardpack.render import REPORT_TEMPLATE, check_template, render_paper
-from boardpack.validate import load_paper
-from boardpack.workbook import write_workbook
+from boardpack.workbook.validate import load_paper
+from boardpack.workbook.writer import write_workbook
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 from tests.docx_audit import audit
 
@@ -320,7 +320,7 @@ def test_a_field_the_profile_does_not_use_is_not_demanded(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("name", ["jib", "prince2", "corporate-risk"])
 def test_each_profiles_template_prints_every_section_with_no_warning(name: str) -> None:
-    from boardpack.render import template_for
+    from boardpack.outputs.render import template_for
 
     profile = load_profile(name)
     assert check_template(template_for(profile), profile=profile) == []
@@ -328,7 +328,7 @@ def test_each_profiles_template_prints_every_section_with_no_warning(name: str) 
 
 
 def test_the_seeds_template_with_another_profile_names_the_sections_it_leaves_out() -> None:
-    from boardpack.render import DEFAULT_TEMPLATE
+    from boardpack.outputs.render import DEFAULT_TEMPLATE
 
     # The seed's template asks for the sponsor, which a PRINCE2 report does not have ...
     with pytest.raises(TemplateProblem, match=r"the tag \{\{ sponsor \}\} asks for 'sponsor'"):
@@ -377,7 +377,7 @@ def test_new_writes_the_profiles_workbook_and_schema_follows_the_profile(tmp_pat
 def test_a_section_the_profile_does_not_have_names_the_tag_asking_for_it(tmp_path: Path) -> None:
     import zipfile
 
-    from boardpack.render import DEFAULT_TEMPLATE
+    from boardpack.outputs.render import DEFAULT_TEMPLATE
 
     bad = tmp_path / "eleven.docx"
     with zipfile.ZipFile(DEFAULT_TEMPLATE) as source, zipfile.ZipFile(bad, "w") as target:

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from boardpack.cli import main
 from boardpack.errors import ConversionError
+from boardpack.outputs.proof import docx_identity, prove_pdf
 from boardpack.pipeline import BuildReport, Status, build
-from boardpack.proof import docx_identity, prove_pdf
 from tests.conftest import EXAMPLE, edit_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -200,7 +200,7 @@ def test_core_properties_are_written_in_their_own_namespace(built: BuildReport) 
 
 def test_the_opening_is_found_paragraph_by_paragraph_in_order() -> None:
     # A PDF adds list numbers and running headers between paragraphs; it never reorders them.
-    from boardpack.proof import _in_order
+    from boardpack.outputs.proof import _in_order
 
     page = "Alpha depot highlight report | Board\n1. Recommendation\nTo note the ﬁgures"
     assert _in_order("recommendation tonotethefigures", page)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook
-from boardpack.validate import load_paper
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE
 
 UNHIDE = "right-click any sheet tab, choose Unhide and pick it"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from boardpack.layout import layout_for
-from boardpack.profile import load_profile
+from boardpack.paper.profile import load_profile
+from boardpack.workbook.layout import layout_for
 from tests.conftest import ROOT
 
 JIB_LAYOUT = layout_for(load_profile())
@@ -54,9 +54,9 @@ def test_the_worked_example_profile_is_valid_and_prints_what_the_readme_says(
 ) -> None:
     import docx
 
-    from boardpack.profile import parse_profile
-    from boardpack.render import render_paper
-    from boardpack.sample import sample_paper
+    from boardpack.outputs.render import render_paper
+    from boardpack.paper.profile import parse_profile
+    from boardpack.paper.sample import sample_paper
 
     block = README.split("# audit-register.toml\n", 1)[1].split("```", 1)[0]
     profile = parse_profile(block, "audit-register.toml")
@@ -77,7 +77,7 @@ def test_the_worked_example_profile_is_valid_and_prints_what_the_readme_says(
     ]
     import pydantic
 
-    from boardpack.models import models_for
+    from boardpack.paper.models import models_for
 
     risk = models_for(profile).risk
     assert risk is not None

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from boardpack.cli import main
 from boardpack.errors import BoardpackError
+from boardpack.meeting.settings import load_settings
 from boardpack.pipeline import BuildReport, Status, build
-from boardpack.settings import load_settings
 from tests.conftest import EXAMPLE, edit_workbook
 
 posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on Windows")

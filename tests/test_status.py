@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import boardpack
 from boardpack.cli import main
-from boardpack.status import FolderStatus, folder_status
+from boardpack.meeting.status import FolderStatus, folder_status
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
 SETTINGS = """board = "Joint Improvement Board"

@@ -15,11 +15,11 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from boardpack import sandbox
 from boardpack.cli import main
 from boardpack.errors import TemplateProblem
-from boardpack.render import DEFAULT_TEMPLATE, check_template, render_paper
-from boardpack.validate import load_paper
+from boardpack.outputs import sandbox
+from boardpack.outputs.render import DEFAULT_TEMPLATE, check_template, render_paper
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE
 
 DOCUMENT = "word/document.xml"

@@ -12,8 +12,8 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boardpack.render import render_paper
-from boardpack.validate import load_paper
+from boardpack.outputs.render import render_paper
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE
 
 # What Excel can hold in a cell and XML can carry: no surrogates, no C0 controls except tab

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook
-from boardpack.models import ParagraphStyle
-from boardpack.validate import load_paper
+from boardpack.paper.models import ParagraphStyle
+from boardpack.workbook.validate import load_paper
 from tests.conftest import EditWorkbook
 
 

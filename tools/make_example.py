@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from boardpack.profile import load_profile
-from boardpack.workbook import write_workbook
+from boardpack.paper.profile import load_profile
+from boardpack.workbook.writer import write_workbook
 
 DETAILS = {
     "Project name": "Procurement",

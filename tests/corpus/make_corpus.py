@@ -26,7 +26,7 @@ from typing import Any
 import openpyxl
 
 from boardpack.guard import MAX_BYTES, MAX_PART_BYTES, RATIO_GRACE
-from boardpack.read import MAX_ROWS
+from boardpack.workbook.read import MAX_ROWS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "inputs" / "procurement.xlsx"
 RISKS_PART = "xl/worksheets/sheet6.xml"  # the example's sheets are parts sheet1 (Help) to 7

@@ -1,0 +1,61 @@
+"""The meeting cycle around the build, as library calls the command line is a thin layer over:
+the board's calendar of meetings and paper deadlines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from boardpack.errors import BoardpackError, Problem
+from boardpack.files import write_atomic
+from boardpack.meeting.meetings import Meeting, calendar_ics, meetings
+from boardpack.meeting.settings import SETTINGS_FILE, PackSettings, find_settings, load_settings
+
+
+@dataclass(frozen=True)
+class BoardCalendar:
+    """A board's meetings and paper deadlines, from its boardpack.toml."""
+
+    board: str
+    meetings: list[Meeting]
+    settings_file: Path
+    warnings: tuple[Problem, ...]
+
+
+def board_calendar(folder: Path) -> BoardCalendar:
+    """The meetings and deadlines in `folder`'s boardpack.toml; BoardpackError when it has
+    none, saying what to add."""
+    settings_file, settings, warnings = _settings(folder)
+    if not settings.meetings:
+        raise BoardpackError(
+            f"{settings_file}: lists no meetings; add the board's meeting dates, e.g."
+            " meetings = [2026-01-22, 2026-03-19], and a [deadline] (see the README)"
+        )
+    if settings.board is None:
+        raise BoardpackError(f'{settings_file}: names no board; add e.g. board = "Cabinet"')
+    return BoardCalendar(
+        settings.board, meetings(settings.meetings, settings.deadline), settings_file, warnings
+    )
+
+
+def write_calendar(folder: Path, target: Path, now: dt.datetime | None = None) -> BoardCalendar:
+    """Write `folder`'s meetings and deadlines to `target` as an iCalendar (.ics) file."""
+    calendar = board_calendar(folder)
+    stamp = now or dt.datetime.now(dt.UTC)
+    write_atomic(target, calendar_ics(calendar.board, calendar.meetings, stamp))
+    return calendar
+
+
+def _settings(folder: Path) -> tuple[Path, PackSettings, tuple[Problem, ...]]:
+    if not folder.is_dir():
+        raise BoardpackError(f"{folder}: is not a folder; give the folder of the meeting's papers")
+    settings_file = find_settings([folder])
+    if settings_file is None:
+        raise BoardpackError(
+            f"{folder}: has no {SETTINGS_FILE}; the board's meetings and deadlines are kept"
+            " there (see the README's example)"
+        )
+    settings, warnings = load_settings(settings_file)
+    return settings_file, settings, warnings

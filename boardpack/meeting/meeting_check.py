@@ -1,0 +1,308 @@
+"""`check` of a meeting: every workbook's problems and warnings, and what the folder's
+boardpack.toml says about the meeting they go to.
+
+A folder is a meeting, as it is for `build`: its boardpack.toml (when there is one) is read as a
+build reads it, and the papers are held against it: the agenda's papers are all there, each
+paper is for that board and that meeting, and the meeting is not already past. Each workbook
+is also checked on its own: its report date is not after its meeting date. Every problem and
+every warning is found in one run, an invalid workbook's warnings included.
+
+Errors are what would stop a build making a paper or the pack as the agenda says: an invalid
+workbook, a faulty boardpack.toml, a paper on the agenda that is missing, papers that name
+different meetings with no boardpack.toml to say which. The rest are warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileError
+from boardpack.files import find_workbooks, safe_stem
+from boardpack.paper.models import parse_date
+from boardpack.paper.profile import Profile
+from boardpack.workbook.read import RawWorkbook, read_workbook
+from boardpack.workbook.validate import CheckedPaper, validate
+
+
+def today() -> dt.date:
+    """Today's date in the UK, where the boards meet."""
+    from boardpack.meeting.meetings import LONDON
+
+    return dt.datetime.now(LONDON).date()
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What boardpack.toml says of the meeting: nothing, without one."""
+
+    board: str | None = None
+    meeting_date: dt.date | None = None
+    agenda: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkbookCheck:
+    """One workbook: its paper when valid, and every problem and warning found in it."""
+
+    source: Path
+    checked: CheckedPaper | None
+    error: InvalidWorkbook | None
+    warnings: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def lines(self) -> list[str]:
+        """The workbook's result as `check` prints it: errors first, then warnings."""
+        notes = len(self.warnings)
+        if self.error is not None:
+            head = str(self.error).splitlines()
+        else:
+            counted = f", {notes} warning{'s' * (notes > 1)}" if notes else ""
+            head = [f"{self.source.name}: OK{counted}"]
+        return [*head, *(f"  warning: {w}" for w in self.warnings)]
+
+
+@dataclass(frozen=True)
+class MeetingCheck:
+    """What `check` found: each workbook's result, then the meeting's (from boardpack.toml)."""
+
+    workbooks: tuple[WorkbookCheck, ...]
+    settings_file: Path | None  # None: no folder given, or no boardpack.toml in it
+    board: str | None  # the meeting, as far as it is known
+    meeting_date: dt.date | None
+    problems: tuple[Problem, ...]  # about the meeting: a build would fail or miss a paper
+    warnings: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no workbook is invalid and the meeting has no problem: warnings allowed."""
+        return not self.problems and all(w.ok for w in self.workbooks)
+
+    def lines(self) -> list[str]:
+        """Everything found, as `check` prints it."""
+        lines = [line for workbook in self.workbooks for line in workbook.lines()]
+        if self.problems or self.warnings or self.settings_file is not None:
+            lines.append(self._meeting_line())
+            lines.extend(f"  error: {p}" for p in self.problems)
+            lines.extend(f"  warning: {w}" for w in self.warnings)
+        return lines
+
+    def _meeting_line(self) -> str:
+        what = "the meeting"
+        if self.board or self.meeting_date:
+            on = f" on {self.meeting_date:%d/%m/%Y}" if self.meeting_date else ""
+            what = f"the meeting{f' of the {self.board}' if self.board else ''}{on}"
+        if self.settings_file is not None:
+            what += f" ({self.settings_file})"
+        counts = [
+            f"{n} {noun}{'s' * (n != 1)}"
+            for n, noun in ((len(self.problems), "error"), (len(self.warnings), "warning"))
+            if n
+        ]
+        return f"{what}: {', '.join(counts) if counts else 'OK'}"
+
+
+def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> MeetingCheck:
+    """Check every workbook in `paths` (workbooks, or folders of them) and, when a folder is
+    given, the meeting its boardpack.toml describes; `on` is today's date (default: today in
+    the UK). Raises BoardpackError when there is no workbook to check."""
+    sources = [Path(p) for p in paths]
+    workbooks = find_workbooks(sources)
+    if not workbooks:
+        raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, sources))}")
+    is_meeting = any(p.is_dir() for p in sources)  # as for build's pack
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    settings, settings_file = _Said(), None
+    profile: Profile | None = None
+    from boardpack.meeting.settings import find_settings, load_settings, settings_profile
+
+    # The settings say which profile the papers are read with, a meeting's or not; only a
+    # folder is checked as a meeting, as only then does build make the pack.
+    settings_file = find_settings(sources)
+    try:
+        read_settings, found = load_settings(settings_file)
+        profile = settings_profile(read_settings, settings_file)
+        if is_meeting:
+            settings = _Said(read_settings.board, read_settings.meeting_date, read_settings.agenda)
+            warnings.extend(found)
+    except ProfileError as exc:  # no paper can be read as its board means
+        problems.append(Problem("", f"{exc}; boardpack.toml's profile is used for every paper"))
+    except BoardpackError as exc:
+        if is_meeting:
+            problems.append(Problem("", f"{exc}; the pack would not be built"))
+    if not is_meeting:
+        settings_file = None
+    read = [_read(source, profile) for source in workbooks]
+    results = tuple(_check_workbook(s, raw, err, settings) for s, raw, err in read)
+    board, date = settings.board, settings.meeting_date
+    if is_meeting:
+        board, date = _agreed(results, settings, problems)
+        problems.extend(_missing_from_agenda(results, settings, settings_file, sources))
+        where = f"{settings_file}: meeting_date" if settings.meeting_date else ""
+        past = past_meeting(date, on or today(), where) if date else None
+        warnings.extend([past] if past else [])
+    return MeetingCheck(results, settings_file, board, date, tuple(problems), tuple(warnings))
+
+
+def past_meeting(meeting_date: dt.date, on: dt.date, where: str = "") -> Problem | None:
+    """The warning that the meeting of `meeting_date` is already past on `on`, or None."""
+    if meeting_date >= on:
+        return None
+    return Problem(
+        where,
+        f"the meeting of {meeting_date:%d/%m/%Y} is already past (today is {on:%d/%m/%Y});"
+        " if the papers are for a later meeting, correct the meeting date",
+    )
+
+
+def _read(
+    source: Path, profile: Profile | None
+) -> tuple[Path, RawWorkbook | None, InvalidWorkbook | None]:
+    try:
+        return source, read_workbook(source, profile), None
+    except InvalidWorkbook as exc:  # not a workbook at all: nothing more can be read
+        return source, None, exc
+
+
+def _check_workbook(
+    source: Path,
+    raw: RawWorkbook | None,
+    error: InvalidWorkbook | None,
+    settings: _Said,
+) -> WorkbookCheck:
+    """Validate one workbook and hold its Paper sheet against the meeting's settings."""
+    if raw is None:
+        return WorkbookCheck(source, None, error, error.warnings if error else ())
+    checked = None
+    try:
+        checked = validate(raw, source)
+        warnings = checked.warnings
+    except InvalidWorkbook as exc:
+        error, warnings = exc, exc.warnings
+    return WorkbookCheck(source, checked, error, (*warnings, *_meeting_warnings(raw, settings)))
+
+
+def _meeting_warnings(raw: RawWorkbook, settings: _Said) -> list[Problem]:
+    """What the Paper sheet says about the meeting that is not what the meeting is, each at
+    its cell. Read from the cells, so that an invalid workbook is told too."""
+    values, cells = raw.details.values, raw.details.cells
+    board = _text(values.get("board"))
+    meeting, report = _date(values.get("meeting_date")), _date(values.get("report_date"))
+    found = []
+    if settings.board and board and _same_words(board) != _same_words(settings.board):
+        found.append(
+            Problem(
+                cells["board"],
+                f"this paper is for the board '{board}', but boardpack.toml says the meeting is"
+                f" of the '{settings.board}'; correct the board, or take the workbook out of"
+                " this meeting's folder",
+            )
+        )
+    if settings.meeting_date and meeting and meeting != settings.meeting_date:
+        found.append(
+            Problem(
+                cells["meeting_date"],
+                f"this paper is for the meeting of {meeting:%d/%m/%Y}, but boardpack.toml says"
+                f" the meeting is on {settings.meeting_date:%d/%m/%Y}; update the paper for"
+                " this meeting, or take the workbook out of this meeting's folder",
+            )
+        )
+    if meeting and report and report > meeting:
+        found.append(
+            Problem(
+                cells["report_date"],
+                f"report date {report:%d/%m/%Y} is after the meeting date {meeting:%d/%m/%Y}"
+                f" ({cells['meeting_date']}); a report is made up to a date before its"
+                " meeting: correct one of them",
+            )
+        )
+    return found
+
+
+def _agreed(
+    results: Sequence[WorkbookCheck], settings: _Said, problems: list[Problem]
+) -> tuple[str | None, dt.date | None]:
+    """The meeting's board and date: the settings', else the papers' when they all agree.
+    Papers that disagree with no setting to decide are a problem: the pack cannot be made."""
+    papers = [(r.source.name, r.checked.paper.details) for r in results if r.checked]
+    boards: dict[str, list[str]] = {}
+    dates: dict[dt.date, list[str]] = {}
+    for workbook, details in papers:
+        boards.setdefault(details.board, []).append(workbook)
+        dates.setdefault(details.meeting_date, []).append(workbook)
+    board, date = settings.board, settings.meeting_date
+    if board is None and len(boards) > 1:
+        problems.append(_disagree("boards", "board", {f"'{b}'": n for b, n in boards.items()}))
+    elif board is None and boards:
+        board = next(iter(boards))
+    if date is None and len(dates) > 1:
+        shown = {f"{d:%d/%m/%Y}": n for d, n in sorted(dates.items())}
+        problems.append(_disagree("meeting dates", "meeting_date", shown))
+    elif date is None and dates:
+        date = next(iter(dates))
+    return board, date
+
+
+def _disagree(what: str, setting: str, seen: dict[str, list[str]]) -> Problem:
+    which = "; ".join(f"{', '.join(names)}: {value}" for value, names in seen.items())
+    return Problem(
+        "",
+        f"the papers name different {what} ({which}), so the pack cannot be made; set"
+        f" {setting} in boardpack.toml beside the workbooks to say which meeting it is, or"
+        " correct the papers",
+    )
+
+
+def _missing_from_agenda(
+    results: Sequence[WorkbookCheck],
+    settings: _Said,
+    settings_file: Path | None,
+    sources: Sequence[Path],
+) -> list[Problem]:
+    """An agenda paper with no workbook, or with one the pack would leave out as invalid."""
+    by_name = {safe_stem(r.source.stem).casefold(): r for r in results}
+    folders = " or ".join(str(p) for p in sources if p.is_dir())
+    found = []
+    for number, wanted in enumerate(settings.agenda, 1):
+        name = wanted.removesuffix(".xlsx")
+        where = f"{settings_file}: agenda item {number}"
+        result = by_name.get(name.casefold())
+        if result is None:
+            found.append(
+                Problem(
+                    where,
+                    f"'{wanted}' is on the agenda, but {folders} has no {name}.xlsx; add the"
+                    f" workbook, or take '{wanted}' off the agenda",
+                )
+            )
+        elif not result.ok:
+            found.append(
+                Problem(
+                    where,
+                    f"'{wanted}' is on the agenda, but {result.source.name} is invalid, so the"
+                    " pack would go without it; fix its errors (above)",
+                )
+            )
+    return found
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _same_words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return parse_date(value)
+    except ValueError:  # pydantic's error is a ValueError; the cell's own problem says it
+        return None

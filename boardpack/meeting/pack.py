@@ -1,0 +1,248 @@
+"""The meeting's board pack: cover, contents and programme summary, then every paper in order.
+
+The papers are merged with docxcompose, each starting on a new page with its own section
+numbering. The contents are PAGEREF fields to a bookmark on each paper's first line, so
+LibreOffice and Word work out the page numbers when laying the pack out.
+
+The pack's headings are one level below a paper's: the pack's title is its Title, the Contents,
+the Programme summary and each paper's title are Heading 1, a paper's sections Heading 2 and
+its sub-headings Heading 3, so no level is skipped and readers that go by style see them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+
+from boardpack.errors import BoardpackError, Problem
+from boardpack.files import write_atomic
+from boardpack.meeting.settings import PackSettings
+from boardpack.outputs.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
+from boardpack.outputs.ooxml import in_schema_order
+from boardpack.outputs.render import (
+    PACK_TEMPLATE,
+    deterministic_zip,
+    document_timestamp,
+    render_front_matter,
+)
+from boardpack.paper.changes import History
+from boardpack.paper.context import build_pack_context, paper_bookmark
+from boardpack.paper.models import Paper
+
+FRONT_PAGES = 3  # cover, contents, programme summary
+PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out
+# A paper's heading styles and the pack's that take their place, one level down.
+
+
+@dataclass(frozen=True)
+class PackPaper:
+    """A built paper as the pack needs it: its name (workbook stem), data and .docx."""
+
+    name: str
+    paper: Paper
+    docx: Path
+    history: History | None = None  # what changed since its last paper, from the archive
+
+
+def order_papers(
+    papers: list[PackPaper], settings: PackSettings, settings_file: Path | None
+) -> tuple[list[PackPaper], list[Problem]]:
+    """Papers in agenda order (the settings' list first, then the rest alphabetically).
+
+    A paper the agenda names but that was not built is a problem naming it."""
+    by_name = {p.name.casefold(): p for p in papers}
+    ordered: list[PackPaper] = []
+    problems = []
+    for wanted in settings.agenda:
+        key = wanted.removesuffix(".xlsx").casefold()
+        if key in by_name:
+            if by_name[key] not in ordered:
+                ordered.append(by_name[key])
+        else:
+            problems.append(
+                Problem(
+                    str(settings_file or "boardpack.toml"),
+                    f"the agenda lists '{wanted}', but no paper of that name was built; add"
+                    f" {wanted}.xlsx, fix its errors, or remove it from the agenda",
+                )
+            )
+    rest = sorted((p for p in papers if p not in ordered), key=lambda p: p.name.casefold())
+    return ordered + rest, problems
+
+
+def meeting_of(papers: list[PackPaper], settings: PackSettings) -> tuple[str, dt.date]:
+    """The pack's board and meeting date: from the settings, else agreed by every paper."""
+    boards = {p.paper.details.board for p in papers}
+    dates = {p.paper.details.meeting_date for p in papers}
+    board = settings.board or (boards.pop() if len(boards) == 1 else None)
+    date = settings.meeting_date or (dates.pop() if len(dates) == 1 else None)
+    if board is None or date is None:
+        what = "boards" if board is None else "meeting dates"
+        raise BoardpackError(
+            f"the papers name different {what}; set board and meeting_date in boardpack.toml"
+            " beside the workbooks to say which meeting the pack is for"
+        )
+    return board, date
+
+
+class PackBuilder:
+    """The pack's .docx, put together paper by paper as each paper's .docx is ready.
+
+    The front matter is rendered first, from every paper's data; each paper's .docx is then
+    appended in agenda order, so a build can merge papers while others are still rendering."""
+
+    def __init__(
+        self,
+        papers: list[PackPaper],
+        settings: PackSettings,
+        template: Path = PACK_TEMPLATE,
+    ) -> None:
+        self.papers, self.settings, self.template = papers, settings, template
+        board, self._date = meeting_of(papers, settings)
+        # Word shows these until it updates the fields; LibreOffice works out the real ones.
+        start_pages = [FRONT_PAGES + 1 + PAGES_PER_PAPER_GUESS * i for i in range(len(papers))]
+        context = build_pack_context(
+            board,
+            self._date,
+            settings.venue,
+            [p.paper for p in papers],
+            start_pages,
+            [p.history for p in papers],
+        )
+        front = render_front_matter(context, self._date, template)
+        self._composer = PackComposer(Document(io.BytesIO(front)))
+        _pack_heading_levels(self._composer.doc)
+        # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
+        self._composer.restart_numbering = False
+        self._expected = [p.docx for p in papers]
+        self._added = 0
+
+    def add(self, docx: Path) -> None:
+        """Append the next paper of the agenda; it starts on a new page, under a bookmark."""
+        if self._added >= len(self._expected) or docx != self._expected[self._added]:
+            raise ValueError(f"{docx} is not the next paper of the pack")
+        self._added += 1
+        body = self._composer.doc.element.body
+        first_index = len(body) - 1  # the paper goes before the final section properties
+        paper = Document(str(docx))
+        _headings_one_level_down(paper, self._composer.doc)
+        self._composer.append(paper)
+        first = body[first_index]
+        Paragraph(first, self._composer.doc._body).paragraph_format.page_break_before = True
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(1000 + self._added))
+        start.set(qn("w:name"), paper_bookmark(self._added))
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(1000 + self._added))
+        first.insert(1, start)
+        first.append(end)
+
+    def without(self, names: set[str]) -> bytes:
+        """The pack's .docx bytes made again from scratch, leaving out the papers named."""
+        return compose_pack(
+            [p for p in self.papers if p.name not in names], self.settings, self.template
+        )
+
+    def finish(self) -> bytes:
+        """The pack's .docx bytes, once every paper has been added."""
+        if self._added != len(self._expected):
+            raise ValueError(f"the pack has {self._added} of {len(self._expected)} papers")
+        self._composer.renumber_once()
+        buffer = io.BytesIO()
+        self._composer.save(buffer)
+        return deterministic_zip(buffer.getvalue(), document_timestamp(self._date))
+
+
+def compose_pack(
+    papers: list[PackPaper], settings: PackSettings, template: Path = PACK_TEMPLATE
+) -> bytes:
+    """The pack's .docx: front matter rendered from `template`, then each paper's .docx."""
+    builder = PackBuilder(papers, settings, template)
+    for paper in papers:
+        builder.add(paper.docx)
+    return builder.finish()
+
+
+def _pack_heading_levels(pack: Any) -> None:
+    """Put, in place, the pack's Heading 1 to 3 at outline levels 1 to 3 and its Title at none,
+    whatever a restyled pack template says (one restyled from the earlier template has Title
+    at 1 and Heading 1 at 2), adding a Heading 3 based on Heading 2 to a template without one;
+    the PDF's bookmarks and the contents' page numbers follow these levels."""
+    styles = pack.styles
+    for level, name in enumerate(("Heading 1", "Heading 2", "Heading 3")):
+        if name in styles:
+            style = styles[name]
+        else:
+            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = styles[f"Heading {level}"] if level else styles["Normal"]
+        _set_outline_level(style, level)
+    if "Title" in styles:
+        _set_outline_level(styles["Title"], None)
+
+
+def _set_outline_level(style: Any, level: int | None) -> None:
+    properties = style.element.get_or_add_pPr()
+    for old in properties.findall(qn("w:outlineLvl")):
+        properties.remove(old)
+    if level is not None:
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), str(level))
+        properties.append(outline)
+        in_schema_order(style.element)
+
+
+def _headings_one_level_down(paper: Any, pack: Any) -> None:
+    """Restyle, in place, a paper's title and headings with the pack's heading one level
+    below (HEADINGS_IN_PACK); the paragraphs keep their own numbering, so each paper's
+    sections still start at 1."""
+    restyle_headings(paper, pack, HEADINGS_IN_PACK)
+
+
+def paper_start_pages(pack_pdf: Path) -> list[int]:
+    """The page (from 1) where each paper starts in the pack's PDF, from its bookmarks."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pack_pdf)
+    starts = []
+    for item in reader.outline:
+        if isinstance(item, list) or item.title in ("Contents", "Programme summary"):
+            continue
+        page = reader.get_destination_page_number(item)
+        if page is not None:
+            starts.append(page + 1)
+    return starts
+
+
+def set_contents_pages(pack_docx: Path, starts: list[int]) -> None:
+    """Write the pages each paper starts on into the contents' PAGEREF fields, as Word shows
+    a field's last result until it is updated."""
+    document = Document(str(pack_docx))
+    pages = {paper_bookmark(n): str(page) for n, page in enumerate(starts, start=1)}
+    for paragraph in document.element.body.iter(qn("w:p")):
+        instructions = "".join(t.text or "" for t in paragraph.iter(qn("w:instrText")))
+        words = instructions.split()
+        if len(words) < 2 or words[0] != "PAGEREF" or words[1] not in pages:
+            continue
+        in_result = False
+        for run in paragraph.iter(qn("w:r")):
+            char = run.find(qn("w:fldChar"))
+            if char is not None:
+                in_result = char.get(qn("w:fldCharType")) == "separate"
+            elif in_result and (text := run.find(qn("w:t"))) is not None:
+                text.text = pages[words[1]]
+                in_result = False
+    with zipfile.ZipFile(pack_docx) as existing:
+        stamp = dt.datetime(*existing.infolist()[0].date_time)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    write_atomic(pack_docx, deterministic_zip(buffer.getvalue(), stamp))

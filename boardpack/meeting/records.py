@@ -1,0 +1,268 @@
+"""The JSON records the archive rests on, read strictly: a build record and a version's manifest.
+
+Both are written by boardpack but read back from folders anyone can edit, so every field is
+checked before it is used: names must be plain file names, hashes SHA-256 in hex, dates ISO.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from boardpack.errors import ArchiveError
+from boardpack.files import PACK_NAME, WORKBOOK_SUFFIXES, safe_stem
+from boardpack.meeting.archive_fs import read_regular
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+VERSION_NAME = re.compile(r"v([1-9][0-9]*)")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+ROLES = ("pdf", "docx", "workbook")  # the files of every paper's version, in manifest order
+PACK_ROLES = ("pdf", "docx")  # the files of a pack's version
+PAPER, PACK = "paper", "pack"  # the kinds of thing archived
+
+
+@dataclass(frozen=True)
+class Record:
+    """A build record, checked: a paper the build made, and the workbook it made it from."""
+
+    name: str
+    project: str
+    board: str
+    meeting_date: str
+    source: Path
+    source_sha256: str
+    docx: str
+    docx_sha256: str
+    pdf: str | None
+    pdf_sha256: str | None
+    boardpack_version: str
+
+
+@dataclass(frozen=True)
+class PackRecord:
+    """The build record of a meeting's pack, checked: its files and the papers in it."""
+
+    docx: str
+    docx_sha256: str
+    pdf: str | None
+    pdf_sha256: str | None
+    papers: tuple[tuple[str, str], ...]  # (name, SHA-256 of its .docx), in agenda order
+    boardpack_version: str
+
+    name = PACK_NAME
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file a manifest lists."""
+
+    name: str
+    role: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A version's manifest, checked: of a paper, or (kind "pack") of the meeting's pack."""
+
+    kind: str
+    paper: str
+    project: str
+    board: str
+    meeting_date: str
+    version: str
+    supersedes: str | None
+    supersedes_manifest_sha256: str | None
+    source_sha256: str | None  # the workbook's; None for a pack
+    files: tuple[Entry, ...]
+    papers: tuple[tuple[str, str], ...] = ()  # a pack's papers: (name, SHA-256 of its .docx)
+    archived_at: str = ""
+
+    def digest(self, role: str) -> str:
+        """The SHA-256 of the file with this role."""
+        return next(entry.sha256 for entry in self.files if entry.role == role)
+
+
+def read_record(path: Path) -> Record:
+    """A build record, checked; ArchiveError saying what to do if it cannot be used."""
+    try:
+        data = json.loads(read_regular(path).decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        name = _text(data, "name")
+        if safe_stem(name) != name:
+            raise ValueError(f"name {name!r} is not a safe file name")
+        source = Path(_text(data, "source"))
+        if not source.is_absolute() or source.suffix.lower() not in WORKBOOK_SUFFIXES:
+            raise ValueError(f"source {str(source)!r} is not the full path of a workbook")
+        pdf = data.get("pdf")
+        return Record(
+            name=name,
+            project=_text(data, "project"),
+            board=_text(data, "board"),
+            meeting_date=_iso_date(data, "meeting_date"),
+            source=source,
+            source_sha256=_digest(data, "source_sha256"),
+            docx=_file_name(data, "docx"),
+            docx_sha256=_digest(data, "docx_sha256"),
+            pdf=None if pdf is None else _file_name(data, "pdf"),
+            pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
+            boardpack_version=_text(data, "boardpack_version"),
+        )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ArchiveError(
+            f"its build record {path} cannot be used ({exc}); run boardpack build again"
+            " before archiving"
+        ) from exc
+
+
+def read_pack_record(path: Path) -> PackRecord:
+    """The pack's build record, checked; ArchiveError saying what to do if it cannot be used."""
+    try:
+        data = json.loads(read_regular(path).decode("utf-8"))
+        if not isinstance(data, dict) or data.get("kind") != PACK:
+            raise ValueError("not the build record of a pack")
+        pdf = data.get("pdf")
+        return PackRecord(
+            docx=_file_name(data, "docx"),
+            docx_sha256=_digest(data, "docx_sha256"),
+            pdf=None if pdf is None else _file_name(data, "pdf"),
+            pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
+            papers=_pack_papers(data),
+            boardpack_version=_text(data, "boardpack_version"),
+        )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ArchiveError(
+            f"its build record {path} cannot be used ({exc}); build the meeting's folder again"
+            " before archiving"
+        ) from exc
+
+
+def read_manifest(path: Path) -> Manifest:
+    """A version's manifest, checked; ValueError saying what is wrong with it."""
+    try:
+        data = read_regular(path)
+    except FileNotFoundError as exc:
+        raise ValueError(f"no {MANIFEST}") from exc
+    except NotADirectoryError as exc:
+        raise ValueError("not a version folder") from exc
+    except OSError as exc:
+        raise ValueError(f"cannot read {MANIFEST}: {exc.strerror}") from exc
+    return parse_manifest(data)
+
+
+def parse_manifest(raw: bytes) -> Manifest:
+    """A version's manifest from its bytes, checked; ValueError saying what is wrong with it."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{MANIFEST} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{MANIFEST} is not a JSON object")
+    if data.get("manifest_format") != MANIFEST_FORMAT:
+        raise ValueError(f"{MANIFEST} is not a boardpack manifest of format {MANIFEST_FORMAT}")
+    kind = data.get("kind", PAPER)
+    if kind not in (PAPER, PACK):
+        raise ValueError(f"{MANIFEST}: kind is neither {PAPER} nor {PACK}")
+    entries = data.get("files")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ValueError(f"{MANIFEST} has no list of files")
+    files = tuple(
+        Entry(_file_name(e, "name"), _text(e, "role"), _digest(e, "sha256"), _size(e))
+        for e in entries
+    )
+    roles = ROLES if kind == PAPER else PACK_ROLES
+    if sorted(e.role for e in files) != sorted(roles):
+        raise ValueError(f"{MANIFEST} must list one each of {', '.join(roles)}")
+    names = [e.name for e in files]
+    if len(set(names)) != len(names) or MANIFEST in names:
+        raise ValueError(f"{MANIFEST} lists a file name twice")
+    supersedes = data.get("supersedes")
+    if supersedes is not None and (
+        not isinstance(supersedes, str) or not VERSION_NAME.fullmatch(supersedes)
+    ):
+        raise ValueError(f"{MANIFEST}: supersedes is not a version such as v1")
+    archived_at = _text(data, "archived_at")
+    try:
+        datetime.fromisoformat(archived_at)
+    except ValueError as exc:
+        raise ValueError(f"{MANIFEST}: archived_at is not a date and time") from exc
+    _text(data, "boardpack_version")
+    if kind == PAPER:
+        _text(data, "source")
+    return Manifest(
+        kind=kind,
+        paper=_text(data, "paper"),
+        project=_text(data, "project") if kind == PAPER else "",
+        board=_text(data, "board"),
+        meeting_date=_iso_date(data, "meeting_date"),
+        version=_text(data, "version"),
+        supersedes=supersedes,
+        supersedes_manifest_sha256=(
+            None if supersedes is None else _digest(data, "supersedes_manifest_sha256")
+        ),
+        source_sha256=_digest(data, "source_sha256") if kind == PAPER else None,
+        files=files,
+        papers=_pack_papers(data) if kind == PACK else (),
+        archived_at=archived_at,
+    )
+
+
+def _pack_papers(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A pack's list of papers, each with the SHA-256 of the .docx that went into it."""
+    papers = data.get("papers")
+    if not isinstance(papers, list) or not papers or not all(isinstance(p, dict) for p in papers):
+        raise ValueError("papers is missing or not a list of papers")
+    return tuple((_file_name(p, "name"), _digest(p, "docx_sha256")) for p in papers)
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    """A required, non-empty text field."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} is missing or not text")
+    return value
+
+
+def _digest(data: dict[str, Any], key: str) -> str:
+    """A required SHA-256 field, in lower-case hex."""
+    value = _text(data, key)
+    if not _SHA256.fullmatch(value):
+        raise ValueError(f"{key} is not a SHA-256 in hex")
+    return value
+
+
+def _file_name(data: dict[str, Any], key: str) -> str:
+    """A bare file name: one that cannot point outside its folder."""
+    value = _text(data, key)
+    # The stem and suffix apart: safe_stem caps a stem, so a whole name may be longer.
+    stem, suffix = Path(value).stem, "x" + Path(value).suffix
+    unsafe = safe_stem(stem) != stem or safe_stem(suffix) != suffix
+    if value in (".", "..") or "/" in value or "\\" in value or unsafe:
+        raise ValueError(f"{key} {value!r} is not a plain file name")
+    return value
+
+
+def _iso_date(data: dict[str, Any], key: str) -> str:
+    """A required date field, written YYYY-MM-DD."""
+    value = _text(data, key)
+    try:
+        if date.fromisoformat(value).isoformat() == value:
+            return value
+    except ValueError:
+        pass
+    raise ValueError(f"{key} {value!r} is not a date written as YYYY-MM-DD")
+
+
+def _size(data: dict[str, Any]) -> int:
+    """A file entry's size in bytes."""
+    value = data.get("size")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("size is missing or not a whole number of bytes")
+    return value

@@ -1,0 +1,218 @@
+"""A meeting's settings: boardpack.toml beside the workbooks, read and validated.
+
+The file is as untrusted as a workbook: it is read only when it is a regular file of a sane
+size, its text is cleaned as cell text is, and every fault is reported naming the file and the
+setting, so that the papers are still built and only the pack waits for the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from boardpack.errors import BoardpackError, Problem
+from boardpack.files import NotRegularFile, open_regular
+from boardpack.meeting.distribution import Distribution
+from boardpack.meeting.meetings import DeadlineRule
+from boardpack.paper.models import MAX_SHORT_TEXT, Date, ShortText
+from boardpack.paper.profile import Profile, load_profile
+from boardpack.text import clean_text
+
+SETTINGS_FILE = "boardpack.toml"
+MAX_SETTINGS_BYTES = 1024 * 1024  # a meeting's settings are a few lines
+_TEXT_SETTINGS = ("board", "venue")  # one line of text each; agenda is a list of names
+_ADVICE = "see the README's example"
+
+
+class PackSettings(BaseModel):
+    """A meeting's settings, from boardpack.toml beside the workbooks; all optional."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    board: ShortText | None = None
+    meeting_date: Date | None = None
+    venue: ShortText | None = None
+    agenda: tuple[ShortText, ...] = Field(
+        default=(), description="Workbook names (without .xlsx) in the order of the agenda"
+    )
+    meetings: tuple[Date, ...] = Field(default=(), description="The board's meeting dates")
+    deadline: DeadlineRule | None = Field(
+        default=None, description="When papers are due: working days before, time of day"
+    )
+    email: Distribution | None = Field(default=None, description="Who gets the papers")
+    archive: ShortText | None = Field(
+        default=None, description="The archive folder, relative to boardpack.toml"
+    )
+    profile: ShortText | None = Field(
+        default=None,
+        description="The papers' report profile: a bundled name or a .toml path; jib if unset",
+    )
+    template: ShortText | None = Field(
+        default=None, description="A restyled Word template for every paper, relative path"
+    )
+    templates: dict[ShortText, ShortText] = Field(
+        default_factory=dict,
+        description="A template for particular papers: workbook name (without .xlsx) = path",
+    )
+    appendices: dict[ShortText, tuple[ShortText, ...]] = Field(
+        default_factory=dict,
+        description="A cover report's appendices: its workbook name = [appendix workbook names]",
+    )
+
+    def template_for(self, paper: str, folder: Path) -> Path | None:
+        """The template boardpack.toml gives the paper named `paper`, if any, as a path."""
+        chosen = self.templates.get(paper) or self.template
+        return None if chosen is None else folder / chosen
+
+
+def settings_profile(settings: PackSettings, settings_file: Path | None) -> Profile | None:
+    """The profile boardpack.toml names for its papers (None: the default), found from the
+    file's folder; raises ProfileError when it cannot be used."""
+    if settings.profile is None:
+        return None
+    folder = settings_file.parent if settings_file is not None else Path()
+    return load_profile(settings.profile, relative_to=folder)
+
+
+def find_settings(paths: list[Path]) -> Path | None:
+    """The settings file in the first folder given (or the folder of the first workbook)."""
+    for path in paths:
+        folder = path if path.is_dir() else path.parent
+        candidate = folder / SETTINGS_FILE
+        # Anything of that name counts, so that a pipe, a folder or a broken link is reported
+        # rather than passed over for the defaults.
+        if os.path.lexists(candidate):
+            return candidate
+    return None
+
+
+def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]:
+    """Settings from a boardpack.toml (defaults when there is none), with warnings about its
+    text. Raises BoardpackError naming the file and each faulty setting."""
+    if path is None:
+        return PackSettings(), ()
+    try:
+        data = tomllib.loads(_read(path))
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message gives the line and column.
+        raise BoardpackError(f"{path}: not valid TOML ({exc}); {_ADVICE}") from exc
+    except RecursionError as exc:
+        raise BoardpackError(
+            f"{path}: not valid TOML (lists nested too deeply); {_ADVICE}"
+        ) from exc
+    values, warnings, problems = _cleaned(data, path)
+    try:
+        settings = PackSettings.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            if error["type"] == "extra_forbidden" and len(error["loc"]) > 1:
+                problems.append(
+                    Problem(_place(error["loc"]), "is not a setting here; check its spelling")
+                )
+            elif error["type"] == "extra_forbidden":
+                known = ", ".join(PackSettings.model_fields)
+                message = (
+                    f"unknown setting '{error['loc'][0]}' (known: {known}); correct or remove it"
+                )
+                problems.append(Problem("", message))
+            else:
+                problems.append(Problem(_place(error["loc"]), _says(error)))
+    if problems:
+        raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in problems))
+    return settings, tuple(warnings)
+
+
+def _read(path: Path) -> str:
+    """The file's text, once it is known to be a regular file of a few lines."""
+    try:
+        with open_regular(path) as (handle, _):
+            data = handle.read(MAX_SETTINGS_BYTES + 1)
+    except FileNotFoundError as exc:  # found a moment ago: a broken link, or just removed
+        raise BoardpackError(f"{path}: cannot be read (no such file); {_ADVICE}") from exc
+    except (NotRegularFile, IsADirectoryError) as exc:
+        raise BoardpackError(
+            f"{path}: {exc.strerror}; make it a text file of settings ({_ADVICE}), or remove it"
+        ) from exc
+    except OSError as exc:
+        raise BoardpackError(
+            f"{path}: cannot be read ({exc.strerror}); check you may read it, and run again"
+        ) from exc
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise BoardpackError(
+            f"{path}: is over {MAX_SETTINGS_BYTES // 1024 // 1024} MB, where a meeting's"
+            f" settings are a few lines; check it is the right file ({_ADVICE})"
+        )
+    try:
+        return data.decode("utf-8-sig")  # Windows Notepad may start the file with a BOM
+    except UnicodeDecodeError as exc:
+        raise BoardpackError(
+            f"{path}: is not UTF-8 text (byte {exc.start + 1} is not); save it as UTF-8"
+        ) from exc
+
+
+def _cleaned(
+    data: dict[str, Any], path: Path
+) -> tuple[dict[str, Any], list[Problem], list[Problem]]:
+    """The settings with their text cleaned as cell text is; warnings and problems found."""
+    values: dict[str, Any] = {}
+    warnings: list[Problem] = []
+    problems: list[Problem] = []
+
+    def clean(value: Any, place: str) -> Any:
+        if not isinstance(value, str):
+            return value
+        text, warning = clean_text(value)
+        if warning is not None:
+            warnings.append(Problem(f"{path}: {place}", warning))
+        return text
+
+    for key, value in data.items():
+        if key in _TEXT_SETTINGS and not isinstance(value, str):
+            problems.append(Problem(key, 'must be text in quotes, e.g. "Council Chamber"'))
+        elif key == "agenda" and isinstance(value, list):
+            others = [i for i, name in enumerate(value) if not isinstance(name, str)]
+            problems.extend(
+                Problem(_place((key, i)), 'must be a workbook name in quotes, e.g. "procurement"')
+                for i in others
+            )
+            if not others:  # else pydantic's item numbers would not be the file's
+                # Names in one Unicode form, as the papers' names are, so that "café" matches
+                # a workbook whose name was typed in the other form.
+                values[key] = [
+                    unicodedata.normalize("NFC", clean(name, _place((key, i))))
+                    for i, name in enumerate(value)
+                ]
+        else:
+            values[key] = clean(value, key)
+    return values, warnings, problems
+
+
+def _place(loc: tuple[int | str, ...]) -> str:
+    """A setting as a clerk would name it: `agenda item 2`, not `agenda.1`."""
+    place = ""
+    for part in loc:
+        if isinstance(part, int):
+            place += f" item {part + 1}"
+        elif not str(part).startswith("function-"):  # pydantic's validator steps
+            place += f".{part}" if place else str(part)
+    return place
+
+
+def _says(error: Any) -> str:
+    """What is wrong with a setting, in the file's terms rather than a workbook's."""
+    kind, got = error["type"], error.get("input")
+    if kind == "required":
+        return "is empty; give a value, or remove the line"
+    if kind == "date":
+        shown = repr(got) if isinstance(got, str) else str(got)
+        return f"must be a date, written without quotes as 2008-01-24 (got {shown})"
+    if kind == "too_long":
+        return f"is {len(str(got))} characters long; the limit is {MAX_SHORT_TEXT}; shorten it"
+    if kind in ("tuple_type", "list_type"):
+        return 'must be a list of workbook names, e.g. agenda = ["procurement", "housing"]'
+    return str(error["msg"]).removeprefix("Value error, ")

@@ -1,0 +1,1 @@
+"""The outputs: the Word document rendered from a template, its Gantt chart, and the PDF."""

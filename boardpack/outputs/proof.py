@@ -1,0 +1,188 @@
+"""Proof that a PDF is the paper it stands beside: made from that .docx, not from another one.
+
+A converter (LibreOffice, or whatever $BOARDPACK_SOFFICE names) can write the wrong document's
+PDF and still exit 0. The render stage puts an identifier of the .docx into its keywords, which
+LibreOffice copies into the PDF's metadata; the PDF must carry that identifier and the paper's
+title, and its first page must show the paper's opening text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
+
+from pypdf import PageObject, PdfReader
+from pypdf.generic import DecodedStreamObject, NameObject
+
+from boardpack.errors import ConversionError
+from boardpack.outputs.pdf import verify_pdf
+
+__all__ = ["docx_identity", "pdf_identifier", "prove_pdf"]
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CORE = {
+    "title": "{http://purl.org/dc/elements/1.1/}title",
+    "keywords": "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}keywords",
+}
+# How much of the paper's opening text must be found on the PDF's first page: whole paragraphs
+# up to at least the first number of letters and digits, enough to tell two papers made from one
+# template apart (it takes in the project's name), at most the second, so that it lies on the
+# first page of any paper (a pack's cover holds little more than its board, date and place).
+_OPENING_LEAST, _OPENING_MOST = 40, 80
+_NOT_TEXT = re.compile(r"[\W_]+")
+_TEXT_OBJECT_END = re.compile(rb"\bET\b")  # the operator that ends a text object
+_FIRST_PART = 8  # the share of a page's content read first: 1/8
+
+
+def docx_identity(docx: Path) -> tuple[str, str, str]:
+    """A .docx's title, identifier (its keywords) and opening text, as a PDF of it must show."""
+    try:
+        with zipfile.ZipFile(docx) as package:
+            core = ElementTree.fromstring(package.read("docProps/core.xml"))
+            with package.open("word/document.xml") as body:
+                opening = _opening_text(body)
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
+        raise ConversionError(
+            f"{docx}: cannot read the Word paper to check its PDF against ({exc});"
+            " build the paper again"
+        ) from exc
+    title = core.findtext(_CORE["title"]) or ""
+    keywords = core.findtext(_CORE["keywords"]) or ""
+    return title.strip(), keywords.strip(), opening
+
+
+def pdf_identifier(pdf: Path) -> str:
+    """The identifier a PDF carries in its keywords ("" if none, or if it cannot be read)."""
+    try:
+        info = PdfReader(pdf).metadata
+        return str((info.get("/Keywords") if info is not None else None) or "").strip()
+    except Exception:  # pypdf raises many unrelated types on damaged files
+        return ""
+
+
+def prove_pdf(
+    pdf: Path, docx: Path, *, shown_in: Path | None = None, checked: bool = False
+) -> None:
+    """Raise ConversionError unless `pdf` is a valid PDF/A of `docx`: the same title and
+    identifier in its metadata, and the paper's opening text on its first page.
+
+    `shown_in` names the files in messages as they will be in that folder (for files still in a
+    staging folder); `checked` skips the PDF/A check, for a PDF verify_pdf has just passed."""
+    pdf_name = shown_in / pdf.name if shown_in is not None else pdf
+    docx_name = shown_in / docx.name if shown_in is not None else docx
+    title, identifier, opening = docx_identity(docx)
+    try:
+        if not checked:
+            verify_pdf(pdf)
+        reader = PdfReader(pdf)
+        info = reader.metadata
+        pdf_title = str((info.title if info is not None else None) or "").strip()
+        pdf_keywords = str((info.get("/Keywords") if info is not None else None) or "").strip()
+        # The identifier is the strong proof and costs nothing to read; the page's text is
+        # extracted only for a PDF that passed it, to be sure of what a reader will see.
+        text_found = True
+        if opening and pdf_keywords == identifier and pdf_title == title:
+            text_found = _page_shows(reader.pages[0], opening)
+    except ConversionError as exc:
+        raise ConversionError(f"{exc}; it was to be the PDF of {docx_name}") from exc
+    except Exception as exc:  # pypdf raises many unrelated types on damaged files
+        raise ConversionError(
+            f"{pdf_name}: cannot read the PDF made from {docx_name} ({type(exc).__name__}: {exc})"
+        ) from exc
+    differences = []
+    if pdf_title != title:
+        differences.append(f"its title is {pdf_title!r}, the paper's is {title!r}")
+    if pdf_keywords != identifier:
+        differences.append(
+            f"it carries the identifier {pdf_keywords or 'of no paper'!r},"
+            f" the paper's is {identifier!r}"
+        )
+    if not differences and not text_found:
+        differences.append(f"its first page does not show the paper's opening text {opening!r}")
+    if differences:
+        raise ConversionError(
+            f"{pdf_name}: is not the PDF of {docx_name}: " + "; ".join(differences) + ". The"
+            " converter made another document's PDF; nothing was kept from it. Build again, and"
+            " if it happens again check that LibreOffice (or BOARDPACK_SOFFICE) is a real"
+            " LibreOffice"
+        )
+
+
+def _page_shows(page: PageObject, opening: str) -> bool:
+    """Whether a page's text holds `opening` (letters and digits only)."""
+    # Extracting a whole page's text takes ~60 ms, most of a proof, and the opening lies near
+    # the start of the page's content. So the first part of the content, cut where a text
+    # object ends, is read first; only when the opening is not there is the whole page read.
+    contents = page.get_contents()
+    data = contents.get_data() if contents is not None else b""
+    ends = (m.end() for m in _TEXT_OBJECT_END.finditer(data, len(data) // _FIRST_PART))
+    cut = next(ends, len(data))
+    if cut < len(data):
+        head = DecodedStreamObject()
+        head.set_data(data[:cut])
+        whole = page.get(NameObject("/Contents"))
+        page[NameObject("/Contents")] = head
+        try:
+            if _in_order(opening, page.extract_text()):
+                return True
+        except Exception:  # a cut the parser does not like: read the whole page instead
+            pass
+        finally:
+            page[NameObject("/Contents")] = whole
+    return _in_order(opening, page.extract_text())
+
+
+def _in_order(opening: str, text: str) -> bool:
+    """Whether each paragraph of `opening` (space-separated) is in `text`, in order; between
+    them may come what a PDF adds, such as list numbers or a running header."""
+    found, at = True, 0
+    comparable = _comparable(text)
+    for paragraph in opening.split():
+        place = comparable.find(paragraph, at)
+        found, at = found and place >= 0, place + len(paragraph)
+        if not found:
+            break
+    return found
+
+
+def _comparable(text: str) -> str:
+    """Text reduced to its letters and digits, so that line breaks, spacing, ligatures and
+    soft hyphens in a PDF's text do not count as differences."""
+    return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def _opening_text(body: IO[bytes]) -> str:
+    """The first characters of a document body's visible text, in the form _comparable gives,
+    a space between paragraphs."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    length = 0
+    hidden = False
+    for event, element in ElementTree.iterparse(body, events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag == _W + "r":
+                hidden = False
+            continue
+        if tag == _W + "vanish" and element.get(_W + "val", "true") not in ("0", "false"):
+            hidden = True  # hidden text is in the .docx but never in its PDF
+        elif tag == _W + "t" and not hidden and element.text:
+            piece = _comparable(element.text)[: _OPENING_MOST - length]
+            current.append(piece)
+            length += len(piece)
+            if length >= _OPENING_MOST:
+                break
+        elif tag == _W + "p":
+            if current:
+                paragraphs.append("".join(current))
+                current = []
+            if length >= _OPENING_LEAST:
+                break
+            element.clear()  # the body of a large paper need not stay in memory
+    if current:
+        paragraphs.append("".join(current))
+    return " ".join(p for p in paragraphs if p)

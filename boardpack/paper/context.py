@@ -1,0 +1,600 @@
+"""Build stage: a validated Paper becomes the values the Word template places.
+
+A pure function of the paper, so every formatting choice (dates, money, LxI bands, "None" for an
+empty section) is here where tests can reach it, and the template holds no logic of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from decimal import Decimal
+from typing import Any
+
+from boardpack.paper.changes import TREND_WORDS, History, Slip
+from boardpack.paper.models import MONTH_NAMES, Paper, Row, headline_score
+from boardpack.paper.page import A4, PageArea, chart_parts
+from boardpack.paper.profile import (
+    Block,
+    Column,
+    ColumnType,
+    FieldType,
+    RiskScheme,
+    Scoring,
+    StatusScheme,
+    fill,
+)
+
+NO_ACTION = "No action recorded"  # printed for a risk whose action column is blank
+NO_FILL = "auto"  # a cell boardpack does not shade: Word's automatic, i.e. the table's own
+
+
+def long_date(day: dt.date) -> str:
+    """A date as a UK board paper writes it, 24 January 2008, whatever the locale."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def money(amount: Decimal | None) -> str:
+    """Pounds with thousands separators, pence only when there are any; a dash when unknown."""
+    if amount is None:
+        return "-"
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    return f"{sign}£{text}"
+
+
+def month(day: dt.date) -> str:
+    """A month as a paper writes it: September 2009."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+# The running header and footer, as the bundled template words them: the project's and the
+# board's names are shortened so that each fits one line of the page's text width.
+HEADER_LEFT = "{project} highlight report"
+HEADER_RIGHT = "{board}, {date}"
+FOOTER_LEFT = "{project} highlight report, {date}"
+FOOTER_RIGHT = "Page 999 of 999"
+PACK_FOOTER_LEFT = "{board}, {date}: agenda papers"
+HEADER_GAP_EM = 2.0  # at least this between the left and right parts of a line
+BOARD_SHARE = 0.45  # of the line, at most, for the board's part of the header
+ELLIPSIS = "\u2026"
+
+
+def build_context(
+    paper: Paper, area: PageArea = A4, history: History | None = None
+) -> dict[str, Any]:
+    """The template's values for one paper; every value is text, a number, a list or a dict.
+
+    `area` is the template's page: it decides the running header's shortened names and how many
+    parts the Gantt chart takes. Every header field is there by its profile key (`project`,
+    `sponsor`...), and the paper's shape in lists a template loops over: `header`,
+    `section_list` (each with its block), `register` and `tables`. With `history` (what the
+    archive's last paper said), `changes` lists what moved since, the register gains each risk's
+    trend and the plan each slip; without it, `changes` is empty and nothing else differs.
+    """
+    profile = paper.profile
+    parts = chart_parts(paper.milestones, area, profile.plan) if profile.plan else ((),)
+    values = header_values(paper)
+    status = paper.status
+    sections = _sections(paper)
+    context: dict[str, Any] = {
+        **running_heads(paper, area),
+        "gantt_parts": [
+            {"number": number, "of": len(parts)} for number in range(1, len(parts) + 1)
+        ],
+        **values,
+        "title": profile.title,
+        "kind": profile.title.lower(),  # the running header's "... highlight report"
+        "status": status.name if status else "",
+        "status_colour": status.colour if status else "000000",
+        "status_key": _status_key(profile.status),
+        "header": [
+            {"label": f.printed_label, "value": values[f.key], "status": f.type is FieldType.STATUS}
+            for f in profile.header
+            if f.shown and values[f.key]
+        ],
+        "sections": {n: s["paragraphs"] for n, s in enumerate(_numbered(sections), start=1)},
+        "section_list": [s for s in sections if not s["omitted"]],
+        "plan": _plan(paper, history),
+        "changes": changes(paper, history),
+        "changes_placed": any(s.block is Block.CHANGES for s in profile.sections),
+        "budget": _budget(paper),
+        "tables": {key: _table(paper, key) for key, _ in paper.tables},
+    }
+    if profile.risk is not None:
+        register = _register(paper, profile.risk, history)
+        context.update(
+            register=register,
+            register_title=register["title"],
+            risks=register["risks"],
+            highest_risk=highest_risk(paper) or 0,
+        )
+    for section in context["section_list"]:
+        if section["block"] == Block.TABLE.value:
+            section["table"] = context["tables"][section["table_key"]]
+    return context
+
+
+def header_values(paper: Paper) -> dict[str, str]:
+    """Each header field of the paper by its key, as the paper prints it ("" when blank)."""
+    values = {}
+    for field in paper.profile.header:
+        value = paper.details.value(field.key)
+        if value is None:
+            values[field.key] = ""
+        elif field.type is FieldType.DATE:
+            values[field.key] = long_date(value)
+        elif field.type is FieldType.MONTH:
+            values[field.key] = month(value)
+        else:
+            values[field.key] = str(value)
+    return values
+
+
+def _status_key(scheme: StatusScheme | None) -> list[dict[str, str]]:
+    if scheme is None or not scheme.print_key:
+        return []
+    return [{"name": w.name, "meaning": w.meaning, "colour": w.colour} for w in scheme.words]
+
+
+def running_heads(paper: Paper, area: PageArea = A4) -> dict[str, str]:
+    """The project's and board's names for the running header and footer: as typed when they
+    fit one line of the page with the rest of it, else cut at a word with an ellipsis."""
+    details = paper.details
+    line = _line_ems(area)
+    meeting, report = long_date(details.meeting_date), long_date(details.report_date)
+    board_room = BOARD_SHARE * line - _ems(HEADER_RIGHT.format(board="", date=meeting))
+    board = shorten(details.board, board_room)
+    header_room = (
+        line
+        - HEADER_GAP_EM
+        - _ems(HEADER_RIGHT.format(board=board, date=meeting))
+        - _ems(HEADER_LEFT.format(project=""))
+    )
+    footer_room = (
+        line
+        - HEADER_GAP_EM
+        - _ems(FOOTER_RIGHT)
+        - _ems(FOOTER_LEFT.format(project="", date=report))
+    )
+    return {
+        "header_project": shorten(details.project, min(header_room, footer_room)),
+        "header_board": board,
+    }
+
+
+def pack_running_heads(board: str, meeting_date: dt.date, area: PageArea = A4) -> dict[str, str]:
+    """The board's name for a pack's running footer, shortened to fit one line as above."""
+    room = (
+        _line_ems(area)
+        - HEADER_GAP_EM
+        - _ems(FOOTER_RIGHT)
+        - _ems(PACK_FOOTER_LEFT.format(board="", date=long_date(meeting_date)))
+    )
+    return {"header_board": shorten(board, room)}
+
+
+def _line_ems(area: PageArea) -> float:
+    """The width of a header line, in ems of the header's font."""
+    return area.width_cm / 2.54 * 72 / area.header_pt
+
+
+# Advance widths in ems, rounded up, of the widest character of each group in Arial (and the
+# metric-compatible Liberation Sans that LibreOffice draws it with). A generous estimate: the
+# real width of a name is usually a tenth less, and a name is never cut for being too narrow.
+_NARROW = (0.28, frozenset("iljI.,:;'!|` "))
+_SLIM = (0.34, frozenset('ftr-()[]/\\"*'))
+_WIDE = (0.84, frozenset("mw%"))
+_WIDEST = (0.95, frozenset("MW@"))
+
+
+def _ems(text: str) -> float:
+    """An upper estimate of the width of a text in ems of an Arial-like sans-serif font."""
+    total = 0.0
+    for char in text:
+        base = unicodedata.normalize("NFD", char)[:1] or char
+        for width, group in (_NARROW, _SLIM, _WIDE, _WIDEST):
+            if base in group:
+                total += width
+                break
+        else:
+            if base.isascii() and (base.islower() or base.isdigit()):
+                total += 0.56
+            elif base.isascii() and base.isupper():
+                total += 0.78
+            else:
+                total += 1.0  # symbols, other scripts, ellipses: an em at most
+    return total
+
+
+def shorten(text: str, ems: float) -> str:
+    """The text as it is if it fits `ems`, else its first words that fit, then an ellipsis."""
+    text = " ".join(text.split())
+    if _ems(text) <= ems:
+        return text
+    room = ems - _ems(ELLIPSIS)
+    cut = ""
+    for char in text:
+        if _ems(cut + char) > room:
+            break
+        cut += char
+    # At a word, unless the first word alone is longer than the room.
+    words = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return words.rstrip(" ,;:-\u2013") + ELLIPSIS
+
+
+def _sections(paper: Paper) -> list[dict[str, Any]]:
+    """Every section of the profile in order: its number (when numbered), title, paragraphs,
+    block, and whether it is left out. A section with no text prints the profile's `empty`
+    text, unless its block says what there is (the plan, the register, a table, a budget)."""
+    profile = paper.profile
+    by_section: dict[str, list[dict[str, str]]] = {s.key: [] for s in profile.sections}
+    for paragraph in paper.paragraphs:
+        by_section[paragraph.section].append(
+            {"style": paragraph.style.value.lower(), "text": paragraph.text}
+        )
+    filled = {Block.PLAN, Block.REGISTER, Block.TABLE, Block.CHANGES}
+    if paper.budget:
+        filled.add(Block.BUDGET)
+    sections = []
+    number = 0
+    for section in profile.sections:
+        paragraphs = by_section[section.key]
+        carries = section.block in filled
+        empty = not paragraphs and not carries
+        if section.numbered:
+            number += 1
+        if empty and not section.omit_if_empty:
+            paragraphs.append({"style": "paragraph", "text": section.empty})
+        sections.append(
+            {
+                "key": section.key,
+                "number": str(number) if section.numbered else "",
+                "numbered": section.numbered,
+                "title": section.title,
+                "paragraphs": paragraphs,
+                "block": section.block.value if section.block else "",
+                "table_key": section.table or "",
+                "omitted": empty and section.omit_if_empty,
+            }
+        )
+    return sections
+
+
+def _numbered(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in sections if s["numbered"]]
+
+
+def scope_key(name: str) -> str:
+    """A scope's name as a template key: its first word in lower case ("within", "outside")."""
+    return name.split()[0].casefold() if name.split() else name
+
+
+def _plan(paper: Paper, history: History | None = None) -> dict[str, Any]:
+    plan = paper.profile.plan
+    if plan is None:
+        return {"groups": []}
+    slipped = {s.label: s for s in history.slips} if history else {}
+    groups: list[dict[str, Any]] = [
+        {
+            "heading": scope.heading,
+            "key": scope_key(scope.name),
+            "milestones": [
+                _with_slip(m.text, slipped.get(m.label or m.text))
+                for m in paper.milestones
+                if m.scope == scope.name
+            ]
+            or ["None"],
+        }
+        for scope in plan.scopes
+    ]
+    return {"groups": groups, **{g["key"]: g["milestones"] for g in groups}}
+
+
+def _budget(paper: Paper) -> dict[str, Any]:
+    def total(values: list[Decimal | None]) -> str:
+        known = [v for v in values if v is not None]
+        return money(sum(known, Decimal(0))) if known else money(None)
+
+    lines = paper.budget
+    return {
+        "rows": [
+            {
+                "line": line.line,
+                "original": money(line.original),
+                "revised": money(line.revised),
+                "spent": money(line.spent),
+            }
+            for line in lines
+        ],
+        "original": total([line.original for line in lines]),
+        "revised": total([line.revised for line in lines]),
+        "spent": total([line.spent for line in lines]),
+    }
+
+
+def cell_text(column: Column, value: Any) -> str:
+    """A register or table cell as printed: dates long, money in pounds, a trend with its arrow."""
+    from boardpack.paper.models import TRENDS
+
+    if value is None:
+        return ""
+    if column.type is ColumnType.DATE:
+        return long_date(value)
+    if column.type is ColumnType.MONEY:
+        return money(value)
+    if column.type is ColumnType.TREND:
+        return f"{TRENDS.get(value, '')} {value}".strip()
+    return str(value)
+
+
+def _with_slip(text: str, slip: Slip | None) -> str:
+    """A milestone as the plan lists it, with how far it has slipped when it has."""
+    if slip is None:
+        return text
+    parts = []
+    if slip.weeks_since_last:
+        parts.append(
+            f"slipped by {_weeks_text(slip.weeks_since_last)} since the last report,"
+            f" from {long_date(slip.previous)}"
+            if slip.previous
+            else ""
+        )
+    if slip.weeks_since_baseline and slip.baseline != slip.previous:
+        parts.append(
+            f"{_weeks_text(slip.weeks_since_baseline)} later than first planned"
+            f" ({long_date(slip.baseline)})"
+            if slip.baseline
+            else ""
+        )
+    said = "; ".join(p for p in parts if p)
+    return f"{text} (now due {long_date(slip.due)}: {said})" if said else text
+
+
+def _weeks_text(weeks: int) -> str:
+    return f"{weeks} week{'s' * (weeks != 1)}"
+
+
+def changes(paper: Paper, history: History | None) -> dict[str, Any]:
+    """The "Changes since the last report" block: its title and lines; empty without history."""
+    if history is None:
+        return {}
+    lines = []
+    if history.status_was != history.status_now and history.status_now:
+        lines.append(f"Overall status: {history.status_was or 'none'} to {history.status_now}.")
+    elif history.status_now:
+        lines.append(f"Overall status: {history.status_now}, as at the last report.")
+    for risk in history.risks:
+        if risk.trend == "new":
+            lines.append(f"New risk: {risk.label} (score {risk.now}).")
+        elif risk.trend in ("up", "down"):
+            lines.append(f"Risk {risk.trend}: {risk.label}, from {risk.was} to {risk.now}.")
+    lines.extend(f"Risk closed: {label} (no longer listed)." for label in history.closed)
+    for slip in history.slips:
+        if slip.weeks_since_last and slip.previous:
+            lines.append(
+                f"Milestone slipped: {slip.label}, by {_weeks_text(slip.weeks_since_last)}, to"
+                f" {long_date(slip.due)} (was {long_date(slip.previous)})."
+            )
+        elif slip.baseline:
+            lines.append(
+                f"Milestone still late: {slip.label}, due {long_date(slip.due)},"
+                f" {_weeks_text(slip.weeks_since_baseline)} after its first planned date of"
+                f" {long_date(slip.baseline)}."
+            )
+    if len(lines) == (1 if history.status_now else 0) and history.status_was == history.status_now:
+        lines.append("No risk or milestone has changed.")
+    return {
+        "title": f"Changes since the last report ({long_date(history.since)})",
+        "since": long_date(history.since),
+        "lines": lines,
+    }
+
+
+def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) -> dict[str, Any]:
+    printed = [c for c in scheme.columns if c.printed and c.under is None]
+    has_trend = any(c.type is ColumnType.TREND for c in printed)
+    under: dict[str, list[Column]] = {}
+    for column in scheme.columns:
+        if column.printed and column.under is not None:
+            under.setdefault(column.under, []).append(column)
+    risks = []
+    for index, risk in enumerate(paper.risks):
+        texts = {c.key: cell_text(c, risk.value(c.key)) for c in scheme.columns}
+        trend = history.trend_of(index) if history else ""
+        if trend:
+            for column in scheme.columns:  # a trend column the workbook left blank is filled
+                if column.type is ColumnType.TREND and not texts[column.key]:
+                    texts[column.key] = TREND_WORDS[trend]
+        if not texts[scheme.action_column]:
+            texts[scheme.action_column] = NO_ACTION
+        for key, columns in under.items():
+            for column in columns:
+                if texts[column.key]:
+                    texts[key] = f"{texts[key]}\n{column.header}: {texts[column.key]}"
+        score = headline_score(paper, risk)
+        band = scheme.band(score) if score is not None else None
+        entry: dict[str, Any] = {c.key: risk.value(c.key) for c in scheme.columns}
+        entry.update({k: v for k, v in texts.items() if c_is_text(scheme, k)})
+        entry.update(
+            {
+                scheme.action_column: texts[scheme.action_column],
+                "band": band.name if band else "",
+                "band_colour": band.colour if band else NO_FILL,
+                "trend": TREND_WORDS.get(trend, ""),
+                "cells": [
+                    {
+                        "text": texts[c.key],
+                        "fill": _score_fill(scheme, c, risk)
+                        if c.type is ColumnType.SCORE
+                        else NO_FILL,
+                    }
+                    for c in printed
+                ]
+                + (
+                    [{"text": TREND_WORDS[trend], "fill": NO_FILL}]
+                    if history and not has_trend
+                    else []
+                ),
+            }
+        )
+        risks.append(entry)
+    headers: list[dict[str, Any]] = [
+        {"header": c.header, "descriptor": descriptor(scheme, c), "share": c.share} for c in printed
+    ]
+    if history and not has_trend:
+        headers.append({"header": "Since last", "descriptor": "", "share": 1.4})
+    return {
+        "title": fill(scheme.title, header_values(paper)),
+        "columns": headers,
+        "descriptors": any(descriptor(scheme, c) for c in printed),
+        "risks": risks,
+        "key": scheme.key_text(),
+        "trend_key": (
+            f"Trend since the last report ({long_date(history.since)}): \u2191 up, \u2193 down,"
+            " \u2192 same, new: not in the last report."
+            if history
+            else ""
+        ),
+    }
+
+
+def descriptor(scheme: RiskScheme, column: Column) -> str:
+    """A register column's second header line: the profile's, else a level or score column's
+    range ("1-5", "1-25", "A-F")."""
+    if column.descriptor:
+        return column.descriptor
+    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT):
+        axis = scheme.likelihood if column.type is ColumnType.LIKELIHOOD else scheme.impact
+        return f"{axis.levels[0].value}-{axis.levels[-1].value}"
+    if column.type is ColumnType.SCORE and scheme.scoring is not Scoring.CODE:
+        scores = scheme.possible_scores()
+        return f"{scores[0]}-{scores[-1]}"
+    return ""
+
+
+def c_is_text(scheme: RiskScheme, key: str) -> bool:
+    """Whether the context gives column `key` as its printed text (its value otherwise:
+    levels and scores stay numbers, as the template may compare them)."""
+    column = next(c for c in scheme.columns if c.key == key)
+    return column.type not in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE)
+
+
+def _score_fill(scheme: RiskScheme, column: Column, risk: Row) -> str:
+    value = risk.value(column.key)
+    return scheme.band(value).colour if value is not None else NO_FILL
+
+
+def _table(paper: Paper, key: str) -> dict[str, Any]:
+    profile = paper.profile
+    table = next(t for t in profile.tables if t.key == key)
+    printed = [c for c in table.columns if c.printed]
+    rows = []
+    for row in paper.table(key):
+        cells = []
+        for column in printed:
+            value = row.value(column.key)
+            shade = NO_FILL
+            if column.key == table.status_column and profile.status and value:
+                word = profile.status.word(str(value))
+                shade = word.fill if word else NO_FILL
+            cells.append({"text": cell_text(column, value), "fill": shade})
+        rows.append({"cells": cells})
+    return {
+        "title": table.title,
+        "columns": [{"header": c.header, "share": c.share} for c in printed],
+        "rows": rows,
+    }
+
+
+def highest_risk(paper: Paper) -> int | str | None:
+    """The most serious headline score on the paper's register, or None when it lists none."""
+    scheme = paper.profile.risk
+    if scheme is None:
+        return None
+    scores = [s for r in paper.risks if (s := headline_score(paper, r)) is not None]
+    if not scores:
+        return None
+    rank = {name: i for i, name in enumerate(str(s).upper() for s in scheme.possible_scores())}
+    if all(isinstance(s, int) for s in scores):
+        return max(scores, key=lambda s: (scheme.bands.index(scheme.band(s)), s))
+    return max(scores, key=lambda s: (scheme.bands.index(scheme.band(s)), rank.get(str(s), 0)))
+
+
+def band_colour(paper: Paper, score: int | str | None) -> str:
+    """The shading of a headline score's band; white when there is no score."""
+    scheme = paper.profile.risk
+    if scheme is None or score is None:
+        return "FFFFFF"
+    return scheme.band(score).colour
+
+
+def paper_bookmark(number: int) -> str:
+    """Name of the bookmark on the first line of the pack's paper `number` (from 1)."""
+    return f"boardpack_paper_{number}"
+
+
+def next_milestone(paper: Paper) -> tuple[str, str]:
+    """The next milestone not yet complete, as (label, due date), or a note that none is left."""
+    plan = paper.profile.plan
+    done = {s.name for s in plan.states if s.done} if plan is not None else set()
+    pending = [m for m in paper.milestones if m.status not in done]
+    if not pending:
+        return ("All milestones complete", "")
+    first = min(pending, key=lambda m: m.due)
+    return (first.label or first.text, f"{first.due:%d/%m/%Y}")
+
+
+def build_pack_context(
+    board: str,
+    meeting_date: dt.date,
+    venue: str | None,
+    papers: list[Paper],
+    start_pages: list[int],
+    histories: list[History | None] | None = None,
+) -> dict[str, Any]:
+    """The front matter's values: cover, contents (with each paper's first page), summary.
+    With a paper's history, its status says what it was and its highest risk its trend."""
+    rows = []
+    histories = histories or [None] * len(papers)
+    for number, (paper, start, history) in enumerate(
+        zip(papers, start_pages, histories, strict=True), start=1
+    ):
+        values = header_values(paper)
+        status = paper.status
+        highest = highest_risk(paper)
+        milestone, due = next_milestone(paper)
+        status_text = status.name if status else "-"
+        risk_text: Any = highest if highest is not None else "-"
+        if history is not None:
+            if status is not None and history.status_was and history.status_was != status.name:
+                status_text = f"{status.name} (was {history.status_was})"
+            trend = next(
+                (r.trend for r in history.risks if r.now == highest and highest is not None), ""
+            )
+            if trend:
+                risk_text = f"{highest} {TREND_WORDS[trend]}"
+        rows.append(
+            {
+                "number": number,
+                **values,
+                "project": paper.details.project,
+                "sponsor": values.get("sponsor") or values.get("executive") or "-",
+                "manager": values.get("manager") or values.get("report_of") or "-",
+                "status": status_text,
+                "status_fill": status.fill if status else "FFFFFF",
+                "highest_risk": risk_text,
+                "risk_fill": band_colour(paper, highest),
+                "next_milestone": milestone,
+                "next_due": due,
+                "bookmark": paper_bookmark(number),
+                "start_page": start,
+            }
+        )
+    return {
+        "board": board,
+        "meeting_date": long_date(meeting_date),
+        "venue": venue or "",
+        "papers": rows,
+    }

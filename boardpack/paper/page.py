@@ -1,0 +1,80 @@
+"""The page a template gives a paper, and what fits on it: the Gantt chart's parts.
+
+Pure data and arithmetic, with no matplotlib or Word library, so that validation (which warns
+when a plan is split) and rendering (which draws the parts) decide the split in this one place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from boardpack.paper.models import Milestone
+from boardpack.paper.profile import PlanScheme
+
+CM_PER_INCH = 2.54
+# The chart's vertical geometry, which gantt.py draws to: a row fits a two-line label at its
+# font size; the frame holds the report-date label above the plot, the month labels and the key.
+ROW_HEIGHT_IN = 0.3
+FRAME_HEIGHT_IN = 1.05
+# Room a chart part leaves on its page for the paragraphs around it: its caption (a 9 pt line
+# and its spacing, ~0.7 cm), the picture paragraph's space before and one line of a heading or
+# the text before it (~0.8 cm), and half a centimetre of slack for rounding in the layout.
+CHART_SURROUND_CM = 2.0
+MIN_ROWS_PER_PART = 2  # a scope heading and one item, whatever the page
+
+
+@dataclass(frozen=True)
+class PageArea:
+    """The text area of a template's page, in centimetres, and its header's font size in points."""
+
+    width_cm: float = 16.0
+    height_cm: float = 25.0
+    header_pt: float = 8.5
+
+    @property
+    def chart_height_cm(self) -> float:
+        """The tallest a chart part may be: the text height less its caption and a heading."""
+        return self.height_cm - CHART_SURROUND_CM
+
+
+A4 = PageArea()  # the bundled template: A4 with 2.5 cm side margins, 2.5 cm top, 2.2 cm bottom
+
+
+def chart_height_in(rows: int) -> float:
+    """The height of a chart of `rows` rows (scope headings included), in inches."""
+    return FRAME_HEIGHT_IN + ROW_HEIGHT_IN * rows
+
+
+def rows_per_part(height_cm: float) -> int:
+    """How many rows (scope headings included) a chart part of at most height_cm can hold."""
+    rows = math.floor((height_cm / CM_PER_INCH - FRAME_HEIGHT_IN) / ROW_HEIGHT_IN + 1e-9)
+    return max(MIN_ROWS_PER_PART, rows)
+
+
+def chart_order(milestones: Sequence[Milestone], plan: PlanScheme) -> tuple[Milestone, ...]:
+    """The milestones in the order the chart draws them: by the plan's scopes, in order."""
+    return tuple(m for scope in plan.scopes for m in milestones if m.scope == scope.name)
+
+
+def chart_parts(
+    milestones: Sequence[Milestone], area: PageArea, plan: PlanScheme
+) -> tuple[tuple[Milestone, ...], ...]:
+    """The plan cut into charts that each fit the page's text area, in chart order.
+
+    Each part repeats the heading of the scope it continues, so a heading costs a row in every
+    part that holds items of its scope. An empty plan is one empty part (the chart saying so).
+    """
+    capacity = rows_per_part(area.chart_height_cm)
+    parts: list[list[Milestone]] = [[]]
+    used = 0
+    for milestone in chart_order(milestones, plan):
+        part = parts[-1]
+        cost = 1 if part and part[-1].scope == milestone.scope else 2
+        if part and used + cost > capacity:
+            parts.append([])
+            used, cost = 0, 2
+        parts[-1].append(milestone)
+        used += cost
+    return tuple(tuple(part) for part in parts)

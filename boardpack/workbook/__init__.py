@@ -1,0 +1,2 @@
+"""The workbook side: reading a workbook's cells, validating them into a paper, writing
+new workbooks."""
