@@ -17,7 +17,7 @@ from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, TemplateProblem
 from boardpack.outputs.render import REPORT_TEMPLATE, check_template, render_paper
 from boardpack.paper.models import json_schema
-from boardpack.paper.profile import load_profile, parse_profile
+from boardpack.paper.profile import BUNDLED, load_profile, parse_profile
 from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper
 from boardpack.workbook.writer import write_workbook
@@ -149,7 +149,7 @@ def test_each_example_builds_to_a_pdf_that_reads_in_order(example: Path, tmp_pat
 
 
 EIGHT_SECTIONS = (
-    (ROOT / "boardpack" / "profiles" / "jib.toml")
+    (BUNDLED / "jib.toml")
     .read_text(encoding="utf-8")
     .replace('template = "highlight-report.docx"\n', "")
     .replace('[[sections]]\nkey = "members"\ntitle = "Member involvement"\n\n', "")
@@ -335,7 +335,7 @@ def test_the_seeds_template_with_another_profile_names_the_sections_it_leaves_ou
         check_template(DEFAULT_TEMPLATE, profile=load_profile("prince2"))
     # ... and it prints only the seed's ten sections: an eleventh would be dropped.
     eleven = parse_profile(
-        (ROOT / "boardpack" / "profiles" / "jib.toml")
+        (BUNDLED / "jib.toml")
         .read_text(encoding="utf-8")
         .replace(
             '[[sections]]\nkey = "risks"',
