@@ -70,6 +70,14 @@ def main(debug: bool) -> None:
     """Turn project workbooks into board highlight reports (Word and PDF)."""
 
 
+_profile_option = click.option(
+    "--profile",
+    "profile_name",
+    default=None,
+    help="A report profile: a bundled name (see `boardpack profiles`) or a .toml file.",
+)
+
+
 class Terminated(KeyboardInterrupt):
     """The process was asked to stop by SIGTERM; every stage stops on it as on Ctrl-C."""
 
@@ -225,12 +233,7 @@ def build(
     type=click.Path(path_type=Path),
     help="Where to write the JSON Schema.",
 )
-@click.option(
-    "--profile",
-    "profile_name",
-    default=None,
-    help="A report profile: a bundled name (see `boardpack profiles`) or a .toml file.",
-)
+@_profile_option
 @_reports_errors
 def schema(out: Path, profile_name: str | None) -> None:
     """Write the JSON Schema of a paper's data, generated from the profile's models."""
@@ -304,12 +307,7 @@ def profile_check(path: Path) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--profile",
-    "profile_name",
-    default=None,
-    help="A report profile: a bundled name (see `boardpack profiles`) or a .toml file.",
-)
+@_profile_option
 @_reports_errors
 def new(path: Path, profile_name: str | None) -> None:
     """Write a blank workbook, laid out and explained, ready to fill in for a new paper."""
@@ -400,12 +398,7 @@ def verify(archive_dir: Path, expect: str | None, adopt: bool) -> None:
 @main.command("check-template")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--pack", is_flag=True, help="PATH is a board pack's front matter template.")
-@click.option(
-    "--profile",
-    "profile_name",
-    default=None,
-    help="A report profile: a bundled name (see `boardpack profiles`) or a .toml file.",
-)
+@_profile_option
 @_reports_errors
 def check_template(path: Path, pack: bool, profile_name: str | None) -> None:
     """Check a restyled Word template: render it with a sample paper of the profile and name

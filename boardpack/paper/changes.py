@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from boardpack.errors import Problem
 from boardpack.paper.models import Paper, Row, headline_score
-from boardpack.paper.profile import ColumnType
 
 TREND_WORDS = {"up": "\u2191 up", "down": "\u2193 down", "same": "\u2192 same", "new": "new"}
 
@@ -157,7 +156,7 @@ def _keys(
     """Each risk's identity; None for a risk whose identity another row has too."""
     scheme = paper.profile.risk
     assert scheme is not None
-    column = scheme.id_column or _text_column(paper)
+    column = scheme.id_column or scheme.text_column
     keys = [_text_key(str(r.value(column) or "")) or None for r in risks]
     seen: dict[str, int] = {}
     clashes: set[str] = set()
@@ -186,19 +185,10 @@ def _keys(
     return [None if k in clashes else k for k in keys]
 
 
-def _text_column(paper: Paper) -> str:
-    scheme = paper.profile.risk
-    assert scheme is not None
-    for key in ("event", "risk", "description", "title"):
-        if any(c.key == key for c in scheme.columns):
-            return key
-    return next((c.key for c in scheme.columns if c.type is ColumnType.TEXT), scheme.columns[0].key)
-
-
 def _label(paper: Paper, risk: Row) -> str:
     scheme = paper.profile.risk
     assert scheme is not None
-    text = _short(str(risk.value(_text_column(paper)) or ""))
+    text = _short(str(risk.value(scheme.text_column) or ""))
     if scheme.id_column and risk.value(scheme.id_column):
         return f"{risk.value(scheme.id_column)} {text}"
     return text

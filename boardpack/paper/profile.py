@@ -278,6 +278,16 @@ class RiskScheme(_Frozen):
             return self.headline
         return next((k for k in ("residual", "current") if k in keys), keys[0])
 
+    @property
+    def text_column(self) -> str:
+        """The register column that says what a risk is: its event, risk or description
+        column, else its first text column."""
+        keys = {c.key for c in self.columns}
+        for key in ("event", "risk", "description", "title"):
+            if key in keys:
+                return key
+        return next((c.key for c in self.columns if c.type is ColumnType.TEXT), self.columns[0].key)
+
     def score_column(self, assessment: str) -> Column | None:
         """The register's score column of `assessment`, if it has one."""
         return next(

@@ -210,7 +210,7 @@ def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> l
                 continue
             if not risk.value(scheme.action_column):
                 band = scheme.band(score)
-                what = risk.value(_first_text_column(paper)) or ""
+                what = risk.value(scheme.text_column) or ""
                 warnings.append(
                     Problem(
                         record.cells.get(scheme.action_column, record.where),
@@ -226,16 +226,6 @@ def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> l
             Problem(sheets["plan"], "no milestones are listed; the Gantt chart will be empty")
         )
     return warnings
-
-
-def _first_text_column(paper: Paper) -> str:
-    """The register column that says what a risk is: its event or risk column."""
-    scheme = paper.profile.risk
-    assert scheme is not None
-    for key in ("event", "risk", "description", "title"):
-        if any(c.key == key for c in scheme.columns):
-            return key
-    return next((c.key for c in scheme.columns if c.type == "text"), scheme.columns[0].key)
 
 
 def _either(names: set[str]) -> str:

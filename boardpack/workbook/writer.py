@@ -87,9 +87,11 @@ def write_workbook(
 
 
 def _lay_out(sheet: Any, layout: TableSheet, wrap: Any, validation: Any) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet.freeze_panes = "A2"
     for index, column in enumerate(layout.columns):
-        letter = _letter(index + 1)
+        letter = get_column_letter(index + 1)
         width = _WIDE.get(column.field, max(12, min(30, len(column.header) + 4)))
         sheet.column_dimensions[letter].width = width
         for row in range(2, max(sheet.max_row, 2) + 1):
@@ -139,11 +141,3 @@ def _choices(sheet: Any, validation: Any, cells: str, values: list[str]) -> None
     rule.error = "Pick one of: " + ", ".join(values)[:200]
     sheet.add_data_validation(rule)
     rule.add(cells)
-
-
-def _letter(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
