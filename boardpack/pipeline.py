@@ -523,6 +523,7 @@ def _appendix_jobs(
                 Status.INVALID,
             )
             return None
+        appendix.checked = checked
         cover.notes.extend(
             Problem(p.where, f"appendix {appendix_letter(index)}: {p.message}")
             for p in checked.warnings
@@ -839,7 +840,7 @@ def _write_record(paper: PaperResult, out: Path) -> None:
     """What `boardpack archive` needs to file the paper without reading the workbook again."""
     assert paper.checked is not None and paper.docx is not None
     details = paper.checked.paper.details
-    record = {
+    record: dict[str, object] = {
         "name": paper.name,
         "project": details.project,
         "board": details.board,
@@ -854,6 +855,12 @@ def _write_record(paper: PaperResult, out: Path) -> None:
         "pdf_sha256": paper.pdf_sha256 if paper.pdf else None,
         "boardpack_version": __version__,
     }
+    if paper.appendices:  # a cover report: the workbooks of its appendices, in order
+        record["appendices"] = [
+            {"source": str(a.source.resolve()), "source_sha256": a.checked.source_sha256}
+            for a in paper.appendices
+            if a.checked is not None
+        ]
     folder = ensure_folder(out / RECORD_FOLDER)
     write_atomic(folder / f"{paper.name}.json", json.dumps(record, indent=2).encode())
 

@@ -474,3 +474,20 @@ def test_an_appendix_with_no_workbook_or_an_invalid_one_fails_its_cover(tmp_path
     assert "Risks!G2: inherent likelihood must be a whole number from 1 to 5 (got 9)" in str(
         cover.error
     )
+
+
+def test_a_changed_appendix_makes_its_cover_stale_and_unarchivable(tmp_path: Path) -> None:
+    from boardpack.meeting.archive import archive_papers
+    from boardpack.meeting.status import built_papers
+
+    folder = tmp_path / "committee"
+    shutil.copytree(COMMITTEE, folder)
+    assert build([folder], tmp_path / "out").ok
+    (cover,) = built_papers(tmp_path / "out")
+    assert cover.faults == ()
+    edit_workbook(folder / "corporate-risks.xlsx", folder / "corporate-risks.xlsx", {"Risks!G2": 4})
+    (cover,) = built_papers(tmp_path / "out")
+    assert cover.faults == ("its appendix corporate-risks.xlsx has changed since the build",)
+    filed = archive_papers(tmp_path / "out", tmp_path / "archive")
+    refused = next(p for p in filed.papers if p.name == "risk-management-update")
+    assert "its appendix corporate-risks.xlsx changed after the build" in str(refused)

@@ -454,6 +454,11 @@ def _check_built_files(record: Record, out_dir: Path) -> list[_Part]:
         faults.append("the workbook changed after the build")
     elif workbook:
         faults.append(f"the workbook {record.source} it was built from {workbook}")
+    for source, sha256 in record.appendices:
+        if (appendix := _fault(source, sha256)) == _CHANGED:
+            faults.append(f"its appendix {source.name} changed after the build")
+        elif appendix:
+            faults.append(f"its appendix {source} {appendix}")
     docx = out_dir / record.docx
     pdf = out_dir / record.pdf if record.pdf else None
     outputs = [(docx, _fault(docx, record.docx_sha256))]

@@ -41,6 +41,8 @@ class Record:
     pdf: str | None
     pdf_sha256: str | None
     boardpack_version: str
+    # A cover report's appendices: each workbook and the SHA-256 it was built from.
+    appendices: tuple[tuple[Path, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def read_record(path: Path) -> Record:
             pdf=None if pdf is None else _file_name(data, "pdf"),
             pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
             boardpack_version=_text(data, "boardpack_version"),
+            appendices=_appendices(data),
         )
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ArchiveError(
@@ -212,6 +215,21 @@ def parse_manifest(raw: bytes) -> Manifest:
         papers=_pack_papers(data) if kind == PACK else (),
         archived_at=archived_at,
     )
+
+
+def _appendices(data: dict[str, Any]) -> tuple[tuple[Path, str], ...]:
+    listed = data.get("appendices", [])
+    if not isinstance(listed, list):
+        raise ValueError("appendices is not a list")
+    appendices = []
+    for entry in listed:
+        if not isinstance(entry, dict):
+            raise ValueError("an appendix is not a JSON object")
+        source = Path(_text(entry, "source"))
+        if not source.is_absolute() or source.suffix.lower() not in WORKBOOK_SUFFIXES:
+            raise ValueError(f"appendix {str(source)!r} is not the full path of a workbook")
+        appendices.append((source, _digest(entry, "source_sha256")))
+    return tuple(appendices)
 
 
 def _pack_papers(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:

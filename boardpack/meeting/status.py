@@ -114,6 +114,9 @@ def check_built(
             faults.append("its workbook has changed since the build")
     elif workbook_sha256 != record.source_sha256:
         faults.append("its workbook has changed since the build")
+    for source, sha256 in record.appendices:
+        if (fault := _file_fault(source, sha256)) is not None:
+            faults.append(f"its appendix {source.name} {fault}")
     if meeting is not None and record.meeting_date != meeting.isoformat():
         faults.append(
             f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
