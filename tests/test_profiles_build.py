@@ -491,3 +491,22 @@ def test_a_changed_appendix_makes_its_cover_stale_and_unarchivable(tmp_path: Pat
     filed = archive_papers(tmp_path / "out", tmp_path / "archive")
     refused = next(p for p in filed.papers if p.name == "risk-management-update")
     assert "its appendix corporate-risks.xlsx changed after the build" in str(refused)
+
+
+def test_the_packs_person_columns_are_the_fields_each_profile_names(tmp_path: Path) -> None:
+    folder = tmp_path / "prince2"
+    shutil.copytree(EXAMPLES / "prince2", folder)
+    report = build([folder], tmp_path / "out", pdf=False, pack=True)
+    assert report.ok
+    summary = next(
+        t
+        for t in docx.Document(str(tmp_path / "out" / "board-pack.docx")).tables
+        if t.rows[0].cells[0].text == "Project"
+    )
+    row = [c.text for c in summary.rows[1].cells]
+    assert row[:4] == [
+        "Customer Portal Replacement",
+        "Tom Adeyemi, Director of Customer Services",  # the executive, as the profile says
+        "Priya Shah",
+        "Amber",
+    ]

@@ -498,6 +498,10 @@ class Profile(_Frozen):
     # The Word template its papers are rendered with: a bundled template's file name or a path
     # from the profile's folder; by default the bundled one that loops over any profile.
     template: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    # The header fields the pack's summary shows in its Sponsor and Manager columns (a pack
+    # holds papers of several profiles, so its columns are common to all).
+    pack_sponsor: Key | None = "sponsor"
+    pack_manager: Key | None = "manager"
     _folder: Path = PrivateAttr(default=BUNDLED)
 
     @property
@@ -539,6 +543,11 @@ class Profile(_Frozen):
                 )
         if self.risk is not None:
             _check_placeholders(self.risk.title, set(keys), "risk.title")
+        # The defaults may name no field (the pack then shows "-"); a key given must exist.
+        named = {"pack_sponsor": self.pack_sponsor, "pack_manager": self.pack_manager}
+        for name, value in named.items():
+            if value is not None and value not in keys and value not in ("sponsor", "manager"):
+                raise ValueError(f"{name} names no header field ({value!r})")
         return self
 
     def field(self, key: str) -> HeaderField | None:
