@@ -46,9 +46,9 @@ from boardpack.files import (
     write_atomic,
 )
 from boardpack.guard import import_openpyxl
-from boardpack.meeting.history import paper_history
+from boardpack.meeting.history import ArchiveHistory
 from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
-from boardpack.meeting.settings import PackSettings
+from boardpack.meeting.settings import PackSettings, settings_profile
 from boardpack.outputs.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
@@ -384,9 +384,12 @@ def _make_docx_files(
         pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_exit_with_parent
         )
-    settings, settings_folder, profile = _folder_settings(sources)
+    folder = _folder_settings(sources)
+    settings, settings_folder = folder.settings, folder.folder
+    profile = settings_profile(settings, folder.file)  # None: the default, or a workbook's own
     if archive is None and settings.archive is not None:
         archive = settings_folder / settings.archive
+    history_of = ArchiveHistory(archive) if archive is not None else None
     papers = _gather_appendices(report, papers, settings)
     areas: dict[Path, PageArea] = {}
     vetted: dict[Path, TemplateProblem | None] = {}
@@ -415,10 +418,8 @@ def _make_docx_files(
             if (refused := vetted[chosen]) is not None:
                 paper.fail(refused)
                 continue
-            if archive is not None:
-                found = paper_history(
-                    archive, paper.checked.paper, paper.name, paper.checked.places
-                )
+            if history_of is not None:
+                found = history_of.of(paper.checked.paper, paper.name, paper.checked.places)
                 paper.history = found.history
                 paper.notes.extend(found.notes)
             appendices = _appendix_jobs(paper, areas[page], profile, settings, settings_folder)
@@ -437,7 +438,7 @@ def _make_docx_files(
             else:
                 rendering[paper.name] = functools.partial(_render_one, *job)
         valid = [p for p in papers if p.status is Status.BUILT]
-        builder = _start_pack(report, valid, sources, out, pack_template) if pack else None
+        builder = _start_pack(report, valid, folder, out, pack_template) if pack else None
         if builder is not None and report.pack is not None:
             by_name = {p.name: p for p in valid}
             valid = [by_name[name] for name in report.pack.papers]  # agenda order
@@ -533,19 +534,32 @@ def _appendix_jobs(
     return jobs
 
 
-def _folder_settings(sources: list[Path]) -> tuple[PackSettings, Path, Profile | None]:
-    """The folder's boardpack.toml, the folder its paths start from, and the profile it names
-    (None: the default, unless a workbook names its own). A boardpack.toml that cannot be read
-    is reported by the pack; the papers are built without it."""
-    from boardpack.meeting.settings import find_settings, load_settings, settings_profile
+@dataclass(frozen=True)
+class _FolderSettings:
+    """The folder's boardpack.toml, read once for the papers and the pack."""
+
+    settings: PackSettings
+    file: Path | None
+    warnings: tuple[Problem, ...] = ()
+    error: BoardpackError | None = None  # it cannot be read: the pack says so
+
+    @property
+    def folder(self) -> Path:
+        """The folder the settings' paths start from."""
+        return self.file.parent if self.file is not None else Path()
+
+
+def _folder_settings(sources: list[Path]) -> _FolderSettings:
+    """The folder's boardpack.toml. One that cannot be read is reported by the pack, and the
+    papers are built without it."""
+    from boardpack.meeting.settings import find_settings, load_settings
 
     settings_file = find_settings(sources)
-    folder = settings_file.parent if settings_file is not None else Path()
     try:
-        settings, _ = load_settings(settings_file)
-    except BoardpackError:
-        return PackSettings(), folder, None
-    return settings, folder, settings_profile(settings, settings_file)
+        settings, warnings = load_settings(settings_file)
+    except BoardpackError as exc:
+        return _FolderSettings(PackSettings(), settings_file, error=exc)
+    return _FolderSettings(settings, settings_file, warnings)
 
 
 def _named_in_place(error: BoardpackError, stage: Path) -> BoardpackError:
@@ -558,20 +572,19 @@ def _named_in_place(error: BoardpackError, stage: Path) -> BoardpackError:
 def _start_pack(
     report: BuildReport,
     papers: list[PaperResult],
-    sources: list[Path],
+    folder: _FolderSettings,
     out: Path,
     template: Path,
 ) -> PackBuilder | None:
     """The pack's builder, its front matter made from the valid papers in agenda order."""
-    from boardpack.meeting.settings import find_settings, load_settings
-
     if not papers:
         return None
     report.pack = result = PackResult()
     started = time.perf_counter()
     try:
-        settings_file = find_settings(sources)
-        settings, result.warnings = load_settings(settings_file)
+        if folder.error is not None:
+            raise folder.error
+        settings, settings_file, result.warnings = folder.settings, folder.file, folder.warnings
         result.meeting_date = settings.meeting_date
         members = [
             PackPaper(p.name, p.checked.paper, out / f"{p.name}.docx", p.history)  # type: ignore[union-attr]

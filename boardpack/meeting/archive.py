@@ -28,11 +28,10 @@ from typing import Any
 from boardpack.errors import ArchiveError, ConversionError
 from boardpack.files import PACK_NAME, RECORD_FOLDER, safe_stem
 from boardpack.meeting.archive_fs import (
-    NotARegularFile,
     check_real_folders,
     copy_regular,
+    file_fault,
     fsync_folder,
-    hash_regular,
     read_regular,
     write_new,
 )
@@ -532,16 +531,7 @@ def _meeting_of_pack(record: PackRecord, papers: dict[str, Record]) -> tuple[str
 
 def _fault(path: Path, sha256: str) -> str | None:
     """What is wrong with a file the build made or read, or None if it is as it was then."""
-    try:
-        if hash_regular(path)[0] == sha256:
-            return None
-    except FileNotFoundError:
-        return "is missing"
-    except NotARegularFile as exc:
-        return exc.strerror
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    return _CHANGED
+    return file_fault(path, sha256, _CHANGED)
 
 
 def _compare(

@@ -69,6 +69,21 @@ def read_regular(path: Path) -> bytes:
         return handle.read()
 
 
+def file_fault(path: Path, sha256: str, changed: str) -> str | None:
+    """What is wrong with a file a build wrote or read: None when it is still those bytes
+    (SHA-256), else why not; `changed` is what to say when it holds other bytes."""
+    try:
+        if hash_regular(path)[0] == sha256:
+            return None
+    except FileNotFoundError:
+        return "is missing"
+    except NotARegularFile as exc:
+        return str(exc.strerror)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return changed
+
+
 def hash_regular(path: Path, *, follow: bool = False) -> tuple[str, int]:
     """The hex SHA-256 and size of a plain file (see open_regular)."""
     digest = hashlib.sha256()

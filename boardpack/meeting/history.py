@@ -21,42 +21,56 @@ from boardpack.paper.models import Paper
 from boardpack.paper.profile import Profile
 
 
-def paper_history(
-    archive_dir: Path,
-    paper: Paper,
-    name: str,
-    places: dict[str, tuple[str, ...]] | None = None,
-) -> Found:
-    """The history of the paper named `name` (its workbook's name) from the archive; a note
-    says why there is none, once, or names the rows that could not be matched."""
-    details = paper.details
-    try:
-        entries, _ = read_index(archive_dir)
-    except FileNotFoundError:
-        return Found(None, [Problem(str(archive_dir), "is not an archive yet: no history")])
-    except BoardpackError as exc:
-        return Found(None, [Problem(str(archive_dir), f"cannot be read for history: {exc}")])
-    earlier = _earlier_versions(entries, details.board, name, details.meeting_date)
-    if not earlier:
-        return Found(
-            None,
-            [
-                Problem(
-                    "",
-                    f"the archive holds no earlier paper of {name} for the {details.board}: this"
-                    " is its first paper, so it shows no changes",
-                )
-            ],
-        )
-    notes: list[Problem] = []
-    previous = _read(archive_dir, earlier[-1], paper.profile, notes)
-    if previous is None:
-        return Found(None, notes)
-    baseline = previous
-    if earlier[0] is not earlier[-1]:
-        baseline = _read(archive_dir, earlier[0], paper.profile, notes) or previous
-    history = compare(paper, previous, baseline, earlier[-1].folder, places or {}, notes)
-    return Found(history, notes)
+class ArchiveHistory:
+    """The history of a build's papers from one archive, whose index is read once."""
+
+    def __init__(self, archive_dir: Path) -> None:
+        self.archive_dir = archive_dir
+        self._entries: list[IndexEntry] | None = None
+        self._unreadable: Problem | None = None
+
+    def _index(self) -> list[IndexEntry] | None:
+        if self._entries is None and self._unreadable is None:
+            where = str(self.archive_dir)
+            try:
+                self._entries, _ = read_index(self.archive_dir)
+            except FileNotFoundError:
+                self._unreadable = Problem(where, "is not an archive yet: no history")
+            except BoardpackError as exc:
+                self._unreadable = Problem(where, f"cannot be read for history: {exc}")
+        return self._entries
+
+    def of(
+        self, paper: Paper, name: str, places: dict[str, tuple[str, ...]] | None = None
+    ) -> Found:
+        """The history of the paper named `name` (its workbook's name); a note says why there
+        is none, once, or names the rows that could not be matched."""
+        entries = self._index()
+        if entries is None:
+            assert self._unreadable is not None
+            return Found(None, [self._unreadable])
+        details = paper.details
+        earlier = _earlier_versions(entries, details.board, name, details.meeting_date)
+        if not earlier:
+            return Found(
+                None,
+                [
+                    Problem(
+                        "",
+                        f"the archive holds no earlier paper of {name} for the {details.board}:"
+                        " this is its first paper, so it shows no changes",
+                    )
+                ],
+            )
+        notes: list[Problem] = []
+        previous = _read(self.archive_dir, earlier[-1], paper.profile, notes)
+        if previous is None:
+            return Found(None, notes)
+        baseline = previous
+        if earlier[0] is not earlier[-1]:
+            baseline = _read(self.archive_dir, earlier[0], paper.profile, notes) or previous
+        history = compare(paper, previous, baseline, earlier[-1].folder, places or {}, notes)
+        return Found(history, notes)
 
 
 def _earlier_versions(

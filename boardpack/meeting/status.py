@@ -25,7 +25,7 @@ from typing import Any
 from boardpack import __version__
 from boardpack.errors import ArchiveError, BoardpackError, InvalidWorkbook, MailError
 from boardpack.files import PACK_NAME, RECORD_FOLDER, find_workbooks, safe_stem
-from boardpack.meeting.archive_fs import NotARegularFile, hash_regular, read_regular
+from boardpack.meeting.archive_fs import file_fault, hash_regular, read_regular
 from boardpack.meeting.distribution import Deliverable, Distribution, Recipient
 from boardpack.meeting.meetings import LONDON, meetings, next_meeting, paper_deadline, time_left
 from boardpack.meeting.records import (
@@ -218,16 +218,7 @@ def _exists(path: Path) -> bool:
 
 def _file_fault(path: Path, sha256: str) -> str | None:
     """What is wrong with a file a build wrote or read, or None if it is those bytes."""
-    try:
-        if hash_regular(path)[0] == sha256:
-            return None
-    except FileNotFoundError:
-        return "is missing"
-    except NotARegularFile as exc:
-        return str(exc.strerror)
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    return "has changed since the build"
+    return file_fault(path, sha256, "has changed since the build")
 
 
 # --- the archive and the send log -----------------------------------------------------------------

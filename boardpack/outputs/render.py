@@ -61,10 +61,9 @@ def template_for(profile: Profile) -> Path:
     bundled template that loops over any profile's sections, blocks and columns."""
     if profile.template is None:
         return REPORT_TEMPLATE
-    if (TEMPLATES / profile.template).name == profile.template and (
-        TEMPLATES / profile.template
-    ).is_file():
-        return TEMPLATES / profile.template
+    bundled = TEMPLATES / profile.template
+    if Path(profile.template).name == profile.template and bundled.is_file():
+        return bundled
     return profile.folder / profile.template
 
 

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from boardpack.errors import Problem
-from boardpack.paper.models import Paper, Row, headline_score
+from boardpack.paper.models import TRENDS, Paper, Row, headline_score, trend_text
 
-TREND_WORDS = {"up": "\u2191 up", "down": "\u2193 down", "same": "\u2192 same", "new": "new"}
+TREND_WORDS = {word.lower(): trend_text(word.lower()) for word in TRENDS}  # "\u2191 up", "new"
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,9 @@ def compare(
         then_keys = _keys(previous, previous.risks, "risks", {}, notes, "the last paper's")
         then = {k: r for k, r in zip(then_keys, previous.risks, strict=True) if k is not None}
         for key, risk in zip(now_keys, paper.risks, strict=True):
-            score = headline(paper, risk)
+            score = headline_score(paper, risk)
             before = then.get(key) if key is not None else None
-            old = headline(previous, before) if before is not None else None
+            old = headline_score(previous, before) if before is not None else None
             risks.append(RiskChange(_label(paper, risk), _trend(paper, old, score), old, score))
         listed = {k for k in now_keys if k is not None}
         closed = [_label(previous, r) for k, r in then.items() if k not in listed]
@@ -123,11 +123,6 @@ def compare(
         slips=tuple(slips),
         baselines=tuple(baselines),
     )
-
-
-def headline(paper: Paper, risk: Row) -> int | str | None:
-    """A risk's score by the assessment its register is ranked by."""
-    return headline_score(paper, risk)
 
 
 def _trend(paper: Paper, was: int | str | None, now: int | str | None) -> str:

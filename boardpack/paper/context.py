@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from boardpack.paper.changes import TREND_WORDS, History, Slip
-from boardpack.paper.models import MONTH_NAMES, Paper, Row, headline_score
+from boardpack.paper.models import MONTH_NAMES, Paper, Row, headline_score, trend_text
 from boardpack.paper.page import A4, PageArea, chart_parts
 from boardpack.paper.profile import (
     Block,
@@ -316,8 +316,6 @@ def _budget(paper: Paper) -> dict[str, Any]:
 
 def cell_text(column: Column, value: Any) -> str:
     """A register or table cell as printed: dates long, money in pounds, a trend with its arrow."""
-    from boardpack.paper.models import TRENDS
-
     if value is None:
         return ""
     if column.type is ColumnType.DATE:
@@ -325,7 +323,7 @@ def cell_text(column: Column, value: Any) -> str:
     if column.type is ColumnType.MONEY:
         return money(value)
     if column.type is ColumnType.TREND:
-        return f"{TRENDS.get(value, '')} {value}".strip()
+        return trend_text(value)
     return str(value)
 
 
@@ -333,22 +331,19 @@ def _with_slip(text: str, slip: Slip | None) -> str:
     """A milestone as the plan lists it, with how far it has slipped when it has."""
     if slip is None:
         return text
+    # A slip in weeks is counted only from a date there is (Slip), so each date is set here.
     parts = []
-    if slip.weeks_since_last:
+    if slip.weeks_since_last and slip.previous:
         parts.append(
             f"slipped by {_weeks_text(slip.weeks_since_last)} since the last report,"
             f" from {long_date(slip.previous)}"
-            if slip.previous
-            else ""
         )
-    if slip.weeks_since_baseline and slip.baseline != slip.previous:
+    if slip.weeks_since_baseline and slip.baseline and slip.baseline != slip.previous:
         parts.append(
             f"{_weeks_text(slip.weeks_since_baseline)} later than first planned"
             f" ({long_date(slip.baseline)})"
-            if slip.baseline
-            else ""
         )
-    said = "; ".join(p for p in parts if p)
+    said = "; ".join(parts)
     return f"{text} (now due {long_date(slip.due)}: {said})" if said else text
 
 
@@ -360,11 +355,7 @@ def changes(paper: Paper, history: History | None) -> dict[str, Any]:
     """The "Changes since the last report" block: its title and lines; empty without history."""
     if history is None:
         return {}
-    lines = []
-    if history.status_was != history.status_now and history.status_now:
-        lines.append(f"Overall status: {history.status_was or 'none'} to {history.status_now}.")
-    elif history.status_now:
-        lines.append(f"Overall status: {history.status_now}, as at the last report.")
+    lines = []  # what moved; the status line goes first
     for risk in history.risks:
         if risk.trend == "new":
             lines.append(f"New risk: {risk.label} (score {risk.now}).")
@@ -383,13 +374,21 @@ def changes(paper: Paper, history: History | None) -> dict[str, Any]:
                 f" {_weeks_text(slip.weeks_since_baseline)} after its first planned date of"
                 f" {long_date(slip.baseline)}."
             )
-    if len(lines) == (1 if history.status_now else 0) and history.status_was == history.status_now:
+    status_moved = history.status_was != history.status_now
+    if not lines and not status_moved:
         lines.append("No risk or milestone has changed.")
+    if history.status_now and status_moved:
+        lines.insert(0, f"Overall status: {history.status_was or 'none'} to {history.status_now}.")
+    elif history.status_now:
+        lines.insert(0, f"Overall status: {history.status_now}, as at the last report.")
     return {
         "title": f"Changes since the last report ({long_date(history.since)})",
         "since": long_date(history.since),
         "lines": lines,
     }
+
+
+_SCORED = (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE)
 
 
 def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) -> dict[str, Any]:
@@ -415,11 +414,12 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
                     texts[key] = f"{texts[key]}\n{column.header}: {texts[column.key]}"
         score = headline_score(paper, risk)
         band = scheme.band(score) if score is not None else None
-        entry: dict[str, Any] = {c.key: risk.value(c.key) for c in scheme.columns}
-        entry.update({k: v for k, v in texts.items() if c_is_text(scheme, k)})
+        # Levels and scores stay numbers, as a template may compare them; the rest is text.
+        entry: dict[str, Any] = {
+            c.key: risk.value(c.key) if c.type in _SCORED else texts[c.key] for c in scheme.columns
+        }
         entry.update(
             {
-                scheme.action_column: texts[scheme.action_column],
                 "band": band.name if band else "",
                 "band_colour": band.colour if band else NO_FILL,
                 "trend": TREND_WORDS.get(trend, ""),
@@ -472,13 +472,6 @@ def descriptor(scheme: RiskScheme, column: Column) -> str:
         scores = scheme.possible_scores()
         return f"{scores[0]}-{scores[-1]}"
     return ""
-
-
-def c_is_text(scheme: RiskScheme, key: str) -> bool:
-    """Whether the context gives column `key` as its printed text (its value otherwise:
-    levels and scores stay numbers, as the template may compare them)."""
-    column = next(c for c in scheme.columns if c.key == key)
-    return column.type not in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE)
 
 
 def _score_fill(scheme: RiskScheme, column: Column, risk: Row) -> str:

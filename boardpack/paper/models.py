@@ -504,7 +504,14 @@ def _column_type(column: Column, status: StatusScheme | None, scheme: RiskScheme
     return Text
 
 
-TRENDS = {"Up": "\u2191", "Down": "\u2193", "Same": "\u2192", "New": "\u2605"}  # arrows printed
+# A trend column's words, each with the arrow printed before it (a new risk has none); the
+# history's trends (changes.py) are printed the same way.
+TRENDS = {"Up": "\u2191", "Down": "\u2193", "Same": "\u2192", "New": ""}
+
+
+def trend_text(word: str) -> str:
+    """A trend as printed: "\u2191 Up", "New"; the word's case is kept."""
+    return f"{TRENDS.get(word.capitalize(), '')} {word}".strip()
 
 
 def _number(value: Any) -> Decimal:

@@ -200,12 +200,9 @@ def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> l
             )
     scheme = profile.risk
     if scheme is not None:
-        score_column = scheme.score_column(scheme.headline_assessment)
         action = next(c for c in scheme.columns if c.key == scheme.action_column)
         for risk, record in zip(paper.risks, raw.tables.get("risks", []), strict=True):
-            score = risk.value(score_column.key) if score_column else None
-            if score is None and score_column is None:
-                score = headline_score(paper, risk)
+            score = headline_score(paper, risk)
             if score is None or not scheme.needs_action(score):
                 continue
             if not risk.value(scheme.action_column):
