@@ -35,9 +35,15 @@ class ArchiveHistory:
             try:
                 self._entries, _ = read_index(self.archive_dir)
             except FileNotFoundError:
-                self._unreadable = Problem(where, "is not an archive yet: no history")
+                self._unreadable = Problem(
+                    where,
+                    "is not an archive yet, so no paper shows what changed; file this"
+                    " meeting's papers with boardpack archive OUT_DIR --to ARCHIVE_DIR",
+                )
             except BoardpackError as exc:
-                self._unreadable = Problem(where, f"cannot be read for history: {exc}")
+                self._unreadable = Problem(
+                    where, f"cannot be read for history ({exc}); run boardpack verify on it"
+                )
         return self._entries
 
     def of(
