@@ -28,6 +28,7 @@ from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
 from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
+from boardpack.outputs.landscape import end_upright, settle_sections
 from boardpack.outputs.ooxml import in_schema_order
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
@@ -135,6 +136,7 @@ class PackBuilder:
         body = self._composer.doc.element.body
         first_index = len(body) - 1  # the paper goes before the final section properties
         paper = Document(str(docx))
+        end_upright(paper)  # its turned pages stay turned in the pack
         _headings_one_level_down(paper, self._composer.doc)
         self._composer.append(paper)
         first = body[first_index]
@@ -158,6 +160,7 @@ class PackBuilder:
         if self._added != len(self._expected):
             raise ValueError(f"the pack has {self._added} of {len(self._expected)} papers")
         self._composer.renumber_once()
+        settle_sections(self._composer.doc)
         buffer = io.BytesIO()
         self._composer.save(buffer)
         return deterministic_zip(buffer.getvalue(), document_timestamp(self._date))

@@ -17,6 +17,7 @@ from docx import Document
 from docx.text.paragraph import Paragraph
 
 from boardpack.outputs.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
+from boardpack.outputs.landscape import end_upright, settle_sections
 from boardpack.outputs.render import PENDING_IDENTIFIER, deterministic_zip
 
 LETTERS = string.ascii_uppercase
@@ -35,8 +36,10 @@ def compose_appendices(cover: bytes, appendices: Sequence[bytes], made: dt.datet
     composer = PackComposer(document)
     composer.restart_numbering = False  # each appendix's lists are its own already
     body = document.element.body
+    end_upright(document)  # a cover ending on turned pages, and each appendix, keep them
     for index, data in enumerate(appendices):
         appendix = Document(io.BytesIO(data))
+        end_upright(appendix)
         title = next(
             (p for p in appendix.paragraphs if p.style is not None and p.style.name == "Title"),
             None,
@@ -48,6 +51,7 @@ def compose_appendices(cover: bytes, appendices: Sequence[bytes], made: dt.datet
         composer.append(appendix)
         Paragraph(body[first_index], document._body).paragraph_format.page_break_before = True
     composer.renumber_once()
+    settle_sections(document)
     document.core_properties.keywords = PENDING_IDENTIFIER  # a new document: a new identity
     buffer = io.BytesIO()
     composer.save(buffer)

@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
+from boardpack.outputs.landscape import turn_pages, turns_pages
 from boardpack.outputs.ooxml import in_schema_order, tidy_package
 from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
 from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
@@ -36,7 +37,7 @@ from boardpack.paper.changes import History
 from boardpack.paper.context import build_context, pack_running_heads
 from boardpack.paper.models import Paper
 from boardpack.paper.page import A4, PageArea, chart_parts
-from boardpack.paper.profile import Profile
+from boardpack.paper.profile import Block, Profile
 
 
 def _bundled_templates() -> Path:
@@ -95,7 +96,8 @@ def render_paper(
         else {}
     )
     _render(document, template, context)
-    _size_tables(document, context, area)
+    _size_tables(document, context)
+    turn_pages(document)
 
     for shape in document.docx.inline_shapes:
         blip = shape._inline.graphic.graphicData.pic.blipFill.blip
@@ -123,11 +125,15 @@ def render_paper(
 _SIZED_TABLES = {"boardpack-register": "register", "boardpack-table": "tables"}
 
 
-def _size_tables(document: DocxTemplate, context: dict[str, Any], area: PageArea) -> None:
-    """Give the columns of each table a template loops its columns for their profile's shares
-    of the text width: docxtpl makes every looped column the same width."""
+def _size_tables(document: DocxTemplate, context: dict[str, Any]) -> None:
+    """Give the columns of each table a template loops its columns the widths the context
+    fitted them (`width_cm`): docxtpl makes every looped column the same width. The bundled template
+    prints declared tables where their sections are, so they are met in the sections' order; a
+    merged cell (a group row) is as wide as the columns it spans."""
     body = document.docx.element.body
-    tables = iter(context.get("tables", {}).values())
+    tables = iter(
+        s["table"] for s in context.get("section_list", []) if s["block"] == Block.TABLE.value
+    )
     for table in body.iter(qn("w:tbl")):
         caption = table.find(f"{qn('w:tblPr')}/{qn('w:tblCaption')}")
         kind = _SIZED_TABLES.get(caption.get(qn("w:val"), "")) if caption is not None else None
@@ -136,9 +142,7 @@ def _size_tables(document: DocxTemplate, context: dict[str, Any], area: PageArea
         spec = context.get("register") if kind == "register" else next(tables, None)
         if not spec or not spec["columns"]:
             continue
-        shares = [c["share"] for c in spec["columns"]]
-        total = area.width_cm * 567  # twips
-        widths = [int(total * share / sum(shares)) for share in shares]
+        widths = [int(c["width_cm"] * 567) for c in spec["columns"]]  # twips
         grid = table.find(qn("w:tblGrid"))
         for column in list(grid):
             grid.remove(column)
@@ -146,11 +150,15 @@ def _size_tables(document: DocxTemplate, context: dict[str, Any], area: PageArea
             column = grid.makeelement(qn("w:gridCol"), {qn("w:w"): str(width)})
             grid.append(column)
         for row in table.iter(qn("w:tr")):
-            for cell, width in zip(row.findall(qn("w:tc")), widths, strict=False):
+            at = 0
+            for cell in row.findall(qn("w:tc")):
+                span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+                count = int(span.get(qn("w:val"), "1")) if span is not None else 1
                 size = cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
-                if size is not None:
-                    size.set(qn("w:w"), str(width))
+                if size is not None and at < len(widths):
+                    size.set(qn("w:w"), str(sum(widths[at : at + count])))
                     size.set(qn("w:type"), "dxa")
+                at += count
 
 
 def _add_charts(
@@ -209,7 +217,9 @@ def page_area(document: DocxTemplate) -> PageArea:
 
     width = length(section.page_width, 21.0)
     height = length(section.page_height, 29.7)
-    width -= length(section.left_margin, 2.5) + length(section.right_margin, 2.5)
+    sides = length(section.left_margin, 2.5) + length(section.right_margin, 2.5)
+    turned = round(height - sides, 2) if turns_pages(document) else None
+    width -= sides
     height -= length(section.top_margin, 2.5) + length(section.bottom_margin, 2.2)
     size = None
     style = _style_named(document, "Header")
@@ -225,6 +235,7 @@ def page_area(document: DocxTemplate) -> PageArea:
         width_cm=width if width > 0 else A4.width_cm,
         height_cm=height if height > 0 else A4.height_cm,
         header_pt=size.pt if size is not None and size.pt > 0 else A4.header_pt,
+        turned_width_cm=turned if turned is not None and turned > width else None,
     )
 
 

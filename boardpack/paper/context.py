@@ -7,6 +7,7 @@ empty section) is here where tests can reach it, and the template holds no logic
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from decimal import Decimal
 from typing import Any
@@ -100,10 +101,10 @@ def build_context(
         "changes": changes(paper, history),
         "changes_placed": any(s.block is Block.CHANGES for s in profile.sections),
         "budget": _budget(paper),
-        "tables": {key: _table(paper, key) for key, _ in paper.tables},
+        "tables": {key: _fit_columns(_table(paper, key), "rows", area) for key, _ in paper.tables},
     }
     if profile.risk is not None:
-        register = _register(paper, profile.risk, history)
+        register = _fit_columns(_register(paper, profile.risk, history), "risks", area)
         context.update(
             register=register,
             register_title=register["title"],
@@ -113,6 +114,11 @@ def build_context(
     for section in context["section_list"]:
         if section["block"] == Block.TABLE.value:
             section["table"] = context["tables"][section["table_key"]]
+        block = section.get("table") or (
+            context.get("register") if section["block"] == Block.REGISTER.value else None
+        )
+        # A template that can turn pages prints a section too wide for them on landscape ones.
+        section["landscape"] = bool(block and block["landscape"])
     return context
 
 
@@ -426,9 +432,7 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
                 "cells": [
                     {
                         "text": texts[c.key],
-                        "fill": _score_fill(scheme, c, risk)
-                        if c.type is ColumnType.SCORE
-                        else NO_FILL,
+                        "fill": _register_fill(paper, c, risk),
                     }
                     for c in printed
                 ]
@@ -441,10 +445,16 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
         )
         risks.append(entry)
     headers: list[dict[str, Any]] = [
-        {"header": c.header, "descriptor": descriptor(scheme, c), "share": c.share} for c in printed
+        {
+            "header": c.header,
+            "descriptor": descriptor(scheme, c),
+            "share": c.share,
+            "prose": c.type is ColumnType.TEXT,
+        }
+        for c in printed
     ]
     if history and not has_trend:
-        headers.append({"header": "Since last", "descriptor": "", "share": 1.4})
+        headers.append({"header": "Since last", "descriptor": "", "share": 1.4, "prose": False})
     return {
         "title": fill(scheme.title, header_values(paper)),
         "columns": headers,
@@ -458,6 +468,72 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
             else ""
         ),
     }
+
+
+# A table's text is 9.5 pt (report.docx's Table Text); each cell has 0.19 cm margins left and
+# right in Word and LibreOffice. Headers are bold, about a tenth wider.
+_TABLE_EM_CM = 9.5 / 72 * 2.54
+_CELL_MARGINS_CM = 0.4
+_BOLD = 1.1
+_MOST_OF_WIDTH = 0.4  # no column is widened past this share of the text width for one word
+_PROSE_CM = 2.0  # what a column of sentences keeps when the table is too wide for every word
+_BREAKS = re.compile(r"\s+|(?<=-)")  # where a line may break: spaces, and after a hyphen
+
+
+def _fit_columns(spec: dict[str, Any], rows: str, area: PageArea) -> dict[str, Any]:
+    """Give each column of a register or table spec its `width_cm`: its share of the text
+    width, but never narrower than its longest word, so that "Amber" and "Likelihood" are
+    not broken across lines, as far as the width allows. When the longest words alone are wider
+    than the page, the columns of sentences give way first (a long word in a sentence may
+    break), then every column alike. When even that is too wide and the template can turn
+    pages (`area.turned_width_cm`), the spec's `landscape` is true and it is fitted to the
+    page turned."""
+    columns = spec["columns"]
+    spec["landscape"] = False
+    if not columns:
+        return spec
+    total = area.width_cm
+    need = []
+    for index, column in enumerate(columns):
+        ems = [_ems(w) * _BOLD for w in _BREAKS.split(column["header"])]
+        ems += [_ems(w) for w in _BREAKS.split(column.get("descriptor", ""))]
+        for row in spec[rows]:
+            if index < len(row["cells"]):
+                ems += [_ems(w) for w in _BREAKS.split(row["cells"][index]["text"])]
+        need.append(max(ems) * _TABLE_EM_CM + _CELL_MARGINS_CM)
+    squeezed = [min(n, _PROSE_CM) if c["prose"] else n for n, c in zip(need, columns, strict=True)]
+    turned = area.turned_width_cm
+    spec["landscape"] = sum(squeezed) > total and turned is not None
+    if turned is not None and spec["landscape"]:
+        total = turned
+    if sum(need) > total:
+        need = squeezed
+    need = [min(n, total * _MOST_OF_WIDTH) for n in need]
+    shares = [c["share"] for c in columns]
+    widths = _water_fill(shares, need, total)
+    for column, width in zip(columns, widths, strict=True):
+        column["width_cm"] = round(width, 3)
+    return spec
+
+
+def _water_fill(shares: list[float], need: list[float], total: float) -> list[float]:
+    """Widths in proportion to `shares` summing to `total`, each at least its `need`: a column
+    its share leaves too narrow gets its need, and the rest share what is left."""
+    if sum(need) >= total:
+        return [n * total / sum(need) for n in need]
+    fixed: dict[int, float] = {}
+    while True:
+        free = [i for i in range(len(shares)) if i not in fixed]
+        if not free:  # every column at its need: share out what is left
+            spare = total - sum(need)
+            return [n + spare * s / sum(shares) for n, s in zip(need, shares, strict=True)]
+        room = total - sum(fixed.values())
+        weight = sum(shares[i] for i in free)
+        widths = {i: room * shares[i] / weight for i in free}
+        short = [i for i in free if widths[i] < need[i]]
+        if not short:
+            return [fixed[i] if i in fixed else widths[i] for i in range(len(shares))]
+        fixed.update((i, need[i]) for i in short)
 
 
 def descriptor(scheme: RiskScheme, column: Column) -> str:
@@ -474,29 +550,51 @@ def descriptor(scheme: RiskScheme, column: Column) -> str:
     return ""
 
 
-def _score_fill(scheme: RiskScheme, column: Column, risk: Row) -> str:
+def _register_fill(paper: Paper, column: Column, risk: Row) -> str:
+    """A register cell's shading: a score's band, a status word's fill, else none."""
     value = risk.value(column.key)
-    return scheme.band(value).colour if value is not None else NO_FILL
+    if column.type is ColumnType.SCORE and value is not None and paper.profile.risk:
+        return paper.profile.risk.band(value).colour
+    if column.type is ColumnType.STATUS:
+        return _status_fill(paper.profile.status, value)
+    return NO_FILL
+
+
+def _status_fill(scheme: StatusScheme | None, value: Any) -> str:
+    word = scheme.word(str(value)) if scheme is not None and value else None
+    return word.fill if word else NO_FILL
 
 
 def _table(paper: Paper, key: str) -> dict[str, Any]:
+    """A declared table's columns and rows. Each row is either a group row (`group` is its
+    text, `span` the number of columns it spans), started where the profile's `group_by`
+    column changes, or a row of `cells`; the cells of a status column (and of the profile's
+    `status_column`, which may be free text) are shaded by their word."""
     profile = paper.profile
     table = next(t for t in profile.tables if t.key == key)
     printed = [c for c in table.columns if c.printed]
-    rows = []
+    rows: list[dict[str, Any]] = []
+    group: str | None = None
     for row in paper.table(key):
+        if table.group_by is not None:
+            value = row.value(table.group_by)
+            text = cell_text(table.column(table.group_by), value) if value is not None else ""
+            if text != group:
+                group = text
+                rows.append({"group": text or "-", "span": len(printed), "cells": []})
         cells = []
         for column in printed:
             value = row.value(column.key)
-            shade = NO_FILL
-            if column.key == table.status_column and profile.status and value:
-                word = profile.status.word(str(value))
-                shade = word.fill if word else NO_FILL
+            shaded = column.type is ColumnType.STATUS or column.key == table.status_column
+            shade = _status_fill(profile.status, value) if shaded else NO_FILL
             cells.append({"text": cell_text(column, value), "fill": shade})
-        rows.append({"cells": cells})
+        rows.append({"group": "", "span": 0, "cells": cells})
     return {
         "title": table.title,
-        "columns": [{"header": c.header, "share": c.share} for c in printed],
+        "columns": [
+            {"header": c.header, "share": c.share, "prose": c.type is ColumnType.TEXT}
+            for c in printed
+        ],
         "rows": rows,
     }
 

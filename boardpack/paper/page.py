@@ -32,6 +32,9 @@ class PageArea:
     width_cm: float = 16.0
     height_cm: float = 25.0
     header_pt: float = 8.5
+    # The text width of the page turned landscape, for a template that can turn the pages of
+    # a section too wide for it (report.docx can); None when it cannot.
+    turned_width_cm: float | None = None
 
     @property
     def chart_height_cm(self) -> float:

@@ -471,7 +471,9 @@ class Table(_Frozen):
     title: str = ""
     columns: tuple[Column, ...] = Field(min_length=1)
     group_by: Key | None = None  # a column whose changes start a group row
-    status_column: Key | None = None  # a column shaded by the status vocabulary
+    # A column whose cells are shaded by the status vocabulary, as status columns are; it may
+    # be free text ("On track"), shaded where a cell is a status word.
+    status_column: Key | None = None
 
     @model_validator(mode="after")
     def _columns_known(self) -> Table:
@@ -481,6 +483,9 @@ class Table(_Frozen):
             if value is not None and value not in keys:
                 raise ValueError(f"{name} names no column ({value!r})")
         return self
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
 
 
 class Profile(_Frozen):
