@@ -319,8 +319,29 @@ def new(path: Path, profile_name: str | None) -> None:
     if path.exists():
         raise BoardpackError(f"{path} already exists; choose another name or delete it first")
     chosen = load_profile(profile_name) if profile_name else load_profile()
-    write_workbook(path, profile=chosen, profile_name=profile_name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BoardpackError(f"{path.parent}: cannot create the folder ({exc.strerror})") from exc
+    write_workbook(path, profile=chosen, profile_name=_profile_from(path, profile_name))
     click.echo(f"wrote {path}; fill it in, then run: boardpack check {path}")
+
+
+def _profile_from(workbook: Path, profile_name: str | None) -> str | None:
+    """How the new workbook's Profile row names its profile: a bundled name as it is, a path
+    from the workbook's folder (where `check` and `build` look for it), with forward slashes
+    so that it reads the same on Windows, macOS and Linux."""
+    import os
+
+    from boardpack.paper.profile import bundled_profiles
+
+    if profile_name is None or profile_name in bundled_profiles():
+        return profile_name
+    target = Path(profile_name).resolve()
+    try:
+        return Path(os.path.relpath(target, workbook.resolve().parent)).as_posix()
+    except ValueError:  # on another drive (Windows): only the whole path reaches it
+        return target.as_posix()
 
 
 @main.command()

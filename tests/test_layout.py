@@ -19,8 +19,8 @@ from matplotlib.text import Text
 import boardpack
 from boardpack.outputs.gantt import _figure, draw_gantt
 from boardpack.outputs.render import check_template, render_paper, template_page_area
-from boardpack.paper.context import build_context, pack_running_heads, running_heads
-from boardpack.paper.page import A4, CHART_SURROUND_CM, chart_parts
+from boardpack.paper.context import _water_fill, build_context, pack_running_heads, running_heads
+from boardpack.paper.page import A4, CHART_SURROUND_CM, PageArea, chart_parts
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
@@ -399,3 +399,50 @@ def _cli(*args: str) -> tuple[int, str]:
 
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.output
+
+
+# -- table columns fitted to their words ------------------------------------------------------
+
+
+def _coded_paper(tmp_path: Path) -> Any:
+    """A paper of a ten-column register (tests/fixtures/profiles/coded.toml)."""
+    from tests.test_landscape import coded_workbook
+
+    return load_paper(coded_workbook(tmp_path / "library.xlsx")).paper
+
+
+def test_a_register_that_fits_keeps_every_short_word_whole_and_fills_the_width(
+    tmp_path: Path,
+) -> None:
+    paper = _coded_paper(tmp_path)
+    wide = PageArea(turned_width_cm=24.7)
+    register = build_context(paper, wide)["register"]
+    widths = [c["width_cm"] for c in register["columns"]]
+    assert register["landscape"]  # ten columns: too many for 16 cm
+    assert sum(widths) == pytest.approx(24.7, abs=0.01)
+    by_header = dict(zip([c["header"] for c in register["columns"]], widths, strict=True))
+    # "Opportunity" at 9.5 pt Arial is at most 1.8 cm wide, with the cell's margins 2.2 cm;
+    # "Likelihood" in bold 1.9 cm.
+    assert by_header["Type"] >= 2.2
+    assert by_header["Likelihood"] >= 1.9
+    # The text columns take what the short ones leave, by their shares.
+    assert by_header["Risk or opportunity"] > by_header["Ref"]
+    assert by_header["Response"] > by_header["Q1"]
+
+
+def test_a_template_that_cannot_turn_pages_squeezes_sentences_first(tmp_path: Path) -> None:
+    paper = _coded_paper(tmp_path)
+    context = build_context(paper, A4)  # A4 here stands for a template without the marks
+    register = context["register"]
+    assert not register["landscape"]
+    assert not any(s["landscape"] for s in context["section_list"])
+    widths = [c["width_cm"] for c in register["columns"]]
+    assert sum(widths) == pytest.approx(A4.width_cm, abs=0.01)
+
+
+def test_water_filling_gives_each_column_its_need_and_the_rest_by_share() -> None:
+    # Shares alone would give the first column 2 cm; it needs 3, the others share the rest.
+    assert _water_fill([1, 2, 5], [3, 1, 1], 16) == pytest.approx([3, 13 * 2 / 7, 13 * 5 / 7])
+    assert _water_fill([1, 1], [1, 1], 10) == pytest.approx([5, 5])
+    # Needs wider than the page: every column narrowed alike.
+    assert _water_fill([1, 1], [12, 8], 10) == pytest.approx([6, 4])

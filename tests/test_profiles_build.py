@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import docx
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from docx.oxml.ns import qn
@@ -510,3 +511,85 @@ def test_the_packs_person_columns_are_the_fields_each_profile_names(tmp_path: Pa
         "Priya Shah",
         "Amber",
     ]
+
+
+# -- a programme's table of projects ----------------------------------------------------------
+
+PROGRAMME = ROOT / "tests" / "fixtures" / "profiles" / "programme.toml"
+
+
+def test_a_programmes_projects_print_grouped_by_theme_with_each_rag_shaded(
+    tmp_path: Path,
+) -> None:
+    profile = load_profile(str(PROGRAMME))
+    details = {
+        "Programme": "Adult Social Care Transformation",
+        "Senior responsible owner": "Jane Smith, Director of Adult Services",
+        "Board": "Adult Services Transformation Board",
+        "Meeting date": dt.date(2026, 12, 10),
+        "Report date": dt.date(2026, 11, 30),
+        "Period": "November 2026",
+    }
+    projects = [
+        ["Prevention", "Digital front door", "Go live", "", "Green", "Green", dt.date(2027, 2, 1)],
+        ["Prevention", "Community hubs", "Three hubs open", "Agency staff", "Amber", "Green", None],
+        ["Reablement", "Home first", "Pilot evaluated", "Recovery plan", "Red", "Amber", None],
+    ]
+    tables = {
+        "Sections": [[1, None, "To update the board on each project."]],
+        "Projects": projects,
+        "Themes": [["Workforce", "Vacancy rate down to 9%."]],
+    }
+    workbook = tmp_path / "programme.xlsx"
+    write_workbook(workbook, details, tables, profile, profile_name=str(PROGRAMME))
+    report = build([workbook], tmp_path / "out")
+    assert report.ok, [(p.name, p.error) for p in report.papers]
+    document = docx.Document(str(tmp_path / "out" / "programme.docx"))
+    table = _table_with(document, "Project")
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    # A group row spans the table (python-docx repeats a merged cell's text across it).
+    assert rows == [
+        ["Project", "Key milestones", "Corrective action", "RAG", "Q1", "Due"],
+        ["Prevention"] * 6,
+        ["Digital front door", "Go live", "", "Green", "Green", "1 February 2027"],
+        ["Community hubs", "Three hubs open", "Agency staff", "Amber", "Green", ""],
+        ["Reablement"] * 6,
+        ["Home first", "Pilot evaluated", "Recovery plan", "Red", "Amber", ""],
+    ]
+    assert len(table.rows[1]._tr.findall(qn("w:tc"))) == 1
+    green, amber, red = "B7DDB0", "FFD27F", "F4A6A6"
+    assert [_fill(c) for c in table.rows[3].cells[3:5]] == [amber, green]  # RAG and Q1
+    assert [_fill(c) for c in table.rows[5].cells[3:5]] == [red, amber]
+    assert _table_with(document, "Theme").rows[1].cells[1].text == "Vacancy rate down to 9%."
+    assert audit(tmp_path / "out" / "programme.docx").clean
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out" / "programme.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    order = ["Prevention", "Digital front door", "Community hubs", "Reablement", "Home first"]
+    assert [text.find(t) for t in order] == sorted(text.find(t) for t in order)
+    assert -1 not in [text.find(t) for t in order]
+
+
+def test_new_names_a_profile_file_from_the_workbooks_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Made from one folder into another, the workbook still finds its profile when checked,
+    # and says where it looked once the two are parted.
+    (tmp_path / "profiles").mkdir()
+    shutil.copy(PROGRAMME, tmp_path / "profiles" / "programme.toml")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    made = runner.invoke(main, ["new", "--profile", "profiles/programme.toml", "papers/p.xlsx"])
+    assert made.exit_code == 0, made.output
+    book = openpyxl.load_workbook(tmp_path / "papers" / "p.xlsx")
+    assert book["Paper"]["B2"].value == "../profiles/programme.toml"
+    checked = runner.invoke(main, ["check", "papers/p.xlsx"])
+    assert "Paper!B3: programme is required" in checked.output  # read with its profile
+    shutil.move(tmp_path / "papers" / "p.xlsx", tmp_path / "p.xlsx")
+    moved = runner.invoke(main, ["check", "p.xlsx"])
+    assert moved.exit_code == 1
+    assert "Paper!B2: names the profile '../profiles/programme.toml'" in moved.output
+    assert f"looked for {tmp_path.parent / 'profiles' / 'programme.toml'}" in moved.output

@@ -85,3 +85,27 @@ def test_the_worked_example_profile_is_valid_and_prints_what_the_readme_says(
     with pytest.raises(pydantic.ValidationError, match=refused):
         risk(risk_id="R1", event="A risk", inherent_l=6, inherent_i=1, residual_l=1, residual_i=1)
     assert "must be a whole number from 1 to 5 (got 6)" in README
+
+
+def test_every_profile_key_is_in_the_readmes_reference() -> None:
+    from pydantic import BaseModel
+
+    from boardpack.paper import profile
+
+    tables = dict(re.findall(r"<!-- profile-keys: (\w+) -->\n(.*?)\n\n", README, re.DOTALL))
+    models = {
+        name: model
+        for name, model in vars(profile).items()
+        if isinstance(model, type)
+        and issubclass(model, BaseModel)
+        and model.__module__ == profile.__name__
+        and not name.startswith("_")
+    }
+    assert set(tables) == set(models), "each profile model has one table in Profile keys"
+    for name, table in tables.items():
+        listed = {
+            key
+            for row in table.splitlines()[2:]
+            for key in re.findall(r"`(\w+)`", row.split("|")[1])
+        }
+        assert listed == set(models[name].model_fields), name

@@ -666,7 +666,7 @@ def _read(path: Path) -> str:
 def _problem(error: Any, source: str) -> Problem:
     loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
-        message = "is not a profile key; check its spelling against the README"
+        message = "is not a profile key; check its spelling against the README's Profile keys"
     elif error["type"] == "missing":
         message = "is required but missing; add it"
     else:

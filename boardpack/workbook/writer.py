@@ -7,10 +7,12 @@ workbooks the tests need.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from boardpack.files import write_atomic
 from boardpack.paper.profile import DEFAULT_PROFILE, FieldType, Profile, load_profile
 from boardpack.workbook.layout import HELP_SHEET, PAPER_SHEET, PROFILE_LABEL, TableSheet, layout_for
 
@@ -83,7 +85,9 @@ def write_workbook(
 
     _write_help(help_sheet, profile, layout.tables, Font)
     book.active = book.index(paper)
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomic(path, buffer.getvalue())  # never a half-written workbook
 
 
 def _lay_out(sheet: Any, layout: TableSheet, wrap: Any, validation: Any) -> None:
