@@ -26,6 +26,20 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&
     fi
 fi
 
+# The test suite also checks every PDF with PDFBox Preflight (PDF/A-1b), where it can be had.
+have_preflight() {
+    command -v java >/dev/null 2>&1 && [ -f /usr/share/java/preflight.jar ] \
+        && [ -f /usr/share/java/jaxb-api.jar ] && [ -f /usr/share/java/javax.activation.jar ]
+}
+if [ "${1:-}" = "--dev" ] && ! have_preflight && command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing PDFBox Preflight for the tests"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq default-jre-headless \
+        libpdfbox2-java libjaxb-api-java libactivation-java >/dev/null
+fi
+
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
