@@ -179,3 +179,18 @@ def test_an_appendix_keeps_its_landscape_page_in_its_cover(tmp_path: Path) -> No
     body = text(paper)
     assert body.find("Appendix A: Library refurbishment") < body.find("Contractor insolvency")
     assert audit(tmp_path / "out" / "risk-management-update.docx").clean
+
+
+def test_a_cover_and_a_pack_ending_on_landscape_pages_end_there(tmp_path: Path) -> None:
+    # The committee example: a cover report whose appendix, the corporate register, ends on
+    # turned pages, so both the paper and the pack do. Neither may end with a blank page.
+    report = build([ROOT / "examples" / "committee"], tmp_path, today=dt.date(2025, 3, 1))
+    assert report.ok, [(p.name, p.error) for p in report.papers]
+    for name in ("risk-management-update.pdf", "board-pack.pdf"):
+        shape = pages(tmp_path / name)
+        assert shape[-1] == LANDSCAPE, (name, shape)
+        last = [w for w, _, _ in page_words(tmp_path / name, len(shape))]
+        assert "CR06" in last, (name, last)  # the register's last risk, not an empty page
+        for number in range(2, len(shape) + 1):
+            assert footer_reaches_right_margin(tmp_path / name, number), (name, number)
+    assert audit(tmp_path / "board-pack.docx").clean

@@ -275,8 +275,9 @@ def settle_sections(document: Any) -> None:
     """After papers with sections of their own are merged into a python-docx document (a pack,
     a cover report): only its first section keeps the document's different first page (a
     pack's cover has no running header) and its page numbering's start, each later one runs
-    on; and every section docxcompose left without a header and footer gets the document's
-    own (those of its last section), widened on turned pages."""
+    on; every section docxcompose left without a header and footer gets the document's own
+    (those of its last section), widened on turned pages; and a document ending on turned
+    pages ends with their section."""
     body = document.element.body
     final = body.find(qn("w:sectPr"))
     inner = f"{qn('w:pPr')}/{qn('w:sectPr')}"
@@ -309,6 +310,19 @@ def settle_sections(document: Any) -> None:
                     section.remove(old)
                 for reference in reversed(widened):
                     section.insert(0, copy.deepcopy(reference))
+    # A document ending on turned pages would end with an empty section, which LibreOffice
+    # prints as a blank page: the turned pages' section becomes the last one instead.
+    closing = final.getprevious()
+    if (
+        closing is not None
+        and closing.tag == qn("w:p")
+        and closing.find(inner) is not None
+        and closing.find(f".//{qn('w:t')}") is None
+        and closing.find(f".//{qn('w:drawing')}") is None
+    ):
+        ending = closing.find(inner)
+        body.remove(closing)
+        body.replace(final, ending)
 
 
 _REFERENCES = {qn("w:headerReference"), qn("w:footerReference")}
