@@ -166,6 +166,7 @@ def test_the_command_prints_a_table_and_json_for_scripts(meeting: Path) -> None:
         "sent": False,
         "sent_to": [],
         "recipients": 0,
+        "appendix_of": None,
     }
     assert data["pack"]["built"] is True
     missing = runner.invoke(main, ["status", str(meeting / "nowhere")])
@@ -185,3 +186,35 @@ def test_status_does_not_load_the_renderer_or_the_workbook_reader(meeting: Path)
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_an_appendix_is_shown_in_its_cover_and_each_workbook_is_read_with_the_folders_profile(
+    tmp_path: Path,
+) -> None:
+    # The committee example, its appendix's Profile row emptied: boardpack.toml's profile
+    # (corporate-risk) is what build reads it with, and so must status.
+    folder = tmp_path / "committee"
+    shutil.copytree(ROOT / "examples" / "committee", folder)
+    appendix = folder / "corporate-risks.xlsx"
+    edit_workbook(appendix, appendix, {"Paper!B2": None})
+    settings = folder / "boardpack.toml"
+    settings.write_text(
+        settings.read_text().replace("[appendices]", 'profile = "corporate-risk"\n\n[appendices]')
+    )
+    out = tmp_path / "out"
+    from boardpack.pipeline import build
+
+    assert build([folder], out, today=dt.date(2025, 3, 1)).ok
+    status = folder_status(folder, out, now=dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
+    by_name = {p.name: p for p in status.papers}
+    assert by_name["corporate-risks"].valid, by_name["corporate-risks"].error
+    assert by_name["corporate-risks"].appendix_of == "risk-management-update"
+    assert by_name["risk-management-update"].built
+    assert not by_name["risk-management-update"].is_stale
+    shown = CliRunner().invoke(main, ["status", str(folder), "--out", str(out)], terminal_width=120)
+    assert "in its cover" in shown.output
+    assert "corporate-risks is an appendix of risk-management-update" in shown.output
+    data = json.loads(
+        CliRunner().invoke(main, ["status", str(folder), "--out", str(out), "--json"]).output
+    )
+    assert [p["appendix_of"] for p in data["papers"]] == ["risk-management-update", None]

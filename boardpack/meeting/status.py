@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from boardpack import __version__
-from boardpack.errors import ArchiveError, BoardpackError, InvalidWorkbook, MailError
+from boardpack.errors import ArchiveError, BoardpackError, InvalidWorkbook, MailError, ProfileError
 from boardpack.files import PACK_NAME, RECORD_FOLDER, find_workbooks, safe_stem
 from boardpack.meeting.archive_fs import file_fault, hash_regular, read_regular
 from boardpack.meeting.distribution import Deliverable, Distribution, Recipient
@@ -37,7 +37,14 @@ from boardpack.meeting.records import (
     read_record,
 )
 from boardpack.meeting.send_log import attachment_hashes, read_log, send_log_path
-from boardpack.meeting.settings import SETTINGS_FILE, PackSettings, find_settings, load_settings
+from boardpack.meeting.settings import (
+    SETTINGS_FILE,
+    PackSettings,
+    find_settings,
+    load_settings,
+    settings_profile,
+)
+from boardpack.paper.profile import Profile
 
 STATUS_FORMAT = 1  # the version of --json's layout; raised only if a key changes meaning
 BUILD_FIRST = "run boardpack build first"
@@ -416,6 +423,9 @@ class PaperStatus:
     sent_to: tuple[str, ...]  # addresses the send log shows got this build's files
     recipients: int  # how many the distribution sends it to (0: no distribution)
     error: str = ""  # the workbook's first problem, or why it could not be read
+    # The cover report it is an appendix of (boardpack.toml's [appendices]): built, archived
+    # and sent inside that paper, so it has no outputs of its own.
+    appendix_of: str = ""
 
     @property
     def is_stale(self) -> bool:
@@ -499,6 +509,7 @@ class FolderStatus:
                     "sent": p.sent,
                     "sent_to": list(p.sent_to),
                     "recipients": p.recipients,
+                    "appendix_of": p.appendix_of or None,
                 }
                 for p in self.papers
             ],
@@ -581,8 +592,33 @@ def folder_status(
     workbooks = find_workbooks([folder])
     papers: list[PaperStatus] = []
     built: list[Built] = []
+    covers = {a: cover for cover, names in settings.appendices.items() for a in names}
+    profile = _folder_profile(settings, settings_file, notes)
     for workbook in workbooks:
-        paper, outputs = _paper_status(workbook, out, meeting.date, view, entries, settings)
+        name = safe_stem(workbook.stem)
+        if name in covers:
+            valid, problems, error = _validate(workbook, profile)
+            papers.append(
+                PaperStatus(
+                    name=name,
+                    workbook=workbook,
+                    valid=valid,
+                    problems=problems,
+                    validated_by="validator",
+                    built=False,
+                    pdf=False,
+                    stale=(),
+                    archived=None,
+                    sent_to=(),
+                    recipients=0,
+                    error=error,
+                    appendix_of=covers[name],
+                )
+            )
+            continue
+        paper, outputs = _paper_status(
+            workbook, out, meeting.date, view, entries, settings, profile
+        )
         papers.append(paper)
         built.append(outputs)
     pack = _pack_status(out, built, view, entries, settings)
@@ -607,6 +643,7 @@ def _paper_status(
     view: ArchiveView,
     entries: Sequence[dict[str, Any]],
     settings: PackSettings,
+    profile: Profile | None,
 ) -> tuple[PaperStatus, Built]:
     name = safe_stem(workbook.stem)
     try:
@@ -622,7 +659,7 @@ def _paper_status(
     ):
         valid, problems, by, error = True, 0, "build record", ""
     else:
-        valid, problems, error = _validate(workbook)
+        valid, problems, error = _validate(workbook, profile)
         by = "validator"
     archived = None
     sent: tuple[str, ...] = ()
@@ -648,12 +685,26 @@ def _paper_status(
     return status, outputs
 
 
-def _validate(workbook: Path) -> tuple[bool, int, str]:
-    """Whether the validator accepts the workbook; its count of problems and the first."""
+def _folder_profile(
+    settings: PackSettings, settings_file: Path | None, notes: list[str]
+) -> Profile | None:
+    """The profile boardpack.toml gives the folder's papers, as a build reads them (None: the
+    default); a note when it cannot be used, and the default then."""
+    try:
+        return settings_profile(settings, settings_file)
+    except ProfileError as exc:
+        faults = "; ".join(str(p) for p in exc.problems)
+        notes.append(f"the profile {settings.profile!r} cannot be used: {faults}")
+        return None
+
+
+def _validate(workbook: Path, profile: Profile | None = None) -> tuple[bool, int, str]:
+    """Whether the validator accepts the workbook (of `profile`, unless its own Profile row
+    names another); its count of problems and the first."""
     from boardpack.workbook.validate import load_paper  # only when a workbook needs reading
 
     try:
-        load_paper(workbook)
+        load_paper(workbook, profile=profile)
     except InvalidWorkbook as exc:
         return False, len(exc.problems), str(exc.problems[0]) if exc.problems else ""
     except BoardpackError as exc:

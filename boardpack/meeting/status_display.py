@@ -42,6 +42,11 @@ def show_status(status: FolderStatus, console: Console | None = None) -> None:
             console.print(f"[red]{escape(paper.name)}[/]: {escape(paper.error)}")
         for reason in paper.stale:
             console.print(f"[yellow]{escape(paper.name)}[/] is stale: {escape(reason)}")
+        if paper.appendix_of:
+            console.print(
+                f"{escape(paper.name)} is an appendix of {escape(paper.appendix_of)}:"
+                " built, archived and sent with it"
+            )
     if status.pack is not None:
         for reason in status.pack.stale:
             console.print(f"[yellow]{escape(status.pack.name)}[/] is stale: {escape(reason)}")
@@ -52,6 +57,8 @@ def show_status(status: FolderStatus, console: Console | None = None) -> None:
 def _paper_cells(paper: PaperStatus) -> list[str]:
     noun = "problem" if paper.problems == 1 else "problems"
     valid = _YES if paper.valid else f"[red]no, {paper.problems} {noun}[/]"
+    if paper.appendix_of:  # built, archived and sent as part of its cover report
+        return [valid, "in its cover", "", "", ""]
     built = (_YES + ("" if paper.pdf else " (no PDF)")) if paper.built else "no"
     return [valid, built, *_common(paper.built, paper.stale, paper.archived, paper)]
 
