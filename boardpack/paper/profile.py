@@ -620,8 +620,15 @@ def load_profile(name: str = DEFAULT_PROFILE, relative_to: Path | None = None) -
     path = find_profile(name, relative_to)
     if path.parent == BUNDLED:
         return _bundled(path.name)
-    profile = parse_profile(_read(path), path.name)
-    profile._folder = path.resolve().parent
+    return _parsed(_read(path), path.name, path.resolve().parent)
+
+
+@lru_cache(maxsize=32)
+def _parsed(source: str, name: str, folder: Path) -> Profile:
+    # By its text: a folder of workbooks whose Profile rows name one file reads it each time
+    # (it may have changed) but checks it once.
+    profile = parse_profile(source, name)
+    profile._folder = folder
     return profile
 
 
