@@ -14,6 +14,7 @@ from typing import Any
 
 from boardpack.files import write_atomic
 from boardpack.paper.profile import DEFAULT_PROFILE, FieldType, Profile, load_profile
+from boardpack.workbook.excel_package import as_excel_writes
 from boardpack.workbook.layout import HELP_SHEET, PAPER_SHEET, PROFILE_LABEL, TableSheet, layout_for
 
 LAST_ROW = 500  # dropdowns and formats cover far more rows than a paper needs
@@ -87,7 +88,7 @@ def write_workbook(
     book.active = book.index(paper)
     buffer = io.BytesIO()
     book.save(buffer)
-    write_atomic(path, buffer.getvalue())  # never a half-written workbook
+    write_atomic(path, as_excel_writes(buffer.getvalue()))  # never a half-written workbook
 
 
 def _lay_out(sheet: Any, layout: TableSheet, wrap: Any, validation: Any) -> None:
