@@ -194,3 +194,31 @@ def test_a_cover_and_a_pack_ending_on_landscape_pages_end_there(tmp_path: Path) 
         for number in range(2, len(shape) + 1):
             assert footer_reaches_right_margin(tmp_path / name, number), (name, number)
     assert audit(tmp_path / "board-pack.docx").clean
+
+
+def test_a_template_without_the_marks_prints_the_register_upright_and_within_the_page(
+    tmp_path: Path,
+) -> None:
+    from docx.oxml.ns import qn
+
+    from boardpack.outputs.landscape import TURN_STYLE
+    from boardpack.outputs.render import REPORT_TEMPLATE
+
+    # A council's copy restyled from an older report.docx: no Section Turn paragraphs.
+    template = docx.Document(str(REPORT_TEMPLATE))
+    body = template.element.body
+    for paragraph in template.paragraphs:
+        if paragraph.style is not None and paragraph.style.style_id == TURN_STYLE:
+            body.remove(paragraph._p)
+    restyled = tmp_path / "ours.docx"
+    template.save(str(restyled))
+    workbook = coded_workbook(tmp_path / "library.xlsx")
+    report = build([workbook], tmp_path / "out", template=restyled)
+    assert report.ok, [(p.name, p.error) for p in report.papers]
+    assert set(pages(tmp_path / "out" / "library.pdf")) == {PORTRAIT}
+    document = docx.Document(str(tmp_path / "out" / "library.docx"))
+    register = next(t for t in document.tables if t.rows[0].cells[0].text == "Ref")
+    grid = register._tbl.find(qn("w:tblGrid"))
+    width_cm = sum(int(c.get(qn("w:w"))) for c in grid) / 567
+    assert width_cm == pytest.approx(16.0, abs=0.05)  # the text width, not beyond it
+    assert audit(tmp_path / "out" / "library.docx").clean

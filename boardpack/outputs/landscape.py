@@ -30,9 +30,11 @@ TURN_STYLE = "SectionTurn"  # the style id of "Section Turn"
 
 
 def turns_pages(document: Any) -> bool:
-    """Whether the template marks sections it may turn, in pairs."""
-    marks = _marks(document.docx.element.body)
-    return bool(marks) and len(marks) % 2 == 0
+    """Whether the template marks sections it may turn, in pairs, and has the page set-up
+    (its last section's properties) that the turned pages copy."""
+    body = document.docx.element.body
+    marks = _marks(body)
+    return bool(marks) and len(marks) % 2 == 0 and body.find(qn("w:sectPr")) is not None
 
 
 def turn_pages(document: Any) -> None:
