@@ -450,11 +450,14 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
             "descriptor": descriptor(scheme, c),
             "share": c.share,
             "prose": c.type is ColumnType.TEXT,
+            "grows": c.type is ColumnType.TEXT or c.width is not None,
         }
         for c in printed
     ]
     if history and not has_trend:
-        headers.append({"header": "Since last", "descriptor": "", "share": 1.4, "prose": False})
+        headers.append(
+            {"header": "Since last", "descriptor": "", "share": 1.4, "prose": False, "grows": False}
+        )
     return {
         "title": fill(scheme.title, header_values(paper)),
         "columns": headers,
@@ -481,13 +484,14 @@ _BREAKS = re.compile(r"\s+|(?<=-)")  # where a line may break: spaces, and after
 
 
 def _fit_columns(spec: dict[str, Any], rows: str, area: PageArea) -> dict[str, Any]:
-    """Give each column of a register or table spec its `width_cm`: its share of the text
-    width, but never narrower than its longest word, so that "Amber" and "Likelihood" are
-    not broken across lines, as far as the width allows. When the longest words alone are wider
-    than the page, the columns of sentences give way first (a long word in a sentence may
-    break), then every column alike. When even that is too wide and the template can turn
-    pages (`area.turned_width_cm`), the spec's `landscape` is true and it is fitted to the
-    page turned."""
+    """Give each column of a register or table spec its `width_cm`: its longest word's width,
+    so that "Amber" and "Likelihood" are not broken across lines, and the columns of sentences
+    (and those the profile gives a `width`) the rest of the text width, by their shares.
+
+    When the longest words alone are wider than the page, the columns of sentences give way
+    first (a long word in a sentence may break), then every column alike. When even that is
+    too wide and the template can turn pages (`area.turned_width_cm`), the spec's `landscape`
+    is true and it is fitted to the page turned."""
     columns = spec["columns"]
     spec["landscape"] = False
     if not columns:
@@ -509,7 +513,11 @@ def _fit_columns(spec: dict[str, Any], rows: str, area: PageArea) -> dict[str, A
     if sum(need) > total:
         need = squeezed
     need = [min(n, total * _MOST_OF_WIDTH) for n in need]
-    shares = [c["share"] for c in columns]
+    # A column of short values (a level, a status, a date) is as wide as its longest word and
+    # no wider, when there are columns of sentences (or columns the profile gives a width) to
+    # take the rest; without any, every column shares the rest by its share.
+    growing = any(c["grows"] for c in columns)
+    shares = [c["share"] if c["grows"] or not growing else 0.0 for c in columns]
     widths = _water_fill(shares, need, total)
     for column, width in zip(columns, widths, strict=True):
         column["width_cm"] = round(width, 3)
@@ -592,7 +600,12 @@ def _table(paper: Paper, key: str) -> dict[str, Any]:
     return {
         "title": table.title,
         "columns": [
-            {"header": c.header, "share": c.share, "prose": c.type is ColumnType.TEXT}
+            {
+                "header": c.header,
+                "share": c.share,
+                "prose": c.type is ColumnType.TEXT,
+                "grows": c.type is ColumnType.TEXT or c.width is not None,
+            }
             for c in printed
         ],
         "rows": rows,
