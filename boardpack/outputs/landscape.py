@@ -54,21 +54,20 @@ def turn_pages(document: Any) -> None:
             merged[-1][1] = end
         else:
             merged.append([start, end])
-    first = copy.deepcopy(final)
-    portrait = copy.deepcopy(final)
+    if not merged:
+        return
+    # Each break copies the paper's last section; `final` itself changes only after the loop.
     turned = _turn(_later(copy.deepcopy(final)))
-    if merged:
-        _widen_headers(document.docx, turned, portrait)
+    _widen_headers(document.docx, turned, final)
     for number, (start, end) in enumerate(merged):
-        before = first if number == 0 else _later(copy.deepcopy(portrait))
-        _end_section(start, before)
+        before = copy.deepcopy(final)
+        _end_section(start, before if number == 0 else _later(before))
         if _next_paragraph(end) is None:  # the paper ends turned: its last section turns
             body.remove(end)
             body.replace(final, copy.deepcopy(turned))
         else:
             _end_section(end, copy.deepcopy(turned))
-    if merged:
-        _later(final)
+    _later(final)
 
 
 def _marks(body: Any) -> list[Any]:
@@ -123,12 +122,20 @@ def _turn(section: Any) -> Any:
         size = section.makeelement(qn("w:pgSz"), {qn("w:w"): "11906", qn("w:h"): "16838"})
         at = sum(1 for child in section if child.tag in _BEFORE_SIZE)
         section.insert(at, size)
-    width, height = size.get(qn("w:w"), "11906"), size.get(qn("w:h"), "16838")
-    if int(width) < int(height):
-        size.set(qn("w:w"), height)
-        size.set(qn("w:h"), width)
-    size.set(qn("w:orient"), "landscape")
+    _orient(size, landscape=True)
     return section
+
+
+def _orient(size: Any, *, landscape: bool) -> None:
+    """Set a page size (w:pgSz) upright or on its side: its longer side across or down."""
+    width, height = int(size.get(qn("w:w"), "11906")), int(size.get(qn("w:h"), "16838"))
+    if (width > height) != landscape:
+        size.set(qn("w:w"), str(height))
+        size.set(qn("w:h"), str(width))
+    if landscape:
+        size.set(qn("w:orient"), "landscape")
+    else:
+        size.attrib.pop(qn("w:orient"), None)
 
 
 def _twips(section: Any, name: str, attribute: str, default: int) -> int:
@@ -250,8 +257,7 @@ def end_upright(document: Any) -> None:
     drops a paper's last one, so a pack or a cover report appends after this, not before."""
     body = document.element.body
     final = body.find(qn("w:sectPr"))
-    size = final.find(qn("w:pgSz")) if final is not None else None
-    if size is None or size.get(qn("w:orient")) != "landscape":
+    if final is None or not _is_turned(final):
         return
     closing = body.makeelement(qn("w:p"), {})
     properties = closing.makeelement(qn("w:pPr"), {})
@@ -260,10 +266,7 @@ def end_upright(document: Any) -> None:
     properties.append(copy.deepcopy(final))
     closing.append(properties)
     final.addprevious(closing)
-    width, height = size.get(qn("w:w"), "16838"), size.get(qn("w:h"), "11906")
-    size.set(qn("w:w"), height)
-    size.set(qn("w:h"), width)
-    del size.attrib[qn("w:orient")]
+    _orient(final.find(qn("w:pgSz")), landscape=False)
 
 
 # The children of a section's properties that come after titlePg (ECMA-376 17.6.17).
@@ -296,22 +299,17 @@ def settle_sections(document: Any) -> None:
             first.append(title_page)
     for later in [*sections[1:], final]:
         _later(later)
-    references = [c for c in final if c.tag in _REFERENCES]
-    widened: list[Any] | None = None
+    upright = _references(final)
+    widened: list[Any] | None = None  # made for the first turned section, shared by the rest
     for section in sections:
-        if any(c.tag in _REFERENCES for c in section):
+        if _references(section):
             continue
-        for reference in reversed(references):
-            section.insert(0, copy.deepcopy(reference))
-        if _is_turned(section):
-            if widened is None:
-                _widen_headers(document, section, final)
-                widened = [c for c in section if c.tag in _REFERENCES]
-            else:
-                for old in [c for c in section if c.tag in _REFERENCES]:
-                    section.remove(old)
-                for reference in reversed(widened):
-                    section.insert(0, copy.deepcopy(reference))
+        if _is_turned(section) and widened is None:
+            _give(section, upright)
+            _widen_headers(document, section, final)
+            widened = _references(section)
+        else:
+            _give(section, widened if _is_turned(section) and widened else upright)
     # A document ending on turned pages would end with an empty section, which LibreOffice
     # prints as a blank page: the turned pages' section becomes the last one instead.
     closing = final.getprevious()
@@ -328,6 +326,16 @@ def settle_sections(document: Any) -> None:
 
 
 _REFERENCES = {qn("w:headerReference"), qn("w:footerReference")}
+
+
+def _references(section: Any) -> list[Any]:
+    return [c for c in section if c.tag in _REFERENCES]
+
+
+def _give(section: Any, references: list[Any]) -> None:
+    """Copies of `references` as a section's header and footer (they come first in it)."""
+    for reference in reversed(references):
+        section.insert(0, copy.deepcopy(reference))
 
 
 def _is_turned(section: Any) -> bool:

@@ -101,10 +101,13 @@ def build_context(
         "changes": changes(paper, history),
         "changes_placed": any(s.block is Block.CHANGES for s in profile.sections),
         "budget": _budget(paper),
-        "tables": {key: _fit_columns(_table(paper, key), "rows", area) for key, _ in paper.tables},
+        "tables": {key: _table(paper, key) for key, _ in paper.tables},
     }
+    for table in context["tables"].values():
+        _fit_columns(table, table["rows"], area)
     if profile.risk is not None:
-        register = _fit_columns(_register(paper, profile.risk, history), "risks", area)
+        register = _register(paper, profile.risk, history)
+        _fit_columns(register, register["risks"], area)
         context.update(
             register=register,
             register_title=register["title"],
@@ -445,19 +448,11 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
         )
         risks.append(entry)
     headers: list[dict[str, Any]] = [
-        {
-            "header": c.header,
-            "descriptor": descriptor(scheme, c),
-            "share": c.share,
-            "prose": c.type is ColumnType.TEXT,
-            "grows": c.type is ColumnType.TEXT or c.width is not None,
-        }
-        for c in printed
+        _column_spec(c, descriptor=descriptor(scheme, c)) for c in printed
     ]
     if history and not has_trend:
-        headers.append(
-            {"header": "Since last", "descriptor": "", "share": 1.4, "prose": False, "grows": False}
-        )
+        since = Column(key="since_last", header="Since last", type=ColumnType.TREND)
+        headers.append(_column_spec(since, descriptor=""))
     return {
         "title": fill(scheme.title, header_values(paper)),
         "columns": headers,
@@ -483,10 +478,20 @@ _PROSE_CM = 2.0  # what a column of sentences keeps when the table is too wide f
 _BREAKS = re.compile(r"\s+|(?<=-)")  # where a line may break: spaces, and after a hyphen
 
 
-def _fit_columns(spec: dict[str, Any], rows: str, area: PageArea) -> dict[str, Any]:
-    """Give each column of a register or table spec its `width_cm`: its longest word's width,
-    so that "Amber" and "Likelihood" are not broken across lines, and the columns of sentences
-    (and those the profile gives a `width`) the rest of the text width, by their shares.
+def _column_spec(column: Column, **more: Any) -> dict[str, Any]:
+    """A register or table column as the context gives it: its header and its share of the
+    width; `prose` for a column of sentences, `grows` for one that takes the room the short
+    columns leave (sentences, and any the profile gives a width)."""
+    prose = column.type is ColumnType.TEXT
+    spec = {"header": column.header, "share": column.share, "prose": prose}
+    return spec | {"grows": prose or column.width is not None} | more
+
+
+def _fit_columns(spec: dict[str, Any], rows: list[dict[str, Any]], area: PageArea) -> None:
+    """Give each column of a register or table spec (its `rows` each with `cells`) its
+    `width_cm`: its longest word's width, so that "Amber" and "Likelihood" are not broken
+    across lines, and the columns of sentences (and those the profile gives a `width`) the rest
+    of the text width, by their shares.
 
     When the longest words alone are wider than the page, the columns of sentences give way
     first (a long word in a sentence may break), then every column alike. When even that is
@@ -495,21 +500,20 @@ def _fit_columns(spec: dict[str, Any], rows: str, area: PageArea) -> dict[str, A
     columns = spec["columns"]
     spec["landscape"] = False
     if not columns:
-        return spec
+        return
     total = area.width_cm
     need = []
     for index, column in enumerate(columns):
         ems = [_ems(w) * _BOLD for w in _BREAKS.split(column["header"])]
         ems += [_ems(w) for w in _BREAKS.split(column.get("descriptor", ""))]
-        for row in spec[rows]:
+        for row in rows:
             if index < len(row["cells"]):
                 ems += [_ems(w) for w in _BREAKS.split(row["cells"][index]["text"])]
         need.append(max(ems) * _TABLE_EM_CM + _CELL_MARGINS_CM)
     squeezed = [min(n, _PROSE_CM) if c["prose"] else n for n, c in zip(need, columns, strict=True)]
-    turned = area.turned_width_cm
-    spec["landscape"] = sum(squeezed) > total and turned is not None
-    if turned is not None and spec["landscape"]:
-        total = turned
+    if sum(squeezed) > total and area.turned_width_cm is not None:
+        spec["landscape"] = True
+        total = area.turned_width_cm
     if sum(need) > total:
         need = squeezed
     need = [min(n, total * _MOST_OF_WIDTH) for n in need]
@@ -521,7 +525,6 @@ def _fit_columns(spec: dict[str, Any], rows: str, area: PageArea) -> dict[str, A
     widths = _water_fill(shares, need, total)
     for column, width in zip(columns, widths, strict=True):
         column["width_cm"] = round(width, 3)
-    return spec
 
 
 def _water_fill(shares: list[float], need: list[float], total: float) -> list[float]:
@@ -599,15 +602,7 @@ def _table(paper: Paper, key: str) -> dict[str, Any]:
         rows.append({"group": "", "span": 0, "cells": cells})
     return {
         "title": table.title,
-        "columns": [
-            {
-                "header": c.header,
-                "share": c.share,
-                "prose": c.type is ColumnType.TEXT,
-                "grows": c.type is ColumnType.TEXT or c.width is not None,
-            }
-            for c in printed
-        ],
+        "columns": [_column_spec(c) for c in printed],
         "rows": rows,
     }
 

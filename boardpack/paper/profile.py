@@ -654,6 +654,11 @@ def parse_profile(source: str, where: str) -> Profile:
 def _read(path: Path) -> str:
     try:
         info = path.stat()
+    except FileNotFoundError as exc:
+        # Say where: a relative path is read from the folder of the file naming it (a
+        # workbook, boardpack.toml), not from where boardpack runs.
+        problem = Problem("", f"cannot be read ({exc.strerror}); looked for {path.resolve()}")
+        raise ProfileError(str(path), [problem]) from exc
     except OSError as exc:
         raise ProfileError(str(path), [Problem("", f"cannot be read ({exc.strerror})")]) from exc
     if not stat.S_ISREG(info.st_mode):

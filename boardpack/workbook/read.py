@@ -312,10 +312,6 @@ def _profile_named(
             return load_profile(str(value).strip(), relative_to=folder)
         except ProfileError as exc:
             faults = "; ".join(str(p) for p in exc.problems)
-            path = Path(str(value).strip())
-            if path.suffix.lower() == ".toml" and not path.is_absolute():
-                # A path is read from the workbook's folder, not from where boardpack runs.
-                faults += f"; looked for {(folder / path).resolve()}"
             problems.append(
                 Problem(
                     sheet.ref((index, 2)),
