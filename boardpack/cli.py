@@ -323,8 +323,26 @@ def new(path: Path, profile_name: str | None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BoardpackError(f"{path.parent}: cannot create the folder ({exc.strerror})") from exc
-    write_workbook(path, profile=chosen, profile_name=_profile_from(path, profile_name))
+    named = _profile_from(path, profile_name)
+    write_workbook(path, profile=chosen, profile_name=named)
     click.echo(f"wrote {path}; fill it in, then run: boardpack check {path}")
+    if named is not None and profile_name is not None and named != profile_name:
+        _warn_if_outside(path.parent, named, Path(profile_name))
+
+
+def _warn_if_outside(folder: Path, named: str, profile: Path) -> None:
+    """A warning when a workbook's Profile row names a file it will not be allowed to read."""
+    from boardpack.files import SHARED_ENV, OutsideFolder, inside
+
+    try:
+        inside(folder, named, setting="profile")
+    except OutsideFolder:
+        click.echo(
+            f"Warning: {profile} is outside {folder}, and a workbook may only name a profile in"
+            " its own folder or in a shared folder: copy the profile beside the workbook, or"
+            f" set {SHARED_ENV}={profile.resolve().parent}",
+            err=True,
+        )
 
 
 def _profile_from(workbook: Path, profile_name: str | None) -> str | None:

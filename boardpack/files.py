@@ -154,6 +154,50 @@ def _require_regular(status: os.stat_result, path: Path) -> None:
     raise NotRegularFile(errno.EINVAL, f"is {kind}, not a file", str(path))
 
 
+SHARED_ENV = "BOARDPACK_SHARED"  # folders of shared profiles and templates, named by the user
+
+
+class OutsideFolder(BoardpackError):
+    """A file a setting, profile or workbook names that lies outside the folders it may use."""
+
+
+def shared_folders() -> tuple[Path, ...]:
+    """The folders the user named in BOARDPACK_SHARED (separated as PATH is) for profiles and
+    templates that several meeting folders share."""
+    named = os.environ.get(SHARED_ENV, "")
+    return tuple(Path(part) for part in named.split(os.pathsep) if part.strip())
+
+
+def inside(folder: Path, name: str | os.PathLike[str], *, setting: str) -> Path:
+    """The file that `setting` names as `name`, resolved from `folder`, with every link
+    followed; OutsideFolder when it leads out of `folder` and of every shared folder.
+
+    Settings, profiles and workbooks are written by others: a covering note of
+    "/proc/self/environ" would mail the SMTP password, "../../etc/passwd" the password file,
+    and a link placed in the folder could lead anywhere. Reading only below the folders the user
+    chose keeps every such path where it belongs."""
+    given = Path(name)
+    resolved = Path(os.path.realpath(folder / given))
+    roots = [Path(os.path.realpath(root)) for root in (folder, *shared_folders())]
+    if any(resolved == root or root in resolved.parents for root in roots):
+        return resolved
+    return_to = f"{folder}" + (f" or {', '.join(map(str, roots[1:]))}" if roots[1:] else "")
+    raise OutsideFolder(
+        f"{setting} = {str(name)!r} leads outside {return_to} (to {resolved}); put the file in"
+        f" that folder and name it from there, or name a folder of shared files in {SHARED_ENV}"
+    )
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, read without following a link swapped in for it; ValueError
+    when it holds more than `limit` bytes. Raises as open_regular does."""
+    with open_regular(path, follow=False) as (handle, _):
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"is over {limit:,} bytes")
+    return data
+
+
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     digest = hashlib.sha256()

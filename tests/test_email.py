@@ -42,7 +42,7 @@ gets = [{member_gets}]
         if member_gets
         else ""
     )
-    login = f"username = \"jim\"\nca_file = '{cert}'\n" if cert else 'security = "none"\n'
+    login = "username = \"jim\"\nca_file = 'ca.pem'\n" if cert else 'security = "none"\n'
     return f"""board = "Joint Improvement Board"
 meeting_date = 2008-01-24
 venue = "Council Chamber, County Hall, Aylesbury"
@@ -67,11 +67,13 @@ timeout = 10
 {login}"""
 
 
-def make_meeting(root: Path, text: str, *, pdf: bool) -> Path:
-    """The example in root/inputs with these settings and a covering note, built into
-    root/output (with the pack); returns root."""
+def make_meeting(root: Path, text: str, *, pdf: bool, cert: Path | None = None) -> Path:
+    """The example in root/inputs with these settings, a covering note and the test server's
+    certificate authority, built into root/output (with the pack); returns root."""
     inputs = root / "inputs"
     inputs.mkdir(parents=True)
+    if cert is not None:
+        shutil.copy(cert, inputs / "ca.pem")
     shutil.copy(EXAMPLE, inputs / "procurement.xlsx")
     (inputs / "boardpack.toml").write_text(text, encoding="utf-8")
     (inputs / "note.txt").write_text(NOTE, encoding="utf-8")
@@ -94,7 +96,7 @@ def meeting(
     """The example meeting built with PDFs: the clerk gets the .docx and the pack, a member
     the PDF."""
     text = settings(mail_server[1], certificate[0], '"docx", "pack"', '"pdf"')
-    return make_meeting(tmp_path_factory.mktemp("cycle"), text, pdf=True)
+    return make_meeting(tmp_path_factory.mktemp("cycle"), text, pdf=True, cert=certificate[0])
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -200,7 +202,8 @@ def test_a_stale_paper_is_never_sent(
     tmp_path: Path, mail_server: tuple[Mailbox, int], certificate: tuple[Path, Path]
 ) -> None:
     mailbox, port = mail_server
-    root = make_meeting(tmp_path, settings(port, certificate[0], '"docx"', None), pdf=False)
+    text = settings(port, certificate[0], '"docx"', None)
+    root = make_meeting(tmp_path, text, pdf=False, cert=certificate[0])
     workbook = root / "inputs" / "procurement.xlsx"
     edit_workbook(workbook, workbook, {"Paper!B8": "Amber"})
     received = len(mailbox.received)

@@ -162,6 +162,7 @@ def test_papers_are_sent_over_starttls_and_logged(
         drafts,
         distribution.smtp,
         environ={"BOARDPACK_SMTP_PASSWORD": PASSWORD},
+        ca_data=certificate[0].read_text(),
         on_sent=lambda done: append_log(log, log_entry(done, MEETING, f"127.0.0.1:{port}")),
     )
     assert len(sent) == 2
@@ -200,6 +201,7 @@ def test_a_wrong_password_is_a_clear_error_and_nothing_is_sent(
             compose(distribution, MEETING, [built]),
             distribution.smtp,
             environ={"BOARDPACK_SMTP_PASSWORD": "wrong"},
+            ca_data=certificate[0].read_text(),
             on_sent=accepted.append,
         )
     assert accepted == [] and mailbox.received == []
@@ -221,6 +223,7 @@ def test_a_refused_recipient_stops_the_sending_and_only_accepted_mail_is_recorde
             compose(distribution, MEETING, [built]),
             distribution.smtp,
             environ={"BOARDPACK_SMTP_PASSWORD": PASSWORD},
+            ca_data=certificate[0].read_text(),
             on_sent=accepted.append,
         )
     assert [s.draft.recipient.address for s in accepted] == ["clerk@bucks.example.gov.uk"]

@@ -317,12 +317,12 @@ def test_bad_toml_is_reported_with_its_line() -> None:
 
 
 def test_a_profile_path_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ProfileError, match="is not a regular file"):
+    with pytest.raises(ProfileError, match=r"is a folder, not a file; name a \.toml file"):
         load_profile(str(tmp_path))
     if hasattr(os, "mkfifo"):
         fifo = tmp_path / "profile.toml"
         os.mkfifo(fifo)
-        with pytest.raises(ProfileError, match="is not a regular file"):
+        with pytest.raises(ProfileError, match=r"is a named pipe \(FIFO\), not a file"):
             load_profile(str(fifo))  # refused, not read: reading a FIFO would hang
     with pytest.raises(ProfileError, match="no such profile; use a bundled one"):
         load_profile("no-such-board")

@@ -541,7 +541,8 @@ def test_a_programmes_projects_print_grouped_by_theme_with_each_rag_shaded(
         "Themes": [["Workforce", "Vacancy rate down to 9%."]],
     }
     workbook = tmp_path / "programme.xlsx"
-    write_workbook(workbook, details, tables, profile, profile_name=str(PROGRAMME))
+    shutil.copy(PROGRAMME, tmp_path / "programme.toml")  # a workbook names files beside it
+    write_workbook(workbook, details, tables, profile, profile_name="programme.toml")
     report = build([workbook], tmp_path / "out")
     assert report.ok, [(p.name, p.error) for p in report.papers]
     document = docx.Document(str(tmp_path / "out" / "programme.docx"))
@@ -586,10 +587,16 @@ def test_new_names_a_profile_file_from_the_workbooks_folder(
     assert made.exit_code == 0, made.output
     book = openpyxl.load_workbook(tmp_path / "papers" / "p.xlsx")
     assert book["Paper"]["B2"].value == "../profiles/programme.toml"
+    # A workbook reads no file outside its folder unless the user names a shared folder.
+    assert "Warning: profiles/programme.toml is outside papers" in made.output
+    assert f"set BOARDPACK_SHARED={tmp_path / 'profiles'}" in made.output
+    refused = runner.invoke(main, ["check", "papers/p.xlsx"])
+    assert "profile = '../profiles/programme.toml' leads outside papers" in refused.output
+    monkeypatch.setenv("BOARDPACK_SHARED", str(tmp_path / "profiles"))
     checked = runner.invoke(main, ["check", "papers/p.xlsx"])
     assert "Paper!B3: programme is required" in checked.output  # read with its profile
     shutil.move(tmp_path / "papers" / "p.xlsx", tmp_path / "p.xlsx")
     moved = runner.invoke(main, ["check", "p.xlsx"])
     assert moved.exit_code == 1
     assert "Paper!B2: names the profile '../profiles/programme.toml'" in moved.output
-    assert f"looked for {tmp_path.parent / 'profiles' / 'programme.toml'}" in moved.output
+    assert f"(to {tmp_path.parent / 'profiles' / 'programme.toml'})" in moved.output

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from boardpack.errors import BoardpackError, MailError
-from boardpack.files import PACK_NAME, ensure_folder, open_regular
+from boardpack.files import PACK_NAME, OutsideFolder, ensure_folder, inside, open_regular
 from boardpack.meeting.distribution import Deliverable, Distribution
 from boardpack.meeting.mail import (
     DEFAULT_NOTE,
@@ -50,6 +50,7 @@ from boardpack.meeting.status import (
 )
 
 MAX_NOTE_BYTES = 64 * 1024  # a covering note is a few paragraphs
+MAX_CA_BYTES = 4 * 1024 * 1024  # a whole system bundle of CAs is ~0.2 MB
 RECOMMENDATION = "recommendation"  # the key of the section the covering note quotes
 
 
@@ -203,7 +204,8 @@ def send_papers(
             sent.append(done)
 
         try:
-            send(to_send, smtp, environ=environ, on_sent=record)
+            ca_data = _ca_data(smtp.ca_file, outbox.settings_file)
+            send(to_send, smtp, environ=environ, on_sent=record, ca_data=ca_data)
         except MailError as exc:
             if not sent:
                 raise MailError(f"{exc}; nothing was sent") from exc
@@ -278,14 +280,51 @@ def _paper_files(paper: Built) -> PaperFiles:
     return PaperFiles(paper.name, record.project, recommendation, paper.docx, paper.pdf)
 
 
+def _ca_data(ca_file: Path | None, settings_file: Path) -> str | None:
+    """The council's certificate authority (`ca_file` in [email.smtp], relative to
+    boardpack.toml) as PEM text, read here so that it is checked as every named file is."""
+    if ca_file is None:
+        return None
+    setting = "[email.smtp] ca_file"
+    try:
+        path = inside(settings_file.parent, ca_file, setting=setting)
+    except OutsideFolder as exc:
+        raise MailError(f"{settings_file}: {exc}") from exc
+    try:
+        with open_regular(path, follow=False) as (handle, _):
+            data = handle.read(MAX_CA_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise MailError(
+            f"{path}: the certificate authority named in {settings_file} ({setting}) is not"
+            " there; put the council's CA certificate (PEM) there, or remove ca_file"
+        ) from exc
+    except OSError as exc:
+        raise MailError(
+            f"{path}: the certificate authority named in {settings_file} ({setting}) cannot be"
+            f" read ({exc.strerror}); make it a PEM file"
+        ) from exc
+    text = data.decode("ascii", "replace")
+    if len(data) > MAX_CA_BYTES or "-----BEGIN CERTIFICATE-----" not in text:
+        raise MailError(
+            f"{path}: the certificate authority named in {settings_file} ({setting}) is not a"
+            " PEM certificate file (-----BEGIN CERTIFICATE-----, at most"
+            f" {MAX_CA_BYTES // 1024 // 1024} MB); export the council's CA certificate as PEM"
+        )
+    return text
+
+
 def _note(distribution: Distribution, settings_file: Path) -> str:
     """The council's covering note (`note` in [email], relative to boardpack.toml), or the
     default one."""
     if distribution.note is None:
         return DEFAULT_NOTE
-    path = settings_file.parent / distribution.note
     try:
-        with open_regular(path) as (handle, _):
+        path = inside(settings_file.parent, distribution.note, setting="[email] note")
+    except OutsideFolder as exc:
+        raise MailError(f"{settings_file}: {exc}") from exc
+    try:
+        # The path is resolved, so a link found there now was swapped in since: refused.
+        with open_regular(path, follow=False) as (handle, _):
             data = handle.read(MAX_NOTE_BYTES + 1)
     except FileNotFoundError as exc:
         raise MailError(
@@ -293,7 +332,10 @@ def _note(distribution: Distribution, settings_file: Path) -> str:
             " remove note from [email] to use the default"
         ) from exc
     except OSError as exc:
-        raise MailError(f"{path}: the covering note cannot be read ({exc.strerror})") from exc
+        raise MailError(
+            f"{path}: the covering note named in {settings_file} ([email] note) cannot be read"
+            f" ({exc.strerror}); make it a text file"
+        ) from exc
     if len(data) > MAX_NOTE_BYTES:
         raise MailError(
             f"{path}: is over {MAX_NOTE_BYTES // 1024} KB; a covering note is a few lines"

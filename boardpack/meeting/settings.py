@@ -10,17 +10,18 @@ from __future__ import annotations
 import os
 import tomllib
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from boardpack.errors import BoardpackError, Problem
-from boardpack.files import NotRegularFile, open_regular
+from boardpack.files import NotRegularFile, OutsideFolder, inside, open_regular
 from boardpack.meeting.distribution import Distribution
 from boardpack.meeting.meetings import DeadlineRule
 from boardpack.paper.models import MAX_SHORT_TEXT, Date, ShortText
-from boardpack.paper.profile import Profile, load_profile
+from boardpack.paper.profile import Profile, bundled_profiles, load_profile
 from boardpack.text import clean_text
 
 SETTINGS_FILE = "boardpack.toml"
@@ -65,9 +66,27 @@ class PackSettings(BaseModel):
     )
 
     def template_for(self, paper: str, folder: Path) -> Path | None:
-        """The template boardpack.toml gives the paper named `paper`, if any, as a path."""
-        chosen = self.templates.get(paper) or self.template
-        return None if chosen is None else folder / chosen
+        """The template boardpack.toml gives the paper named `paper`, if any, as a path inside
+        `folder` (OutsideFolder when it leads out of it)."""
+        if paper in self.templates:
+            return inside(folder, self.templates[paper], setting=f"templates.{paper}")
+        if self.template is not None:
+            return inside(folder, self.template, setting="template")
+        return None
+
+    def named_files(self) -> Iterator[tuple[str, str]]:
+        """Each file the settings name, as (setting, path as written): all are read from the
+        meeting folder, never from outside it."""
+        if self.template is not None:
+            yield "template", self.template
+        for paper, template in self.templates.items():
+            yield f"templates.{paper}", template
+        if self.profile is not None and self.profile not in bundled_profiles():
+            yield "profile", self.profile
+        if self.email is not None and self.email.note is not None:
+            yield "[email] note", str(self.email.note)
+        if self.email is not None and self.email.smtp is not None and self.email.smtp.ca_file:
+            yield "[email.smtp] ca_file", str(self.email.smtp.ca_file)
 
 
 def settings_profile(settings: PackSettings, settings_file: Path | None) -> Profile | None:
@@ -76,7 +95,7 @@ def settings_profile(settings: PackSettings, settings_file: Path | None) -> Prof
     if settings.profile is None:
         return None
     folder = settings_file.parent if settings_file is not None else Path()
-    return load_profile(settings.profile, relative_to=folder)
+    return load_profile(settings.profile, relative_to=folder, confined=True)
 
 
 def find_settings(paths: list[Path]) -> Path | None:
@@ -122,9 +141,22 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
                 problems.append(Problem("", message))
             else:
                 problems.append(Problem(_place(error["loc"]), _says(error)))
+    else:
+        problems.extend(_outside(settings, path.parent))
     if problems:
         raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in problems))
     return settings, tuple(warnings)
+
+
+def _outside(settings: PackSettings, folder: Path) -> list[Problem]:
+    """A problem for each file the settings name outside the meeting folder."""
+    problems = []
+    for setting, name in settings.named_files():
+        try:
+            inside(folder, name, setting=setting)
+        except OutsideFolder as exc:
+            problems.append(Problem("", str(exc)))
+    return problems
 
 
 def _read(path: Path) -> str:

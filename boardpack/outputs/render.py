@@ -28,6 +28,7 @@ from docxtpl import DocxTemplate, InlineImage, RichText
 from markupsafe import Markup, escape
 
 from boardpack.errors import Problem, TemplateProblem
+from boardpack.files import OutsideFolder, inside
 from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.outputs.landscape import turn_pages, turns_pages
 from boardpack.outputs.ooxml import in_schema_order, tidy_package
@@ -65,7 +66,12 @@ def template_for(profile: Profile) -> Path:
     bundled = TEMPLATES / profile.template
     if Path(profile.template).name == profile.template and bundled.is_file():
         return bundled
-    return profile.folder / profile.template
+    # A profile is written by others too: its template is read from beside it, never from
+    # wherever its path would lead.
+    try:
+        return inside(profile.folder, profile.template, setting="template")
+    except OutsideFolder as exc:
+        raise TemplateProblem(f"the profile {profile.name!r}: {exc}") from exc
 
 
 STATUS_STYLE = "StatusText"  # the template's "Status Text" character style

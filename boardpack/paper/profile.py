@@ -12,7 +12,6 @@ at once, by its key and its line (`jib.toml:41 risk.bands[1].scores: ...`).
 from __future__ import annotations
 
 import re
-import stat
 import tomllib
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
@@ -31,6 +30,7 @@ from pydantic import (
 )
 
 from boardpack.errors import Problem, ProfileError
+from boardpack.files import NotRegularFile, OutsideFolder, inside, open_regular
 
 BUNDLED = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "jib"
@@ -592,14 +592,23 @@ def bundled_profiles() -> dict[str, Path]:
     return {path.stem: path for path in sorted(BUNDLED.glob("*.toml"))}
 
 
-def find_profile(name: str, relative_to: Path | None = None) -> Path:
+def find_profile(name: str, relative_to: Path | None = None, *, confined: bool = False) -> Path:
     """The file of a profile named `name` (a bundled name) or at `name` (a path, relative to
-    `relative_to` when given, e.g. the folder of the boardpack.toml that names it)."""
+    `relative_to` when given, e.g. the folder of the boardpack.toml that names it).
+
+    A path a file names (`confined`: boardpack.toml, a workbook's Profile row) must lead to a
+    file inside `relative_to` or a shared folder (files.inside); only the user, on the command
+    line, may name a profile anywhere."""
     bundled = bundled_profiles()
     if name in bundled:
         return bundled[name]
     path = Path(name)
-    if not path.is_absolute() and relative_to is not None:
+    if confined:
+        try:
+            path = inside(relative_to or Path(), name, setting="profile")
+        except OutsideFolder as exc:
+            raise ProfileError(name, [Problem("", str(exc))]) from exc
+    elif not path.is_absolute() and relative_to is not None:
         path = relative_to / path
     if path.suffix.lower() == ".toml" or path.exists():
         return path
@@ -615,12 +624,15 @@ def find_profile(name: str, relative_to: Path | None = None) -> Path:
     )
 
 
-def load_profile(name: str = DEFAULT_PROFILE, relative_to: Path | None = None) -> Profile:
-    """The profile named or at `name`, read strictly; ProfileError lists every fault."""
-    path = find_profile(name, relative_to)
+def load_profile(
+    name: str = DEFAULT_PROFILE, relative_to: Path | None = None, *, confined: bool = False
+) -> Profile:
+    """The profile named or at `name`, read strictly; ProfileError lists every fault. A path
+    named by a file rather than the user is `confined` to `relative_to` (see find_profile)."""
+    path = find_profile(name, relative_to, confined=confined)
     if path.parent == BUNDLED:
         return _bundled(path.name)
-    return _parsed(_read(path), path.name, path.resolve().parent)
+    return _parsed(_read(path, follow=not confined), path.name, path.resolve().parent)
 
 
 @lru_cache(maxsize=32)
@@ -628,6 +640,11 @@ def _parsed(source: str, name: str, folder: Path) -> Profile:
     # By its text: a folder of workbooks whose Profile rows name one file reads it each time
     # (it may have changed) but checks it once.
     profile = parse_profile(source, name)
+    if profile.template is not None:
+        try:
+            inside(folder, profile.template, setting="template")
+        except OutsideFolder as exc:
+            raise ProfileError(name, [Problem(_where(source, ("template",)), str(exc))]) from exc
     profile._folder = folder
     return profile
 
@@ -651,28 +668,30 @@ def parse_profile(source: str, where: str) -> Profile:
         raise ProfileError(where, problems) from exc
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, *, follow: bool = True) -> str:
+    """The profile file's text. Without `follow`, a link is refused (a confined path is
+    resolved already, so a link found there was swapped in since)."""
     try:
-        info = path.stat()
+        with open_regular(path, follow=follow) as (handle, _):
+            data = handle.read(MAX_PROFILE_BYTES + 1)
     except FileNotFoundError as exc:
         # Say where: a relative path is read from the folder of the file naming it (a
         # workbook, boardpack.toml), not from where boardpack runs.
         problem = Problem("", f"cannot be read ({exc.strerror}); looked for {path.resolve()}")
         raise ProfileError(str(path), [problem]) from exc
+    except (NotRegularFile, IsADirectoryError) as exc:
+        raise ProfileError(str(path), [Problem("", f"{exc.strerror}; name a .toml file")]) from exc
     except OSError as exc:
         raise ProfileError(str(path), [Problem("", f"cannot be read ({exc.strerror})")]) from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise ProfileError(str(path), [Problem("", "is not a regular file")])
-    if info.st_size > MAX_PROFILE_BYTES:
+    if len(data) > MAX_PROFILE_BYTES:
         raise ProfileError(
-            str(path), [Problem("", f"is {info.st_size:,} bytes; a profile is a few kilobytes")]
+            str(path),
+            [Problem("", f"is over {MAX_PROFILE_BYTES:,} bytes; a profile is a few kilobytes")],
         )
     try:
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProfileError(str(path), [Problem("", "is not UTF-8 text; save it as UTF-8")]) from exc
-    except OSError as exc:
-        raise ProfileError(str(path), [Problem("", f"cannot be read ({exc.strerror})")]) from exc
 
 
 def _problem(error: Any, source: str) -> Problem:
@@ -683,10 +702,14 @@ def _problem(error: Any, source: str) -> Problem:
         message = "is required but missing; add it"
     else:
         message = error["msg"].removeprefix("Value error, ")
+    return Problem(_where(source, loc), message)
+
+
+def _where(source: str, loc: tuple[Any, ...]) -> str:
+    """A key of the profile as its writer finds it: `line 12: risk.bands[1]`."""
     path = _dotted(loc)
     line = line_of(source, loc)
-    where = f"line {line}: {path}" if line else path
-    return Problem(where, message)
+    return f"line {line}: {path}" if line else path
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -309,7 +309,7 @@ def _profile_named(
         if value is None:
             return profile
         try:
-            return load_profile(str(value).strip(), relative_to=folder)
+            return load_profile(str(value).strip(), relative_to=folder, confined=True)
         except ProfileError as exc:
             faults = "; ".join(str(p) for p in exc.problems)
             problems.append(
