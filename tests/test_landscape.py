@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -53,7 +54,11 @@ def coded_workbook(
     shape = load_profile(str(profile))
     titles = {s.title for s in shape.sections}
     tables = {"Sections": [r for r in sections if r[0] in titles], "Risks": RISKS}
-    write_workbook(path, details, tables, shape, profile_name=str(profile))
+    # A workbook may name only a profile in its own folder: the test's goes beside it.
+    beside = path.parent / profile.name
+    if not beside.exists():
+        shutil.copy(profile, beside)
+    write_workbook(path, details, tables, shape, profile_name=profile.name)
     return path
 
 
