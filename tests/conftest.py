@@ -66,7 +66,8 @@ def soffice_text(document: Path) -> str:
         profile = (work_dir / "profile").as_uri()
         subprocess.run(
             [
-                shutil.which("soffice") or "soffice",
+                # As boardpack finds it, so that a run without LibreOffice fails here too.
+                os.environ.get("BOARDPACK_SOFFICE") or shutil.which("soffice") or "soffice",
                 f"-env:UserInstallation={profile}",
                 "--headless",
                 "--convert-to",
