@@ -1,17 +1,21 @@
-"""An installed boardpack (a wheel, not this checkout) carries its templates and builds a paper."""
+"""An installed boardpack (a wheel in a fresh virtual environment, not this checkout) carries
+its templates and profiles, and its `boardpack` command builds the example."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import sysconfig
+import venv
 import zipfile
 from pathlib import Path
 
+from boardpack.paper.profile import bundled_profiles
 from tests.conftest import EXAMPLE, ROOT
 
 
-def test_an_installed_wheel_carries_the_templates_and_builds_a_paper(tmp_path: Path) -> None:
+def test_a_wheel_installed_in_a_fresh_environment_builds_the_example(tmp_path: Path) -> None:
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
     subprocess.run(
         [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
@@ -20,26 +24,59 @@ def test_an_installed_wheel_carries_the_templates_and_builds_a_paper(tmp_path: P
     )
     (wheel,) = tmp_path.glob("boardpack-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        for name in ("highlight-report.docx", "board-pack.docx"):
-            bundled = archive.read(f"boardpack/templates/{name}")
-            assert bundled == (ROOT / "templates" / name).read_bytes()
+        for template in (ROOT / "templates").glob("*.docx"):
+            packed = archive.read(f"boardpack/templates/{template.name}")
+            assert packed == template.read_bytes(), template.name
+        for name, profile in bundled_profiles().items():
+            packed = archive.read(f"boardpack/paper/profiles/{name}.toml")
+            assert packed == profile.read_bytes(), name
 
-    installed = tmp_path / "site"
+    # A fresh environment of its own. Its dependencies are this test run's, reached through a
+    # path file (which, unlike site-packages itself, does not bring this checkout's editable
+    # install along), so the test needs no network; boardpack itself comes from the wheel.
+    fresh = tmp_path / "fresh"
+    venv.EnvBuilder(with_pip=False).create(fresh)
+    python = fresh / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # pip run for the fresh environment's Python, so the command it writes starts that Python.
     subprocess.run(
-        [*pip, "install", "--no-deps", "--target", str(installed), str(wheel)],
+        [*pip, "--python", str(python), "install", "--no-deps", str(wheel)],
         check=True,
         capture_output=True,
     )
+    command = fresh / ("Scripts/boardpack.exe" if os.name == "nt" else "bin/boardpack")
+    assert command.is_file()
+
+    where = subprocess.run(
+        [str(python), "-c", "import boardpack; print(boardpack.__file__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    ).stdout
+    assert where.startswith(str(site)), where
     out = tmp_path / "out"
-    code = (
-        "import boardpack, boardpack.outputs.render as r\n"
-        f"assert r.__file__.startswith({str(installed)!r}), r.__file__\n"
-        f"report = boardpack.build([{str(EXAMPLE)!r}], {str(out)!r}, pdf=False)\n"
-        "assert report.ok, [str(p.error) for p in report.papers]\n"
-        "from boardpack.paper.profile import load_profile\n"
-        "assert load_profile('jib').name == 'JIB highlight report'\n"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    built = subprocess.run(
+        [str(command), "build", str(EXAMPLE), "--out", str(out), "--no-pdf"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
     )
-    # Run from elsewhere, with the installed copy first on the path, as a user's would be.
-    env = {**os.environ, "PYTHONPATH": str(installed)}
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
     assert (out / "procurement.docx").stat().st_size > 10_000
+    listed = subprocess.run(
+        [str(command), "profiles"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    for name in bundled_profiles():
+        assert name in listed
