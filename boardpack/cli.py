@@ -551,3 +551,47 @@ def _email(out_dir: Path, drafts_dir: Path | None, again: bool, archive_dir: Pat
 
 def _attached(draft: Any) -> str:
     return ", ".join(a.path.name for a in draft.attachments)
+
+
+@main.command()
+@click.argument("data", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to serve on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--database",
+    metavar="URL",
+    help="A PostgreSQL database (postgresql://user@host/name) instead of SQLite in DATA.",
+)
+@click.option(
+    "--hosts",
+    metavar="NAMES",
+    help="Host names the server answers to, comma-separated (default: 127.0.0.1,localhost).",
+)
+@click.option(
+    "--create-clerk",
+    metavar="NAME",
+    help="Create a clerk's account (password asked for, or from BOARDPACK_WEB_PASSWORD) and exit.",
+)
+@_reports_errors
+def serve(
+    data: Path,
+    host: str,
+    port: int,
+    database: str | None,
+    hosts: str | None,
+    create_clerk: str | None,
+) -> None:
+    """Serve the web front from the data folder DATA (made on first use): managers upload,
+    check, preview and submit papers, approvers approve them, clerks build the pack.
+
+    Start a new server with --create-clerk NAME once, then serve; the clerk sets up boards,
+    meetings and who owes which paper in its admin pages (/admin/)."""
+    from boardpack.web import server
+
+    server.prepare(data, database=database, hosts=hosts)
+    if create_clerk:
+        server.create_clerk(create_clerk)
+        click.echo(f"created the clerk {create_clerk!r}; now run: boardpack serve {data}")
+        return
+    click.echo(f"serving {data} on http://{host}:{port}/ (Ctrl-C to stop)")
+    server.serve(host, port)

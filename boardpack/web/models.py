@@ -1,0 +1,181 @@
+"""What the web front keeps: boards and who does what on them, meetings, the papers owed to
+them, every workbook uploaded, and an audit trail. The papers themselves are files: uploads in
+the data folder, and each meeting's folder of workbooks that the library builds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Board(models.Model):
+    """A board or committee, whose papers follow one report profile."""
+
+    name = models.CharField(max_length=200, unique=True)
+    profile = models.CharField(
+        max_length=100, default="jib", help_text="A bundled report profile: jib, prince2, ..."
+    )
+    requires_approval = models.BooleanField(
+        default=True, help_text="Only papers approved by their approver go into the pack"
+    )
+    deadline_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Papers are due this many working days before the meeting, at 10:00"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "Clerk"
+    MANAGER = "manager", "Manager"
+    APPROVER = "approver", "Approver"
+    READER = "reader", "Reader"
+
+
+class Membership(models.Model):
+    """A person's role on a board; a person may hold several."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "board", "role"], name="one_role_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}, {self.board})"
+
+
+class Meeting(models.Model):
+    """A meeting of a board, with its papers on the agenda."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="meetings")
+    date = models.DateField()
+    time = models.TimeField(null=True, blank=True)
+    venue = models.CharField(max_length=200, blank=True)
+    published = models.BooleanField(
+        default=False, help_text="Once published, its readers see the pack and every paper"
+    )
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["board", "date"], name="one_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.board}, {self.date:%d %B %Y}"
+
+    def folder(self) -> Path:
+        """The meeting's folder of workbooks, as `boardpack build` reads one."""
+        return Path(settings.DATA) / "meetings" / str(self.pk)
+
+    def deadline(self) -> dt.datetime:
+        """When its papers are due, in UK time, working days counted as the CLI counts them."""
+        from boardpack.meeting.meetings import DeadlineRule, paper_deadline
+
+        return paper_deadline(self.date, DeadlineRule(working_days=self.board.deadline_days))
+
+
+class State(models.TextChoices):
+    OWED = "owed", "Owed"
+    CHECKED = "checked", "Uploaded, not submitted"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+
+
+class Paper(models.Model):
+    """A paper a manager owes a meeting."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="papers")
+    name = models.SlugField(
+        max_length=80, help_text="Its workbook's name, without .xlsx: procurement"
+    )
+    title = models.CharField(max_length=200)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="papers_owed"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="papers_to_approve",
+    )
+    position = models.PositiveSmallIntegerField(default=1, help_text="Its place on the agenda")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OWED)
+    comment = models.TextField(blank=True, help_text="The approver's comment when returned")
+
+    class Meta:
+        ordering = ["meeting", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "name"], name="one_name")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.meeting})"
+
+    def latest(self) -> Upload | None:
+        return self.uploads.order_by("-pk").first()
+
+    def submitted_upload(self) -> Upload | None:
+        return self.uploads.filter(submitted=True).order_by("-pk").first()
+
+    def late(self) -> bool:
+        return self.state in (State.OWED, State.CHECKED, State.RETURNED) and (
+            timezone.now() > self.meeting.deadline()
+        )
+
+
+class Upload(models.Model):
+    """A workbook a manager uploaded, stored as a file, with what checking it found."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="uploads")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255, help_text="As the manager's computer named it")
+    sha256 = models.CharField(max_length=64)
+    valid = models.BooleanField(default=False)
+    problems = models.JSONField(default=list)  # [{"where": "Risks!B2", "message": "..."}]
+    warnings = models.JSONField(default=list)
+    submitted = models.BooleanField(default=False)
+
+    def path(self) -> Path:
+        """Where its bytes are kept: by paper and hash, never by the name it came with."""
+        return Path(settings.DATA) / "uploads" / str(self.paper_id) / f"{self.sha256}.xlsx"
+
+
+class Event(models.Model):
+    """One line of the audit trail: who did what, when."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    action = models.CharField(max_length=40)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, null=True, blank=True)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, null=True, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user}: {self.action}"
+
+
+def record(user: Any, action: str, *, paper: Paper | None = None, detail: str = "", **more: Any) -> None:
+    """Add a line to the audit trail."""
+    meeting = more.get("meeting") or (paper.meeting if paper is not None else None)
+    Event.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        meeting=meeting,
+        paper=paper,
+        detail=detail,
+    )

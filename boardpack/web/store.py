@@ -1,0 +1,150 @@
+"""The web front's work, done by the library: checking an upload, previewing its paper, and
+gathering a meeting's folder to build its pack and archive it, as the CLI would."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from filelock import FileLock
+
+from boardpack.errors import BoardpackError, InvalidWorkbook
+from boardpack.web.models import Meeting, Paper, State, Upload
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the guard refuses larger workbooks anyway
+
+
+class WebError(BoardpackError):
+    """Something a user asked for that could not be done, said for the page."""
+
+
+def data() -> Path:
+    return Path(settings.DATA)
+
+
+def check_upload(paper: Paper, name: str, content: bytes, user: Any) -> Upload:
+    """Keep the workbook's bytes and check them as `boardpack check` does, recording every
+    problem and warning at its sheet and cell."""
+    from boardpack.files import write_atomic
+    from boardpack.paper.profile import load_profile
+    from boardpack.workbook.validate import load_paper
+
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise WebError(f"{name} is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB; a workbook is less")
+    if not name.lower().endswith(".xlsx"):
+        raise WebError(f"{name} is not an Excel workbook (.xlsx); save it as one and upload it")
+    digest = hashlib.sha256(content).hexdigest()
+    upload = Upload(paper=paper, by=user, file_name=name[:255], sha256=digest)
+    path = upload.path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        write_atomic(path, content)
+    # Checked under the paper's own name, so messages name the workbook the manager knows.
+    with tempfile.TemporaryDirectory(dir=data()) as work:
+        copy = Path(work) / f"{paper.name}.xlsx"
+        shutil.copyfile(path, copy)
+        try:
+            checked = load_paper(copy, profile=load_profile(paper.meeting.board.profile))
+        except InvalidWorkbook as exc:
+            upload.problems = [{"where": p.where, "message": p.message} for p in exc.problems]
+            upload.warnings = [{"where": p.where, "message": p.message} for p in exc.warnings]
+        except BoardpackError as exc:  # refused unread: damaged, a bomb, not a workbook
+            upload.problems = [{"where": name, "message": str(exc).replace(str(copy), name)}]
+        else:
+            upload.valid = True
+            upload.warnings = [{"where": p.where, "message": p.message} for p in checked.warnings]
+    upload.save()
+    if paper.state in (State.OWED, State.RETURNED, State.APPROVED, State.SUBMITTED):
+        # A new upload replaces what was submitted or approved: it must be submitted again.
+        paper.state = State.CHECKED
+        paper.save(update_fields=["state"])
+    return upload
+
+
+def preview(upload: Upload) -> Path:
+    """The PDF of an uploaded workbook's paper, built once per workbook's bytes."""
+    import boardpack
+
+    paper = upload.paper
+    folder = data() / "previews" / upload.sha256
+    pdf = folder / f"{paper.name}.pdf"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder) + ".lock", timeout=300):
+        if pdf.is_file():
+            return pdf
+        with tempfile.TemporaryDirectory(dir=data()) as work:
+            copy = Path(work) / f"{paper.name}.xlsx"
+            shutil.copyfile(upload.path(), copy)
+            report = boardpack.build([copy], Path(work) / "out", pack=False)
+            (result,) = report.papers
+            if result.pdf is None or not result.pdf.is_file():
+                raise WebError(f"the preview could not be made: {result.error}")
+            folder.mkdir(exist_ok=True)
+            shutil.copyfile(result.pdf, pdf)
+    return pdf
+
+
+def papers_for_pack(meeting: Meeting) -> list[Paper]:
+    """The papers that go into the pack: approved ones, or submitted ones where the board asks
+    for no approval, in agenda order."""
+    wanted = {State.APPROVED} if meeting.board.requires_approval else {
+        State.SUBMITTED,
+        State.APPROVED,
+    }
+    return [p for p in meeting.papers.all() if p.state in wanted]
+
+
+def gather(meeting: Meeting) -> Any:
+    """Lay out the meeting's folder (each paper's submitted workbook and a boardpack.toml) and
+    build it with the pack, as `boardpack build FOLDER` does; the BuildReport."""
+    import boardpack
+
+    folder = meeting.folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.xlsx"):
+        old.unlink()
+    chosen = papers_for_pack(meeting)
+    if not chosen:
+        raise WebError("no paper is ready for the pack yet (approved, or submitted)")
+    for paper in chosen:
+        upload = paper.submitted_upload()
+        assert upload is not None  # submitted and approved papers have one
+        shutil.copyfile(upload.path(), folder / f"{paper.name}.xlsx")
+    (folder / "boardpack.toml").write_text(_settings_text(meeting, chosen), encoding="utf-8")
+    return boardpack.build([folder], folder / "output", pack=True)
+
+
+def archive(meeting: Meeting) -> Any:
+    """File the meeting's built papers and pack in the data folder's archive."""
+    from boardpack.meeting.archive import archive_papers
+
+    return archive_papers(meeting.folder() / "output", data() / "archive")
+
+
+def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:
+    import json
+
+    lines = [
+        f"board = {json.dumps(meeting.board.name)}",
+        f"meeting_date = {meeting.date.isoformat()}",
+        f"profile = {json.dumps(meeting.board.profile)}",
+        "agenda = [" + ", ".join(json.dumps(p.name) for p in papers) + "]",
+    ]
+    if meeting.venue:
+        lines.append(f"venue = {json.dumps(meeting.venue)}")
+    return "\n".join(lines) + "\n"
+
+
+def starter_workbook(paper: Paper) -> bytes:
+    """A blank workbook of the paper's board's profile, as `boardpack new` writes it."""
+    from boardpack.paper.profile import load_profile
+    from boardpack.workbook.writer import write_workbook
+
+    with tempfile.TemporaryDirectory(dir=data()) as work:
+        path = Path(work) / f"{paper.name}.xlsx"
+        write_workbook(path, profile=load_profile(paper.meeting.board.profile))
+        return path.read_bytes()

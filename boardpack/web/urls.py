@@ -1,0 +1,28 @@
+"""The web front's addresses."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from boardpack.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("papers/<int:pk>/", views.paper_page, name="paper"),
+    path("papers/<int:pk>/starter.xlsx", views.starter, name="starter"),
+    path("papers/<int:pk>/upload", views.upload, name="upload"),
+    path("papers/<int:pk>/workbook.xlsx", views.annotated, name="uploaded"),
+    path("papers/<int:pk>/preview.pdf", views.preview, name="preview"),
+    path("papers/<int:pk>/submit", views.submit, name="submit"),
+    path("papers/<int:pk>/decide", views.decide, name="decide"),
+    path("meetings/<int:pk>/", views.meeting_page, name="meeting"),
+    path("meetings/<int:pk>/build", views.build_pack, name="build"),
+    path("meetings/<int:pk>/pack.pdf", views.pack_pdf, name="pack"),
+    path("meetings/<int:pk>/archive", views.archive, name="archive"),
+    path("admin/", admin.site.urls),
+]
+handler404 = "boardpack.web.views.page_not_found"

@@ -1,0 +1,282 @@
+"""The pages: what each role sees and may do. Each view asks access.py first; the work is done
+by store.py over the library. Every form works without JavaScript and posts back to a page
+(post, redirect, get), so reloading never repeats an action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from boardpack.meeting.meetings import time_left
+from boardpack.web import access, store
+from boardpack.web.models import Meeting, Membership, Paper, Role, State, record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _paper(request: HttpRequest, pk: int) -> Paper:
+    paper = get_object_or_404(Paper.objects.select_related("meeting__board"), pk=pk)
+    if not access.can_see_paper(request.user, paper):
+        raise Http404("no such paper")
+    return paper
+
+
+def _meeting(request: HttpRequest, pk: int, *, clerk: bool = False) -> Meeting:
+    meeting = get_object_or_404(Meeting.objects.select_related("board"), pk=pk)
+    allowed = (
+        access.is_clerk(request.user, meeting.board)
+        if clerk
+        else access.can_see_meeting(request.user, meeting)
+    )
+    if not allowed:
+        raise Http404("no such meeting")
+    return meeting
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    owed = Paper.objects.filter(manager=user).select_related("meeting__board")
+    to_approve = Paper.objects.filter(approver=user, state=State.SUBMITTED)
+    clerk_of = Membership.objects.filter(user=user, role=Role.CLERK).values_list("board", flat=True)
+    meetings = (
+        Meeting.objects.all() if user.is_superuser else Meeting.objects.filter(board__in=clerk_of)
+    ).select_related("board")
+    readable = Membership.objects.filter(user=user, role=Role.READER).values_list(
+        "board", flat=True
+    )
+    published = Meeting.objects.filter(board__in=list(readable), published=True)
+    now = timezone.now()
+    rows = [
+        {
+            "paper": p,
+            "deadline": p.meeting.deadline(),
+            "left": time_left(p.meeting.deadline(), now),
+        }
+        for p in owed
+    ]
+    return render(
+        request,
+        "boardpack/home.html",
+        {"owed": rows, "to_approve": to_approve, "meetings": meetings, "published": published},
+    )
+
+
+@login_required
+@require_GET
+def paper_page(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request, pk)
+    latest = paper.latest()
+    deadline = paper.meeting.deadline()
+    return render(
+        request,
+        "boardpack/paper.html",
+        {
+            "paper": paper,
+            "latest": latest,
+            "deadline": deadline,
+            "left": time_left(deadline, timezone.now()),
+            "can_upload": access.can_upload(request.user, paper),
+            "can_submit": access.can_upload(request.user, paper)
+            and latest is not None
+            and latest.valid
+            and paper.state in (State.CHECKED, State.RETURNED),
+            "can_approve": access.can_approve(request.user, paper),
+            "can_see_meeting": access.can_see_meeting(request.user, paper.meeting),
+            "history": paper.event_set.all()[:20],
+        },
+    )
+
+
+@login_required
+@require_GET
+def starter(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request, pk)
+    if not access.can_upload(request.user, paper):
+        raise Http404("no such paper")
+    response = HttpResponse(store.starter_workbook(paper), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{paper.name}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request, pk)
+    if not access.can_upload(request.user, paper):
+        return HttpResponse("Only the paper's manager may upload it.", status=403)
+    sent = request.FILES.get("workbook")
+    if sent is None:
+        messages.error(request, "Choose the workbook to upload first.")
+        return redirect("paper", pk=pk)
+    try:
+        with transaction.atomic():
+            done = store.check_upload(paper, sent.name or "workbook.xlsx", sent.read(), request.user)
+            state = "no problems" if done.valid else f"{len(done.problems)} problem(s)"
+            record(request.user, "upload", paper=paper, detail=f"{done.file_name}: {state}")
+    except store.WebError as exc:
+        messages.error(request, str(exc))
+        return redirect("paper", pk=pk)
+    if done.valid:
+        messages.success(request, "The workbook has no problems. Preview the paper, then submit it.")
+    else:
+        messages.error(request, f"The workbook has {len(done.problems)} problem(s): see below.")
+    return redirect("paper", pk=pk)
+
+
+@login_required
+@require_GET
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request, pk)
+    latest = paper.latest() if access.can_upload(request.user, paper) else None
+    chosen = latest if latest is not None and latest.valid else paper.submitted_upload()
+    if chosen is None or not chosen.valid:
+        raise Http404("no valid workbook to preview yet")
+    try:
+        pdf = store.preview(chosen)
+    except store.WebError as exc:
+        return HttpResponse(str(exc), status=500, content_type="text/plain")
+    return FileResponse(
+        pdf.open("rb"), content_type="application/pdf", filename=f"{paper.name}.pdf"
+    )
+
+
+@login_required
+@require_GET
+def annotated(request: HttpRequest, pk: int) -> HttpResponse:
+    """The last upload, as the manager sent it: to open in Excel beside its problems."""
+    paper = _paper(request, pk)
+    latest = paper.latest()
+    if latest is None or not access.can_upload(request.user, paper):
+        raise Http404("no upload")
+    response = FileResponse(latest.path().open("rb"), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{paper.name}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request, pk)
+    latest = paper.latest()
+    if not access.can_upload(request.user, paper) or latest is None or not latest.valid:
+        return HttpResponse("Only a checked workbook can be submitted, by its manager.", status=403)
+    with transaction.atomic():
+        paper.uploads.update(submitted=False)
+        latest.submitted = True
+        latest.save(update_fields=["submitted"])
+        needs = paper.meeting.board.requires_approval and paper.approver_id is not None
+        paper.state = State.SUBMITTED if needs else State.APPROVED
+        paper.comment = ""
+        paper.save(update_fields=["state", "comment"])
+        record(request.user, "submit", paper=paper, detail=latest.sha256)
+    messages.success(request, "Submitted." + (" Its approver has been asked." if needs else ""))
+    return redirect("paper", pk=pk)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request, pk)
+    if not access.can_approve(request.user, paper):
+        return HttpResponse("Only the paper's approver may approve or return it.", status=403)
+    action = request.POST.get("action")
+    comment = request.POST.get("comment", "").strip()[:4000]
+    if action == "return" and not comment:
+        messages.error(request, "Say what the manager should change before returning it.")
+        return redirect("paper", pk=pk)
+    if action not in ("approve", "return"):
+        return HttpResponse("Approve or return.", status=400)
+    with transaction.atomic():
+        paper.state = State.APPROVED if action == "approve" else State.RETURNED
+        paper.comment = comment if action == "return" else ""
+        paper.save(update_fields=["state", "comment"])
+        record(request.user, action, paper=paper, detail=comment)
+    messages.success(request, "Approved." if action == "approve" else "Returned to its manager.")
+    return redirect("paper", pk=pk)
+
+
+@login_required
+@require_GET
+def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    clerk = access.is_clerk(request.user, meeting.board)
+    pack = meeting.folder() / "output" / "board-pack.pdf"
+    return render(
+        request,
+        "boardpack/meeting.html",
+        {
+            "meeting": meeting,
+            "clerk": clerk,
+            "papers": meeting.papers.select_related("manager", "approver"),
+            "deadline": meeting.deadline(),
+            "left": time_left(meeting.deadline(), timezone.now()),
+            "has_pack": pack.is_file(),
+            "events": meeting.event_set.all()[:50] if clerk else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def build_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk, clerk=True)
+    try:
+        report = store.gather(meeting)
+    except store.WebError as exc:
+        messages.error(request, str(exc))
+        return redirect("meeting", pk=pk)
+    faults = [f"{p.name}: {p.error}" for p in report.papers if p.error is not None]
+    if report.pack is not None and report.pack.error is not None:
+        faults.append(f"the pack: {report.pack.error}")
+    record(request.user, "build", meeting=meeting, detail="; ".join(faults) or "built")
+    if faults:
+        messages.error(request, "Not everything was built: " + "; ".join(faults))
+    else:
+        messages.success(request, f"The pack is built: {len(report.papers)} paper(s).")
+    return redirect("meeting", pk=pk)
+
+
+@login_required
+@require_GET
+def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    pack = meeting.folder() / "output" / "board-pack.pdf"
+    if not pack.is_file():
+        raise Http404("the pack is not built yet")
+    name = f"{meeting.board.name} {meeting.date.isoformat()}.pdf"
+    return FileResponse(pack.open("rb"), content_type="application/pdf", filename=name)
+
+
+@login_required
+@require_POST
+def archive(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk, clerk=True)
+    try:
+        report = store.archive(meeting)
+    except store.WebError as exc:
+        messages.error(request, str(exc))
+        return redirect("meeting", pk=pk)
+    except Exception as exc:  # the library's own errors, said for the page
+        from boardpack.errors import BoardpackError
+
+        if not isinstance(exc, BoardpackError):
+            raise
+        messages.error(request, f"Not archived: {exc}")
+        return redirect("meeting", pk=pk)
+    filed = ", ".join(f"{p.name} {p.outcome}" for p in report.papers)
+    record(request.user, "archive", meeting=meeting, detail=filed)
+    (messages.success if report.ok else messages.error)(request, f"Archive: {filed}.")
+    return redirect("meeting", pk=pk)
+
+
+def page_not_found(request: HttpRequest, exception: Any) -> HttpResponse:
+    return render(request, "boardpack/404.html", status=404)

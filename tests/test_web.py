@@ -1,0 +1,337 @@
+"""`boardpack serve`, through Django's test client: who may see and do what, every page tried by
+every role and by nobody; a manager's workbook from its problems to an approved paper in the
+meeting's pack, built and archived by the real library; and the server started as a council
+would start it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE, ROOT, edit_workbook, free_port
+
+PASSWORD = "a long pass phrase 4 tests"
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Django set up on a data folder of the test run's own, its tables made."""
+    from boardpack.web import server
+
+    data = tmp_path_factory.mktemp("web-data")
+    server.prepare(data, hosts="testserver,127.0.0.1")  # Django's test client is testserver
+    return data
+
+
+@dataclass
+class Cast:
+    """A board with one person in each role, a meeting, and two managers' papers."""
+
+    clerk: Any
+    manager: Any
+    other_manager: Any
+    approver: Any
+    reader: Any
+    stranger: Any
+    board: Any
+    meeting: Any
+    paper: Any
+    other_paper: Any
+
+
+@pytest.fixture
+def cast(web: Path) -> Cast:
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from boardpack.web.models import Board, Meeting, Membership, Paper, Role
+
+    n = next(_numbers)
+    users = get_user_model()
+
+    def person(role: str) -> Any:
+        return users.objects.create_user(f"{role}{n}", password=PASSWORD, first_name=role.title())
+
+    people = {r: person(r) for r in ("clerk", "manager", "other", "approver", "reader", "nobody")}
+    board = Board.objects.create(name=f"Joint Improvement Board {n}", profile="jib")
+    for role, who in (
+        (Role.CLERK, "clerk"),
+        (Role.MANAGER, "manager"),
+        (Role.MANAGER, "other"),
+        (Role.APPROVER, "approver"),
+        (Role.READER, "reader"),
+    ):
+        Membership.objects.create(user=people[who], board=board, role=role)
+    meeting = Meeting.objects.create(
+        board=board, date=dt.date(2008, 1, 24), venue="Council Chamber, County Hall"
+    )
+    paper = Paper.objects.create(
+        meeting=meeting,
+        name="procurement",
+        title="Procurement",
+        manager=people["manager"],
+        approver=people["approver"],
+    )
+    other = Paper.objects.create(
+        meeting=meeting,
+        name="housing",
+        title="Housing",
+        manager=people["other"],
+        approver=people["approver"],
+        position=2,
+    )
+    return Cast(
+        people["clerk"],
+        people["manager"],
+        people["other"],
+        people["approver"],
+        people["reader"],
+        people["nobody"],
+        board,
+        meeting,
+        paper,
+        other,
+    )
+
+
+def client_for(user: Any | None, **options: Any) -> Any:
+    from django.test import Client
+
+    client = Client(**options)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_passwords_are_kept_as_argon2_hashes(cast: Cast) -> None:
+    assert cast.manager.password.startswith("argon2")
+    assert PASSWORD not in cast.manager.password
+
+
+# -- who may see what ------------------------------------------------------------------------
+
+ROLES = ("anonymous", "manager", "other_manager", "approver", "reader", "stranger", "clerk")
+
+
+def _who(cast: Cast, role: str) -> Any:
+    return None if role == "anonymous" else getattr(cast, role)
+
+
+def test_every_page_answers_each_role_as_it_should(cast: Cast) -> None:
+    paper, meeting = cast.paper.pk, cast.meeting.pk
+    # Pages that read: (address, roles that may) -- anyone else gets "not found", and a
+    # visitor who has not signed in is sent to sign in.
+    reads = {
+        f"/papers/{paper}/": {"manager", "approver", "clerk"},
+        f"/papers/{paper}/starter.xlsx": {"manager"},
+        f"/meetings/{meeting}/": {"clerk"},
+    }
+    for address, allowed in reads.items():
+        for role in ROLES:
+            response = client_for(_who(cast, role)).get(address)
+            if role == "anonymous":
+                assert response.status_code == 302, (address, role)
+                assert response["Location"].startswith("/login/"), (address, role)
+            elif role in allowed:
+                assert response.status_code == 200, (address, role)
+            else:
+                assert response.status_code == 404, (address, role)
+    # Actions: nobody but the one role may, and a wrong role changes nothing.
+    actions = {
+        f"/papers/{paper}/submit": "manager",
+        f"/papers/{paper}/decide": "approver",
+        f"/meetings/{meeting}/build": "clerk",
+        f"/meetings/{meeting}/archive": "clerk",
+    }
+    for address, _ in actions.items():
+        for role in ("anonymous", "other_manager", "reader", "stranger"):
+            response = client_for(_who(cast, role)).post(address, {"action": "approve"})
+            assert response.status_code in (302, 403, 404), (address, role)
+            if role != "anonymous":
+                assert response.status_code in (403, 404), (address, role)
+    cast.paper.refresh_from_db()
+    assert cast.paper.state == "owed"
+    from boardpack.web.models import Event
+
+    assert not Event.objects.filter(paper=cast.paper).exists()
+
+
+def test_a_reader_sees_a_meeting_only_once_it_is_published(cast: Cast) -> None:
+    reader = client_for(cast.reader)
+    assert reader.get(f"/meetings/{cast.meeting.pk}/").status_code == 404
+    cast.meeting.published = True
+    cast.meeting.save()
+    page = reader.get(f"/meetings/{cast.meeting.pk}/")
+    assert page.status_code == 200
+    assert "Procurement" in page.content.decode() and "Build the pack" not in page.content.decode()
+    # Published, a manager can no longer change their paper.
+    assert client_for(cast.manager).get(f"/papers/{cast.paper.pk}/starter.xlsx").status_code == 404
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(cast: Cast) -> None:
+    client = client_for(cast.approver, enforce_csrf_checks=True)
+    response = client.post(f"/papers/{cast.paper.pk}/decide", {"action": "approve"})
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+
+
+def test_pages_carry_the_security_headers(cast: Cast) -> None:
+    response = client_for(cast.manager).get(f"/papers/{cast.paper.pk}/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+# -- a paper's whole way ---------------------------------------------------------------------
+
+
+def _upload(client: Any, paper: Any, path: Path, name: str | None = None) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sent = SimpleUploadedFile(name or path.name, path.read_bytes())
+    return client.post(f"/papers/{paper.pk}/upload", {"workbook": sent}, follow=True)
+
+
+def test_an_upload_that_is_no_workbook_is_refused_and_never_served_as_a_page(
+    cast: Cast, tmp_path: Path
+) -> None:
+    fake = tmp_path / "evil.xlsx"
+    fake.write_text("<html><script>alert(1)</script></html>", encoding="utf-8")
+    manager = client_for(cast.manager)
+    page = _upload(manager, cast.paper, fake).content.decode()
+    assert "1 problem" in page and "evil.xlsx" in page
+    assert "<script>alert(1)</script>" not in page  # escaped, never run
+    download = manager.get(f"/papers/{cast.paper.pk}/workbook.xlsx")
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    download.close()
+
+
+@pytest.mark.libreoffice
+def test_a_paper_goes_from_its_problems_to_the_meetings_archived_pack(
+    cast: Cast, tmp_path: Path, web: Path
+) -> None:
+    from boardpack.web.models import Event
+
+    manager, approver, clerk = (client_for(u) for u in (cast.manager, cast.approver, cast.clerk))
+    paper = cast.paper
+
+    # Errors first, each at its sheet and cell.
+    bad = edit_workbook(EXAMPLE, tmp_path / "Procurement v1.xlsx", {"Risks!B2": 7})
+    page = _upload(manager, paper, bad).content.decode()
+    assert "1 problem to fix in the workbook" in page
+    assert "Risks!B2" in page and "likelihood must be a whole number from 1 to 4 (got 7)" in page
+    assert "Submit this paper" not in page
+
+    # Fixed: no problems, a preview of the real paper, then submitted.
+    page = _upload(manager, paper, EXAMPLE, "Procurement v2.xlsx").content.decode()
+    assert "It has no problems" in page and "Submit this paper" in page
+    preview = manager.get(f"/papers/{paper.pk}/preview.pdf")
+    assert preview.status_code == 200 and preview["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "preview.pdf"
+    pdf.write_bytes(b"".join(preview.streaming_content))
+    preview.close()
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Procurement: Highlight Report" in text
+    manager.post(f"/papers/{paper.pk}/submit")
+    paper.refresh_from_db()
+    assert paper.state == "submitted"
+
+    # Returned with a comment the manager reads; submitted again; approved.
+    approver.post(f"/papers/{paper.pk}/decide", {"action": "return", "comment": "Add the costs."})
+    assert "Add the costs." in manager.get(f"/papers/{paper.pk}/").content.decode()
+    manager.post(f"/papers/{paper.pk}/submit")
+    approver.post(f"/papers/{paper.pk}/decide", {"action": "approve"})
+    paper.refresh_from_db()
+    assert paper.state == "approved"
+
+    # The clerk's dashboard, the pack (only the approved paper), the archive.
+    dashboard = clerk.get(f"/meetings/{cast.meeting.pk}/").content.decode()
+    assert "Approved" in dashboard and "Owed" in dashboard  # housing is still owed
+    built = clerk.post(f"/meetings/{cast.meeting.pk}/build", follow=True).content.decode()
+    assert "The pack is built: 1 paper(s)." in built
+    pack = clerk.get(f"/meetings/{cast.meeting.pk}/pack.pdf")
+    (tmp_path / "pack.pdf").write_bytes(b"".join(pack.streaming_content))
+    pack.close()
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "pack.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "Procurement" in text and "Housing" not in text
+    filed = clerk.post(f"/meetings/{cast.meeting.pk}/archive", follow=True).content.decode()
+    assert "procurement archived" in filed
+    assert (web / "archive" / "index.jsonl").is_file()
+    actions = list(
+        Event.objects.filter(meeting=cast.meeting).order_by("pk").values_list("action", flat=True)
+    )
+    assert actions == [
+        "upload", "upload", "submit", "return", "submit", "approve", "build", "archive"
+    ]  # fmt: skip
+
+
+# -- the server, started as a council would ---------------------------------------------------
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    data = tmp_path / "data"
+    env = {**os.environ, "BOARDPACK_WEB_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("BOARDPACK_WEB_DATA", None)
+    made = subprocess.run(
+        [sys.executable, "-m", "boardpack", "serve", str(data), "--create-clerk", "clerk"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "created the clerk 'clerk'" in made.stdout
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "boardpack", "serve", str(data), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    address = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # up to a minute on a busy machine; no timing is asserted
+            try:
+                with urllib.request.urlopen(f"{address}/login/", timeout=5):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise AssertionError(process.stderr.read().decode() if process.stderr else "")
+                time.sleep(0.1)
+        yield address, data
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
+def test_one_command_serves_a_new_data_folder_with_its_clerk(running: tuple[str, Path]) -> None:
+    address, data = running
+    with urllib.request.urlopen(f"{address}/login/", timeout=10) as response:
+        page = response.read().decode()
+        cookies = response.headers.get_all("Set-Cookie") or []
+    assert "<h1>Sign in</h1>" in page and 'lang="en-GB"' in page
+    assert any("csrftoken" in c and "SameSite=Lax" in c for c in cookies)
+    assert (data / "boardpack.sqlite3").is_file()
+    assert (data / "secret-key").stat().st_mode & 0o077 == 0  # its owner's alone
+    # A page for the signed-in only sends a visitor to sign in first.
+    with urllib.request.urlopen(f"{address}/meetings/1/", timeout=10) as response:
+        assert response.url == f"{address}/login/?next=/meetings/1/"
