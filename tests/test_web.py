@@ -315,7 +315,8 @@ def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                     break
             except OSError:
                 if process.poll() is not None:
-                    raise AssertionError(process.stderr.read().decode() if process.stderr else "")
+                    said = process.stderr.read().decode() if process.stderr else ""
+                    raise AssertionError(said) from None
                 time.sleep(0.1)
         yield address, data
     finally:
@@ -335,3 +336,172 @@ def test_one_command_serves_a_new_data_folder_with_its_clerk(running: tuple[str,
     # A page for the signed-in only sends a visitor to sign in first.
     with urllib.request.urlopen(f"{address}/meetings/1/", timeout=10) as response:
         assert response.url == f"{address}/login/?next=/meetings/1/"
+
+
+# -- in a real browser -----------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium's own connections are refused on a closed network; these keep it to the page.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture
+def live(web: Path) -> Iterator[str]:
+    """The web front served by Waitress on 127.0.0.1, in this process, for the browser."""
+    import threading
+
+    from django.core.wsgi import get_wsgi_application
+    from waitress import create_server
+
+    server = create_server(get_wsgi_application(), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=30)
+
+
+def _accessible(page: Any) -> None:
+    """axe-core finds nothing against WCAG 2.2 AA on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    assert found.violations_count == 0, found.generate_report()
+
+
+def _sign_in(browser: Any, address: str, user: Any) -> Any:
+    page = browser.new_context().new_page()
+    page.goto(f"{address}/")
+    _accessible(page)
+    page.get_by_label("User name").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+@pytest.mark.libreoffice
+def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
+    cast: Cast, live: str, tmp_path: Path
+) -> None:
+    if not CHROMIUM.is_file():
+        pytest.skip("the browser tests need Debian's chromium (tools/setup.sh --dev installs it)")
+    from playwright.sync_api import sync_playwright
+
+    bad = edit_workbook(EXAMPLE, tmp_path / "procurement.xlsx", {"Risks!B2": 7})
+    good = tmp_path / "fixed" / "procurement.xlsx"
+    good.parent.mkdir()
+    good.write_bytes(EXAMPLE.read_bytes())
+    paper = f"{live}/papers/{cast.paper.pk}/"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        manager = _sign_in(browser, live, cast.manager)
+        assert manager.get_by_role("heading", name="Your papers").is_visible()
+        manager.get_by_role("link", name="Procurement").click()
+        _accessible(manager)
+
+        manager.get_by_label("Workbook (.xlsx)").set_input_files(str(bad))
+        manager.get_by_role("button", name="Upload and check").click()
+        problems = manager.get_by_role("table", name="1 problem to fix in the workbook")
+        assert "Risks!B2" in problems.inner_text()
+        assert "must be a whole number from 1 to 4 (got 7)" in problems.inner_text()
+        _accessible(manager)
+
+        manager.get_by_label("Workbook (.xlsx)").set_input_files(str(good))
+        manager.get_by_role("button", name="Upload and check").click()
+        assert manager.get_by_text("It has no problems.").is_visible()
+        preview = manager.request.get(f"{paper}preview.pdf")
+        assert preview.ok and preview.body().startswith(b"%PDF")
+        manager.get_by_role("button", name="Submit this paper for the meeting").click()
+        assert manager.get_by_text("Submitted. Its approver has been asked.").is_visible()
+
+        approver = _sign_in(browser, live, cast.approver)
+        approver.get_by_role("link", name="Procurement").click()
+        _accessible(approver)
+        approver.get_by_label("Comment for the manager").fill("Say what the revised budget is.")
+        approver.get_by_role("button", name="Return to the manager").click()
+
+        manager.goto(paper)
+        assert manager.get_by_text("Say what the revised budget is.").is_visible()
+        manager.get_by_role("button", name="Submit this paper for the meeting").click()
+        approver.goto(paper)
+        approver.get_by_role("button", name="Approve").click()
+        assert approver.get_by_text("Approved.").is_visible()
+
+        clerk = _sign_in(browser, live, cast.clerk)
+        clerk.get_by_role("link", name=str(cast.meeting)).click()
+        agenda = clerk.get_by_role("table", name="The agenda's papers").inner_text()
+        assert "Approved" in agenda and "Owed" in agenda
+        _accessible(clerk)
+        clerk.get_by_role("button", name="Build the pack from the approved papers").click()
+        assert clerk.get_by_text("The pack is built: 1 paper(s).").is_visible()
+        assert clerk.get_by_role("link", name="The meeting's pack (PDF)").is_visible()
+        _accessible(clerk)
+
+        # The other manager, signed in, cannot open the first manager's paper.
+        other = _sign_in(browser, live, cast.other_manager)
+        response = other.goto(paper)
+        assert response is not None and response.status == 404
+        assert other.get_by_role("heading", name="Not found").is_visible()
+        browser.close()
+
+
+def test_twenty_managers_uploading_at_once_each_get_their_own_result(
+    cast: Cast, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.contrib.auth import get_user_model
+
+    from boardpack.web.models import Paper
+
+    papers = []
+    for number in range(20):
+        manager = get_user_model().objects.create_user(
+            f"m{cast.board.pk}-{number}", password=PASSWORD
+        )
+        papers.append(
+            Paper.objects.create(
+                meeting=cast.meeting,
+                name=f"paper-{number}",
+                title=f"Paper {number}",
+                manager=manager,
+            )
+        )
+    books = []
+    for number in range(len(papers)):
+        edits: dict[str, Any] = {"Paper!B2": f"Project {number}"}
+        if number % 2:
+            edits["Risks!B2"] = 7  # half of them with a problem
+        books.append(edit_workbook(EXAMPLE, tmp_path / f"{number}.xlsx", edits))
+
+    def upload(number: int) -> tuple[int, str]:
+        client = client_for(papers[number].manager)
+        page = _upload(client, papers[number], books[number]).content.decode()
+        return number, page
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        pages = dict(pool.map(upload, range(20)))
+    for number, paper in enumerate(papers):
+        latest = paper.latest()
+        assert latest is not None and latest.sha256 == _sha256(books[number]), number
+        assert latest.valid is (number % 2 == 0), (number, latest.problems)
+        assert ("Risks!B2" in pages[number]) is (number % 2 == 1), number
+        assert paper.uploads.count() == 1
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -40,6 +40,15 @@ if [ "${1:-}" = "--dev" ] && ! have_preflight && command -v apt-get >/dev/null 2
         libpdfbox2-java libjaxb-api-java libactivation-java >/dev/null
 fi
 
+# The web front's browser tests drive Debian's Chromium (Playwright downloads no browser here).
+if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing Chromium for the browser tests"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv

@@ -169,7 +169,9 @@ class Event(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user}: {self.action}"
 
 
-def record(user: Any, action: str, *, paper: Paper | None = None, detail: str = "", **more: Any) -> None:
+def record(
+    user: Any, action: str, *, paper: Paper | None = None, detail: str = "", **more: Any
+) -> None:
     """Add a line to the audit trail."""
     meeting = more.get("meeting") or (paper.meeting if paper is not None else None)
     Event.objects.create(

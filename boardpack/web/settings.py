@@ -30,7 +30,13 @@ def _secret_key(folder: Path) -> str:
 
 def _database(url: str | None) -> dict[str, object]:
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA / "boardpack.sqlite3"}
+        # Writers queue for the lock instead of failing at once, and take it at the start of a
+        # transaction, so that twenty managers uploading together all get their results.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA / "boardpack.sqlite3",
+            "OPTIONS": {"timeout": 60, "transaction_mode": "IMMEDIATE"},
+        }
     parsed = urlparse(url)
     if parsed.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"{DATABASE_ENV} must be a postgresql:// URL (got {parsed.scheme}://)")

@@ -91,10 +91,14 @@ def preview(upload: Upload) -> Path:
 def papers_for_pack(meeting: Meeting) -> list[Paper]:
     """The papers that go into the pack: approved ones, or submitted ones where the board asks
     for no approval, in agenda order."""
-    wanted = {State.APPROVED} if meeting.board.requires_approval else {
-        State.SUBMITTED,
-        State.APPROVED,
-    }
+    wanted = (
+        {State.APPROVED}
+        if meeting.board.requires_approval
+        else {
+            State.SUBMITTED,
+            State.APPROVED,
+        }
+    )
     return [p for p in meeting.papers.all() if p.state in wanted]
 
 

@@ -119,14 +119,18 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("paper", pk=pk)
     try:
         with transaction.atomic():
-            done = store.check_upload(paper, sent.name or "workbook.xlsx", sent.read(), request.user)
+            done = store.check_upload(
+                paper, sent.name or "workbook.xlsx", sent.read(), request.user
+            )
             state = "no problems" if done.valid else f"{len(done.problems)} problem(s)"
             record(request.user, "upload", paper=paper, detail=f"{done.file_name}: {state}")
     except store.WebError as exc:
         messages.error(request, str(exc))
         return redirect("paper", pk=pk)
     if done.valid:
-        messages.success(request, "The workbook has no problems. Preview the paper, then submit it.")
+        messages.success(
+            request, "The workbook has no problems. Preview the paper, then submit it."
+        )
     else:
         messages.error(request, f"The workbook has {len(done.problems)} problem(s): see below.")
     return redirect("paper", pk=pk)

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,95 +14,272 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Board',
+            name="Board",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('profile', models.CharField(default='jib', help_text='A bundled report profile: jib, prince2, ...', max_length=100)),
-                ('requires_approval', models.BooleanField(default=True, help_text='Only papers approved by their approver go into the pack')),
-                ('deadline_days', models.PositiveSmallIntegerField(default=5, help_text='Papers are due this many working days before the meeting, at 10:00')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "profile",
+                    models.CharField(
+                        default="jib",
+                        help_text="A bundled report profile: jib, prince2, ...",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "requires_approval",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Only papers approved by their approver go into the pack",
+                    ),
+                ),
+                (
+                    "deadline_days",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        help_text="Papers are due this many working days before the meeting, at 10:00",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('time', models.TimeField(blank=True, null=True)),
-                ('venue', models.CharField(blank=True, max_length=200)),
-                ('published', models.BooleanField(default=False, help_text='Once published, its readers see the pack and every paper')),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='boardpack.board')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("time", models.TimeField(blank=True, null=True)),
+                ("venue", models.CharField(blank=True, max_length=200)),
+                (
+                    "published",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Once published, its readers see the pack and every paper",
+                    ),
+                ),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meetings",
+                        to="boardpack.board",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('clerk', 'Clerk'), ('manager', 'Manager'), ('approver', 'Approver'), ('reader', 'Reader')], max_length=20)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='boardpack.board')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("clerk", "Clerk"),
+                            ("manager", "Manager"),
+                            ("approver", "Approver"),
+                            ("reader", "Reader"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="boardpack.board",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Paper',
+            name="Paper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(help_text="Its workbook's name, without .xlsx: procurement", max_length=80)),
-                ('title', models.CharField(max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=1, help_text='Its place on the agenda')),
-                ('state', models.CharField(choices=[('owed', 'Owed'), ('checked', 'Uploaded, not submitted'), ('submitted', 'Submitted'), ('returned', 'Returned'), ('approved', 'Approved')], default='owed', max_length=20)),
-                ('comment', models.TextField(blank=True, help_text="The approver's comment when returned")),
-                ('approver', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='papers_to_approve', to=settings.AUTH_USER_MODEL)),
-                ('manager', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='papers_owed', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='papers', to='boardpack.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.SlugField(
+                        help_text="Its workbook's name, without .xlsx: procurement", max_length=80
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=1, help_text="Its place on the agenda"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("owed", "Owed"),
+                            ("checked", "Uploaded, not submitted"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned"),
+                            ("approved", "Approved"),
+                        ],
+                        default="owed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "comment",
+                    models.TextField(blank=True, help_text="The approver's comment when returned"),
+                ),
+                (
+                    "approver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="papers_to_approve",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="papers_owed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="papers",
+                        to="boardpack.meeting",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['meeting', 'position', 'name'],
+                "ordering": ["meeting", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('action', models.CharField(max_length=40)),
-                ('detail', models.TextField(blank=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='boardpack.meeting')),
-                ('paper', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='boardpack.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("action", models.CharField(max_length=40)),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="boardpack.meeting",
+                    ),
+                ),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="boardpack.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Upload',
+            name="Upload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('file_name', models.CharField(help_text="As the manager's computer named it", max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('valid', models.BooleanField(default=False)),
-                ('problems', models.JSONField(default=list)),
-                ('warnings', models.JSONField(default=list)),
-                ('submitted', models.BooleanField(default=False)),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='uploads', to='boardpack.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "file_name",
+                    models.CharField(
+                        help_text="As the manager's computer named it", max_length=255
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("valid", models.BooleanField(default=False)),
+                ("problems", models.JSONField(default=list)),
+                ("warnings", models.JSONField(default=list)),
+                ("submitted", models.BooleanField(default=False)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="uploads",
+                        to="boardpack.paper",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.UniqueConstraint(fields=('board', 'date'), name='one_a_day'),
+            model_name="meeting",
+            constraint=models.UniqueConstraint(fields=("board", "date"), name="one_a_day"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'board', 'role'), name='one_role_once'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "board", "role"), name="one_role_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paper',
-            constraint=models.UniqueConstraint(fields=('meeting', 'name'), name='one_name'),
+            model_name="paper",
+            constraint=models.UniqueConstraint(fields=("meeting", "name"), name="one_name"),
         ),
     ]
