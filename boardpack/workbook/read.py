@@ -671,6 +671,7 @@ def _read_fields(
                     " column B",
                 )
             )
+            reported.add(spec.field)  # said once: not again as an empty value
     return Record(values, cells, sheet.title, frozenset(reported))
 
 
