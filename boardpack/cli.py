@@ -197,6 +197,12 @@ def check(paths: tuple[Path, ...], annotate: bool) -> None:
     default=None,
     help="The archive whose last papers say what changed (default: boardpack.toml's archive).",
 )
+@click.option(
+    "--annotate",
+    is_flag=True,
+    help="For each workbook that cannot be built, write NAME (problems).xlsx beside it, as"
+    " check --annotate does.",
+)
 @_reports_errors
 def build(
     paths: tuple[Path, ...],
@@ -207,6 +213,7 @@ def build(
     template: Path | None,
     pack_template: Path | None,
     archive_dir: Path | None,
+    annotate: bool,
 ) -> None:
     """Build a paper from each workbook: NAME.docx and NAME.pdf in the output folder.
 
@@ -235,7 +242,8 @@ def build(
             on_progress=display.advance,
         )
     display.summary(report)
-    _annotate_failed(report.papers)
+    if annotate:
+        _annotate_failed(report.papers)
     if not report.papers:
         raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, sources))}")
     if not report.ok:

@@ -19,7 +19,7 @@ from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, OutputError, Problem
 from boardpack.workbook.annotate import annotate_workbook
 from boardpack.workbook.validate import load_paper
-from tests.conftest import EXAMPLE, EditWorkbook, edit_workbook
+from tests.conftest import EXAMPLE, ROOT, EditWorkbook, edit_workbook
 from tests.corpus import make_corpus
 from tests.docx_audit import audit
 
@@ -304,12 +304,19 @@ def test_an_unreadable_workbook_says_why_it_has_no_copy(tmp_path: Path) -> None:
     assert "notes.xlsx: no annotated copy, as it cannot be opened" in result.output
 
 
-def test_a_failed_build_writes_the_copy_and_a_folder_passes_over_it(tmp_path: Path) -> None:
+def test_build_annotate_writes_the_copy_of_a_failed_workbook_and_a_folder_skips_it(
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "inputs"
     folder.mkdir()
     path = edit_workbook(EXAMPLE, folder / "procurement.xlsx", {"Risks!B2": 7})
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["build", str(path), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["procurement.xlsx"]  # not unasked
+    result = CliRunner().invoke(
+        main, ["build", str(path), "--out", str(out), "--no-pdf", "--annotate"]
+    )
     assert result.exit_code == 1
     copy = folder / "procurement (problems).xlsx"
     assert f"wrote {copy}" in " ".join(result.output.split())
@@ -318,3 +325,38 @@ def test_a_failed_build_writes_the_copy_and_a_folder_passes_over_it(tmp_path: Pa
     checked = CliRunner().invoke(main, ["check", str(folder)])
     assert "procurement (problems)" not in checked.output
     assert checked.output.count("1 problem; fix and run again") == 1
+
+
+GUIDE = ROOT / "docs" / "workbook.md"
+
+
+def _blocks(kind: str) -> list[str]:
+    text = GUIDE.read_text(encoding="utf-8")
+    return [part.split("```", 1)[0] for part in text.split(f"```{kind}\n")[1:]]
+
+
+def test_the_guides_check_output_is_what_check_prints(example_copy: EditWorkbook) -> None:
+    # The guide's example: an overall status of Purple, an empty milestone status, a column
+    # the profile does not have.
+    path = example_copy({"Paper!B8": "Purple", "Plan!F4": None, "Risks!G1": "Notes"})
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.output == _blocks("text")[0]
+
+
+def test_every_command_the_guide_shows_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    commands = [line.split()[1:] for block in _blocks("sh") for line in block.splitlines()]
+    assert commands == [
+        ["new", "procurement.xlsx"],
+        ["check", "procurement.xlsx"],
+        ["check", "--annotate", "procurement.xlsx"],
+    ]
+    runner = CliRunner()
+    assert runner.invoke(main, commands[0]).exit_code == 0
+    edit_workbook(EXAMPLE, tmp_path / "procurement.xlsx", {"Plan!F4": None})
+    assert runner.invoke(main, commands[1]).exit_code == 1
+    annotated = runner.invoke(main, commands[2])
+    assert "wrote procurement (problems).xlsx" in annotated.output
+    assert (tmp_path / "procurement (problems).xlsx").is_file()
