@@ -360,3 +360,22 @@ def test_every_command_the_guide_shows_runs(
     annotated = runner.invoke(main, commands[2])
     assert "wrote procurement (problems).xlsx" in annotated.output
     assert (tmp_path / "procurement (problems).xlsx").is_file()
+
+
+def test_what_the_workbook_names_is_listed_as_text_never_run(example_copy: EditWorkbook) -> None:
+    # A sheet called "=1+1" (its warning names it), a label holding a control character (Excel
+    # writes it as _x0007_) and a hidden Budget sheet, which a link could not reach.
+    path = example_copy({"Risks!B2": 7, "Paper!A12": "Notes_x0007_", "Paper!B12": "x"})
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("=1+1")["A1"] = "scratch"
+    book["Budget"].sheet_state = "hidden"
+    book.save(path)
+    problems, warnings = problems_and_warnings(path)
+    copy = annotate_workbook(path, problems, warnings).path
+    rows = listed(copy)
+    assert [row[0] for row in rows] == ["Paper", "Budget", "Risks", "=1+1"]
+    assert rows[0][3].startswith("'Notes' is not a field of the profile")
+    assert "Budget" not in links(copy) and links(copy)["=1+1"] == "'=1+1'!A1"
+    with zipfile.ZipFile(copy) as package:
+        assert not [n for n in package.namelist() if b"<f>" in package.read(n)]
+    assert audit(copy).clean

@@ -23,6 +23,7 @@ from typing import Any
 from boardpack.errors import BoardpackError, InvalidWorkbook, OutputError, Problem
 from boardpack.files import ANNOTATED_SUFFIX, temporary_in
 from boardpack.guard import checked_bytes, detail, import_openpyxl, local_name, open_archive
+from boardpack.text import without_controls
 from boardpack.workbook.excel_package import as_excel_writes
 from boardpack.workbook.places import Place, in_sheet_order, place_of
 
@@ -136,13 +137,15 @@ def _mark_cells(book: Any, items: list[_Item]) -> dict[int, tuple[str, str]]:
         if not place.has_cells or place.sheet is None:
             continue
         sheet = book[place.sheet]
+        if not hasattr(sheet, "cell"):  # a chart sheet has no cells to mark
+            continue
         anchor, area = _cells_of(sheet, place)
         shown = sheet.cell(*anchor).coordinate
         cell = _shown_at(sheet, *anchor)
         key = (place.sheet, cell.coordinate)
         kind = "Error" if item.error else "Warning"
         where = "" if shown == cell.coordinate else f" ({shown})"
-        notes.setdefault(key, []).append(f"{kind}{where}: {item.problem.message}")
+        notes.setdefault(key, []).append(f"{kind}{where}: {_plain(item.problem.message)}")
         if item.error:
             errors.add(key)
         placed[index] = (place.sheet, _listed_ref(item.problem.where, place, shown))
@@ -161,7 +164,7 @@ def _mark_cells(book: Any, items: list[_Item]) -> dict[int, tuple[str, str]]:
         own = cell.comment.text.strip() if cell.comment is not None else ""
         text = "boardpack found:\n" + "\n".join(lines)
         if own:
-            text += f"\n\nThe workbook's own note:\n{own}"
+            text += f"\n\nThe workbook's own note:\n{_plain(own)}"
         words = sum(len(line) for line in text.splitlines()) // 45 + text.count("\n") + 2
         # Excel sizes a note in points; a wide one reads as a paragraph, not a column.
         cell.comment = Comment(text, AUTHOR, height=min(400, 16 * words), width=320)
@@ -231,21 +234,22 @@ def _list_problems(
         for n, noun in ((errors, "problem"), (warnings, "warning"))
         if n
     ]
-    sheet.append([f"{name}: {' and '.join(counted) or 'nothing'} found by boardpack"])
+    _append(sheet, [f"{name}: {' and '.join(counted) or 'nothing'} found by boardpack"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(
+    _append(
+        sheet,
         [
             f"Correct them in {name} itself, not in this copy, save it and check it again. Click"
             " a cell's name to go to it: it is marked, red for a problem, yellow for a warning,"
             " and its note says what is wrong. This copy holds the workbook's values, not its"
             " formulas."
-        ]
+        ],
     )
     sheet.merge_cells("A2:D2")
     sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.row_dimensions[2].height = 48
     sheet.append([])
-    sheet.append(["Sheet", "Cell", "Kind", "What is wrong, and what to do"])
+    _append(sheet, ["Sheet", "Cell", "Kind", "What is wrong, and what to do"])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE4EE")
@@ -256,12 +260,16 @@ def _list_problems(
         kind = "Error" if item.error else "Warning"
         if place.sheet is None:
             shown = "" if problem.where in ("", name) else f"{problem.where}: "
-            sheet.append(["(the workbook)", "", kind, shown + problem.message])
+            _append(sheet, ["(the workbook)", "", kind, shown + problem.message])
             target = None
         else:
             cells = placed[index][1] if index in placed else ""
-            sheet.append([place.sheet, cells, kind, problem.message])
-            target = f"{_quoted(place.sheet)}!{cells or 'A1'}"
+            _append(sheet, [place.sheet, cells, kind, problem.message])
+            # A link into a hidden sheet or a chart sheet leads nowhere in Excel.
+            shown_sheet = book[place.sheet]
+            visible = getattr(shown_sheet, "sheet_state", "visible") == "visible"
+            linkable = visible and hasattr(shown_sheet, "cell")
+            target = f"{_quoted(place.sheet)}!{cells or 'A1'}" if linkable else None
         row = sheet.max_row
         for cell_of_row in sheet[row]:
             cell_of_row.alignment = wrap
@@ -278,6 +286,19 @@ def _list_problems(
         other.sheet_view.tabSelected = False
     sheet.sheet_view.tabSelected = True
     book.active = 0
+
+
+def _append(sheet: Any, values: list[str]) -> None:
+    """A row of text: never read as a formula (a sheet may be called "=1+1"), and without
+    the control characters a cell cannot hold."""
+    sheet.append([_plain(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+def _plain(text: str) -> str:
+    return without_controls(text)[0]
 
 
 def _quoted(title: str) -> str:

@@ -33,6 +33,8 @@ class Place:
 
 def place_of(where: str, sheets: Sequence[str]) -> Place:
     """The place a problem's `where` names in a workbook with the sheets `sheets`."""
+    if where in sheets:  # a sheet's title alone, even one with a "!" in it
+        return Place(where)
     sheet, bang, area = where.rpartition("!")
     if not bang:
         # A sheet's title alone, or the file's name (or nothing) for the workbook as a whole.
