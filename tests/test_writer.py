@@ -47,7 +47,8 @@ def test_each_cell_to_fill_says_what_to_type_when_selected(tmp_path: Path) -> No
     )
     likelihood = input_messages(book["Risks"])[f"B2:B{LAST_ROW}"]
     assert likelihood.prompt == (
-        "1 (unlikely) to 4 (very likely). Pick one of: 1, 2, 3, 4. Required."
+        "1 (unlikely) to 4 (very likely). Pick one of: 1 Unlikely, 2 Possible, 3 Likely,"
+        " 4 Very likely. Required."
     )
 
 
@@ -90,3 +91,16 @@ def test_the_help_sheet_names_the_workbook_itself(tmp_path: Path, name: str, sho
     assert "THIS-FILE" not in text
     assert f"boardpack check {shown}" in text
     assert f"boardpack check --annotate {shown}" in text
+
+
+def test_a_levels_meanings_are_in_its_input_message(tmp_path: Path) -> None:
+    path = tmp_path / "register.xlsx"
+    write_workbook(path, profile=load_profile("corporate-risk"))
+    sheet = openpyxl.load_workbook(path)["Risks"]
+    headers = [c.value for c in sheet[1]]
+    letter = openpyxl.utils.get_column_letter(headers.index("Residual likelihood") + 1)
+    rule = input_messages(sheet)[f"{letter}2:{letter}{LAST_ROW}"]
+    assert "Pick one of: 1 Rare, 2 Unlikely, 3 Possible, 4 Likely, 5 Almost certain." in (
+        rule.prompt
+    )
+    assert rule.formula1 == '"1,2,3,4,5"'

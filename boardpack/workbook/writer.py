@@ -107,7 +107,7 @@ def _lay_out(sheet: Any, layout: TableSheet, wrap: Any, validation: Any) -> None
             cell.alignment = wrap
             if is_date:
                 cell.number_format = "dd/mm/yyyy"
-        guide = _Guide(column.header, column.hint, column.required, column.choices)
+        guide = _Guide(column.header, column.hint, column.required, column.choices, column.meanings)
         guide.add_to(sheet, validation, f"{letter}2:{letter}{LAST_ROW}", date=is_date)
 
 
@@ -156,13 +156,16 @@ class _Guide:
     hint: str
     required: bool
     choices: tuple[str, ...] = ()
+    meanings: tuple[str, ...] = ()  # the choices with what each means, when the profile says
 
     def prompt(self, *, date: bool) -> str:
         hint = self.hint.replace(" (optional)", "").rstrip(". ")
         said = [hint] if hint else []
         if date and "e.g." not in hint:
             said.append("Type a date, e.g. 30/11/2007")
-        if self.choices and not all(choice in hint for choice in self.choices):
+        if self.meanings != self.choices and self.meanings:
+            said.append("Pick one of: " + ", ".join(self.meanings))
+        elif self.choices and not all(choice in hint for choice in self.choices):
             said.append("Pick one of: " + ", ".join(self.choices))
         said.append("Required" if self.required else "Optional: may be left blank")
         text = ". ".join(said) + "."
