@@ -174,3 +174,15 @@ def test_an_invalid_workbook_open_in_excel_is_warned_of_too(tmp_path: Path) -> N
         load_paper(path)
     assert [w.where for w in caught.value.warnings][:1] == ["procurement.xlsx"]
     assert "is open in Excel" in str(caught.value.warnings[0])
+
+
+def test_build_warns_of_a_workbook_open_in_excel(tmp_path: Path) -> None:
+    path = tmp_path / "procurement.xlsx"
+    path.write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "~$procurement.xlsx").write_bytes(b"")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(path), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())  # the summary wraps long lines
+    assert "procurement.xlsx: is open in Excel (~$procurement.xlsx is beside it)" in shown
+    assert (out / "procurement.docx").is_file()
