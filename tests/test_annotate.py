@@ -18,6 +18,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, OutputError, Problem
 from boardpack.workbook.annotate import annotate_workbook
+from boardpack.workbook.places import Place, in_sheet_order, place_of
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT, EditWorkbook, edit_workbook
 from tests.corpus import make_corpus
@@ -379,3 +380,25 @@ def test_what_the_workbook_names_is_listed_as_text_never_run(example_copy: EditW
     with zipfile.ZipFile(copy) as package:
         assert not [n for n in package.namelist() if b"<f>" in package.read(n)]
     assert audit(copy).clean
+
+
+@pytest.mark.parametrize(
+    ("where", "place", "first"),
+    [
+        ("Risks!C5", Place("Risks", 5, 3, 5, 3), False),
+        ("Risks!A5:F5", Place("Risks", 5, 1, 5, 6), False),
+        ("Risks!1:1", Place("Risks", 1, 0, 1, 0), False),
+        ("Paper!A:A", Place("Paper", 0, 1, 0, 1), True),  # the top of its sheet
+        ("Risks", Place("Risks"), False),
+        ("Q&A!", Place("Q&A!"), False),  # a title with a "!" in it is a title
+        ("procurement.xlsx", Place(None), True),  # the file as a whole
+        ("Gone!B2", Place(None), True),  # no sheet of the workbook: the file's
+    ],
+)
+def test_places_are_read_back_from_what_problems_name(
+    where: str, place: Place, first: bool
+) -> None:
+    sheets = ["Paper", "Risks", "Q&A!"]
+    assert place_of(where, sheets) == place
+    ordered = in_sheet_order([Problem("Paper!B2", "y"), Problem(where, "x")], sheets)
+    assert (ordered[0].where == where) is first

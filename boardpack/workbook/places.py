@@ -40,8 +40,10 @@ def place_of(where: str, sheets: Sequence[str]) -> Place:
         # A sheet's title alone, or the file's name (or nothing) for the workbook as a whole.
         return Place(where if where in sheets else None)
     match = _AREA.match(area)
-    if match is None or not sheet:
-        return Place(sheet if sheet in sheets else None)
+    if sheet not in sheets:  # no sheet of this workbook: the file's, as a whole
+        return Place(None)
+    if match is None:
+        return Place(sheet)
     left, top, right, bottom = match.groups()
     first_column = _column_number(left) if left else 0
     first_row = int(top) if top else 0
