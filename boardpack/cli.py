@@ -118,14 +118,21 @@ def _collect_garbage_from_now_on() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--annotate",
+    is_flag=True,
+    help="Also write a copy of each workbook with problems, NAME (problems).xlsx beside it,"
+    " each problem a note on its marked cell and listed on a first sheet, for Excel.",
+)
 @_reports_errors
-def check(paths: tuple[Path, ...]) -> None:
+def check(paths: tuple[Path, ...], annotate: bool) -> None:
     """Validate workbooks without building anything; list every problem and warning.
 
     PATHS are workbooks or folders of them. A folder is a meeting: its boardpack.toml is
     checked, and the papers against it (the agenda's papers all there, each for that board
     and meeting, the meeting not past). Exit code 1 if any workbook is invalid, boardpack.toml
-    is faulty or an agenda paper is missing or invalid; warnings alone exit 0.
+    is faulty, an agenda paper is missing or invalid, or an annotated copy asked for could
+    not be written; warnings alone exit 0.
     """
     from boardpack.files import find_workbooks
     from boardpack.meeting.meeting_check import check_meeting
@@ -135,7 +142,16 @@ def check(paths: tuple[Path, ...]) -> None:
     result = check_meeting(paths)
     for line in result.lines():
         click.echo(line)
-    if not result.ok:
+    written = True
+    if annotate:
+        from boardpack.workbook.annotate import annotate_all
+
+        lines, written = annotate_all(
+            [(w.source, w.error.problems if w.error else (), w.warnings) for w in result.workbooks]
+        )
+        for line in lines:
+            click.echo(line)
+    if not result.ok or not written:
         sys.exit(1)
 
 
@@ -181,6 +197,12 @@ def check(paths: tuple[Path, ...]) -> None:
     default=None,
     help="The archive whose last papers say what changed (default: boardpack.toml's archive).",
 )
+@click.option(
+    "--annotate",
+    is_flag=True,
+    help="For each workbook that cannot be built, write NAME (problems).xlsx beside it, as"
+    " check --annotate does.",
+)
 @_reports_errors
 def build(
     paths: tuple[Path, ...],
@@ -191,6 +213,7 @@ def build(
     template: Path | None,
     pack_template: Path | None,
     archive_dir: Path | None,
+    annotate: bool,
 ) -> None:
     """Build a paper from each workbook: NAME.docx and NAME.pdf in the output folder.
 
@@ -219,10 +242,23 @@ def build(
             on_progress=display.advance,
         )
     display.summary(report)
+    if annotate:
+        _annotate_failed(report.papers)
     if not report.papers:
         raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, sources))}")
     if not report.ok:
         sys.exit(1)
+
+
+def _annotate_failed(papers: list[Any]) -> None:
+    """An annotated copy beside each workbook that could not become a paper, for Excel."""
+    from boardpack.errors import InvalidWorkbook
+    from boardpack.workbook.annotate import annotate_all
+
+    failed = [p for p in papers if isinstance(p.error, InvalidWorkbook) and p.error.problems]
+    lines, _ = annotate_all([(p.source, p.error.problems, p.error.warnings) for p in failed])
+    for line in lines:
+        click.echo(line)
 
 
 @main.command()

@@ -344,9 +344,20 @@ def _owner(folder: Path) -> str:
     return _UNSAFE_TEXT.sub("?", text)[:500]
 
 
+# `check --annotate` writes "procurement (problems).xlsx" beside procurement.xlsx: a map of its
+# problems, not a paper, so a folder's build and check pass over it.
+ANNOTATED_SUFFIX = " (problems)"
+_ANNOTATED_COPY = re.compile(r"^.+ \(problems(?: [0-9]+)?\)\.xlsx$", re.IGNORECASE)
+
+
+def is_annotated_copy(path: Path) -> bool:
+    """Whether `path` is named as boardpack names a workbook's annotated copy."""
+    return bool(_ANNOTATED_COPY.match(path.name))
+
+
 def find_workbooks(paths: Iterable[Path]) -> list[Path]:
-    """Workbooks named, or found directly in named folders; Office lock files and hidden files
-    are skipped. Raises BoardpackError for a path that does not exist."""
+    """Workbooks named, or found directly in named folders; Office lock files, hidden files and
+    annotated copies are skipped. Raises BoardpackError for a path that does not exist."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -357,6 +368,7 @@ def find_workbooks(paths: Iterable[Path]) -> list[Path]:
                     # .xls too, so that an old workbook is named and not silently skipped
                     if p.suffix.lower() in (*WORKBOOK_SUFFIXES, ".xls")
                     and not p.name.startswith(("~$", "."))
+                    and not is_annotated_copy(p)
                     # a pipe or device of that name is found, to be refused by name, not skipped
                     and not p.is_dir()
                 )

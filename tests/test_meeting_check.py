@@ -217,12 +217,12 @@ def test_warnings_are_shown_with_the_errors_in_one_run(tmp_path: Path) -> None:
     assert lines[:4] == [
         "procurement.xlsx: 1 problem; fix and run again:",
         "  Risks!B2: likelihood must be a whole number from 1 to 4 (got 7)",
-        f"  warning: Budget: the sheet is hidden in Excel, so it is left out of the paper; to"
-        f" include it, unhide it ({UNHIDE})",
-        # read from the cell, though the workbook is invalid
+        # read from the cell, though the workbook is invalid; in sheet order, Paper first
         "  warning: Paper!B6: this paper is for the meeting of 19/03/2026, but boardpack.toml"
         " says the meeting is on 26/03/2026; update the paper for this meeting, or take the"
         " workbook out of this meeting's folder",
+        f"  warning: Budget: the sheet is hidden in Excel, so it is left out of the paper; to"
+        f" include it, unhide it ({UNHIDE})",
     ]
 
 

@@ -144,3 +144,45 @@ def test_a_workbook_swapped_for_a_pipe_after_the_check_is_refused_unread(
     assert outcome == [
         ["paper.xlsx: is not a file but a device or pipe; give the path of a workbook"]
     ]
+
+
+@pytest.mark.parametrize(
+    ("lock", "program"),
+    [("~$procurement.xlsx", "Excel"), (".~lock.procurement.xlsx#", "LibreOffice")],
+    ids=["excel", "libreoffice"],
+)
+def test_a_workbook_open_in_excel_is_warned_of(tmp_path: Path, lock: str, program: str) -> None:
+    path = tmp_path / "procurement.xlsx"
+    path.write_bytes(EXAMPLE.read_bytes())
+    assert not [w for w in load_paper(path).warnings if w.where == path.name]
+    (tmp_path / lock).write_bytes(b"\x0bA. Manager")
+    warning = (
+        f"procurement.xlsx: is open in {program} ({lock} is beside it), so changes not yet saved"
+        f" there are not in the paper; save it in {program} (Ctrl+S) and run again. If"
+        f" {program} is not open, the lock file was left behind by a crash: delete it"
+    )
+    assert str(load_paper(path).warnings[0]) == warning
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert f"  warning: {warning}" in result.output
+    assert result.output.count("is open in") == 1  # the lock file is no workbook of its own
+
+
+def test_an_invalid_workbook_open_in_excel_is_warned_of_too(tmp_path: Path) -> None:
+    path = workbook(tmp_path, {"Risks": "hidden"})
+    (tmp_path / "~$procurement.xlsx").write_bytes(b"")
+    with pytest.raises(InvalidWorkbook) as caught:
+        load_paper(path)
+    assert [w.where for w in caught.value.warnings][:1] == ["procurement.xlsx"]
+    assert "is open in Excel" in str(caught.value.warnings[0])
+
+
+def test_build_warns_of_a_workbook_open_in_excel(tmp_path: Path) -> None:
+    path = tmp_path / "procurement.xlsx"
+    path.write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "~$procurement.xlsx").write_bytes(b"")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(path), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())  # the summary wraps long lines
+    assert "procurement.xlsx: is open in Excel (~$procurement.xlsx is beside it)" in shown
+    assert (out / "procurement.docx").is_file()

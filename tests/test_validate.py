@@ -106,8 +106,8 @@ RULES = [
     ),
     pytest.param(
         {"Plan!E3": None},
-        "Plan!E3: due must be a date, typed as 30/11/2007 or 2007-11-30 or entered as an Excel"
-        " date (got None)",
+        "Plan!E3: due is empty; it must be a date, typed as 30/11/2007 or 2007-11-30 or entered"
+        " as an Excel date",
         id="due-required",
     ),
     pytest.param(
@@ -235,3 +235,41 @@ def test_a_blank_style_is_a_paragraph(example_copy: EditWorkbook) -> None:
     checked = load_paper(example_copy({"Sections!B3": None, "Sections!B4": "  "}))
     styles = [p.style for p in checked.paper.paragraphs[1:3]]
     assert styles == [ParagraphStyle.PARAGRAPH, ParagraphStyle.PARAGRAPH]
+
+
+def test_an_empty_status_or_date_cell_is_said_to_be_empty(example_copy: EditWorkbook) -> None:
+    path = example_copy({"Plan!F4": None, "Paper!B7": None})
+    assert problems_of(path) == [
+        "Paper!B7: report date is empty; it must be a date, typed as 30/11/2007 or 2007-11-30"
+        " or entered as an Excel date",
+        "Plan!F4: status is empty; it must be one of: Not started, In progress, Complete, Delayed",
+    ]
+    output = CliRunner().invoke(main, ["check", str(path)]).output
+    assert "got None" not in output
+    assert "Plan!F4: status is empty" in output
+
+
+def test_problems_are_listed_in_the_workbooks_sheet_order(example_copy: EditWorkbook) -> None:
+    # Risks moved before Paper: its problems come first, then row by row, column by column;
+    # a problem the read stage finds (a formula never calculated) takes its place among them.
+    path = example_copy({"Risks!C3": 9, "Risks!B2": 7, "Paper!B8": "Purple", "Plan!C3": "=1+1"})
+    book = openpyxl.load_workbook(path)
+    book.move_sheet("Risks", offset=-(book.sheetnames.index("Risks") - 1))
+    book.save(path)
+    assert book.sheetnames[:3] == ["Help", "Risks", "Paper"]
+    problems = problems_of(path)
+    assert [p.split(":")[0] for p in problems] == ["Risks!B2", "Risks!C3", "Paper!B8", "Plan!C3"]
+    output = CliRunner().invoke(main, ["check", str(path)]).output
+    shown = [line.split(":")[0].strip() for line in output.splitlines() if "!" in line]
+    assert shown[:4] == ["Risks!B2", "Risks!C3", "Paper!B8", "Plan!C3"]
+
+
+def test_warnings_are_listed_in_sheet_order(example_copy: EditWorkbook) -> None:
+    # A milestone overdue (Plan) and a high risk with no action (Risks), with Risks moved
+    # before Plan: the risk's warning comes first, as a reader of the workbook meets it.
+    path = example_copy({"Risks!E4": None, "Plan!E3": dt.datetime(2008, 1, 1)})
+    book = openpyxl.load_workbook(path)
+    book.move_sheet("Risks", offset=book.sheetnames.index("Plan") - book.sheetnames.index("Risks"))
+    book.save(path)
+    warnings = [w.where for w in load_paper(path).warnings]
+    assert warnings == ["Risks!E4", "Plan!E3"]

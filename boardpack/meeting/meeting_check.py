@@ -186,7 +186,8 @@ def _check_workbook(
         warnings = checked.warnings
     except InvalidWorkbook as exc:
         error, warnings = exc, exc.warnings
-    return WorkbookCheck(source, checked, error, (*warnings, *_meeting_warnings(raw, settings)))
+    found = raw.in_order([*warnings, *_meeting_warnings(raw, settings)])
+    return WorkbookCheck(source, checked, error, tuple(found))
 
 
 def _meeting_warnings(raw: RawWorkbook, settings: _Said) -> list[Problem]:

@@ -21,6 +21,7 @@ class Column:
     required: bool
     hint: str
     choices: tuple[str, ...] = ()  # offered in a dropdown by the workbook writer
+    meanings: tuple[str, ...] = ()  # each choice with what it means ("5 Almost certain")
 
 
 @dataclass(frozen=True)
@@ -153,17 +154,21 @@ def layout_for(profile: Profile) -> WorkbookLayout:
         columns = []
         for column in risk.columns:
             choices: tuple[str, ...] = ()
-            if column.type is ColumnType.LIKELIHOOD:
-                choices = tuple(level.value for level in risk.likelihood.levels)
-            elif column.type is ColumnType.IMPACT:
-                choices = tuple(level.value for level in risk.impact.levels)
+            meanings: tuple[str, ...] = ()
+            axis = {ColumnType.LIKELIHOOD: risk.likelihood, ColumnType.IMPACT: risk.impact}
+            if column.type in axis:
+                levels = axis[column.type].levels
+                choices = tuple(level.value for level in levels)
+                meanings = tuple(" ".join(filter(None, (v.value, v.label))) for v in levels)
             elif column.type is ColumnType.CHOICE:
                 choices = column.choices
             elif column.type is ColumnType.TREND:
                 choices = ("Up", "Down", "Same", "New")
             elif column.type is ColumnType.STATUS and profile.status is not None:
                 choices = tuple(w.name for w in profile.status.words)
-            columns.append(Column(column.header, column.key, column.required, column.hint, choices))
+            columns.append(
+                Column(column.header, column.key, column.required, column.hint, choices, meanings)
+            )
         tables.append(TableSheet(RISKS_SHEET, tuple(columns), key="risks"))
     for table in profile.tables:
         if not any(s.block is Block.TABLE and s.table == table.key for s in profile.sections):

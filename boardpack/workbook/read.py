@@ -45,6 +45,7 @@ from boardpack.workbook.layout import (
     layout_for,
     normalise_header,
 )
+from boardpack.workbook.places import in_sheet_order
 
 # A real paper has a few dozen rows; a sheet claiming far more is a mistake or an attack, and
 # reading it would take minutes and gigabytes before any useful message.
@@ -95,6 +96,11 @@ class RawWorkbook:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # of its shape; the paper is made
     sha256: str = ""  # of the bytes read, which may differ from the file by the time it is built
+    sheets: tuple[str, ...] = ()  # the workbook's sheet titles, in its order
+
+    def in_order(self, problems: list[Problem]) -> list[Problem]:
+        """`problems` in the order of this workbook's sheets, rows and columns."""
+        return in_sheet_order(problems, self.sheets)
 
 
 @dataclass
@@ -176,7 +182,37 @@ def read_workbook(path: Path, profile: Profile | None = None) -> RawWorkbook:
         finally:
             workbook.close()
     raw.sha256 = hashlib.sha256(data).hexdigest()
+    raw.warnings[:0] = open_elsewhere(path)
+    raw.problems[:] = raw.in_order(raw.problems)
+    raw.warnings[:] = raw.in_order(raw.warnings)
     return raw
+
+
+def open_elsewhere(path: Path) -> list[Problem]:
+    """A warning when `path` is open in Excel or LibreOffice, from the lock file each keeps
+    beside a workbook it has open: what is built is the last saved state, not what is on screen.
+    """
+    locks = (
+        (path.with_name("~$" + path.name), "Excel"),
+        (path.with_name(f".~lock.{path.name}#"), "LibreOffice"),
+    )
+    return [
+        Problem(
+            path.name,
+            f"is open in {program} ({lock.name} is beside it), so changes not yet saved there"
+            f" are not in the paper; save it in {program} (Ctrl+S) and run again. If"
+            f" {program} is not open, the lock file was left behind by a crash: delete it",
+        )
+        for lock, program in locks
+        if _exists(lock)
+    ]
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name the file system refuses, or a folder that cannot be read
+        return False
 
 
 def _load(data: bytes, source: str) -> Any:
@@ -272,7 +308,7 @@ def _read(
     if paper_sheet is not None:
         named = _profile_named(paper_sheet, profile, folder, problems)
         if named is None:  # the workbook's shape is unknown: reading on would only guess
-            raise InvalidWorkbook(source, problems)
+            raise InvalidWorkbook(source, in_sheet_order(problems, workbook.sheetnames))
         if named is not profile:
             profile, layout = named, layout_for(named)
     details = (
@@ -280,7 +316,14 @@ def _read(
         if paper_sheet is not None
         else Record({}, {}, "")
     )
-    raw = RawWorkbook(source, details, profile, problems=problems, warnings=warnings)
+    raw = RawWorkbook(
+        source,
+        details,
+        profile,
+        problems=problems,
+        warnings=warnings,
+        sheets=tuple(workbook.sheetnames),
+    )
     computed = frozenset(
         c.key for c in (profile.risk.columns if profile.risk else ()) if c.type is ColumnType.SCORE
     )
@@ -628,6 +671,7 @@ def _read_fields(
                     " column B",
                 )
             )
+            reported.add(spec.field)  # said once: not again as an empty value
     return Record(values, cells, sheet.title, frozenset(reported))
 
 

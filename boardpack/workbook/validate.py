@@ -74,7 +74,7 @@ def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPape
     if sections_sheet is not None and "sections" in raw.tables:
         problems.extend(_required_sections(profile, paragraphs, sections_sheet))
     if problems or details is None:
-        raise InvalidWorkbook(raw.source, problems, tuple(warnings))
+        raise InvalidWorkbook(raw.source, raw.in_order(problems), tuple(raw.in_order(warnings)))
 
     paper = Paper(
         profile=profile,
@@ -88,7 +88,7 @@ def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPape
     warnings.extend(_board_warnings(paper, raw, layout))
     warnings.extend(_layout_warnings(paper, area, layout))
     places = {key: tuple(r.where for r in raw.tables.get(key, [])) for key in ("risks", "plan")}
-    return CheckedPaper(source, paper, tuple(warnings), raw.sha256, places)
+    return CheckedPaper(source, paper, tuple(raw.in_order(warnings)), raw.sha256, places)
 
 
 def _required_sections(profile: Profile, paragraphs: list[Any], sheet: TableSheet) -> list[Problem]:
@@ -157,8 +157,10 @@ class _Checker:
                 where = record.cells.get(name, record.where) if name else record.where
                 label = labels.get(name, name) if name else ""
                 message = error["msg"]
-                if error["type"] == "missing":
+                if error["type"] in ("missing", "required"):
                     message = "is required but the cell is empty"
+                elif name in fields and record.values.get(name) is None:
+                    message = _empty(error)
                 self.problems.append(Problem(where, f"{label} {message}".strip()))
             return None
 
@@ -169,6 +171,16 @@ class _Checker:
         if warning is not None:
             self.warnings.append(Problem(where, warning))
         return cleaned
+
+
+def _empty(error: Any) -> str:
+    """What a manager reads of an empty cell that needs a value: that it is empty, then what
+    to type, not the model's "(got None)"."""
+    message = str(error["msg"])
+    shown = f" (got {(error.get('ctx') or {}).get('got')})"
+    if not message.endswith(shown):
+        return message  # a message of its own about the empty cell
+    return f"is empty; it {message.removesuffix(shown)}"
 
 
 def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> list[Problem]:

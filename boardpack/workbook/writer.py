@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +53,14 @@ def write_workbook(
     if profile_name is not None and profile_name != DEFAULT_PROFILE:
         paper.append([PROFILE_LABEL, profile_name, "The report profile this workbook is for"])
     dates = {f.label for f in profile.header if f.type in (FieldType.DATE, FieldType.MONTH)}
+    required = {f.label for f in profile.header if f.required}
     for field in layout.paper_fields:
         paper.append([field.label, details.get(field.label), field.hint])
         row = paper.max_row
         if field.label in dates:
             paper.cell(row, 2).number_format = "dd/mm/yyyy"
-        if field.choices:
-            _choices(paper, DataValidation, f"B{row}", list(field.choices))
+        guide = _Guide(field.label, field.hint, field.label in required, field.choices)
+        guide.add_to(paper, DataValidation, f"B{row}", date=field.label in dates)
     for letter, width in zip("ABC", (22, 40, 60), strict=True):
         paper.column_dimensions[letter].width = width
     for row in paper.iter_rows(min_row=2):
@@ -84,7 +86,7 @@ def write_workbook(
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.print_title_rows = "1:1"
 
-    _write_help(help_sheet, profile, layout.tables, Font)
+    _write_help(help_sheet, profile, layout.tables, Font, path.name)
     book.active = book.index(paper)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -99,16 +101,19 @@ def _lay_out(sheet: Any, layout: TableSheet, wrap: Any, validation: Any) -> None
         letter = get_column_letter(index + 1)
         width = _WIDE.get(column.field, max(12, min(30, len(column.header) + 4)))
         sheet.column_dimensions[letter].width = width
+        is_date = column.header in ("Start", "Due") or "date" in column.header.lower()
         for row in range(2, max(sheet.max_row, 2) + 1):
             cell = sheet[f"{letter}{row}"]
             cell.alignment = wrap
-            if column.header in ("Start", "Due") or "date" in column.header.lower():
+            if is_date:
                 cell.number_format = "dd/mm/yyyy"
-        if column.choices:
-            _choices(sheet, validation, f"{letter}2:{letter}{LAST_ROW}", list(column.choices))
+        guide = _Guide(column.header, column.hint, column.required, column.choices, column.meanings)
+        guide.add_to(sheet, validation, f"{letter}2:{letter}{LAST_ROW}", date=is_date)
 
 
-def _write_help(sheet: Any, profile: Profile, tables: tuple[TableSheet, ...], font: Any) -> None:
+def _write_help(
+    sheet: Any, profile: Profile, tables: tuple[TableSheet, ...], font: Any, name: str
+) -> None:
     sheet.append([f"How to fill in this workbook: {profile.name}"])
     sheet["A1"].font = font(bold=True, size=14)
     if profile.description:
@@ -131,18 +136,59 @@ def _write_help(sheet: Any, profile: Profile, tables: tuple[TableSheet, ...], fo
         sheet.append([])
         sheet.append([profile.risk.key_text()])
     sheet.append([])
-    sheet.append(["Check the workbook with:  boardpack check THIS-FILE.xlsx"])
+    named = f'"{name}"' if any(c in name for c in " '&()^;$`") else name
+    sheet.append([f"Check it, in the folder it is saved in, with:  boardpack check {named}"])
+    sheet.append(
+        [
+            f"To see each problem on its cell in Excel:  boardpack check --annotate {named}"
+            " (writes a marked copy beside it)"
+        ]
+    )
     sheet.column_dimensions["A"].width = 100
 
 
-def _choices(sheet: Any, validation: Any, cells: str, values: list[str]) -> None:
-    """A dropdown of allowed values, with Excel's error alert on: it refuses anything else."""
-    source = '"' + ",".join(values) + '"'
-    if len(source) > 257:  # Excel caps a typed-in list at 255 characters; checked on build
-        return
-    rule = validation(type="list", formula1=source, allow_blank=True)
-    rule.showErrorMessage = True
-    rule.errorTitle = "Not one of the choices"
-    rule.error = "Pick one of: " + ", ".join(values)[:200]
-    sheet.add_data_validation(rule)
-    rule.add(cells)
+@dataclass(frozen=True)
+class _Guide:
+    """What Excel shows when a cell is selected (its input message) and, for a column of
+    choices, the dropdown that refuses anything else."""
+
+    name: str  # the label or header
+    hint: str
+    required: bool
+    choices: tuple[str, ...] = ()
+    meanings: tuple[str, ...] = ()  # the choices with what each means, when the profile says
+
+    def prompt(self, *, date: bool) -> str:
+        hint = self.hint.replace(" (optional)", "").rstrip(". ")
+        said = [hint] if hint else []
+        if date and "e.g." not in hint:
+            said.append("Type a date, e.g. 30/11/2007")
+        if self.meanings != self.choices and self.meanings:
+            said.append("Pick one of: " + ", ".join(self.meanings))
+        elif self.choices and not all(choice in hint for choice in self.choices):
+            said.append("Pick one of: " + ", ".join(self.choices))
+        said.append("Required" if self.required else "Optional: may be left blank")
+        text = ". ".join(said) + "."
+        # Excel refuses an input message over 255 characters (and repairs the file).
+        return text if len(text) <= _PROMPT_LIMIT else text[: _PROMPT_LIMIT - 1] + "…"
+
+    def add_to(self, sheet: Any, validation: Any, cells: str, *, date: bool = False) -> None:
+        source = '"' + ",".join(self.choices) + '"'
+        # Excel caps a typed-in list at 255 characters (checked on build): a longer one is
+        # offered in the input message only.
+        listed = bool(self.choices) and len(source) <= 257
+        rule = validation(type="list" if listed else None, formula1=source if listed else None)
+        rule.allow_blank = True
+        rule.showInputMessage = True
+        rule.promptTitle = self.name[:_TITLE_LIMIT]
+        rule.prompt = self.prompt(date=date)
+        if listed:
+            rule.showErrorMessage = True
+            rule.errorTitle = "Not one of the choices"
+            rule.error = "Pick one of: " + ", ".join(self.choices)[:200]
+        sheet.add_data_validation(rule)
+        rule.add(cells)
+
+
+_PROMPT_LIMIT = 255
+_TITLE_LIMIT = 32  # Excel's limit on an input message's title
