@@ -214,11 +214,10 @@ def test_an_upload_that_is_no_workbook_is_refused_and_never_served_as_a_page(
     page = _upload(manager, cast.paper, fake).content.decode()
     assert "1 problem" in page and "evil.xlsx" in page
     assert "<script>alert(1)</script>" not in page  # escaped, never run
-    download = manager.get(f"/papers/{cast.paper.pk}/workbook.xlsx")
-    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert download["Content-Disposition"].startswith("attachment")
+    download = manager.get(f"/papers/{cast.paper.pk}/problems.xlsx")
+    assert download.status_code == 404  # no cells to mark in what is no workbook
+    assert download["Content-Type"] == "text/plain"
     assert download["X-Content-Type-Options"] == "nosniff"
-    download.close()
 
 
 @pytest.mark.libreoffice
@@ -236,6 +235,14 @@ def test_a_paper_goes_from_its_problems_to_the_meetings_archived_pack(
     assert "1 problem to fix in the workbook" in page
     assert "Risks!B2" in page and "likelihood must be a whole number from 1 to 4 (got 7)" in page
     assert "Submit this paper" not in page
+    marked = manager.get(f"/papers/{paper.pk}/problems.xlsx")
+    assert marked["Content-Disposition"] == 'attachment; filename="procurement (problems).xlsx"'
+    (tmp_path / "marked.xlsx").write_bytes(marked.content)
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "marked.xlsx")
+    assert book.sheetnames[0] == "Problems"
+    assert "likelihood must be a whole number" in book["Risks"]["B2"].comment.text
 
     # Fixed: no problems, a preview of the real paper, then submitted.
     page = _upload(manager, paper, EXAMPLE, "Procurement v2.xlsx").content.decode()

@@ -143,6 +143,22 @@ def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def annotated_copy(upload: Upload) -> tuple[str, bytes]:
+    """The uploaded workbook with each problem a note on its marked cell and listed, linked, on
+    a first sheet, as `boardpack check --annotate` writes it: its file name and bytes."""
+    from boardpack.errors import Problem
+    from boardpack.workbook.annotate import annotate_workbook
+
+    name = upload.paper.name
+    with tempfile.TemporaryDirectory(dir=data()) as work:
+        copy = Path(work) / f"{name}.xlsx"
+        shutil.copyfile(upload.path(), copy)
+        problems = [Problem(p["where"], p["message"]) for p in upload.problems]
+        warnings = [Problem(p["where"], p["message"]) for p in upload.warnings]
+        written = annotate_workbook(copy, problems, warnings)
+        return written.path.name, written.path.read_bytes()
+
+
 def starter_workbook(paper: Paper) -> bytes:
     """A blank workbook of the paper's board's profile, as `boardpack new` writes it."""
     from boardpack.paper.profile import load_profile

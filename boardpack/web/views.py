@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from boardpack.errors import BoardpackError
 from boardpack.meeting.meetings import time_left
 from boardpack.web import access, store
 from boardpack.web.models import Meeting, Membership, Paper, Role, State, record
@@ -156,13 +157,19 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def annotated(request: HttpRequest, pk: int) -> HttpResponse:
-    """The last upload, as the manager sent it: to open in Excel beside its problems."""
+    """The last upload with each problem marked on its cell, to fix in Excel."""
     paper = _paper(request, pk)
     latest = paper.latest()
     if latest is None or not access.can_upload(request.user, paper):
         raise Http404("no upload")
-    response = FileResponse(latest.path().open("rb"), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{paper.name}.xlsx"'
+    if not latest.problems and not latest.warnings:
+        raise Http404("nothing to mark")
+    try:
+        name, data = store.annotated_copy(latest)
+    except BoardpackError as exc:  # a file that is no workbook has no cells to mark
+        return HttpResponse(f"No marked copy: {exc}", status=404, content_type="text/plain")
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -269,11 +276,7 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
     except store.WebError as exc:
         messages.error(request, str(exc))
         return redirect("meeting", pk=pk)
-    except Exception as exc:  # the library's own errors, said for the page
-        from boardpack.errors import BoardpackError
-
-        if not isinstance(exc, BoardpackError):
-            raise
+    except BoardpackError as exc:  # the library's own errors, said for the page
         messages.error(request, f"Not archived: {exc}")
         return redirect("meeting", pk=pk)
     filed = ", ".join(f"{p.name} {p.outcome}" for p in report.papers)
