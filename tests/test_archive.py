@@ -132,7 +132,15 @@ def test_a_paper_is_filed_read_only_with_a_manifest_that_proves_it(
         "procurement.pdf": ("pdf", (builds.original / "procurement.pdf").read_bytes()),
         "procurement.docx": ("docx", (builds.original / "procurement.docx").read_bytes()),
         "procurement.xlsx": ("workbook", workbook.read_bytes()),
+        "paper.json": ("data", (v1 / "paper.json").read_bytes()),
     }
+    # The validated paper as data, beside its workbook: what history compares.
+    data = json.loads(expected["paper.json"][1])
+    assert data == record["paper_data"]
+    assert data["profile"] == "JIB highlight report"
+    assert data["paper"]["details"]["status"] == "Green"
+    assert data["history"]["status"] == "Green"
+    assert [r["score"] for r in data["history"]["risks"]] == [4, 8, 9, 8]
     assert sorted(p.name for p in v1.iterdir()) == sorted([MANIFEST, *expected])
     manifest = manifest_of(v1)
     assert manifest["files"] == [
