@@ -227,33 +227,38 @@ class ArchiveHistory:
         lists: one it does not (an index cut short, a version added by hand) would make
         history tell from an older paper than the last one."""
         listed = {e.folder.casefold() for e in entries}
-        board_dir = self.archive_dir / safe_stem(board)
-        try:
-            meetings = [m for m in os.scandir(board_dir) if m.is_dir(follow_symlinks=False)]
-        except FileNotFoundError:
-            return  # nothing filed for this board: the index says so too
-        except OSError as exc:
-            raise _Unproven(f"the archive's {board_dir.name} cannot be read ({exc})") from exc
-        for day in meetings:
+        board_dir = safe_stem(board)
+        for day in self._folders(board_dir):
             try:
-                if dt.date.fromisoformat(day.name) >= meeting:
+                if dt.date.fromisoformat(day) >= meeting:
                     continue
             except ValueError:
                 continue
-            for paper in os.scandir(day.path):
-                if paper.name.casefold() != name.casefold():
+            for paper in self._folders(f"{board_dir}/{day}"):
+                if paper.casefold() != name.casefold():
                     continue
-                if not paper.is_dir(follow_symlinks=False):
-                    raise _Unproven(
-                        f"the archive's {board_dir.name}/{day.name}/{paper.name} is not a folder"
-                    )
-                for version in os.scandir(paper.path):
-                    at = f"{board_dir.name}/{day.name}/{paper.name}/{version.name}"
-                    if VERSION_NAME.fullmatch(version.name) and at.casefold() not in listed:
+                for version in self._folders(f"{board_dir}/{day}/{paper}"):
+                    at = f"{board_dir}/{day}/{paper}/{version}"
+                    if VERSION_NAME.fullmatch(version) and at.casefold() not in listed:
                         raise _Unproven(
                             f"the archive holds {at}, which its index does not list (the index"
                             " was cut short, or the version added afterwards)"
                         )
+
+    def _folders(self, where: str) -> list[str]:
+        """The names in a folder of the archive; _Unproven when it is not a real folder."""
+        path = self.archive_dir / where
+        try:
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISDIR(mode):
+                raise _Unproven(
+                    f"the archive's {where} is {kind_of(mode)}, not a folder of the archive"
+                )
+            return sorted(os.listdir(path))
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise _Unproven(f"the archive's {where} cannot be read ({exc})") from exc
 
     def _revision(
         self,
