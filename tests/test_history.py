@@ -3,6 +3,7 @@ with the archive, and read back from the .docx files."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -14,11 +15,14 @@ import docx
 import openpyxl
 import pytest
 
+from boardpack.errors import Problem
 from boardpack.files import RECORD_FOLDER
 from boardpack.meeting.archive import archive_papers, verify_archive
 from boardpack.meeting.archive_index import INDEX
 from boardpack.outputs.render import REPORT_TEMPLATE
+from boardpack.paper.changes import compare, snapshot_of
 from boardpack.pipeline import build
+from boardpack.workbook.validate import load_paper
 from tests.conftest import ROOT
 
 
@@ -179,6 +183,36 @@ def test_two_risks_of_one_wording_are_a_warning_naming_both_rows(
         " to collaborate on procurement', so neither is compared with the last paper; give each"
         " its own wording"
     ]
+    # Left out on both sides: not closed, not two new risks, and not "nothing changed".
+    assert _changes(tmp_path / "out" / "procurement.docx") == [
+        "Overall status: Green to Amber.",
+        "New risk: Suppliers do not bid for the shared contracts (score 4).",
+        "Risk closed: Lack of leadership on procurement within individual\u2026 (no longer"
+        " listed).",
+        "Risk closed: Failure to identify resource to undertake skills/capacity\u2026 (no longer"
+        " listed).",
+        "Milestone slipped: Roadmap and business case, by 3 weeks, to 21 May 2008 (was 30"
+        " April 2008).",
+        "Not compared: risk 'Unwillingness of authorities to collaborate on procurement', as"
+        " more than one row has its wording.",
+    ]
+
+
+def test_two_risks_of_one_wording_in_the_last_paper_are_named_once_and_left_out() -> None:
+    paper = load_paper(ROOT / "inputs" / "procurement.xlsx").paper
+    now = snapshot_of(paper)
+    first = now.risks[0]
+    last = dataclasses.replace(now, risks=(first, first, *now.risks[1:]))
+    notes: list[Problem] = []
+    history = compare(paper, last, last, "folder", {}, notes)
+    assert [str(n) for n in notes] == [
+        "rows 1 and 2 of the last paper's register are both risk 'Unwillingness of authorities"
+        " to collaborate on procurement', so risk 'Unwillingness of authorities to collaborate"
+        " on procurement' is not compared with the last paper; give each its own wording"
+    ]
+    assert [r.trend for r in history.risks] == ["", "same", "same", "same"]
+    assert history.closed == ()
+    assert not history.complete
 
 
 def test_a_tampered_archive_copy_is_not_used_for_history(
@@ -382,4 +416,134 @@ def test_a_version_filed_before_the_archive_kept_data_is_read_from_its_workbook(
     assert _changes(tmp_path / "out" / "procurement.docx")[:2] == [
         "Overall status: Green to Amber.",
         "Risk up: Unwillingness of authorities to collaborate on procurement, from 4 to 12.",
+    ]
+
+
+# --- history of whole papers, as data ----------------------------------------------------------
+
+
+def test_a_profile_that_now_requires_a_column_keeps_last_meetings_history(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    # Last meeting's workbook has no Review column, so today's profile would refuse it: the
+    # archive's data of it is what is compared.
+    inputs = tmp_path / "inputs"
+    shutil.copytree(cycle["inputs"], inputs)
+    profile = (ROOT / "boardpack" / "paper" / "profiles" / "jib.toml").read_text(encoding="utf-8")
+    profile += '\n[[risk.columns]]\nkey = "review"\nheader = "Review"\ntype = "short_text"\n'
+    (inputs / "jib-review.toml").write_text(profile + "required = true\n", encoding="utf-8")
+    settings = inputs / "boardpack.toml"
+    settings.write_text('profile = "jib-review.toml"\n' + settings.read_text(encoding="utf-8"))
+    _edit(
+        inputs / "procurement.xlsx",
+        {"Risks!G1": "Review"} | {f"Risks!G{r}": "May" for r in range(2, 6)},
+    )
+    report = build([inputs], tmp_path / "out", pdf=False, archive=cycle["archive"])
+    assert report.ok, [str(p.error) for p in report.papers]
+    assert not [w for w in report.papers[0].warnings if "archive" in str(w)]
+    assert _changes(tmp_path / "out" / "procurement.docx")[:3] == [
+        "Overall status: Green to Amber.",
+        "Risk up: Unwillingness of authorities to collaborate on procurement, from 4 to 12.",
+        "New risk: Suppliers do not bid for the shared contracts (score 4).",
+    ]
+
+
+def test_a_reissued_paper_for_the_same_meeting_says_it_is_revised(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    inputs = tmp_path / "inputs"
+    shutil.copytree(cycle["inputs"], inputs)
+    archive = tmp_path / "archive"
+    shutil.copytree(cycle["archive"], archive)
+    first = build([inputs], tmp_path / "march", archive=archive)
+    assert first.ok
+    assert not any(
+        t.startswith("Revised") for t in _changes(tmp_path / "march" / "procurement.docx")
+    )
+    assert archive_papers(tmp_path / "march", archive).ok
+    again = build([inputs], tmp_path / "again", pdf=False, archive=archive)
+    assert again.ok  # the same paper built again is not a revision
+    assert not any(
+        t.startswith("Revised") for t in _changes(tmp_path / "again" / "procurement.docx")
+    )
+    _edit(inputs / "procurement.xlsx", {"Risks!B3": 4, "Risks!D3": None})
+    revised = build([inputs], tmp_path / "revised", archive=archive)
+    assert revised.ok
+    lines = _changes(tmp_path / "revised" / "procurement.docx")
+    assert lines[:2] == [
+        "Revised: version 2 of this paper for this meeting.",
+        "Overall status: Green to Amber.",
+    ]
+    filed = archive_papers(tmp_path / "revised", archive)
+    assert next(str(p) for p in filed.papers) == "procurement: archived as v2, superseding v1"
+    # Built once more as it is, it is still version 2, and the archive holds it already.
+    assert build([inputs], tmp_path / "once-more", archive=archive).ok
+    assert _changes(tmp_path / "once-more" / "procurement.docx")[0] == lines[0]
+    filed = archive_papers(tmp_path / "once-more", archive)
+    assert str(filed.papers[0]) == "procurement: already archived as v2"
+
+
+def _committee(folder: Path, meeting: dt.date) -> None:
+    for book in ("corporate-risks.xlsx", "risk-management-update.xlsx"):
+        _edit(folder / book, {}, {"Meeting date": dt.datetime.combine(meeting, dt.time())})
+    settings = folder / "boardpack.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("2025-03-20", meeting.isoformat()),
+        encoding="utf-8",
+    )
+
+
+def test_a_cover_report_says_what_changed_in_its_appendix(tmp_path: Path) -> None:
+    folder = tmp_path / "committee"
+    shutil.copytree(ROOT / "examples" / "committee", folder)
+    assert build([folder], tmp_path / "march", today=dt.date(2025, 3, 1)).ok
+    archive = tmp_path / "archive"
+    assert archive_papers(tmp_path / "march", archive).ok
+    (version,) = archive.glob("*/*/risk-management-update/v1")
+    assert sorted(p.name for p in version.iterdir()) == [
+        "appendix-A-corporate-risks.json",
+        "appendix-A-corporate-risks.xlsx",
+        "manifest.json",
+        "paper.json",
+        "risk-management-update.docx",
+        "risk-management-update.pdf",
+        "risk-management-update.xlsx",
+    ]
+    assert verify_archive(archive).ok
+    _committee(folder, dt.date(2025, 6, 19))
+    # CR03's residual likelihood 2 -> 4: its residual score 6 -> 12; the cover is unchanged.
+    _edit(folder / "corporate-risks.xlsx", {"Risks!K4": 4, "Risks!M4": None})
+    report = build(
+        [folder], tmp_path / "june", pdf=False, archive=archive, today=dt.date(2025, 6, 1)
+    )
+    assert report.ok
+    assert _changes(tmp_path / "june" / "risk-management-update.docx") == [
+        "Appendix A (corporate-risks): Risk up: CR03 contracts are awarded in breach of the"
+        " Procurement Act 2023, from 6 to 12."
+    ]
+
+
+def test_a_cover_whose_last_appendix_was_not_kept_never_says_nothing_changed(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "committee"
+    shutil.copytree(ROOT / "examples" / "committee", folder)
+    assert build([folder], tmp_path / "march", today=dt.date(2025, 3, 1)).ok
+    record = tmp_path / "march" / RECORD_FOLDER / "risk-management-update.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    # As a boardpack from before papers and appendices were kept as data recorded it.
+    del data["paper_data"]
+    for appendix in data["appendices"]:
+        del appendix["paper_data"]
+    record.write_text(json.dumps(data), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert archive_papers(tmp_path / "march", archive).ok
+    _committee(folder, dt.date(2025, 6, 19))
+    report = build(
+        [folder], tmp_path / "june", pdf=False, archive=archive, today=dt.date(2025, 6, 1)
+    )
+    assert report.ok
+    assert _changes(tmp_path / "june" / "risk-management-update.docx") == [
+        "Appendix A (corporate-risks): not compared with the last report (the archive keeps"
+        " no data of the last paper's appendices)."
     ]
