@@ -86,7 +86,17 @@ def paper_data(paper: Paper) -> dict[str, Any]:
     return {
         "format": DATA_FORMAT,
         "profile": paper.profile.name,
-        "paper": paper.model_dump(mode="json", exclude={"profile"}, serialize_as_any=True),
+        "paper": {
+            # Each value dumped by its own model, which its profile made: every field it has.
+            "details": paper.details.model_dump(mode="json"),
+            "paragraphs": [p.model_dump(mode="json") for p in paper.paragraphs],
+            "milestones": [m.model_dump(mode="json") for m in paper.milestones],
+            "budget": [b.model_dump(mode="json") for b in paper.budget],
+            "risks": [r.model_dump(mode="json") for r in paper.risks],
+            "tables": {
+                key: [r.model_dump(mode="json") for r in rows] for key, rows in paper.tables
+            },
+        },
         "history": {
             "meeting_date": facts.meeting_date.isoformat(),
             "status": facts.status,
