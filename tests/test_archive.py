@@ -254,9 +254,10 @@ def test_a_last_index_line_cut_short_is_reported_skipped_and_filing_goes_on(
         " index.jsonl from a backup"
     ]
     assert verified.versions == 1 and verified.head == hashlib.sha256(whole[:-1]).hexdigest()
-    report = archive_papers(builds.changed, store, now=NOW)
-    assert [str(n) for n in report.notes] == [f"{store}/{verified.problems[0]}"]
-    assert lines(report) == ["procurement: archived as v2, superseding v1"]
+    result = CliRunner().invoke(main, ["archive", str(builds.changed), "--to", str(store)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Warning: {store}/{verified.problems[0]}\n"
+    assert result.stdout == "procurement: archived as v2, superseding v1\n"
     # The torn bytes are gone, the first line is kept, the new one follows it.
     after = index.read_bytes()
     assert after.startswith(whole) and after.count(b"\n") == 2 and after.endswith(b"\n")

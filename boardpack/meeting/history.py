@@ -53,6 +53,9 @@ from boardpack.paper.profile import Profile
 _VERIFY = "run boardpack verify on the archive and restore it from a backup"
 
 
+_NO_FACTS = Snapshot(dt.date.min, None, False, False, (), ())  # of a version not read for them
+
+
 class _Unproven(Exception):
     """An archived version history may not use: why, in words."""
 
@@ -166,8 +169,9 @@ class ArchiveHistory:
 
     # --- reading only what verify would accept ----------------------------------------------
 
-    def _read(self, entry: IndexEntry, profile: Profile) -> _Version:
-        """An archived version, once it is proven as verify would prove it."""
+    def _read(self, entry: IndexEntry, profile: Profile, *, facts: bool = True) -> _Version:
+        """An archived version, once it is proven as verify would prove it; without `facts`,
+        a version filed before data was kept is not read from its workbook."""
         where = entry.folder
         parts = tuple(entry.folder.split("/"))
         for depth in range(1, len(parts) + 1):
@@ -208,10 +212,12 @@ class ArchiveHistory:
         data: object | None = None
         if manifest.data is not None:
             data = _data(folder, manifest.data.name, manifest.data.sha256, where)
-            facts = _snapshot(data, f"{where}/{manifest.data.name}")
+            found = _snapshot(data, f"{where}/{manifest.data.name}")
+        elif facts:
+            found = _from_workbook(folder, manifest, profile, where)
         else:
-            facts = _from_workbook(folder, manifest, profile, where)
-        version = _Version(facts, data, has_appendix_data=bool(manifest.appendices))
+            found = _NO_FACTS
+        version = _Version(found, data, has_appendix_data=bool(manifest.appendices))
         for appendix in manifest.appendices:
             entry_of = manifest.file(appendix.data)
             assert entry_of is not None  # parse_manifest checked it is listed
@@ -285,7 +291,7 @@ class ArchiveHistory:
         wanted_appendices = {n.casefold(): _canonical(paper_data(a)) for n, a in appendices}
         for number, entry in reversed(list(enumerate(same_meeting, 1))):
             try:
-                version = self._read(entry, paper.profile)
+                version = self._read(entry, paper.profile, facts=False)
             except _Unproven as exc:
                 notes.append(
                     Problem(str(self.archive_dir), f"{exc}, so it is not compared; {_VERIFY}")
