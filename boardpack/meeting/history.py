@@ -316,6 +316,8 @@ def _parts(
 ) -> tuple[Part, ...]:
     """Each appendix of a cover report compared with the same appendix (by name) of its last
     paper; one that cannot be is a part with no history, saying why."""
+    if not appendices and not previous.appendices:
+        return ()
     from boardpack.outputs.composite import appendix_letter
 
     parts = []
