@@ -418,6 +418,8 @@ def archive(out_dir: Path, archive_dir: Path) -> None:
     from boardpack.meeting.archive import archive_papers
 
     report = archive_papers(out_dir, archive_dir)
+    for note in report.notes:
+        click.echo(f"Warning: {note}", err=True)
     for paper in report.papers:
         click.echo(str(paper))
     if not report.ok:

@@ -58,7 +58,7 @@ from boardpack.outputs.render import (
     template_page_area,
     vet_template,
 )
-from boardpack.paper.changes import History
+from boardpack.paper.changes import History, paper_data
 from boardpack.paper.models import Paper
 from boardpack.paper.page import PageArea
 from boardpack.paper.profile import Profile, load_profile
@@ -418,13 +418,18 @@ def _make_docx_files(
             if (refused := vetted[chosen]) is not None:
                 paper.fail(refused)
                 continue
-            if history_of is not None:
-                found = history_of.of(paper.checked.paper, paper.name, paper.checked.places)
-                paper.history = found.history
-                paper.notes.extend(found.notes)
             appendices = _appendix_jobs(paper, areas[page], profile, settings, settings_folder)
             if appendices is None:
                 continue
+            if history_of is not None:
+                found = history_of.of(
+                    paper.checked.paper,
+                    paper.name,
+                    paper.checked.places,
+                    [(a.name, a.checked.paper) for a in paper.appendices if a.checked],
+                )
+                paper.history = found.history
+                paper.notes.extend(found.notes)
             job = (
                 paper.checked.paper,
                 out / f"{paper.name}.docx",
@@ -867,10 +872,16 @@ def _write_record(paper: PaperResult, out: Path) -> None:
         "pdf": paper.pdf.name if paper.pdf else None,
         "pdf_sha256": paper.pdf_sha256 if paper.pdf else None,
         "boardpack_version": __version__,
+        # The paper as data, which the archive keeps beside its workbook for history.
+        "paper_data": paper_data(paper.checked.paper),
     }
     if paper.appendices:  # a cover report: the workbooks of its appendices, in order
         record["appendices"] = [
-            {"source": str(a.source.resolve()), "source_sha256": a.checked.source_sha256}
+            {
+                "source": str(a.source.resolve()),
+                "source_sha256": a.checked.source_sha256,
+                "paper_data": paper_data(a.checked.paper),
+            }
             for a in paper.appendices
             if a.checked is not None
         ]

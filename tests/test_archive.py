@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import boardpack.meeting.archive as archive
+from boardpack.cli import main
 from boardpack.errors import ArchiveError
 from boardpack.files import RECORD_FOLDER
 from boardpack.meeting.archive import (
@@ -132,7 +134,15 @@ def test_a_paper_is_filed_read_only_with_a_manifest_that_proves_it(
         "procurement.pdf": ("pdf", (builds.original / "procurement.pdf").read_bytes()),
         "procurement.docx": ("docx", (builds.original / "procurement.docx").read_bytes()),
         "procurement.xlsx": ("workbook", workbook.read_bytes()),
+        "paper.json": ("data", (v1 / "paper.json").read_bytes()),
     }
+    # The validated paper as data, beside its workbook: what history compares.
+    data = json.loads(expected["paper.json"][1])
+    assert data == record["paper_data"]
+    assert data["profile"] == "JIB highlight report"
+    assert data["paper"]["details"]["status"] == "Green"
+    assert data["history"]["status"] == "Green"
+    assert [r["score"] for r in data["history"]["risks"]] == [4, 8, 9, 8]
     assert sorted(p.name for p in v1.iterdir()) == sorted([MANIFEST, *expected])
     manifest = manifest_of(v1)
     assert manifest["files"] == [
@@ -206,6 +216,52 @@ def test_verify_names_each_changed_missing_and_added_file(builds: Builds, tmp_pa
     # The same paper is not filed again on top of a damaged copy: a person must look first.
     reason = archive_papers(builds.original, store).papers[0].reason
     assert reason.startswith("it is archived as v1, but that copy is damaged")
+
+
+def test_verify_names_a_changed_paper_json_and_the_cli_exits_1(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store).ok
+    v1 = store / PAPER / "v1"
+    make_writable(v1)
+    data = json.loads((v1 / "paper.json").read_text(encoding="utf-8"))
+    data["history"]["status"] = "Amber"
+    (v1 / "paper.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    seal(v1)
+    found = [str(p) for p in verify_archive(store).problems]
+    assert len(found) == 1
+    assert found[0].startswith(f"{PAPER.as_posix()}/v1/paper.json: changed: ")
+    assert found[0].endswith("restore it from a backup")
+    result = CliRunner().invoke(main, ["verify", str(store)])
+    assert result.exit_code == 1 and "v1/paper.json: changed" in result.output
+
+
+def test_a_last_index_line_cut_short_is_reported_skipped_and_filing_goes_on(
+    builds: Builds, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    assert archive_papers(builds.original, store, now=NOW).ok
+    index = store / INDEX
+    whole = index.read_bytes()
+    index.chmod(0o644)
+    index.write_bytes(whole + whole[:50])  # a second line, torn: no line end
+    index.chmod(0o444)
+    verified = verify_archive(store)
+    assert [str(p) for p in verified.problems] == [
+        "index.jsonl:2: the last line was cut short (it has no line end), so it is skipped and"
+        " the 1 lines before it are read; a version it recorded is not in the index: restore"
+        " index.jsonl from a backup"
+    ]
+    assert verified.versions == 1 and verified.head == hashlib.sha256(whole[:-1]).hexdigest()
+    result = CliRunner().invoke(main, ["archive", str(builds.changed), "--to", str(store)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Warning: {store}/{verified.problems[0]}\n"
+    assert result.stdout == "procurement: archived as v2, superseding v1\n"
+    # The torn bytes are gone, the first line is kept, the new one follows it.
+    after = index.read_bytes()
+    assert after.startswith(whole) and after.count(b"\n") == 2 and after.endswith(b"\n")
+    assert verify_archive(store).ok
 
 
 def test_verify_names_a_manifest_it_cannot_read_and_a_missing_archive(

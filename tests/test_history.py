@@ -3,7 +3,11 @@ with the archive, and read back from the .docx files."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,9 +15,14 @@ import docx
 import openpyxl
 import pytest
 
-from boardpack.meeting.archive import archive_papers
+from boardpack.errors import Problem
+from boardpack.files import RECORD_FOLDER
+from boardpack.meeting.archive import archive_papers, verify_archive
+from boardpack.meeting.archive_index import INDEX
 from boardpack.outputs.render import REPORT_TEMPLATE
+from boardpack.paper.changes import compare, snapshot_of
 from boardpack.pipeline import build
+from boardpack.workbook.validate import load_paper
 from tests.conftest import ROOT
 
 
@@ -70,6 +79,7 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     second = build([inputs], root / "march", pdf=False, archive=archive)
     assert second.ok, [p.error for p in second.papers]
     return {
+        "january": root / "january",
         "inputs": inputs,
         "archive": archive,
         "paper": root / "march" / "procurement.docx",
@@ -173,6 +183,36 @@ def test_two_risks_of_one_wording_are_a_warning_naming_both_rows(
         " to collaborate on procurement', so neither is compared with the last paper; give each"
         " its own wording"
     ]
+    # Left out on both sides: not closed, not two new risks, and not "nothing changed".
+    assert _changes(tmp_path / "out" / "procurement.docx") == [
+        "Overall status: Green to Amber.",
+        "New risk: Suppliers do not bid for the shared contracts (score 4).",
+        "Risk closed: Lack of leadership on procurement within individual\u2026 (no longer"
+        " listed).",
+        "Risk closed: Failure to identify resource to undertake skills/capacity\u2026 (no longer"
+        " listed).",
+        "Milestone slipped: Roadmap and business case, by 3 weeks, to 21 May 2008 (was 30"
+        " April 2008).",
+        "Not compared: risk 'Unwillingness of authorities to collaborate on procurement', as"
+        " more than one row has its wording.",
+    ]
+
+
+def test_two_risks_of_one_wording_in_the_last_paper_are_named_once_and_left_out() -> None:
+    paper = load_paper(ROOT / "inputs" / "procurement.xlsx").paper
+    now = snapshot_of(paper)
+    first = now.risks[0]
+    last = dataclasses.replace(now, risks=(first, first, *now.risks[1:]))
+    notes: list[Problem] = []
+    history = compare(paper, last, last, "folder", {}, notes)
+    assert [str(n) for n in notes] == [
+        "rows 1 and 2 of the last paper's register are both risk 'Unwillingness of authorities"
+        " to collaborate on procurement', so risk 'Unwillingness of authorities to collaborate"
+        " on procurement' is not compared with the last paper; give each its own wording"
+    ]
+    assert [r.trend for r in history.risks] == ["", "same", "same", "same"]
+    assert history.closed == ()
+    assert not history.complete
 
 
 def test_a_tampered_archive_copy_is_not_used_for_history(
@@ -186,9 +226,324 @@ def test_a_tampered_archive_copy_is_not_used_for_history(
     report = build([cycle["inputs"]], tmp_path / "out", pdf=False, archive=archive)
     (paper,) = report.papers
     assert any(
-        "its procurement.xlsx is not the file its manifest lists, so it is not used for history"
-        in str(n)
+        "v1/procurement.xlsx: changed: " in str(n)
+        and "so this paper shows no changes from it" in str(n)
         for n in paper.warnings
     ), [str(n) for n in paper.warnings]
     built = _texts(tmp_path / "out" / "procurement.docx")
     assert not any(t.startswith("Changes since") for t in built)
+
+
+# --- history reads only what verify would accept ------------------------------------------------
+
+
+_CHANGE_LINES = (
+    "Overall status:",
+    "Risk ",
+    "New risk",
+    "Milestone",
+    "No risk",
+    "Not compared",
+    "Revised",
+    "Appendix",
+)
+
+
+def _changes(docx_path: Path) -> list[str]:
+    """The lines of a paper's "Changes since the last report" block; [] when it has none."""
+    texts = _texts(docx_path)
+    starts = [i for i, t in enumerate(texts) if t.startswith("Changes since")]
+    if not starts:
+        return []
+    block = []
+    for text in texts[starts[0] + 1 :]:
+        if not text.startswith(_CHANGE_LINES):
+            break
+        block.append(text)
+    return block
+
+
+def _writable(folder: Path) -> None:
+    for path in (folder, *folder.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _rehash(version: Path) -> None:
+    """Make a version's manifest list its files as they are now: a forger's edit."""
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        data = (version / entry["name"]).read_bytes()
+        entry["sha256"], entry["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    (version / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _forge_red(version: Path) -> None:
+    """The January paper made to say Red, in its workbook, its data and its manifest."""
+    _writable(version)
+    _edit(version / "procurement.xlsx", {}, {"Overall status": "Red"})
+    data = json.loads((version / "paper.json").read_text(encoding="utf-8"))
+    data["paper"]["details"]["status"] = data["history"]["status"] = "Red"
+    (version / "paper.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    _rehash(version)
+
+
+def _no_story(report_paper: object, paper: Path) -> None:
+    built = _texts(paper)
+    assert not any(t.startswith("Changes since") for t in built)
+    assert not any("Red to Amber" in t or "Green to Amber" in t for t in built)
+
+
+def test_an_archived_paper_forged_with_its_manifest_is_a_warning_and_no_story(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(cycle["archive"], archive)
+    (version,) = archive.glob("*/*/procurement/v1")
+    _forge_red(version)
+    assert not verify_archive(archive).ok
+    report = build([cycle["inputs"]], tmp_path / "out", pdf=False, archive=archive)
+    (paper,) = report.papers
+    assert report.ok
+    assert [str(n) for n in paper.warnings if "manifest" in str(n)] == [
+        f"{archive}: the archive's Joint Improvement Board/2008-01-24/procurement/v1/"
+        "manifest.json is not the one its index lists (it was changed or replaced after"
+        " filing), so this paper shows no changes from it (nothing unproven is compared); run"
+        " boardpack verify on the archive and restore it from a backup"
+    ]
+    _no_story(paper, tmp_path / "out" / "procurement.docx")
+
+
+def test_a_paper_folder_swapped_for_a_link_is_a_warning_and_no_story(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(cycle["archive"], archive)
+    (paper_folder,) = archive.glob("*/*/procurement")
+    forged = tmp_path / "elsewhere" / "procurement"
+    shutil.copytree(paper_folder, forged)
+    _forge_red(forged / "v1")
+    _writable(paper_folder.parent)
+    shutil.rmtree(paper_folder)
+    os.symlink(forged, paper_folder)
+    assert not verify_archive(archive).ok
+    report = build([cycle["inputs"]], tmp_path / "out", pdf=False, archive=archive)
+    (paper,) = report.papers
+    assert any(
+        "the archive's Joint Improvement Board/2008-01-24/procurement is a link, not a folder"
+        " of the archive, so this paper shows no changes from it" in str(n)
+        for n in paper.warnings
+    ), [str(n) for n in paper.warnings]
+    _no_story(paper, tmp_path / "out" / "procurement.docx")
+
+
+def test_a_damaged_index_is_named_as_such_and_not_taken_for_a_first_paper(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(cycle["archive"], archive)
+    index = archive / INDEX
+    index.chmod(0o644)
+    lines = index.read_bytes().splitlines(keepends=True)
+    index.write_bytes(lines[0].replace(b'"number":1', b'"number":7') + b"".join(lines[1:]))
+    report = build([cycle["inputs"]], tmp_path / "out", pdf=False, archive=archive)
+    (paper,) = report.papers
+    warnings = [str(n) for n in paper.warnings]
+    assert not any("first paper" in w for w in warnings), warnings
+    assert [w for w in warnings if "index" in w] == [
+        f"{archive}/index.jsonl:1: the archive's index is damaged (is numbered 7: lines were"
+        " moved or cut; restore index.jsonl from a backup), so no paper shows what changed:"
+        " nothing it lists is proven; run boardpack verify on the archive and restore it from a"
+        " backup"
+    ]
+    _no_story(paper, tmp_path / "out" / "procurement.docx")
+
+
+def test_an_emptied_index_is_named_and_not_taken_for_a_first_paper(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(cycle["archive"], archive)
+    (archive / INDEX).chmod(0o644)
+    (archive / INDEX).write_bytes(b"")
+    report = build([cycle["inputs"]], tmp_path / "out", pdf=False, archive=archive)
+    (paper,) = report.papers
+    warnings = [str(n) for n in paper.warnings]
+    assert not any("first paper" in w for w in warnings), warnings
+    assert any(
+        "the archive's index lists nothing, though the archive holds versions" in w
+        for w in warnings
+    ), warnings
+    _no_story(paper, tmp_path / "out" / "procurement.docx")
+
+
+def test_a_last_index_line_cut_short_is_named_and_the_rest_still_tell_the_story(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(cycle["archive"], archive)
+    index = archive / INDEX
+    index.chmod(0o644)
+    whole = index.read_bytes()
+    assert whole.count(b"\n") == 2  # the paper, then the pack
+    index.write_bytes(whole[:-40])  # the pack's line cut short
+    report = build([cycle["inputs"]], tmp_path / "out", pdf=False, archive=archive)
+    (paper,) = report.papers
+    assert [str(n) for n in paper.warnings if "cut short" in str(n)] == [
+        f"{archive}/index.jsonl:2: the last line was cut short (it has no line end), so it is"
+        " skipped and the 1 lines before it are read; a version it recorded is not in the"
+        " index: restore index.jsonl from a backup"
+    ]
+    assert _changes(tmp_path / "out" / "procurement.docx")[0] == ("Overall status: Green to Amber.")
+
+
+def test_a_version_filed_before_the_archive_kept_data_is_read_from_its_workbook(
+    tmp_path: Path,
+) -> None:
+    inputs = tmp_path / "inputs"
+    shutil.copytree(ROOT / "inputs", inputs)
+    assert build([inputs], tmp_path / "january").ok
+    record = tmp_path / "january" / RECORD_FOLDER / "procurement.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    del data["paper_data"]  # as a boardpack from before papers were kept as data recorded it
+    record.write_text(json.dumps(data), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert archive_papers(tmp_path / "january", archive).ok
+    assert not list(archive.glob("*/*/procurement/v1/paper.json"))
+    assert verify_archive(archive).ok
+    _next_meeting(inputs)
+    report = build([inputs], tmp_path / "out", pdf=False, archive=archive)
+    assert report.ok and not [w for w in report.papers[0].warnings if "archive" in str(w)]
+    assert _changes(tmp_path / "out" / "procurement.docx")[:2] == [
+        "Overall status: Green to Amber.",
+        "Risk up: Unwillingness of authorities to collaborate on procurement, from 4 to 12.",
+    ]
+
+
+# --- history of whole papers, as data ----------------------------------------------------------
+
+
+def test_a_profile_that_now_requires_a_column_keeps_last_meetings_history(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    # Last meeting's workbook has no Review column, so today's profile would refuse it: the
+    # archive's data of it is what is compared.
+    inputs = tmp_path / "inputs"
+    shutil.copytree(cycle["inputs"], inputs)
+    profile = (ROOT / "boardpack" / "paper" / "profiles" / "jib.toml").read_text(encoding="utf-8")
+    profile += '\n[[risk.columns]]\nkey = "review"\nheader = "Review"\ntype = "short_text"\n'
+    (inputs / "jib-review.toml").write_text(profile + "required = true\n", encoding="utf-8")
+    settings = inputs / "boardpack.toml"
+    settings.write_text('profile = "jib-review.toml"\n' + settings.read_text(encoding="utf-8"))
+    _edit(
+        inputs / "procurement.xlsx",
+        {"Risks!G1": "Review"} | {f"Risks!G{r}": "May" for r in range(2, 6)},
+    )
+    report = build([inputs], tmp_path / "out", pdf=False, archive=cycle["archive"])
+    assert report.ok, [str(p.error) for p in report.papers]
+    assert not [w for w in report.papers[0].warnings if "archive" in str(w)]
+    assert _changes(tmp_path / "out" / "procurement.docx")[:3] == [
+        "Overall status: Green to Amber.",
+        "Risk up: Unwillingness of authorities to collaborate on procurement, from 4 to 12.",
+        "New risk: Suppliers do not bid for the shared contracts (score 4).",
+    ]
+
+
+def test_a_reissued_paper_for_the_same_meeting_says_it_is_revised(
+    cycle: dict[str, Path], tmp_path: Path
+) -> None:
+    inputs = tmp_path / "inputs"
+    shutil.copytree(cycle["inputs"], inputs)
+    archive = tmp_path / "archive"
+    shutil.copytree(cycle["archive"], archive)
+    first = build([inputs], tmp_path / "march", archive=archive)
+    assert first.ok
+    assert not any(
+        t.startswith("Revised") for t in _changes(tmp_path / "march" / "procurement.docx")
+    )
+    assert archive_papers(tmp_path / "march", archive).ok
+    again = build([inputs], tmp_path / "again", pdf=False, archive=archive)
+    assert again.ok  # the same paper built again is not a revision
+    assert not any(
+        t.startswith("Revised") for t in _changes(tmp_path / "again" / "procurement.docx")
+    )
+    _edit(inputs / "procurement.xlsx", {"Risks!B3": 4, "Risks!D3": None})
+    revised = build([inputs], tmp_path / "revised", archive=archive)
+    assert revised.ok
+    lines = _changes(tmp_path / "revised" / "procurement.docx")
+    assert lines[:2] == [
+        "Revised: version 2 of this paper for this meeting.",
+        "Overall status: Green to Amber.",
+    ]
+    filed = archive_papers(tmp_path / "revised", archive)
+    assert next(str(p) for p in filed.papers) == "procurement: archived as v2, superseding v1"
+    # Built once more as it is, it is still version 2, and the archive holds it already.
+    assert build([inputs], tmp_path / "once-more", archive=archive).ok
+    assert _changes(tmp_path / "once-more" / "procurement.docx")[0] == lines[0]
+    filed = archive_papers(tmp_path / "once-more", archive)
+    assert str(filed.papers[0]) == "procurement: already archived as v2"
+
+
+def _committee(folder: Path, meeting: dt.date) -> None:
+    for book in ("corporate-risks.xlsx", "risk-management-update.xlsx"):
+        _edit(folder / book, {}, {"Meeting date": dt.datetime.combine(meeting, dt.time())})
+    settings = folder / "boardpack.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("2025-03-20", meeting.isoformat()),
+        encoding="utf-8",
+    )
+
+
+def test_a_cover_report_says_what_changed_in_its_appendix(tmp_path: Path) -> None:
+    folder = tmp_path / "committee"
+    shutil.copytree(ROOT / "examples" / "committee", folder)
+    assert build([folder], tmp_path / "march", today=dt.date(2025, 3, 1)).ok
+    archive = tmp_path / "archive"
+    assert archive_papers(tmp_path / "march", archive).ok
+    (version,) = archive.glob("*/*/risk-management-update/v1")
+    assert sorted(p.name for p in version.iterdir()) == [
+        "appendix-A-corporate-risks.json",
+        "appendix-A-corporate-risks.xlsx",
+        "manifest.json",
+        "paper.json",
+        "risk-management-update.docx",
+        "risk-management-update.pdf",
+        "risk-management-update.xlsx",
+    ]
+    assert verify_archive(archive).ok
+    _committee(folder, dt.date(2025, 6, 19))
+    # CR03's residual likelihood 2 -> 4: its residual score 6 -> 12; the cover is unchanged.
+    _edit(folder / "corporate-risks.xlsx", {"Risks!K4": 4, "Risks!M4": None})
+    report = build(
+        [folder], tmp_path / "june", pdf=False, archive=archive, today=dt.date(2025, 6, 1)
+    )
+    assert report.ok
+    assert _changes(tmp_path / "june" / "risk-management-update.docx") == [
+        "Appendix A (corporate-risks): Risk up: CR03 contracts are awarded in breach of the"
+        " Procurement Act 2023, from 6 to 12."
+    ]
+
+
+def test_a_cover_whose_last_appendix_was_not_kept_never_says_nothing_changed(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "committee"
+    shutil.copytree(ROOT / "examples" / "committee", folder)
+    assert build([folder], tmp_path / "march", today=dt.date(2025, 3, 1)).ok
+    record = tmp_path / "march" / RECORD_FOLDER / "risk-management-update.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    # As a boardpack from before papers and appendices were kept as data recorded it.
+    del data["paper_data"]
+    for appendix in data["appendices"]:
+        del appendix["paper_data"]
+    record.write_text(json.dumps(data), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert archive_papers(tmp_path / "march", archive).ok
+    _committee(folder, dt.date(2025, 6, 19))
+    report = build(
+        [folder], tmp_path / "june", pdf=False, archive=archive, today=dt.date(2025, 6, 1)
+    )
+    assert report.ok
+    assert _changes(tmp_path / "june" / "risk-management-update.docx") == [
+        "Appendix A (corporate-risks): not compared with the last report (the archive keeps"
+        " no data of the last paper's appendices)."
+    ]

@@ -25,7 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from boardpack.errors import ArchiveError, ConversionError
+from boardpack.errors import ArchiveError, ConversionError, Problem
 from boardpack.files import PACK_NAME, RECORD_FOLDER, safe_stem
 from boardpack.meeting.archive_fs import (
     check_real_folders,
@@ -40,6 +40,7 @@ from boardpack.meeting.archive_index import (
     PENDING,
     STAGING,
     IndexEntry,
+    TornLine,
     append_entry,
     archive_lock,
     new_entry,
@@ -54,6 +55,10 @@ from boardpack.meeting.archive_verify import (
     verify_archive,
 )
 from boardpack.meeting.records import (
+    APPENDIX_DATA,
+    APPENDIX_WORKBOOK,
+    DATA,
+    DATA_NAME,
     MANIFEST,
     MANIFEST_FORMAT,
     PACK,
@@ -123,6 +128,7 @@ class ArchiveReport:
 
     archive_dir: Path
     papers: list[PaperArchive] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # about the archive: a torn index line
 
     @property
     def ok(self) -> bool:
@@ -149,6 +155,7 @@ def archive_papers(
     report = ArchiveReport(archive_dir)
     with archive_lock(archive_dir):
         index = _Index.open(archive_dir)
+        report.notes.extend(index.notes)
         with Staging(archive_dir) as staging:
             filer = _Filer(archive_dir, staging, index, archived_at, out_dir)
             papers: dict[str, Record] = {}
@@ -171,6 +178,7 @@ class _Index:
     def __init__(self, archive_dir: Path, entries: list[IndexEntry]) -> None:
         self.archive_dir = archive_dir
         self.entries = entries
+        self.notes: list[Problem] = []  # a last line cut short, skipped
 
     @classmethod
     def open(cls, archive_dir: Path) -> _Index:
@@ -181,12 +189,14 @@ class _Index:
             entries, problems = [], []
             if any(archive_dir.glob(f"*/*/*/v*/{MANIFEST}")):
                 raise ArchiveError(no_index_message(archive_dir)) from None
-        if problems:
+        torn = [p for p in problems if isinstance(p, TornLine)]
+        if damaged := [p for p in problems if not isinstance(p, TornLine)]:
             raise ArchiveError(
-                f"{archive_dir}: the archive's index is damaged ({problems[0]}); run boardpack"
+                f"{archive_dir}: the archive's index is damaged ({damaged[0]}); run boardpack"
                 " verify and restore the archive from a backup before archiving"
             )
         index = cls(archive_dir, entries)
+        index.notes = [Problem(f"{archive_dir}/{p.where}", p.message) for p in torn]
         index._complete_pending()
         return index
 
@@ -224,12 +234,14 @@ class _Index:
 
 @dataclass(frozen=True)
 class _Part:
-    """One file to archive: where it is now, its name in the archive, and its built hash."""
+    """One file to archive: where it is now (or its bytes), its name in the archive, and its
+    built hash."""
 
     role: str
-    path: Path
+    path: Path | None
     name: str
     sha256: str
+    data: bytes | None = None  # a paper's data, which the build record holds
 
 
 @dataclass(frozen=True)
@@ -275,20 +287,35 @@ class _Filer:
         record = None
         try:
             record = read_record(record_path)
+            parts = _check_built_files(record, self.out)
+            fields: dict[str, Any] = {
+                "project": record.project,
+                "boardpack_version": record.boardpack_version,
+                "source": str(record.source),
+                "source_sha256": record.source_sha256,
+            }
+            appendices = _appendix_parts(record)
+            if appendices:
+                parts.extend(part for _, workbook, data in appendices for part in (workbook, data))
+                fields["appendices"] = [
+                    {"name": name, "workbook": workbook.name, "data": data.name}
+                    for name, workbook, data in appendices
+                ]
+            names = [part.name for part in parts]
+            if len(set(names)) != len(names):
+                raise ArchiveError(
+                    "its appendices' files would have the names of its own files in the"
+                    " archive; rename the workbook, build again and archive"
+                )
             item = _Item(
                 PAPER,
                 record.name,
                 record.board,
                 record.meeting_date,
-                _check_built_files(record, self.out),
+                parts,
                 record.docx_sha256,
                 record.source_sha256,
-                {
-                    "project": record.project,
-                    "boardpack_version": record.boardpack_version,
-                    "source": str(record.source),
-                    "source_sha256": record.source_sha256,
-                },
+                fields,
             )
             return self._file(item, record.project), record
         except (ArchiveError, OSError) as exc:
@@ -331,7 +358,7 @@ class _Filer:
             # Filed before PDFs were proven, by a converter that wrote another paper's PDF: the
             # same paper built now, with its PDF proven, must be able to replace it.
             note = f"the PDF of {same.name} {unproven}, so this build's PDF replaces it"
-        pdf = {p.role: p.path for p in item.parts}
+        pdf = {p.role: p.path for p in item.parts if p.path is not None}
         try:
             prove_pdf(pdf["pdf"], pdf["docx"])
         except ConversionError as exc:
@@ -473,7 +500,7 @@ def _check_built_files(record: Record, out_dir: Path) -> list[_Part]:
             advice += " (the archive takes papers only as built: make changes in the workbook)"
         raise ArchiveError("; ".join(faults) + "; " + advice)
     assert pdf is not None and record.pdf_sha256 is not None
-    return [
+    parts = [
         _Part("pdf", pdf, f"{record.name}.pdf", record.pdf_sha256),
         _Part("docx", docx, f"{record.name}.docx", record.docx_sha256),
         _Part(
@@ -483,6 +510,37 @@ def _check_built_files(record: Record, out_dir: Path) -> list[_Part]:
             record.source_sha256,
         ),
     ]
+    if record.data is not None:
+        parts.append(_Part(DATA, None, DATA_NAME, _sha256(record.data), record.data))
+    return parts
+
+
+def _appendix_parts(record: Record) -> list[tuple[str, _Part, _Part]]:
+    """A cover report's appendices, each its name, workbook and data, as they are filed beside
+    it (appendix-A-<name>.xlsx, appendix-A-<name>.json); none for a build recorded before
+    appendices were kept."""
+    from boardpack.outputs.composite import appendix_letter
+
+    parts = []
+    for index, ((source, sha256), data) in enumerate(
+        zip(record.appendices, record.appendix_data, strict=True)
+    ):
+        if data is None:
+            return []
+        name = safe_stem(source.stem)
+        stem = f"appendix-{appendix_letter(index)}-{name}"
+        parts.append(
+            (
+                name,
+                _Part(APPENDIX_WORKBOOK, source, stem + source.suffix.lower(), sha256),
+                _Part(APPENDIX_DATA, None, f"{stem}.json", _sha256(data), data),
+            )
+        )
+    return parts
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _check_built_pack(record: PackRecord, out_dir: Path) -> list[_Part]:
@@ -492,11 +550,13 @@ def _check_built_pack(record: PackRecord, out_dir: Path) -> list[_Part]:
             "it was built without a PDF (--no-pdf); build the meeting's folder again without"
             " --no-pdf before archiving"
         )
+    pdf, docx = out_dir / record.pdf, out_dir / record.docx
     parts = [
-        _Part("pdf", out_dir / record.pdf, f"{PACK_NAME}.pdf", record.pdf_sha256),
-        _Part("docx", out_dir / record.docx, f"{PACK_NAME}.docx", record.docx_sha256),
+        _Part("pdf", pdf, f"{PACK_NAME}.pdf", record.pdf_sha256),
+        _Part("docx", docx, f"{PACK_NAME}.docx", record.docx_sha256),
     ]
-    faults = [f"{p.path} {fault}" for p in parts if (fault := _fault(p.path, p.sha256))]
+    built = [(pdf, record.pdf_sha256), (docx, record.docx_sha256)]
+    faults = [f"{path} {fault}" for path, sha in built if (fault := _fault(path, sha))]
     if faults:
         raise ArchiveError(
             "; ".join(faults) + "; build the meeting's folder again before archiving"
@@ -597,6 +657,10 @@ def _manifest_bytes(
 
 def _stage(part: _Part, staged: Path) -> Entry:
     """Copy one file into the staging folder and check the copy is the file that was built."""
+    if part.data is not None:
+        write_new(staged / part.name, part.data)
+        return Entry(part.name, part.role, part.sha256, len(part.data))
+    assert part.path is not None
     digest, size = _copy_file(part.path, staged / part.name)
     # Hash what was copied, not what was checked before: the file may change in between.
     if digest != part.sha256:

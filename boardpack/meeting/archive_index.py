@@ -7,8 +7,10 @@ the minutes, and any version later deleted, added, edited or swapped, or any lin
 changed, removed or re-hashed, no longer leads to that head.
 
 The index is only ever extended, under a lock that one archiving run holds at a time, by writing
-the old lines plus the new one to a temporary file and renaming it over the index, so a reader
-sees the old index or the new one, never a part.
+the old lines plus the new one to a temporary file, flushed to disk, and renaming it over the
+index, so a reader sees the old index or the new one, never a part. A last line cut short all
+the same (a disk that lost what it was told it had written, a copy stopped half way) is
+reported and skipped: the lines before it are read, and the next filing goes on from them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "PENDING",
     "STAGING",
     "IndexEntry",
+    "TornLine",
     "append_entry",
     "archive_lock",
     "find_archive",
@@ -65,6 +68,11 @@ _FIELDS = {
     "manifest_sha256",
     "archived_at",
 }
+
+
+@dataclass(frozen=True)
+class TornLine(Problem):
+    """The index's last line, cut short (no line end): reported, skipped, the rest kept."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ def read_index(archive_dir: Path) -> tuple[list[IndexEntry], list[Problem]]:
 
     Each problem is located at `index.jsonl:LINE`. An entry whose line is fine but does not
     follow the one before is kept (its version is still checked) and the break is a problem.
+    A last line cut short is skipped, its problem a TornLine.
     Raises FileNotFoundError when there is no index, ArchiveError when it cannot be read.
     """
     path = archive_dir / INDEX
@@ -142,12 +151,14 @@ def read_index(archive_dir: Path) -> tuple[list[IndexEntry], list[Problem]]:
     raw_lines = data.split(b"\n")
     if raw_lines[-1]:
         problems.append(
-            Problem(
+            TornLine(
                 f"{INDEX}:{len(raw_lines)}",
-                f"the last line is incomplete (no line end): it was cut short; {restore}",
+                "the last line was cut short (it has no line end), so it is skipped and the"
+                f" {len(raw_lines) - 1} lines before it are read; a version it recorded is not"
+                f" in the index: {restore}",
             )
         )
-    for number, raw in enumerate(raw_lines[:-1] if not raw_lines[-1] else raw_lines, 1):
+    for number, raw in enumerate(raw_lines[:-1], 1):
         where = f"{INDEX}:{number}"
         try:
             entry = _parse_line(raw)
@@ -179,14 +190,14 @@ def head_of(entries: list[IndexEntry]) -> str | None:
 
 def append_entry(archive_dir: Path, *entries: IndexEntry) -> None:
     """Extend the index by some entries at once; the caller holds archive_lock and made them
-    follow the index's current last entry."""
+    follow the index's last whole line (a last line cut short is dropped: read_index skips it
+    and reported it). Returns once the new index is on disk."""
     path = archive_dir / INDEX
     try:
         old = read_regular(path)
     except FileNotFoundError:
         old = b""
-    if old and not old.endswith(b"\n"):
-        raise ArchiveError(f"{path}: the index's last line is incomplete; run boardpack verify")
+    old = old[: old.rfind(b"\n") + 1]  # without a torn last line
     temporary = archive_dir / f"{TEMP_PREFIX}{INDEX}"
     temporary.unlink(missing_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

@@ -23,6 +23,12 @@ VERSION_NAME = re.compile(r"v([1-9][0-9]*)")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 ROLES = ("pdf", "docx", "workbook")  # the files of every paper's version, in manifest order
 PACK_ROLES = ("pdf", "docx")  # the files of a pack's version
+# A paper's validated content as data (paper/changes.py paper_data), beside its workbook; a
+# cover report's appendices, each its workbook and its data. Versions filed before these
+# were kept have none of them.
+DATA, APPENDIX_WORKBOOK, APPENDIX_DATA = "data", "appendix-workbook", "appendix-data"
+DATA_NAME = "paper.json"
+MAX_DATA_BYTES = 64 << 20  # a paper of 5,000 risks is a few megabytes as data
 PAPER, PACK = "paper", "pack"  # the kinds of thing archived
 
 
@@ -43,6 +49,9 @@ class Record:
     boardpack_version: str
     # A cover report's appendices: each workbook and the SHA-256 it was built from.
     appendices: tuple[tuple[Path, str], ...] = ()
+    # The paper as data (JSON bytes), and each appendix's, when the build recorded them.
+    data: bytes | None = None
+    appendix_data: tuple[bytes | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class AppendixFiles:
+    """A cover report's appendix as its version keeps it: its name, workbook and data files."""
+
+    name: str
+    workbook: str
+    data: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A version's manifest, checked: of a paper, or (kind "pack") of the meeting's pack."""
 
@@ -85,10 +103,20 @@ class Manifest:
     files: tuple[Entry, ...]
     papers: tuple[tuple[str, str], ...] = ()  # a pack's papers: (name, SHA-256 of its .docx)
     archived_at: str = ""
+    appendices: tuple[AppendixFiles, ...] = ()  # a cover report's, in order
 
     def digest(self, role: str) -> str:
         """The SHA-256 of the file with this role."""
         return next(entry.sha256 for entry in self.files if entry.role == role)
+
+    def file(self, name: str) -> Entry | None:
+        """The entry of the file of this name, if the manifest lists it."""
+        return next((entry for entry in self.files if entry.name == name), None)
+
+    @property
+    def data(self) -> Entry | None:
+        """The paper's data file, for versions filed with one."""
+        return next((entry for entry in self.files if entry.role == DATA), None)
 
 
 def read_record(path: Path) -> Record:
@@ -104,6 +132,7 @@ def read_record(path: Path) -> Record:
         if not source.is_absolute() or source.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise ValueError(f"source {str(source)!r} is not the full path of a workbook")
         pdf = data.get("pdf")
+        appendices = _appendices(data)
         return Record(
             name=name,
             project=_text(data, "project"),
@@ -116,7 +145,9 @@ def read_record(path: Path) -> Record:
             pdf=None if pdf is None else _file_name(data, "pdf"),
             pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
             boardpack_version=_text(data, "boardpack_version"),
-            appendices=_appendices(data),
+            appendices=tuple((source, digest) for source, digest, _ in appendices),
+            data=_paper_data(data),
+            appendix_data=tuple(paper for _, _, paper in appendices),
         )
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ArchiveError(
@@ -180,12 +211,20 @@ def parse_manifest(raw: bytes) -> Manifest:
         Entry(_file_name(e, "name"), _text(e, "role"), _digest(e, "sha256"), _size(e))
         for e in entries
     )
-    roles = ROLES if kind == PAPER else PACK_ROLES
-    if sorted(e.role for e in files) != sorted(roles):
-        raise ValueError(f"{MANIFEST} must list one each of {', '.join(roles)}")
     names = [e.name for e in files]
     if len(set(names)) != len(names) or MANIFEST in names:
         raise ValueError(f"{MANIFEST} lists a file name twice")
+    appendices = _appendix_files(data, files) if kind == PAPER else ()
+    roles = list(ROLES if kind == PAPER else PACK_ROLES)
+    if kind == PAPER and any(e.role == DATA for e in files):
+        roles.append(DATA)
+    roles += [APPENDIX_WORKBOOK, APPENDIX_DATA] * len(appendices)
+    if sorted(e.role for e in files) != sorted(roles):
+        listed = ", ".join(ROLES if kind == PAPER else PACK_ROLES)
+        raise ValueError(
+            f"{MANIFEST} must list one each of {listed}"
+            + (f" (and at most one {DATA}, and its appendices' files)" if kind == PAPER else "")
+        )
     supersedes = data.get("supersedes")
     if supersedes is not None and (
         not isinstance(supersedes, str) or not VERSION_NAME.fullmatch(supersedes)
@@ -214,10 +253,44 @@ def parse_manifest(raw: bytes) -> Manifest:
         files=files,
         papers=_pack_papers(data) if kind == PACK else (),
         archived_at=archived_at,
+        appendices=appendices,
     )
 
 
-def _appendices(data: dict[str, Any]) -> tuple[tuple[Path, str], ...]:
+def _appendix_files(data: dict[str, Any], files: tuple[Entry, ...]) -> tuple[AppendixFiles, ...]:
+    """A cover's appendices as its manifest lists them, each file listed with its role."""
+    listed = data.get("appendices", [])
+    if not isinstance(listed, list) or not all(isinstance(a, dict) for a in listed):
+        raise ValueError(f"{MANIFEST}: appendices is not a list of appendices")
+    roles = {e.name: e.role for e in files}
+    appendices = []
+    for item in listed:
+        appendix = AppendixFiles(
+            _text(item, "name"), _file_name(item, "workbook"), _file_name(item, "data")
+        )
+        if safe_stem(appendix.name) != appendix.name:
+            raise ValueError(f"{MANIFEST}: appendix {appendix.name!r} is not a paper's name")
+        wanted = ((appendix.workbook, APPENDIX_WORKBOOK), (appendix.data, APPENDIX_DATA))
+        if any(roles.get(name) != role for name, role in wanted):
+            raise ValueError(f"{MANIFEST}: appendix {appendix.name}'s files are not listed")
+        appendices.append(appendix)
+    return tuple(appendices)
+
+
+def _paper_data(data: dict[str, Any]) -> bytes | None:
+    """A paper's data as a build record holds it, as the bytes of the archive's paper.json."""
+    paper = data.get("paper_data")
+    if paper is None:
+        return None  # recorded by a boardpack from before papers were kept as data
+    if not isinstance(paper, dict):
+        raise ValueError("paper_data is not a JSON object")
+    raw = (json.dumps(paper, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    if len(raw) > MAX_DATA_BYTES:
+        raise ValueError(f"paper_data is larger than {MAX_DATA_BYTES >> 20} MB")
+    return raw
+
+
+def _appendices(data: dict[str, Any]) -> tuple[tuple[Path, str, bytes | None], ...]:
     listed = data.get("appendices", [])
     if not isinstance(listed, list):
         raise ValueError("appendices is not a list")
@@ -228,7 +301,7 @@ def _appendices(data: dict[str, Any]) -> tuple[tuple[Path, str], ...]:
         source = Path(_text(entry, "source"))
         if not source.is_absolute() or source.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise ValueError(f"appendix {str(source)!r} is not the full path of a workbook")
-        appendices.append((source, _digest(entry, "source_sha256")))
+        appendices.append((source, _digest(entry, "source_sha256"), _paper_data(entry)))
     return tuple(appendices)
 
 

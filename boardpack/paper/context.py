@@ -364,7 +364,32 @@ def changes(paper: Paper, history: History | None) -> dict[str, Any]:
     """The "Changes since the last report" block: its title and lines; empty without history."""
     if history is None:
         return {}
-    lines = []  # what moved; the status line goes first
+    lines = _moves(history)  # what moved; the status line goes first
+    for part in history.parts:  # a cover report's appendices
+        if part.history is None:
+            lines.append(f"{part.name}: not compared with the last report ({part.why}).")
+        else:
+            lines.extend(f"{part.name}: {line}" for line in _moves(part.history))
+    lines.extend(f"Not compared: {what}." for what in history.uncompared)
+    status_moved = history.status_was != history.status_now
+    if not lines and not status_moved and history.complete:
+        lines.append("No risk or milestone has changed.")
+    if history.status_now and status_moved:
+        lines.insert(0, f"Overall status: {history.status_was or 'none'} to {history.status_now}.")
+    elif history.status_now:
+        lines.insert(0, f"Overall status: {history.status_now}, as at the last report.")
+    if history.revision > 1:
+        lines.insert(0, f"Revised: version {history.revision} of this paper for this meeting.")
+    return {
+        "title": f"Changes since the last report ({long_date(history.since)})",
+        "since": long_date(history.since),
+        "lines": lines,
+    }
+
+
+def _moves(history: History) -> list[str]:
+    """The risks and milestones that moved since the last report, one line each."""
+    lines = []
     for risk in history.risks:
         if risk.trend == "new":
             lines.append(f"New risk: {risk.label} (score {risk.now}).")
@@ -383,18 +408,7 @@ def changes(paper: Paper, history: History | None) -> dict[str, Any]:
                 f" {_weeks_text(slip.weeks_since_baseline)} after its first planned date of"
                 f" {long_date(slip.baseline)}."
             )
-    status_moved = history.status_was != history.status_now
-    if not lines and not status_moved:
-        lines.append("No risk or milestone has changed.")
-    if history.status_now and status_moved:
-        lines.insert(0, f"Overall status: {history.status_was or 'none'} to {history.status_now}.")
-    elif history.status_now:
-        lines.insert(0, f"Overall status: {history.status_now}, as at the last report.")
-    return {
-        "title": f"Changes since the last report ({long_date(history.since)})",
-        "since": long_date(history.since),
-        "lines": lines,
-    }
+    return lines
 
 
 _SCORED = (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE)
@@ -440,7 +454,7 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
                     for c in printed
                 ]
                 + (
-                    [{"text": TREND_WORDS[trend], "fill": NO_FILL}]
+                    [{"text": TREND_WORDS.get(trend, ""), "fill": NO_FILL}]
                     if history and not has_trend
                     else []
                 ),
