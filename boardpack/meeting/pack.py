@@ -228,11 +228,19 @@ def paper_start_pages(pack_pdf: Path, count: int) -> list[int]:
     try:
         reader = PdfReader(pack_pdf)
         destinations = {name.lstrip("/"): d for name, d in reader.named_destinations.items()}
+        # pypdf's get_destination_page_number looks through every page for each destination
+        numbers = {
+            page.indirect_reference.idnum: n
+            for n, page in enumerate(reader.pages)
+            if page.indirect_reference is not None
+        }
         starts = []
         for number in range(1, count + 1):
             bookmark = paper_bookmark(number)
             found = destinations.get(bookmark) or destinations.get(_pdf_name(bookmark))
-            page = reader.get_destination_page_number(found) if found is not None else None
+            target = found.page if found is not None else None
+            reference = getattr(target, "indirect_reference", None) or target
+            page = numbers.get(getattr(reference, "idnum", -1))
             if page is None:
                 raise ConversionError(
                     f"{pack_pdf}: the pack's PDF does not say where paper {number} starts (no"
