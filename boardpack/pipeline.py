@@ -735,19 +735,20 @@ def _finish_pack_pdf(pack: PackResult, made: Path, timeout: float, out: Path) ->
     """Give the pack's .docx contents the pages its proven PDF shows each paper starting on;
     when that changes the .docx, its PDF is made and proven again, so that nothing is
     rewritten after its PDF is proven."""
-    from boardpack.meeting.pack import contents_pages, paper_start_pages, with_contents_pages
+    from boardpack.meeting.pack import contents_pages, destination_pages, with_contents_pages
     from boardpack.outputs.pdf import convert_to_pdf
 
     assert pack.docx is not None
     # LibreOffice worked out where each paper starts; Word shows the contents' last results.
-    starts = paper_start_pages(made, len(pack.papers))
-    if contents_pages(pack.docx) == starts:
+    shown = contents_pages(pack.docx)
+    pages = destination_pages(made, list(shown), len(pack.papers))
+    if all(shown[bookmark] == str(pages[bookmark]) for bookmark in shown if bookmark in pages):
         return
     made.unlink()
-    write_atomic(pack.docx, with_contents_pages(pack.docx, starts))
+    write_atomic(pack.docx, with_contents_pages(pack.docx, pages))
     convert_to_pdf([pack.docx], timeout=timeout, jobs=1)
     prove_pdf(made, pack.docx, shown_in=out, checked=True)
-    if paper_start_pages(made, len(pack.papers)) != starts:
+    if destination_pages(made, list(shown), len(pack.papers)) != pages:
         raise ConversionError(
             f"{out / made.name}: the papers moved to other pages when the pack's contents were"
             " given their page numbers; build again"

@@ -496,6 +496,8 @@ def test_the_contents_carry_the_pages_the_proven_pdf_shows(mixed: BuildReport) -
     pack = docx.Document(str(mixed.pack.docx))
     entries = [p.text for p in pack.paragraphs if p.style.name == "Contents Entry"]
     assert [int(e.rsplit("\t", 1)[1]) for e in entries[1:]] == starts
+    summary = next(i + 1 for i, p in enumerate(pages) if p.startswith("Programme summary"))
+    assert entries[0].split() == ["Programme", "summary", str(summary)]
     assert audit(mixed.pack.docx).clean
 
 

@@ -220,9 +220,9 @@ def _identified(document: Any, made: dt.datetime) -> bytes:
     return deterministic_zip(buffer.getvalue(), made, identify=True)
 
 
-def paper_start_pages(pack_pdf: Path, count: int) -> list[int]:
-    """The page (from 1) where each of the pack's `count` papers starts in its PDF, found by
-    its bookmark's name (paper_bookmark), which the PDF keeps as a named destination."""
+def destination_pages(pack_pdf: Path, bookmarks: list[str], papers: int) -> dict[str, int]:
+    """The page (from 1) each bookmark named is on in the pack's PDF, found by its name, which
+    the PDF keeps as a named destination; each of its `papers` must be found (paper_bookmark)."""
     from pypdf import PdfReader
 
     try:
@@ -234,25 +234,25 @@ def paper_start_pages(pack_pdf: Path, count: int) -> list[int]:
             for n, page in enumerate(reader.pages)
             if page.indirect_reference is not None
         }
-        starts = []
-        for number in range(1, count + 1):
-            bookmark = paper_bookmark(number)
+        pages = {}
+        expected = [paper_bookmark(n) for n in range(1, papers + 1)]
+        for bookmark in dict.fromkeys([*bookmarks, *expected]):
             found = destinations.get(bookmark) or destinations.get(_pdf_name(bookmark))
             target = found.page if found is not None else None
             reference = getattr(target, "indirect_reference", None) or target
             page = numbers.get(getattr(reference, "idnum", -1))
-            if page is None:
-                raise ConversionError(
-                    f"{pack_pdf}: the pack's PDF does not say where paper {number} starts (no"
-                    f" destination {bookmark}); build again, and check that LibreOffice (or"
-                    " BOARDPACK_SOFFICE) is a real LibreOffice"
-                )
-            starts.append(page + 1)
-    except ConversionError:
-        raise
+            if page is not None:
+                pages[bookmark] = page + 1
     except Exception as exc:  # pypdf raises many unrelated types on damaged files
         raise ConversionError(f"{pack_pdf}: cannot read the pack's PDF ({exc})") from exc
-    return starts
+    missing = [b for b in expected if b not in pages]
+    if missing:
+        raise ConversionError(
+            f"{pack_pdf}: the pack's PDF does not say where each paper starts (no destination"
+            f" {missing[0]}); build again, and check that LibreOffice (or BOARDPACK_SOFFICE) is"
+            " a real LibreOffice"
+        )
+    return pages
 
 
 def _pdf_name(bookmark: str) -> str:
@@ -281,26 +281,19 @@ def _contents_results(document: Any) -> dict[str, Any]:
     return results
 
 
-def contents_pages(pack_docx: Path) -> list[int | None]:
-    """The page each paper starts on as the pack's .docx contents say (Word shows a field's
-    last result until it is updated), in paper order; None for an entry without a number."""
-    results = _contents_results(Document(str(pack_docx)))
-    pages: list[int | None] = []
-    number = 1
-    while (text := results.get(paper_bookmark(number))) is not None:
-        pages.append(int(text.text) if (text.text or "").isdigit() else None)
-        number += 1
-    return pages
+def contents_pages(pack_docx: Path) -> dict[str, str]:
+    """The page each contents entry gives, as the pack's .docx holds it (Word shows a field's
+    last result until it is updated), by the bookmark its PAGEREF field refers to."""
+    return {b: text.text or "" for b, text in _contents_results(Document(str(pack_docx))).items()}
 
 
-def with_contents_pages(pack_docx: Path, starts: list[int]) -> bytes:
-    """The pack's .docx bytes with the pages each paper starts on in the contents' PAGEREF
+def with_contents_pages(pack_docx: Path, pages: dict[str, int]) -> bytes:
+    """The pack's .docx bytes with the page of each bookmark given in the contents' PAGEREF
     results, and its identifier made again for those final parts."""
     document = Document(str(pack_docx))
-    results = _contents_results(document)
-    for number, page in enumerate(starts, start=1):
-        if (text := results.get(paper_bookmark(number))) is not None:
-            text.text = str(page)
+    for bookmark, text in _contents_results(document).items():
+        if bookmark in pages:
+            text.text = str(pages[bookmark])
     with zipfile.ZipFile(pack_docx) as existing:
         stamp = dt.datetime(*existing.infolist()[0].date_time)
     return _identified(document, stamp)
