@@ -144,6 +144,12 @@ def test_pack_summary_has_a_row_per_paper_with_status_and_highest_risk(
     assert rows[1][5:] == ["2008/09 priorities agreed", "31/03/2008"]
     fills = [row.cells[3]._tc.tcPr.xpath("./w:shd/@w:fill")[0] for row in summary.rows[1:]]
     assert fills == ["FFD27F", "B7DDB0"]  # amber, green
+    # one board's papers: its key alone, from its profile's bands, once
+    following = summary._tbl.getnext()
+    assert "".join(following.itertext()) == (
+        "LxI key: 1-4 low (green); 5-8 medium (amber); 9-16 high (red)."
+    )
+    assert "key:" not in "".join(following.getnext().itertext())
 
 
 def test_pack_docx_contents_carry_the_real_start_pages(meeting: FolderBuild) -> None:
