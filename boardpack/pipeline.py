@@ -592,7 +592,13 @@ def _start_pack(
         settings, settings_file, result.warnings = folder.settings, folder.file, folder.warnings
         result.meeting_date = settings.meeting_date
         members = [
-            PackPaper(p.name, p.checked.paper, out / f"{p.name}.docx", p.history)  # type: ignore[union-attr]
+            PackPaper(
+                p.name,
+                p.checked.paper,  # type: ignore[union-attr]
+                out / f"{p.name}.docx",
+                p.history,
+                tuple(a.checked.paper for a in p.appendices if a.checked is not None),
+            )
             for p in papers
         ]
         ordered, result.problems = order_papers(members, settings, settings_file)
@@ -718,26 +724,40 @@ def _make_pdfs(
         paper.seconds += share
     if pack is not None and pack.docx in converted:
         made = pack.docx.with_suffix(".pdf")
+        started = time.perf_counter()
         try:
             prove_pdf(made, pack.docx, shown_in=out, checked=True)
+            _finish_pack_pdf(pack, made, timeout, out)
         except ConversionError as exc:
             pack.error = exc
             made.unlink(missing_ok=True)
         else:
-            _finish_pack_pdf(pack)
-        pack.seconds += share
+            pack.pdf = made
+        pack.seconds += share + time.perf_counter() - started
 
 
-def _finish_pack_pdf(pack: PackResult) -> None:
-    from boardpack.meeting.pack import paper_start_pages, set_contents_pages
+def _finish_pack_pdf(pack: PackResult, made: Path, timeout: float, out: Path) -> None:
+    """Give the pack's .docx contents the pages its proven PDF shows each paper starting on;
+    when that changes the .docx, its PDF is made and proven again, so that nothing is
+    rewritten after its PDF is proven."""
+    from boardpack.meeting.pack import contents_pages, destination_pages, with_contents_pages
+    from boardpack.outputs.pdf import convert_to_pdf
 
     assert pack.docx is not None
-    pack.pdf = pack.docx.with_suffix(".pdf")
-    try:
-        # LibreOffice worked out where each paper starts; give Word the same page numbers.
-        set_contents_pages(pack.docx, paper_start_pages(pack.pdf))
-    except BoardpackError as exc:
-        pack.error = exc
+    # LibreOffice worked out where each paper starts; Word shows the contents' last results.
+    shown = contents_pages(pack.docx)
+    pages = destination_pages(made, list(shown), len(pack.papers))
+    if all(shown[bookmark] == str(pages[bookmark]) for bookmark in shown if bookmark in pages):
+        return
+    made.unlink()
+    write_atomic(pack.docx, with_contents_pages(pack.docx, pages))
+    convert_to_pdf([pack.docx], timeout=timeout, jobs=1)
+    prove_pdf(made, pack.docx, shown_in=out, checked=True)
+    if destination_pages(made, list(shown), len(pack.papers)) != pages:
+        raise ConversionError(
+            f"{out / made.name}: the papers moved to other pages when the pack's contents were"
+            " given their page numbers; build again"
+        )
 
 
 # --- putting outputs in place ---------------------------------------------------------------

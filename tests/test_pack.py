@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import html
 import re
+import shutil
 import subprocess
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import docx
 import mammoth
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.styles.style import BaseStyle
+from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
 from boardpack.cli import main
 from boardpack.outputs.pdf import verify_pdf
+from boardpack.outputs.proof import docx_identity, prove_pdf
 from boardpack.outputs.render import PACK_TEMPLATE
-from boardpack.pipeline import build
-from tests.conftest import EXAMPLE, edit_workbook
+from boardpack.pipeline import BuildReport, build
+from tests.conftest import EXAMPLE, ROOT, edit_workbook
 from tests.docx_audit import audit
 
 SETTINGS = """\
@@ -140,6 +147,10 @@ def test_pack_summary_has_a_row_per_paper_with_status_and_highest_risk(
     assert rows[1][5:] == ["2008/09 priorities agreed", "31/03/2008"]
     fills = [row.cells[3]._tc.tcPr.xpath("./w:shd/@w:fill")[0] for row in summary.rows[1:]]
     assert fills == ["FFD27F", "B7DDB0"]  # amber, green
+    # one board's papers: its key alone, from its profile's bands, once
+    following = Paragraph(summary._tbl.getnext(), pack._body)
+    assert following.text == "LxI key: 1-4 low (green); 5-8 medium (amber); 9-16 high (red)."
+    assert "key:" not in Paragraph(following._p.getnext(), pack._body).text
 
 
 def test_pack_docx_contents_carry_the_real_start_pages(meeting: FolderBuild) -> None:
@@ -304,3 +315,226 @@ def test_a_reader_that_goes_by_style_sees_every_heading_of_the_pack(meeting: Fol
     ]
     assert [text for level, text in headings if level == 2].count("Recommendation") == 2
     assert [text for level, text in headings if level == 3].count("Within Project") == 2
+
+
+# --- a meeting of papers of several profiles --------------------------------------------------
+
+PRINCE2 = ROOT / "boardpack" / "paper" / "profiles" / "prince2.toml"
+PORTAL = ROOT / "examples" / "prince2" / "customer-portal.xlsx"
+COMMITTEE = ROOT / "examples" / "committee"
+MIXED_SETTINGS = """\
+board = "Cabinet"
+meeting_date = 2025-03-20
+agenda = ["risk-management-update", "customer-portal", "intranet", "procurement"]
+
+[appendices]
+risk-management-update = ["corporate-risks"]
+"""
+
+
+def words_rated_profile(folder: Path) -> Path:
+    """PRINCE2's profile with its levels typed as words and no score printed: a register rated
+    in words, whose papers never show a product such as 4."""
+    text = PRINCE2.read_text(encoding="utf-8")
+    replaced = (
+        text.replace('name = "PRINCE2 highlight report"', 'name = "Words-rated highlight report"')
+        .replace('{ value = "1", label = "Low" }', '{ value = "Low" }')
+        .replace('{ value = "2", label = "Medium" }', '{ value = "Medium" }')
+        .replace('{ value = "3", label = "High" }', '{ value = "High" }')
+        .replace('type = "score"\n', 'type = "score"\nprinted = false\n')
+    )
+    assert replaced.count('{ value = "High" }') == 2 and "printed = false" in replaced
+    path = folder / "words.toml"
+    path.write_text(replaced, encoding="utf-8")
+    return path
+
+
+def mixed_folder(inputs: Path) -> Path:
+    """A committee's meeting: a cover report with a corporate register as its appendix, a
+    PRINCE2 report (a score of 6, and a milestone overdue), one rated in words, and the JIB's."""
+    inputs.mkdir(parents=True, exist_ok=True)
+    for name in ("risk-management-update.xlsx", "corporate-risks.xlsx"):
+        shutil.copyfile(COMMITTEE / name, inputs / name)
+    # R11 at probability 2, impact 3; the address lookup due before the report's 30/09/2024
+    edit_workbook(PORTAL, inputs / "customer-portal.xlsx", {"Risks!D5": 2, "Plan!E3": SEPT_20})
+    words = words_rated_profile(inputs)
+    levels = {1: "Low", 2: "Medium", 3: "High"}
+    book = openpyxl.load_workbook(PORTAL)
+    book["Paper"]["B2"], book["Paper"]["B3"] = words.name, "Intranet"
+    for row in range(2, 6):
+        for column in "DE":
+            book["Risks"][f"{column}{row}"] = levels[book["Risks"][f"{column}{row}"].value]
+    book.save(inputs / "intranet.xlsx")
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {})
+    (inputs / "boardpack.toml").write_text(MIXED_SETTINGS, encoding="utf-8")
+    return inputs
+
+
+SEPT_20 = dt.datetime(2024, 9, 20)
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+    inputs = mixed_folder(tmp_path_factory.mktemp("mixed"))
+    report = build([inputs], tmp_path_factory.mktemp("out"))
+    assert report.pack is not None and report.pack.ok, report.pack
+    return report
+
+
+def summary_rows(pack: Path) -> list[list[str]]:
+    summary = docx.Document(str(pack)).tables[0]
+    return [[c.text for c in row.cells] for row in summary.rows]
+
+
+def test_the_summary_gives_each_paper_its_own_profiles_values(mixed: BuildReport) -> None:
+    assert mixed.pack is not None and mixed.pack.docx is not None
+    rows = summary_rows(mixed.pack.docx)
+    assert rows[0] == [
+        "Project", "Sponsor", "Manager", "Status", "Highest risk", "Next milestone", "Due",
+    ]  # fmt: skip
+    assert [(r[0], r[3], r[4], r[5], r[6]) for r in rows[1:]] == [
+        # a cover report: its highest risk from its appendix's register; it has no plan
+        ("Corporate risk management: quarter 4 update", "-", "16", "No plan", ""),
+        # PRINCE2's 6 is high; its first milestone not complete was due before the report
+        ("Customer Portal Replacement", "Amber", "6", "Address lookup", "20/09/2024 (overdue)"),
+        # a register rated in words: its band, never the product of its levels
+        ("Intranet", "Amber", "high", "Address lookup", "25/10/2024"),
+        ("Procurement", "Green", "9", "2008/09 priorities agreed", "31/03/2008"),
+    ]
+    summary = docx.Document(str(mixed.pack.docx)).tables[0]
+    fills = [row.cells[4]._tc.tcPr.xpath("./w:shd/@w:fill")[0] for row in summary.rows[1:]]
+    assert fills == ["F4A6A6"] * 4  # each by its own scheme: 6 is medium only on the JIB's
+
+
+def test_the_summary_has_the_key_of_each_risk_scheme_in_the_pack(mixed: BuildReport) -> None:
+    assert mixed.pack is not None and mixed.pack.pdf is not None
+    pages = page_texts(mixed.pack.pdf)
+    summary = " ".join(next(p for p in pages if p.startswith("Programme summary")).split())
+    keys = [
+        "Corporate risk register (5 x 5): Score key: 1-4 low (green); 5-12 medium (amber);"
+        " 15-25 high (red).",
+        "PRINCE2 highlight report: Score key: 1-2 low (green); 3-4 medium (amber); 6-9 high (red).",
+        "Words-rated highlight report: Risk bands: low (green); medium (amber); high (red).",
+        "JIB highlight report: LxI key: 1-4 low (green); 5-8 medium (amber); 9-16 high (red).",
+    ]
+    assert (
+        "Procurement Chris Furness Jim Burness Green 9 2008/09 priorities agreed 31/03/2008 "
+        + (" ".join(keys))
+        in summary
+    )
+    assert summary.count(" key: ") + summary.count("Risk bands: ") == 4
+    assert "20/09/2024 (overdue)" in summary
+
+
+def test_the_pack_template_types_no_boards_bands_or_labels() -> None:
+    with zipfile.ZipFile(PACK_TEMPLATE) as template:
+        body = template.read("word/document.xml").decode()
+    assert not re.search(r"9-16|1-4 low|LxI|RAG", body)
+
+
+def test_a_pack_without_a_register_has_no_key_and_tells_no_plan_from_all_complete(
+    tmp_path: Path,
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copyfile(COMMITTEE / "risk-management-update.xlsx", inputs / "cover.xlsx")
+    done = {f"Plan!F{row}": "Complete" for row in range(2, 6)}
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {**done, "Risks!A2": None})
+    book = openpyxl.load_workbook(inputs / "procurement.xlsx")
+    book["Risks"].delete_rows(2, book["Risks"].max_row)
+    book.save(inputs / "procurement.xlsx")
+    (inputs / "boardpack.toml").write_text(
+        'board = "Cabinet"\nmeeting_date = 2025-03-20\n', encoding="utf-8"
+    )
+    report = build([inputs], tmp_path / "out", pdf=False)
+    assert report.pack is not None and report.pack.docx is not None, report.pack
+    rows = summary_rows(report.pack.docx)
+    assert [(r[0], r[4], r[5]) for r in rows[1:]] == [
+        ("Corporate risk management: quarter 4 update", "No register", "No plan"),
+        ("Procurement", "No risks listed", "All milestones complete"),
+    ]
+    pack = docx.Document(str(report.pack.docx))
+    # no key follows the summary: the first paper does, on its own page
+    following = Paragraph(pack.tables[0]._tbl.getnext(), pack._body)
+    assert following.text == "Corporate risk management: quarter 4 update: Report"
+    assert "Risk bands" not in "\n".join(p.text for p in pack.paragraphs)
+
+
+# --- an honest pack ---------------------------------------------------------------------------
+
+
+def parts_hash(package: Path) -> str:
+    """boardpack's identifier of a .docx: a SHA-256 of every part but the core properties,
+    each as its name, its length and its bytes, in the package's order."""
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(package) as source:
+        for entry in source.infolist():
+            if entry.filename != "docProps/core.xml":
+                content = source.read(entry.filename)
+                digest.update(f"{entry.filename}\0{len(content)}\0".encode())
+                digest.update(content)
+    return "boardpack-" + digest.hexdigest()
+
+
+def test_the_packs_identifier_is_a_hash_of_its_own_final_parts(mixed: BuildReport) -> None:
+    assert mixed.pack is not None and mixed.pack.docx is not None and mixed.pack.pdf is not None
+    _, identifier, _ = docx_identity(mixed.pack.docx)
+    assert identifier == parts_hash(mixed.pack.docx)
+    metadata = PdfReader(mixed.pack.pdf).metadata
+    assert metadata is not None and metadata["/Keywords"] == identifier
+    # the PDF is proven against the .docx as it is now: nothing was rewritten after the proof
+    prove_pdf(mixed.pack.pdf, mixed.pack.docx)
+
+
+def test_the_contents_carry_the_pages_the_proven_pdf_shows(mixed: BuildReport) -> None:
+    # the cover report and its appendix take four pages, not the three first guessed, so the
+    # contents are filled in and the pack made and proven again
+    assert mixed.pack is not None and mixed.pack.docx is not None and mixed.pack.pdf is not None
+    pages = page_texts(mixed.pack.pdf)
+    titles = [
+        "Corporate risk management",
+        "Customer Portal Replacement",
+        "Intranet",
+        "Procurement",
+    ]
+    starts = [next(i + 1 for i, p in enumerate(pages) if p.startswith(t)) for t in titles]
+    assert starts[1] - starts[0] == 4
+    pack = docx.Document(str(mixed.pack.docx))
+    entries = [p.text for p in pack.paragraphs if p.style.name == "Contents Entry"]
+    assert [int(e.rsplit("\t", 1)[1]) for e in entries[1:]] == starts
+    summary = next(i + 1 for i, p in enumerate(pages) if p.startswith("Programme summary"))
+    assert entries[0].split() == ["Programme", "summary", str(summary)]
+    assert audit(mixed.pack.docx).clean
+
+
+@pytest.mark.parametrize(
+    ("board", "project"),
+    [
+        ("Cabinet", "Procurement"),  # a short name, and no venue
+        ("\u0645\u062c\u0644\u0633 \u0627\u0644\u0645\u062f\u064a\u0646\u0629", "Procurement"),
+        (
+            "Joint Improvement Board",
+            "\u05e9\u05d9\u05e4\u05d5\u05e5 \u05d4\u05e1\u05e4\u05e8\u05d9\u05d9\u05d4 2026",
+        ),
+    ],
+    ids=["short", "arabic-board", "hebrew-project"],
+)
+def test_the_pack_is_proven_whatever_its_opening_text(
+    tmp_path: Path, board: str, project: str
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    edit_workbook(EXAMPLE, inputs / "procurement.xlsx", {"Paper!B2": project})
+    (inputs / "boardpack.toml").write_text(
+        f'board = "{board}"\nmeeting_date = 2008-01-24\n', encoding="utf-8"
+    )
+    report = build([inputs], tmp_path / "out")
+    assert report.ok, [str(p.error) for p in report.papers] + [str(report.pack)]
+    assert report.pack is not None and report.pack.pdf is not None and report.pack.docx is not None
+    # pdftotext marks right-to-left runs with embedding controls, and orders them as drawn
+    cover = re.sub("[\u202a-\u202e\u2066-\u2069]", "", page_texts(report.pack.pdf)[0])
+    assert set(board.split()) <= set(cover.split())
+    prove_pdf(report.pack.pdf, report.pack.docx)
+    (paper,) = report.papers
+    assert paper.pdf is not None and paper.docx is not None
+    prove_pdf(paper.pdf, paper.docx)

@@ -24,14 +24,14 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from boardpack.errors import BoardpackError, Problem
-from boardpack.files import write_atomic
+from boardpack.errors import BoardpackError, ConversionError, Problem
 from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
 from boardpack.outputs.landscape import end_upright, settle_sections
 from boardpack.outputs.ooxml import in_schema_order
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
+    PENDING_IDENTIFIER,
     deterministic_zip,
     document_timestamp,
     render_front_matter,
@@ -53,6 +53,7 @@ class PackPaper:
     paper: Paper
     docx: Path
     history: History | None = None  # what changed since its last paper, from the archive
+    appendices: tuple[Paper, ...] = ()  # a cover report's, A, B ... in order
 
 
 def order_papers(
@@ -119,6 +120,7 @@ class PackBuilder:
             [p.paper for p in papers],
             start_pages,
             [p.history for p in papers],
+            [p.appendices for p in papers],
         )
         front = render_front_matter(context, self._date, template)
         self._composer = PackComposer(Document(io.BytesIO(front)))
@@ -161,9 +163,7 @@ class PackBuilder:
             raise ValueError(f"the pack has {self._added} of {len(self._expected)} papers")
         self._composer.renumber_once()
         settle_sections(self._composer.doc)
-        buffer = io.BytesIO()
-        self._composer.save(buffer)
-        return deterministic_zip(buffer.getvalue(), document_timestamp(self._date))
+        return _identified(self._composer.doc, document_timestamp(self._date))
 
 
 def compose_pack(
@@ -211,30 +211,64 @@ def _headings_one_level_down(paper: Any, pack: Any) -> None:
     restyle_headings(paper, pack, HEADINGS_IN_PACK)
 
 
-def paper_start_pages(pack_pdf: Path) -> list[int]:
-    """The page (from 1) where each paper starts in the pack's PDF, from its bookmarks."""
+def _identified(document: Any, made: dt.datetime) -> bytes:
+    """A pack's .docx bytes whose identifier (its keywords) is a hash of its own final parts,
+    not the front matter's it was begun with."""
+    document.core_properties.keywords = PENDING_IDENTIFIER
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return deterministic_zip(buffer.getvalue(), made, identify=True)
+
+
+def destination_pages(pack_pdf: Path, bookmarks: list[str], papers: int) -> dict[str, int]:
+    """The page (from 1) each bookmark named is on in the pack's PDF, found by its name, which
+    the PDF keeps as a named destination; each of its `papers` must be found (paper_bookmark)."""
     from pypdf import PdfReader
 
-    reader = PdfReader(pack_pdf)
-    starts = []
-    for item in reader.outline:
-        if isinstance(item, list) or item.title in ("Contents", "Programme summary"):
-            continue
-        page = reader.get_destination_page_number(item)
-        if page is not None:
-            starts.append(page + 1)
-    return starts
+    try:
+        reader = PdfReader(pack_pdf)
+        destinations = {name.lstrip("/"): d for name, d in reader.named_destinations.items()}
+        # pypdf's get_destination_page_number looks through every page for each destination
+        numbers = {
+            page.indirect_reference.idnum: n
+            for n, page in enumerate(reader.pages)
+            if page.indirect_reference is not None
+        }
+        pages = {}
+        expected = [paper_bookmark(n) for n in range(1, papers + 1)]
+        for bookmark in dict.fromkeys([*bookmarks, *expected]):
+            found = destinations.get(bookmark) or destinations.get(_pdf_name(bookmark))
+            target = found.page if found is not None else None
+            reference = getattr(target, "indirect_reference", None) or target
+            page = numbers.get(getattr(reference, "idnum", -1))
+            if page is not None:
+                pages[bookmark] = page + 1
+    except Exception as exc:  # pypdf raises many unrelated types on damaged files
+        raise ConversionError(f"{pack_pdf}: cannot read the pack's PDF ({exc})") from exc
+    missing = [b for b in expected if b not in pages]
+    if missing:
+        raise ConversionError(
+            f"{pack_pdf}: the pack's PDF does not say where each paper starts (no destination"
+            f" {missing[0]}); build again, and check that LibreOffice (or BOARDPACK_SOFFICE) is"
+            " a real LibreOffice"
+        )
+    return pages
 
 
-def set_contents_pages(pack_docx: Path, starts: list[int]) -> None:
-    """Write the pages each paper starts on into the contents' PAGEREF fields, as Word shows
-    a field's last result until it is updated."""
-    document = Document(str(pack_docx))
-    pages = {paper_bookmark(n): str(page) for n, page in enumerate(starts, start=1)}
+def _pdf_name(bookmark: str) -> str:
+    """A bookmark's name as LibreOffice writes it as a PDF destination: each character but a
+    letter or digit as the hex of its UTF-8 bytes (boardpack_paper_1 is boardpack5Fpaper5F1)."""
+    return "".join(c if c.isascii() and c.isalnum() else c.encode().hex().upper() for c in bookmark)
+
+
+def _contents_results(document: Any) -> dict[str, Any]:
+    """The text element holding each contents entry's PAGEREF result, by the bookmark the
+    field refers to."""
+    results = {}
     for paragraph in document.element.body.iter(qn("w:p")):
         instructions = "".join(t.text or "" for t in paragraph.iter(qn("w:instrText")))
         words = instructions.split()
-        if len(words) < 2 or words[0] != "PAGEREF" or words[1] not in pages:
+        if len(words) < 2 or words[0] != "PAGEREF":
             continue
         in_result = False
         for run in paragraph.iter(qn("w:r")):
@@ -242,10 +276,24 @@ def set_contents_pages(pack_docx: Path, starts: list[int]) -> None:
             if char is not None:
                 in_result = char.get(qn("w:fldCharType")) == "separate"
             elif in_result and (text := run.find(qn("w:t"))) is not None:
-                text.text = pages[words[1]]
-                in_result = False
+                results[words[1]] = text
+                break
+    return results
+
+
+def contents_pages(pack_docx: Path) -> dict[str, str]:
+    """The page each contents entry gives, as the pack's .docx holds it (Word shows a field's
+    last result until it is updated), by the bookmark its PAGEREF field refers to."""
+    return {b: text.text or "" for b, text in _contents_results(Document(str(pack_docx))).items()}
+
+
+def with_contents_pages(pack_docx: Path, pages: dict[str, int]) -> bytes:
+    """The pack's .docx bytes with the page of each bookmark given in the contents' PAGEREF
+    results, and its identifier made again for those final parts."""
+    document = Document(str(pack_docx))
+    for bookmark, text in _contents_results(document).items():
+        if bookmark in pages:
+            text.text = str(pages[bookmark])
     with zipfile.ZipFile(pack_docx) as existing:
         stamp = dt.datetime(*existing.infolist()[0].date_time)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    write_atomic(pack_docx, deterministic_zip(buffer.getvalue(), stamp))
+    return _identified(document, stamp)

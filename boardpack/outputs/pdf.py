@@ -36,6 +36,8 @@ _EXPORT_OPTIONS: dict[str, tuple[str, str]] = {
     "SelectPdfVersion": ("long", "2"),  # PDF/A-2b; PDF/A also forces every font to be embedded
     "UseTaggedPDF": ("boolean", "true"),  # structure tags, for screen readers
     "ExportBookmarks": ("boolean", "true"),  # headings become the PDF outline
+    # Word bookmarks become named destinations: the pack finds where each paper starts by name.
+    "ExportBookmarksToPDFDestination": ("boolean", "true"),
     "EmbedStandardFonts": ("boolean", "true"),
     "ExportNotes": ("boolean", "false"),  # reviewers' comments stay out of the public record
     "ExportFormFields": ("boolean", "false"),  # content controls print as text, not live fields

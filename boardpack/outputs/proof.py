@@ -28,11 +28,10 @@ _CORE = {
     "title": "{http://purl.org/dc/elements/1.1/}title",
     "keywords": "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}keywords",
 }
-# How much of the paper's opening text must be found on the PDF's first page: whole paragraphs
-# up to at least the first number of letters and digits, enough to tell two papers made from one
-# template apart (it takes in the project's name), at most the second, so that it lies on the
-# first page of any paper (a pack's cover holds little more than its board, date and place).
-_OPENING_LEAST, _OPENING_MOST = 40, 80
+# The opening text a PDF's first page must show is the document's first paragraph of visible
+# text, whole: a paper's title (which holds the project's name, so two papers of one template
+# differ), a pack's board. A whole paragraph, not a number of letters, so that the rule holds
+# for any title, short ("Cabinet") or long, in any script.
 _NOT_TEXT = re.compile(r"[\W_]+")
 _TEXT_OBJECT_END = re.compile(rb"\bET\b")  # the operator that ends a text object
 _FIRST_PART = 8  # the share of a page's content read first: 1/8
@@ -127,26 +126,40 @@ def _page_shows(page: PageObject, opening: str) -> bool:
         whole = page.get(NameObject("/Contents"))
         page[NameObject("/Contents")] = head
         try:
-            if _in_order(opening, page.extract_text()):
+            if _shows_words(opening, page.extract_text()):
                 return True
         except Exception:  # a cut the parser does not like: read the whole page instead
             pass
         finally:
             page[NameObject("/Contents")] = whole
-    return _in_order(opening, page.extract_text())
+    return _shows_words(opening, page.extract_text())
 
 
-def _in_order(opening: str, text: str) -> bool:
-    """Whether each paragraph of `opening` (space-separated) is in `text`, in order; between
-    them may come what a PDF adds, such as list numbers or a running header."""
-    found, at = True, 0
+def _shows_words(opening: str, text: str) -> bool:
+    """Whether each word of `opening` (space-separated, in _comparable's form) is in `text`.
+
+    A PDF's text may come out in the order its glyphs are drawn: right-to-left words (Arabic,
+    Hebrew) reversed and placed in visual order, digits within them left to right. So each
+    word's runs of one direction are looked for on their own, a right-to-left run either way
+    round, and the words in any order."""
     comparable = _comparable(text)
-    for paragraph in opening.split():
-        place = comparable.find(paragraph, at)
-        found, at = found and place >= 0, place + len(paragraph)
-        if not found:
-            break
-    return found
+    for word in opening.split():
+        for run, right_to_left in _direction_runs(word):
+            if run not in comparable and not (right_to_left and run[::-1] in comparable):
+                return False
+    return True
+
+
+def _direction_runs(word: str) -> list[tuple[str, bool]]:
+    """A word cut where its direction changes: (run, whether it is written right to left)."""
+    runs: list[tuple[str, bool]] = []
+    for char in word:
+        rtl = unicodedata.bidirectional(char) in ("R", "AL")
+        if runs and runs[-1][1] == rtl:
+            runs[-1] = (runs[-1][0] + char, rtl)
+        else:
+            runs.append((char, rtl))
+    return runs
 
 
 def _comparable(text: str) -> str:
@@ -156,11 +169,9 @@ def _comparable(text: str) -> str:
 
 
 def _opening_text(body: IO[bytes]) -> str:
-    """The first characters of a document body's visible text, in the form _comparable gives,
-    a space between paragraphs."""
-    paragraphs: list[str] = []
-    current: list[str] = []
-    length = 0
+    """A document body's first paragraph of visible text, its words in the form _comparable
+    gives, a space between them."""
+    words: list[str] = []
     hidden = False
     for event, element in ElementTree.iterparse(body, events=("start", "end")):
         tag = element.tag
@@ -171,18 +182,13 @@ def _opening_text(body: IO[bytes]) -> str:
         if tag == _W + "vanish" and element.get(_W + "val", "true") not in ("0", "false"):
             hidden = True  # hidden text is in the .docx but never in its PDF
         elif tag == _W + "t" and not hidden and element.text:
-            piece = _comparable(element.text)[: _OPENING_MOST - length]
-            current.append(piece)
-            length += len(piece)
-            if length >= _OPENING_MOST:
-                break
+            words.append(element.text)
+        elif tag == _W + "tab" and words:
+            words.append(" ")
         elif tag == _W + "p":
-            if current:
-                paragraphs.append("".join(current))
-                current = []
-            if length >= _OPENING_LEAST:
-                break
+            opening = " ".join(c for w in "".join(words).split() if (c := _comparable(w)))
+            if opening:
+                return opening
+            words = []
             element.clear()  # the body of a large paper need not stay in memory
-    if current:
-        paragraphs.append("".join(current))
-    return " ".join(p for p in paragraphs if p)
+    return ""

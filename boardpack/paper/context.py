@@ -643,20 +643,64 @@ def band_colour(paper: Paper, score: int | str | None) -> str:
     return scheme.band(score).colour
 
 
+def scores_printed(scheme: RiskScheme) -> bool:
+    """Whether a register prints the score a risk is ranked by; one that does not is rated in
+    words (its levels), and the pack names the band instead of a score it never shows."""
+    column = scheme.score_column(scheme.headline_assessment)
+    return column is not None and column.printed
+
+
+def printed_risk(paper: Paper, score: int | str) -> str:
+    """A headline score as its own register prints it: the score, or its band's name for a
+    register that prints no score."""
+    scheme = paper.profile.risk
+    assert scheme is not None
+    return str(score) if scores_printed(scheme) else scheme.band(score).name
+
+
+def risk_key(scheme: RiskScheme) -> str:
+    """The key to a scheme's headline risks in the pack: its score key, or its bands alone for
+    a register rated in words."""
+    if scores_printed(scheme):
+        return scheme.key_text()
+    bands = "; ".join(
+        f"{b.name} ({b.description})" if b.description else b.name for b in scheme.bands
+    )
+    return f"Risk bands: {bands}."
+
+
 def paper_bookmark(number: int) -> str:
     """Name of the bookmark on the first line of the pack's paper `number` (from 1)."""
     return f"boardpack_paper_{number}"
 
 
+NO_PLAN = "No plan"
+NO_MILESTONES = "No milestones listed"
+ALL_COMPLETE = "All milestones complete"
+NO_REGISTER = "No register"
+NO_RISKS = "No risks listed"
+
+
 def next_milestone(paper: Paper) -> tuple[str, str]:
-    """The next milestone not yet complete, as (label, due date), or a note that none is left."""
+    """The first milestone not yet complete, as (label, due date), its date marked overdue when
+    it was due before the paper's report date (and how many more are); else what the plan says:
+    no plan, no milestones, or all complete."""
     plan = paper.profile.plan
-    done = {s.name for s in plan.states if s.done} if plan is not None else set()
-    pending = [m for m in paper.milestones if m.status not in done]
+    if plan is None:
+        return (NO_PLAN, "")
+    if not paper.milestones:
+        return (NO_MILESTONES, "")
+    done = {s.name for s in plan.states if s.done}
+    pending = sorted((m for m in paper.milestones if m.status not in done), key=lambda m: m.due)
     if not pending:
-        return ("All milestones complete", "")
-    first = min(pending, key=lambda m: m.due)
-    return (first.label or first.text, f"{first.due:%d/%m/%Y}")
+        return (ALL_COMPLETE, "")
+    first = pending[0]
+    label, due = first.label or first.text, f"{first.due:%d/%m/%Y}"
+    overdue = sum(m.due < paper.details.report_date for m in pending)
+    if not overdue:
+        return (label, due)
+    more = f" (and {overdue - 1} more overdue)" if overdue > 1 else ""
+    return (label + more, f"{due} (overdue)")
 
 
 def build_pack_context(
@@ -666,28 +710,35 @@ def build_pack_context(
     papers: list[Paper],
     start_pages: list[int],
     histories: list[History | None] | None = None,
+    appendices: list[tuple[Paper, ...]] | None = None,
 ) -> dict[str, Any]:
     """The front matter's values: cover, contents (with each paper's first page), summary.
-    With a paper's history, its status says what it was and its highest risk its trend."""
+
+    The summary's columns are common to every board; each value is its paper's own, as its
+    profile prints it, and `risk_keys` holds the key of each risk scheme in the pack (none
+    when no paper has a register). A cover report's `appendices` (papers of their own
+    profiles) give its highest risk and next milestone when it has no register or plan of its
+    own. With a paper's history, its status says what it was and its highest risk its trend."""
     rows = []
     histories = histories or [None] * len(papers)
-    for number, (paper, start, history) in enumerate(
-        zip(papers, start_pages, histories, strict=True), start=1
+    appendices = appendices or [()] * len(papers)
+    schemes: dict[str, list[str]] = {}  # each key's text, and the profiles that use it
+    for number, (paper, start, history, attached) in enumerate(
+        zip(papers, start_pages, histories, appendices, strict=True), start=1
     ):
         values = header_values(paper)
         status = paper.status
-        highest = highest_risk(paper)
-        milestone, due = next_milestone(paper)
+        risk_text, risk_fill, rated = _pack_risk(paper, attached, history)
+        for scored in rated:
+            assert scored.profile.risk is not None
+            users = schemes.setdefault(risk_key(scored.profile.risk), [])
+            if scored.profile.name not in users:
+                users.append(scored.profile.name)
+        milestone, due = _pack_milestone(paper, attached)
         status_text = status.name if status else "-"
-        risk_text: Any = highest if highest is not None else "-"
-        if history is not None:
-            if status is not None and history.status_was and history.status_was != status.name:
-                status_text = f"{status.name} (was {history.status_was})"
-            trend = next(
-                (r.trend for r in history.risks if r.now == highest and highest is not None), ""
-            )
-            if trend:
-                risk_text = f"{highest} {TREND_WORDS[trend]}"
+        was = history.status_was if history is not None else None
+        if status is not None and was and was != status.name:
+            status_text = f"{status.name} (was {was})"
         rows.append(
             {
                 "number": number,
@@ -698,9 +749,10 @@ def build_pack_context(
                 "status": status_text,
                 "status_fill": status.fill if status else "FFFFFF",
                 "highest_risk": risk_text,
-                "risk_fill": band_colour(paper, highest),
+                "risk_fill": risk_fill,
                 "next_milestone": milestone,
                 "next_due": due,
+                "appendices": len(attached),
                 "bookmark": paper_bookmark(number),
                 "start_page": start,
             }
@@ -710,4 +762,59 @@ def build_pack_context(
         "meeting_date": long_date(meeting_date),
         "venue": venue or "",
         "papers": rows,
+        "risk_keys": [
+            key if len(schemes) == 1 else f"{', '.join(users)}: {key}"
+            for key, users in schemes.items()
+        ],
     }
+
+
+def _pack_risk(
+    paper: Paper, appendices: tuple[Paper, ...], history: History | None
+) -> tuple[str, str, list[Paper]]:
+    """A paper's highest risk in the pack's summary, its shading, and the papers whose scores
+    it shows: from its own register, else its appendices' (each marked with its letter when
+    more than one has a register)."""
+    if paper.profile.risk is not None:
+        registers = [("", paper)]
+    else:
+        registers = [
+            (_appendix_letter(i), a) for i, a in enumerate(appendices) if a.profile.risk is not None
+        ]
+    if not registers:
+        return (NO_REGISTER, "FFFFFF", [])
+    texts, fill, scored = [], "", []
+    for letter, source in registers:
+        highest = highest_risk(source)
+        if highest is None:
+            text = NO_RISKS
+        else:
+            scored.append(source)
+            text = printed_risk(source, highest)
+            changes = history.risks if history is not None and source is paper else ()
+            trend = next((r.trend for r in changes if r.now == highest), "")
+            if trend:
+                text = f"{text} {TREND_WORDS[trend]}"
+            fill = fill or band_colour(source, highest)
+        texts.append(f"{letter}: {text}" if len(registers) > 1 else text)
+    return ("; ".join(texts), fill or "FFFFFF", scored)
+
+
+def _pack_milestone(paper: Paper, appendices: tuple[Paper, ...]) -> tuple[str, str]:
+    """A paper's next milestone in the pack's summary: its own plan's, else its first
+    appendix's with a plan."""
+    if paper.profile.plan is None:
+        planned = next((a for a in appendices if a.profile.plan is not None), None)
+        if planned is not None:
+            return next_milestone(planned)
+    return next_milestone(paper)
+
+
+def _appendix_letter(index: int) -> str:
+    """Appendix A, B ... Z, then AA, AB: as a cover report letters them."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
