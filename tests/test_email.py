@@ -27,6 +27,7 @@ from tests.conftest import EXAMPLE, SMTP_PASSWORD, Mailbox, edit_workbook, free_
 CLERK, MEMBER = "clerk@bucks.example.gov.uk", "ann.other@example.org"
 PASSWORD_ENV = {"BOARDPACK_SMTP_PASSWORD": SMTP_PASSWORD}
 RECOMMENDATION = "To Note progress on the project to date and the revised financial requirement"
+PREFIX = "Joint Improvement Board 2008-01-24 "  # every attachment's name starts so
 NOTE = "Dear {name},\n\nThe papers for the {board} on {meeting_date}:\n\n{items}\n\n{sender}\n"
 
 
@@ -122,17 +123,19 @@ def test_drafts_open_ready_to_send_with_the_councils_note(meeting: Path, tmp_pat
     drafts = tmp_path / "drafts"
     result = CliRunner().invoke(main, ["email", str(meeting / "output"), "--drafts", str(drafts)])
     assert result.exit_code == 0, result.output
-    paths = sorted(drafts.iterdir())
+    paths = sorted(drafts.glob("*.eml"))
     assert [p.name for p in paths] == ["01 Committee Clerk.eml", "02 Cllr Ann Other.eml"]
     clerk, member = (parse(p.read_bytes()) for p in paths)
     out = meeting / "output"
     assert clerk["X-Unsent"] == "1" and member["X-Unsent"] == "1"
     assert clerk["To"] == f"Committee Clerk <{CLERK}>"
     assert attachments(clerk) == {
-        "procurement.docx": (out / "procurement.docx").read_bytes(),
-        "board-pack.pdf": (out / "board-pack.pdf").read_bytes(),
+        PREFIX + "procurement.docx": (out / "procurement.docx").read_bytes(),
+        PREFIX + "board-pack.pdf": (out / "board-pack.pdf").read_bytes(),
     }
-    assert attachments(member) == {"procurement.pdf": (out / "procurement.pdf").read_bytes()}
+    assert attachments(member) == {
+        PREFIX + "procurement.pdf": (out / "procurement.pdf").read_bytes()
+    }
     assert text_of(member) == (
         "Dear Cllr Ann Other,\n\nThe papers for the Joint Improvement Board on 24 January 2008:"
         f"\n\n1. Procurement\n   Recommendation: {RECOMMENDATION}\n\nJim Burness\n"
@@ -156,12 +159,15 @@ def test_a_whole_cycle_build_archive_send_and_status_says_sent(
 
     mailbox.received.clear()
     report = send_papers(out, environ=PASSWORD_ENV)
-    assert [s.draft.recipient.address for s in report.sent] == [CLERK, MEMBER]
+    assert [s.recipient.address for s in report.sent] == [CLERK, MEMBER]
     assert [to for to, _ in mailbox.received] == [[CLERK], [MEMBER]]
     to_clerk, to_member = (parse(data) for _, data in mailbox.received)
     assert to_clerk["X-Unsent"] is None  # only drafts carry it
     assert to_clerk["Subject"] == "Joint Improvement Board, 24/01/2008: Procurement"
-    received = {**attachments(to_clerk), **attachments(to_member)}
+    received = {
+        name.removeprefix(PREFIX): data
+        for name, data in {**attachments(to_clerk), **attachments(to_member)}.items()
+    }
     assert sorted(received) == ["board-pack.pdf", "procurement.docx", "procurement.pdf"]
     for name, data in received.items():
         assert data == (out / name).read_bytes()

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from boardpack.errors import BoardpackError
+from boardpack.paper.models import parse_date
 
 LONDON = ZoneInfo("Europe/London")  # every UK council's clock, summer time included
 
@@ -54,13 +55,33 @@ def _time_of_day(value: Any) -> Any:
     return value
 
 
+TimeOfDay = Annotated[dt.time, BeforeValidator(_time_of_day)]
+
+# Meetings a council holds: far enough either side of today for any archive or forward plan,
+# and bounded so that a deadline before the meeting and a calendar event after it always exist.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _meeting_day(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(
+            f"must be a meeting date between {FIRST_YEAR} and {LAST_YEAR} (got"
+            f" {value.isoformat()}); correct the year"
+        )
+    return value
+
+
+# A meeting date in boardpack.toml: a date, in a year a meeting can be.
+MeetingDate = Annotated[dt.date, BeforeValidator(parse_date), AfterValidator(_meeting_day)]
+
+
 class DeadlineRule(BaseModel):
     """When papers are due: working days before the meeting, at a time of day."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     working_days: int = Field(ge=0, le=60, description="Working days before the meeting")
-    time: Annotated[dt.time, BeforeValidator(_time_of_day)] = Field(
+    time: TimeOfDay = Field(
         default=dt.time(10, 0), description="Time of day papers are due, e.g. 10:00"
     )
     holidays: Region = Field(
