@@ -566,7 +566,10 @@ def _email(
             f"not sent again to {recipient.address}: these files went on"
             f" {entry.get('sent_at', '?')} (add --again to send them again)"
         )
-    click.echo(f"{len(report.sent)} sent through {report.server}; recorded in {report.log}")
+    if report.sent or report.refused:
+        click.echo(f"{len(report.sent)} sent through {report.server}; recorded in {report.log}")
+    else:
+        click.echo(f"nothing new to send: every message went already (see {report.log})")
     if not report.ok:
         noun = "message was" if len(report.refused) == 1 else "messages were"
         raise BoardpackError(

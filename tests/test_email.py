@@ -189,12 +189,13 @@ def test_a_whole_cycle_build_archive_send_and_status_says_sent(
     assert status.pack is not None and status.pack.sent
     assert verify_archive(archive).ok  # the send log is beside the index, not part of it
 
-    # The same files again: refused without --again, nothing sent, nothing logged.
+    # The same files again: not sent without --again, nothing logged, and no fault.
     before = log.read_bytes()
     result = CliRunner(env=PASSWORD_ENV).invoke(main, ["email", str(out), "--send"])
-    assert result.exit_code == 1
-    assert "nothing was sent: these very files went already to Committee Clerk" in result.output
+    assert result.exit_code == 0, result.output
+    assert f"not sent again to {CLERK}: these files went on" in result.output
     assert "add --again" in result.output and "Traceback" not in result.output
+    assert "nothing new to send: every message went already" in result.output
     assert len(mailbox.received) == 2 and log.read_bytes() == before
 
     again = send_papers(out, again=True, environ=PASSWORD_ENV)

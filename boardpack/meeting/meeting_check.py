@@ -22,6 +22,7 @@ from typing import Any
 
 from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileError
 from boardpack.files import find_workbooks, safe_stem
+from boardpack.meeting.distribution import Distribution
 from boardpack.paper.models import parse_date
 from boardpack.paper.profile import Profile
 from boardpack.workbook.read import RawWorkbook, read_workbook
@@ -121,6 +122,7 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     warnings: list[Problem] = []
     settings, settings_file = _Said(), None
     profile: Profile | None = None
+    distribution: Distribution | None = None
     from boardpack.meeting.settings import find_settings, load_settings, settings_profile
 
     # The settings say which profile the papers are read with, a meeting's or not; only a
@@ -131,6 +133,7 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
         profile = settings_profile(read_settings, settings_file)
         if is_meeting:
             settings = _Said(read_settings.board, read_settings.meeting_date, read_settings.agenda)
+            distribution = read_settings.email
             warnings.extend(found)
     except ProfileError as exc:  # no paper can be read as its board means
         problems.append(Problem("", f"{exc}; boardpack.toml's profile is used for every paper"))
@@ -145,6 +148,7 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     if is_meeting:
         board, date = _agreed(results, settings, problems)
         problems.extend(_missing_from_agenda(results, settings, settings_file, sources))
+        problems.extend(_unknown_to_email(results, distribution, settings_file))
         where = f"{settings_file}: meeting_date" if settings.meeting_date else ""
         past = past_meeting(date, on or today(), where) if date else None
         warnings.extend([past] if past else [])
@@ -290,6 +294,28 @@ def _missing_from_agenda(
                     " pack would go without it; fix its errors (above)",
                 )
             )
+    return found
+
+
+def _unknown_to_email(
+    results: Sequence[WorkbookCheck], distribution: Distribution | None, settings_file: Path | None
+) -> list[Problem]:
+    """A recipient's paper that is none of the meeting's workbooks: `email` would refuse it."""
+    if distribution is None:
+        return []
+    names = {safe_stem(r.source.stem).casefold() for r in results}
+    found = []
+    for number, recipient in enumerate(distribution.recipients, start=1):
+        for index, wanted in enumerate(recipient.papers, start=1):
+            if wanted.removesuffix(".xlsx").casefold() not in names:
+                found.append(
+                    Problem(
+                        f"{settings_file}: email.recipients item {number}.papers item {index}",
+                        f"{recipient.name} is to get the paper '{wanted}', but there is no"
+                        f" {wanted.removesuffix('.xlsx')}.xlsx in this meeting; correct the"
+                        " name, or add the workbook",
+                    )
+                )
     return found
 
 

@@ -212,9 +212,10 @@ def send_papers(
 ) -> SendReport:
     """Send each message through boardpack.toml's SMTP server, every recipient tried, and
     record in the send log each one the server accepts, as it does. A message whose files the
-    log shows that recipient had already is not sent unless `again`. One the server refuses is
-    in the report's `refused` and the rest still go. MailError when there is nothing new to
-    send, or the server cannot be reached or stops answering (what it accepted before that is
+    log shows that recipient had already is not sent unless `again` (so a run again after
+    everything went sends nothing, and is not a fault). One the server refuses is in the
+    report's `refused` and the rest still go. MailError when the server cannot be reached or
+    stops answering (what it accepted before that is
     recorded). Ctrl-C or SIGTERM stops after the message with the server is recorded."""
     outbox = prepare(out_dir, archive_dir=archive_dir, now=now)
     smtp = outbox.distribution.smtp
@@ -250,14 +251,8 @@ def send_papers(
                 to_send.append(letter)
             else:
                 skipped.append((letter.recipient, earlier))
-        if not to_send:
-            raise MailError(
-                "nothing was sent: these very files went already to "
-                + _who(skipped)
-                + " (see the send log, "
-                + str(log)
-                + "); to send them again, add --again"
-            )
+        if not to_send:  # a run again after everything went: nothing to do, and no fault
+            return SendReport((), (), tuple(skipped), log, server, warnings.said())
         sent: list[Sent] = []
 
         def record(done: Sent) -> None:
@@ -286,10 +281,6 @@ def send_papers(
     return SendReport(
         tuple(sent), tuple(outcome.refused), tuple(skipped), log, server, warnings.said()
     )
-
-
-def _who(skipped: Sequence[tuple[Recipient, dict[str, Any]]]) -> str:
-    return ", ".join(f"{r.name} <{r.address}> (sent {e.get('sent_at', '?')})" for r, e in skipped)
 
 
 def _meeting(
