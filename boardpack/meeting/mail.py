@@ -352,9 +352,18 @@ def write_drafts(drafts: Iterable[Draft], folder: Path, *, replace: bool = False
     drafts are replaced and those for people no longer on the list removed, but a draft changed
     since boardpack wrote it (edited by the clerk) or one boardpack did not write is never
     touched: MailError names it, before anything is written."""
+    from boardpack.errors import OutputError
     from boardpack.files import ensure_folder
 
-    ensure_folder(folder)
+    try:
+        ensure_folder(folder)
+    except OutputError as exc:
+        cause = exc.__cause__
+        why = cause.strerror if isinstance(cause, OSError) and cause.strerror else "not writable"
+        raise MailError(
+            f"{folder}: cannot write the drafts there ({why}); check the folder is writable,"
+            " or give --drafts another folder"
+        ) from exc
     record_path = folder / DRAFTS_RECORD
     earlier = _earlier_drafts(folder, record_path, replace)
     written: list[tuple[Path, Recipient, tuple[str, ...]]] = []
