@@ -528,6 +528,9 @@ def email(
 def _email(
     out_dir: Path, drafts_dir: Path | None, again: bool, replace: bool, archive_dir: Path | None
 ) -> None:
+    # Each message leaves reference cycles behind (its headers and parts): without the
+    # collector, mail for thousands would grow with every message made.
+    _collect_garbage_from_now_on()
     if drafts_dir is not None:
         from boardpack.meeting.sending import write_email_drafts
 

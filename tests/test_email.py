@@ -660,3 +660,25 @@ def test_a_meeting_date_no_calendar_holds_is_a_fault_not_a_crash(tmp_path: Path,
         assert result.exit_code == 1, result.output
         assert "meeting_date: must be a meeting date between 1900 and 2999" in result.output
         assert "Traceback" not in result.output and "Internal error" not in result.output
+
+
+def test_a_warning_met_for_every_paper_is_said_once(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(EXAMPLE, inputs / "procurement.xlsx")
+    shutil.copy(EXAMPLE, inputs / "housing.xlsx")
+    text = plain_settings(1).replace('agenda = ["procurement"]', 'archive = "../archive"')
+    (inputs / "boardpack.toml").write_text(text, encoding="utf-8")
+    assert boardpack.build([inputs], tmp_path / "output", pdf=False, pack=False).ok
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "index.jsonl").write_text("not an index\n", encoding="utf-8")
+
+    status = CliRunner().invoke(main, ["status", str(inputs), "--out", str(tmp_path / "output")])
+    assert status.exit_code == 0, status.output
+    assert " ".join(status.output.split()).count("the archive's index is damaged") == 1
+    drafts = CliRunner().invoke(
+        main, ["email", str(tmp_path / "output"), "--drafts", str(tmp_path / "drafts")]
+    )
+    assert drafts.exit_code == 0, drafts.output
+    assert drafts.output.count("the archive's index is damaged") == 1
+    assert drafts.output.count("wrote ") == 2  # the clerk's draft and the member's

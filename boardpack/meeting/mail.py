@@ -369,10 +369,10 @@ def write_drafts(drafts: Iterable[Draft], folder: Path, *, replace: bool = False
     written: list[tuple[Path, Recipient, tuple[str, ...]]] = []
     record: dict[str, dict[str, str]] = {}
     for number, draft in enumerate(drafts, start=1):
-        message = _copy(draft.message)
-        message["X-Unsent"] = "1"  # Outlook opens it as a draft, with Send, not as received mail
+        # X-Unsent: Outlook opens it as a draft, with Send, not as received mail. Put before
+        # the message's own headers, so the message itself (which may yet be sent) is as made.
+        data = b"X-Unsent: 1" + _line_end(draft.message) + draft.message.as_bytes()
         target = folder / f"{number:02d} {safe_stem(draft.recipient.name)}.eml"
-        data = message.as_bytes()
         _write_draft(target, data)
         record[target.name] = {
             "to": draft.recipient.address,
@@ -457,12 +457,8 @@ def _write_draft(target: Path, data: bytes) -> None:
         ) from exc
 
 
-def _copy(message: EmailMessage) -> EmailMessage:
-    from email import message_from_bytes
-
-    copy = message_from_bytes(message.as_bytes(), _class=EmailMessage, policy=message.policy)
-    assert isinstance(copy, EmailMessage)
-    return copy
+def _line_end(message: EmailMessage) -> bytes:
+    return str(message.policy.linesep).encode("ascii")
 
 
 # -- sending ----------------------------------------------------------------------------------
