@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
+import errno
 import hashlib
 import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -524,6 +526,45 @@ def test_an_international_address_goes_by_smtputf8_or_is_refused_by_name(
         assert "josé@xn--bcher-kva.example: refused (127.0.0.1:" in result.output
         assert "does not offer SMTPUTF8" in result.output and "Traceback" not in result.output
         assert [to for to, _ in mailbox.received] == [[CLERK]]
+
+    checked = CliRunner().invoke(main, ["check", str(plain / "inputs")])
+    assert "email.recipients item 2.address: josé@xn--bcher-kva.example has letters outside" in (
+        checked.output
+    )
+    assert "only a mail server that offers SMTPUTF8 can take it" in checked.output
+
+
+def test_a_full_disk_while_a_message_is_logged_stops_the_run_and_leaves_the_log_whole(
+    plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive"
+    synced: list[int] = []
+
+    def full_on_the_second(handle: int) -> None:  # the second entry written: no space
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return  # the folder, synced once the log is made
+        synced.append(handle)
+        if len(synced) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    mailbox = Mailbox()
+    with serve(mailbox) as port:
+        out = configure(plain, plain_settings(port))
+        monkeypatch.setattr("boardpack.meeting.send_log.os.fsync", full_on_the_second)
+        result = CliRunner().invoke(main, ["email", str(out), "--send", "--archive", str(archive)])
+        monkeypatch.undo()
+        assert result.exit_code == 1
+        assert (
+            "could not record a message the server accepted (No space left on device); it was"
+            f" sent to {MEMBER}" in result.output
+        )
+        log = archive / "sent.jsonl"
+        assert log.read_bytes().endswith(b"\n")  # the line it could not finish taken back off
+        assert [e["to"] for e in read_log(log)] == [CLERK]
+        # Space again: the log goes on (the member's message, unrecorded, goes once more).
+        again = send_papers(out, archive_dir=archive, environ={})
+        assert [s.recipient.address for s in again.sent] == [MEMBER] and not again.warnings
+        assert [e["to"] for e in read_log(log)] == [CLERK, MEMBER]
 
 
 def test_check_refuses_an_address_no_server_can_deliver_to(plain: Path) -> None:

@@ -169,7 +169,9 @@ def plan(
     files = _Files()
     letters = []
     for recipient in distribution.recipients:
-        theirs = [p for p in papers if not recipient.papers or p.name in recipient.papers]
+        # Named as the agenda names them: with or without .xlsx, in any case.
+        wanted = {name.removesuffix(".xlsx").casefold() for name in recipient.papers}
+        theirs = [p for p in papers if not wanted or p.name.casefold() in wanted]
         paths = _files_for(recipient, theirs, pack)
         if not paths:
             raise MailError(

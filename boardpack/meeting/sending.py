@@ -124,7 +124,7 @@ def prepare(
             f"{settings_file}: has no [email] table saying who the papers go to; add the"
             " sender and recipients (see the README)"
         )
-    _known_papers(distribution, papers, settings_file, out)
+    _known_papers(distribution, papers, settings, settings_file, out)
     pack = check_built_pack(out, papers)
     pack_wanted = any(
         d in r.gets
@@ -317,18 +317,28 @@ def _one_line(text: str, what: str, warnings: _Warnings) -> str:
 
 
 def _known_papers(
-    distribution: Distribution, papers: Sequence[Built], settings_file: Path, out: Path
+    distribution: Distribution,
+    papers: Sequence[Built],
+    settings: PackSettings,
+    settings_file: Path,
+    out: Path,
 ) -> None:
     """MailError naming a recipient's paper that is not one of the meeting's papers."""
     names = {p.name.casefold() for p in papers}
+    covers = {a.casefold(): c for c, appendices in settings.appendices.items() for a in appendices}
     for number, recipient in enumerate(distribution.recipients, start=1):
         for wanted in recipient.papers:
-            if wanted.removesuffix(".xlsx").casefold() not in names:
-                raise MailError(
-                    f"{settings_file}: email.recipients item {number} ({recipient.name})"
-                    f" names the paper '{wanted}', but no paper of that name is built in {out};"
-                    " correct the name, or build the paper"
-                )
+            name = wanted.removesuffix(".xlsx").casefold()
+            if name in names:
+                continue
+            if name in covers:
+                why = f"it is an appendix of {covers[name]} and goes with it; name that instead"
+            else:
+                why = f"no paper of that name is built in {out}; correct the name, or build it"
+            raise MailError(
+                f"{settings_file}: email.recipients item {number} ({recipient.name})"
+                f" names the paper '{wanted}', but {why}"
+            )
 
 
 def _for_meeting(paper: Built, meeting: dt.date) -> Built:
