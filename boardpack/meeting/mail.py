@@ -315,7 +315,8 @@ def _message(
     body: str,
     now: dt.datetime,
 ) -> EmailMessage:
-    international = is_international(distribution.sender) or is_international(recipient.address)
+    addresses = (distribution.sender, recipient.address, distribution.reply_to or "")
+    international = any(is_international(a) for a in addresses)
     message = EmailMessage(policy=SMTPUTF8_POLICY if international else SMTP_POLICY)
     message["From"] = _mailbox(distribution.sender_name or "", distribution.sender)
     message["To"] = _mailbox(recipient.name, recipient.address)
