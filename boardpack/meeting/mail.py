@@ -495,6 +495,8 @@ class Refused:
                 f"{self.recipient.address}: the server could not take it now ({said}); try"
                 " again later: run the same command again"
             )
+        if self.code is None:  # boardpack's own reason, which says what to do
+            return f"{self.recipient.address}: {said}"
         return f"{self.recipient.address}: refused ({said}); check the address"
 
 
