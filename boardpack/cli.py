@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -540,6 +540,12 @@ def status(folder: Path, out_dir: Path, archive_dir: Path | None, as_json: bool)
 @click.option("--send", "send_now", is_flag=True, help="Send through boardpack.toml's SMTP server.")
 @click.option("--again", is_flag=True, help="With --send: send files already sent, once more.")
 @click.option(
+    "--replace",
+    is_flag=True,
+    help="With --drafts: replace boardpack's earlier drafts in that folder (never one edited"
+    " since) and remove those for people no longer on the list.",
+)
+@click.option(
     "--archive",
     "archive_dir",
     default=None,
@@ -548,47 +554,95 @@ def status(folder: Path, out_dir: Path, archive_dir: Path | None, as_json: bool)
     " boardpack.toml).",
 )
 def email(
-    out_dir: Path, drafts_dir: Path | None, send_now: bool, again: bool, archive_dir: Path | None
+    out_dir: Path,
+    drafts_dir: Path | None,
+    send_now: bool,
+    again: bool,
+    replace: bool,
+    archive_dir: Path | None,
 ) -> None:
     """Email the papers built in OUT_DIR to the distribution in boardpack.toml: as drafts
     (--drafts DIR) or sent (--send).
 
     A paper whose workbook or outputs changed since the build is never sent: build it first.
-    Each message the server accepts is recorded in the send log beside the archive; sending
-    the same files to someone again needs --again. Exit code 1 if anything could not be sent.
+    Every recipient is tried; each message the server accepts is recorded in the send log
+    beside the archive, and sending the same files to someone again needs --again. Exit code
+    1 if any message could not be sent (the others are), 130 or 143 when stopped by Ctrl-C or
+    SIGTERM (after the message being sent is recorded).
     """
     # Checked here, outside _reports_errors, so that a wrong usage exits 2 as click's own do.
     if (drafts_dir is None) == (not send_now):
         raise click.UsageError("give one of --drafts DIR or --send")
     if again and not send_now:
         raise click.UsageError("--again goes with --send")
-    _email(out_dir, drafts_dir, again, archive_dir)
+    if replace and drafts_dir is None:
+        raise click.UsageError("--replace goes with --drafts")
+    _email(out_dir, drafts_dir, again, replace, archive_dir)
 
 
 @_reports_errors
-def _email(out_dir: Path, drafts_dir: Path | None, again: bool, archive_dir: Path | None) -> None:
+def _email(
+    out_dir: Path, drafts_dir: Path | None, again: bool, replace: bool, archive_dir: Path | None
+) -> None:
+    # Each message leaves reference cycles behind (its headers and parts): without the
+    # collector, mail for thousands would grow with every message made.
+    _collect_garbage_from_now_on()
     if drafts_dir is not None:
         from boardpack.meeting.sending import write_email_drafts
 
-        outbox, paths = write_email_drafts(out_dir, drafts_dir)
-        for path, draft in zip(paths, outbox.drafts, strict=True):
-            click.echo(f"wrote {path}: to {draft.recipient.address}, {_attached(draft)}")
+        outbox, done = write_email_drafts(out_dir, drafts_dir, replace=replace)
+        _warn(outbox.warnings)
+        for path, recipient, names in done.written:
+            click.echo(f"wrote {path}: to {recipient.address}, {', '.join(names)}")
+        for path, address in done.removed:
+            click.echo(f"removed {path}: {address} is no longer on the list")
         return
+    from boardpack.meeting.mail import Refused, Sent
     from boardpack.meeting.sending import send_papers
 
-    report = send_papers(out_dir, archive_dir=archive_dir, again=again)
-    for draft, entry in report.skipped:
+    def sent(done: Sent) -> None:
+        click.echo(f"sent to {done.recipient.address}: {_attached(done)}")
+
+    def refused(why: Refused) -> None:
+        click.echo(f"not sent to {why}", err=True)
+
+    def stopping() -> None:
         click.echo(
-            f"not sent again to {draft.recipient.address}: these files went on"
+            "Stopping: the message with the server is finished and recorded first.", err=True
+        )
+
+    report = send_papers(
+        out_dir,
+        archive_dir=archive_dir,
+        again=again,
+        on_sent=sent,
+        on_refused=refused,
+        on_stopping=stopping,
+    )
+    _warn(report.warnings)
+    for recipient, entry in report.skipped:
+        click.echo(
+            f"not sent again to {recipient.address}: these files went on"
             f" {entry.get('sent_at', '?')} (add --again to send them again)"
         )
-    for done in report.sent:
-        click.echo(f"sent to {done.draft.recipient.address}: {_attached(done.draft)}")
-    click.echo(f"{len(report.sent)} sent through {report.server}; recorded in {report.log}")
+    if report.sent or report.refused:
+        click.echo(f"{len(report.sent)} sent through {report.server}; recorded in {report.log}")
+    else:
+        click.echo(f"nothing new to send: every message went already (see {report.log})")
+    if not report.ok:
+        noun = "message was" if len(report.refused) == 1 else "messages were"
+        raise BoardpackError(
+            f"{len(report.refused)} {noun} not sent: " + "; ".join(str(r) for r in report.refused)
+        )
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def _attached(draft: Any) -> str:
-    return ", ".join(a.path.name for a in draft.attachments)
+    return ", ".join(a.shown for a in draft.attachments)
 
 
 @main.command()

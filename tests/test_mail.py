@@ -33,6 +33,10 @@ from tests.conftest import EXAMPLE, SMTP_PASSWORD, Mailbox, free_port
 RECOMMENDATION = "To Note progress on the project to date and the revised financial requirement"
 MEETING = Meeting("Joint Improvement Board", dt.date(2008, 1, 24), "Council Chamber, County Hall")
 PASSWORD = SMTP_PASSWORD
+DOCX, PDF = (
+    "Joint Improvement Board 2008-01-24 procurement.docx",
+    "Joint Improvement Board 2008-01-24 procurement.pdf",
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +86,7 @@ def test_drafts_open_ready_to_send_with_the_papers_attached(
     built: PaperFiles, tmp_path: Path
 ) -> None:
     drafts = compose(_distribution(), MEETING, [built])
-    paths = write_drafts(drafts, tmp_path / "drafts")
+    paths = write_drafts(drafts, tmp_path / "drafts").paths
     assert [p.name for p in paths] == ["01 Committee Clerk.eml", "02 Cllr Ann Other.eml"]
 
     clerk, member = (_parse(p.read_bytes()) for p in paths)
@@ -98,8 +102,9 @@ def test_drafts_open_ready_to_send_with_the_papers_attached(
     assert f"1. Procurement\n   Recommendation: {RECOMMENDATION}" in text
     assert text.rstrip().endswith("Jim Burness")
 
-    assert _attachments(clerk) == {"procurement.docx": built.docx.read_bytes()}
-    assert _attachments(member) == {"procurement.pdf": built.pdf.read_bytes()}  # type: ignore[union-attr]
+    # Named for the board and the meeting, not only "procurement.pdf" every meeting.
+    assert _attachments(clerk) == {DOCX: built.docx.read_bytes()}
+    assert _attachments(member) == {PDF: built.pdf.read_bytes()}  # type: ignore[union-attr]
     assert drafts[1].attachments[0].sha256 == hashlib.sha256(built.pdf.read_bytes()).hexdigest()  # type: ignore[union-attr]
 
 
@@ -165,15 +170,15 @@ def test_papers_are_sent_over_starttls_and_logged(
         ca_data=certificate[0].read_text(),
         on_sent=lambda done: append_log(log, log_entry(done, MEETING, f"127.0.0.1:{port}")),
     )
-    assert len(sent) == 2
+    assert len(sent.sent) == 2 and sent.refused == []
 
     (to_clerk, clerk_data), (to_member, member_data) = mailbox.received
     assert (to_clerk, to_member) == (["clerk@bucks.example.gov.uk"], ["ann.other@example.org"])
     received = _parse(member_data)
     assert received["Subject"] == "Joint Improvement Board, 24/01/2008: Procurement"
     assert received["X-Unsent"] is None  # only drafts carry it
-    assert _attachments(received) == {"procurement.pdf": built.pdf.read_bytes()}  # type: ignore[union-attr]
-    assert _attachments(_parse(clerk_data)) == {"procurement.docx": built.docx.read_bytes()}
+    assert _attachments(received) == {PDF: built.pdf.read_bytes()}  # type: ignore[union-attr]
+    assert _attachments(_parse(clerk_data)) == {DOCX: built.docx.read_bytes()}
 
     entries = read_log(log)
     assert [(e["to"], e["papers"], e["attachments"][0]["file"]) for e in entries] == [
@@ -207,27 +212,33 @@ def test_a_wrong_password_is_a_clear_error_and_nothing_is_sent(
     assert accepted == [] and mailbox.received == []
 
 
-def test_a_refused_recipient_stops_the_sending_and_only_accepted_mail_is_recorded(
+def test_a_refused_recipient_is_named_and_everyone_after_them_is_still_sent(
     built: PaperFiles, server: tuple[Mailbox, int], certificate: tuple[Path, Path]
 ) -> None:
     mailbox, port = server
     distribution = _distribution(**_smtp(port, certificate[0]))
-    member = distribution.recipients[1].model_copy(update={"address": "ann@nowhere.example"})
+    clerk = distribution.recipients[0].model_copy(update={"address": "clerk@nowhere.example"})
     distribution = distribution.model_copy(
-        update={"recipients": (distribution.recipients[0], member)}
+        update={"recipients": (clerk, distribution.recipients[1])}
     )
     assert distribution.smtp is not None
     accepted: list[Any] = []
-    with pytest.raises(MailError, match=re.escape("refused the recipient ann@nowhere.example")):
-        send(
-            compose(distribution, MEETING, [built]),
-            distribution.smtp,
-            environ={"BOARDPACK_SMTP_PASSWORD": PASSWORD},
-            ca_data=certificate[0].read_text(),
-            on_sent=accepted.append,
-        )
-    assert [s.draft.recipient.address for s in accepted] == ["clerk@bucks.example.gov.uk"]
-    assert [to for to, _ in mailbox.received] == [["clerk@bucks.example.gov.uk"]]
+    refused: list[Any] = []
+    outcome = send(
+        compose(distribution, MEETING, [built]),
+        distribution.smtp,
+        environ={"BOARDPACK_SMTP_PASSWORD": PASSWORD},
+        ca_data=certificate[0].read_text(),
+        on_sent=accepted.append,
+        on_refused=refused.append,
+    )
+    assert [s.recipient.address for s in accepted] == ["ann.other@example.org"]
+    assert [to for to, _ in mailbox.received] == [["ann.other@example.org"]]
+    assert outcome.refused == refused
+    (why,) = refused
+    assert str(why) == (
+        "clerk@nowhere.example: refused (550 5.1.1 No such user here); check the address"
+    )
 
 
 def test_an_unreachable_server_is_a_clear_error(built: PaperFiles) -> None:

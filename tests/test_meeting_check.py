@@ -183,8 +183,8 @@ def test_a_mistyped_setting_is_an_error_and_the_workbooks_are_still_checked(
     assert not result.ok
     assert [str(p) for p in result.problems] == [
         f"{folder / 'boardpack.toml'}: unknown setting 'venu' (known: board, meeting_date,"
-        " venue, agenda, meetings, deadline, email, archive, profile, template, templates,"
-        " appendices);"
+        " meeting_time, venue, agenda, meetings, deadline, email, archive, profile, template,"
+        " templates, appendices);"
         " correct or remove it; the pack"
         " would not be built"
     ]

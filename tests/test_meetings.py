@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from boardpack.cli import main
+from boardpack.errors import BoardpackError
 from boardpack.meeting.meetings import (
     LONDON,
     DeadlineRule,
+    Meeting,
     Region,
     calendar_ics,
     is_working_day,
@@ -133,3 +135,38 @@ def test_a_calendar_needs_meetings(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["calendar", str(empty), "--out", "x.ics"])
     assert result.exit_code == 1
     assert "has no boardpack.toml; the board's meetings and deadlines are kept" in result.output
+
+
+def test_the_reminder_says_the_papers_are_due_tomorrow_not_the_meeting() -> None:
+    schedule = meetings([dt.date(2026, 1, 22)], FIVE_DAYS)
+    parsed = icalendar.Calendar.from_ical(
+        calendar_ics("Cabinet", schedule, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    )
+    (alarm,) = parsed.walk("VALARM")
+    assert str(alarm["description"]) == (
+        "Papers for the Cabinet meeting of 22/01/2026 are due tomorrow at 10:00"
+    )
+    assert alarm.decoded("trigger") == -dt.timedelta(days=1)  # the day before the deadline
+
+
+def test_a_meeting_with_a_time_and_venue_is_shown_at_that_time_and_place(tmp_path: Path) -> None:
+    (tmp_path / "boardpack.toml").write_text(
+        'board = "Cabinet"\nmeetings = [2026-07-16]\nmeeting_time = "2pm"\n'
+        'venue = "Council Chamber,\\nCounty Hall"\n[deadline]\nworking_days = 5\n',
+        encoding="utf-8",
+    )
+    target = tmp_path / "cabinet.ics"
+    result = CliRunner().invoke(main, ["calendar", str(tmp_path), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "venue: had line breaks or tabs; they are read as spaces" in result.output
+    parsed = icalendar.Calendar.from_ical(target.read_bytes())
+    meeting, deadline = parsed.walk("VEVENT")
+    assert meeting.decoded("dtstart") == dt.datetime(2026, 7, 16, 14, 0, tzinfo=LONDON)
+    assert str(meeting["location"]) == "Council Chamber, County Hall"
+    assert "location" not in deadline
+
+
+def test_a_meeting_date_outside_the_years_a_calendar_holds_is_refused() -> None:
+    far = [Meeting(dt.date(9999, 12, 31), None)]
+    with pytest.raises(BoardpackError, match="must be a meeting date between 1900 and 2999"):
+        calendar_ics("Cabinet", far, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))

@@ -22,6 +22,8 @@ class BoardCalendar:
     meetings: list[Meeting]
     settings_file: Path
     warnings: tuple[Problem, ...]
+    time: dt.time | None = None  # when each meeting starts, if boardpack.toml says
+    venue: str | None = None
 
 
 def board_calendar(folder: Path) -> BoardCalendar:
@@ -36,7 +38,12 @@ def board_calendar(folder: Path) -> BoardCalendar:
     if settings.board is None:
         raise BoardpackError(f'{settings_file}: names no board; add e.g. board = "Cabinet"')
     return BoardCalendar(
-        settings.board, meetings(settings.meetings, settings.deadline), settings_file, warnings
+        settings.board,
+        meetings(settings.meetings, settings.deadline),
+        settings_file,
+        warnings,
+        settings.meeting_time,
+        settings.venue,
     )
 
 
@@ -44,7 +51,10 @@ def write_calendar(folder: Path, target: Path, now: dt.datetime | None = None) -
     """Write `folder`'s meetings and deadlines to `target` as an iCalendar (.ics) file."""
     calendar = board_calendar(folder)
     stamp = now or dt.datetime.now(dt.UTC)
-    write_atomic(target, calendar_ics(calendar.board, calendar.meetings, stamp))
+    ics = calendar_ics(
+        calendar.board, calendar.meetings, stamp, time=calendar.time, venue=calendar.venue
+    )
+    write_atomic(target, ics)
     return calendar
 
 

@@ -7,6 +7,7 @@ does not load the mail and TLS modules.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,14 +15,42 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PASSWORD_ENV = "BOARDPACK_SMTP_PASSWORD"
-_ADDRESS = re.compile(r"^[^@\s<>\"(),;:\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+# What a mail server can deliver to: a dot-atom local part (letters outside ASCII allowed, as
+# SMTPUTF8 carries them), and a domain of letters, digits and hyphens, as a name or in IDNA form.
+_LOCAL = re.compile(r"^[^\s@<>\"(),;:\[\]\\.]+(?:\.[^\s@<>\"(),;:\[\]\\.]+)*$")
+_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+MAX_LOCAL_BYTES, MAX_ADDRESS_BYTES = 64, 254  # RFC 5321's limits
 
 
 def _address(value: str) -> str:
+    """An address a mail server can deliver to, its domain in the ASCII form servers use."""
     text = value.strip()
-    if not _ADDRESS.match(text):
-        raise ValueError(f"must be an email address such as clerk@council.gov.uk (got {value!r})")
-    return text
+    example = "such as clerk@council.gov.uk"
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        raise ValueError(f"must be an email address {example} (got {value!r})")
+    if not _LOCAL.match(local) or any(unicodedata.category(c)[0] in "CZ" for c in local):
+        raise ValueError(
+            f"must be an email address {example}: the part before @ cannot hold spaces, control"
+            f" characters, quotes or brackets, or begin, end or double a dot (got {value!r})"
+        )
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError as exc:
+        raise ValueError(f"must be an email address {example}: {domain!r} is not a domain") from exc
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(
+            f"must be an email address {example}: {domain!r} is not a domain name (letters,"
+            f" digits and hyphens, in parts joined by dots) (got {value!r})"
+        )
+    address = f"{local}@{ascii_domain}"
+    if len(local.encode()) > MAX_LOCAL_BYTES or len(address.encode()) > MAX_ADDRESS_BYTES:
+        raise ValueError(
+            f"must be an email address {example}: it is longer than mail servers take"
+            f" ({MAX_LOCAL_BYTES} bytes before @, {MAX_ADDRESS_BYTES} in all) (got {value!r})"
+        )
+    return address
 
 
 def _one_line(value: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileError
 from boardpack.files import find_workbooks, safe_stem
+from boardpack.meeting.distribution import Distribution
 from boardpack.paper.models import parse_date
 from boardpack.paper.profile import Profile
 from boardpack.workbook.read import RawWorkbook, read_workbook
@@ -121,6 +122,8 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     warnings: list[Problem] = []
     settings, settings_file = _Said(), None
     profile: Profile | None = None
+    distribution: Distribution | None = None
+    appendices: dict[str, tuple[str, ...]] = {}
     from boardpack.meeting.settings import find_settings, load_settings, settings_profile
 
     # The settings say which profile the papers are read with, a meeting's or not; only a
@@ -131,6 +134,7 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
         profile = settings_profile(read_settings, settings_file)
         if is_meeting:
             settings = _Said(read_settings.board, read_settings.meeting_date, read_settings.agenda)
+            distribution, appendices = read_settings.email, read_settings.appendices
             warnings.extend(found)
     except ProfileError as exc:  # no paper can be read as its board means
         problems.append(Problem("", f"{exc}; boardpack.toml's profile is used for every paper"))
@@ -145,6 +149,12 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     if is_meeting:
         board, date = _agreed(results, settings, problems)
         problems.extend(_missing_from_agenda(results, settings, settings_file, sources))
+        appendix_of = {a.casefold(): cover for cover, names in appendices.items() for a in names}
+        unknown, international = _unknown_to_email(
+            results, distribution, settings_file, appendix_of
+        )
+        problems.extend(unknown)
+        warnings.extend(international)
         where = f"{settings_file}: meeting_date" if settings.meeting_date else ""
         past = past_meeting(date, on or today(), where) if date else None
         warnings.extend([past] if past else [])
@@ -292,6 +302,52 @@ def _missing_from_agenda(
                 )
             )
     return found
+
+
+def _unknown_to_email(
+    results: Sequence[WorkbookCheck],
+    distribution: Distribution | None,
+    settings_file: Path | None,
+    appendices: dict[str, str],
+) -> tuple[list[Problem], list[Problem]]:
+    """Problems: a recipient's paper that is none of the meeting's papers, which `email` would
+    refuse. Warnings: an address that only a server offering SMTPUTF8 can take."""
+    if distribution is None:
+        return [], []
+    names = {safe_stem(r.source.stem).casefold() for r in results}
+    found, warned = [], []
+    for number, recipient in enumerate(distribution.recipients, start=1):
+        place = f"{settings_file}: email.recipients item {number}"
+        for index, wanted in enumerate(recipient.papers, start=1):
+            name = wanted.removesuffix(".xlsx")
+            if name.casefold() in appendices:
+                why = (
+                    f"'{wanted}' is an appendix of {appendices[name.casefold()]} and goes with"
+                    " it; name the cover report instead"
+                )
+            elif name.casefold() not in names:
+                why = (
+                    f"there is no {name}.xlsx in this meeting; correct the name, or add the"
+                    " workbook"
+                )
+            else:
+                continue
+            found.append(
+                Problem(
+                    f"{place}.papers item {index}",
+                    f"{recipient.name} is to get the paper '{wanted}', but {why}",
+                )
+            )
+        if not recipient.address.split("@")[0].isascii():
+            warned.append(
+                Problem(
+                    f"{place}.address",
+                    f"{recipient.address} has letters outside ASCII: only a mail server that"
+                    " offers SMTPUTF8 can take it (email --send names it as not sent"
+                    " otherwise); ask for a plain-ASCII address if the council's does not",
+                )
+            )
+    return found, warned
 
 
 def _text(value: Any) -> str | None:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from boardpack.errors import BoardpackError
+from boardpack.paper.models import parse_date
 
 LONDON = ZoneInfo("Europe/London")  # every UK council's clock, summer time included
 
@@ -54,13 +55,37 @@ def _time_of_day(value: Any) -> Any:
     return value
 
 
+class MeetingDateError(ValueError, BoardpackError):
+    """A meeting date outside the years a meeting can be held."""
+
+
+TimeOfDay = Annotated[dt.time, BeforeValidator(_time_of_day)]
+
+# Meetings a council holds: far enough either side of today for any archive or forward plan,
+# and bounded so that a deadline before the meeting and a calendar event after it always exist.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _meeting_day(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise MeetingDateError(
+            f"must be a meeting date between {FIRST_YEAR} and {LAST_YEAR} (got"
+            f" {value.isoformat()}); correct the year"
+        )
+    return value
+
+
+# A meeting date in boardpack.toml: a date, in a year a meeting can be.
+MeetingDate = Annotated[dt.date, BeforeValidator(parse_date), AfterValidator(_meeting_day)]
+
+
 class DeadlineRule(BaseModel):
     """When papers are due: working days before the meeting, at a time of day."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     working_days: int = Field(ge=0, le=60, description="Working days before the meeting")
-    time: Annotated[dt.time, BeforeValidator(_time_of_day)] = Field(
+    time: TimeOfDay = Field(
         default=dt.time(10, 0), description="Time of day papers are due, e.g. 10:00"
     )
     holidays: Region = Field(
@@ -154,13 +179,26 @@ def _duration(seconds: int) -> str:
     return " ".join(shown) or "less than a minute"
 
 
-def calendar_ics(board: str, schedule: Sequence[Meeting], stamp: dt.datetime) -> bytes:
+def calendar_ics(
+    board: str,
+    schedule: Sequence[Meeting],
+    stamp: dt.datetime,
+    *,
+    time: dt.time | None = None,
+    venue: str | None = None,
+) -> bytes:
     """An iCalendar file of the meetings and their paper deadlines, for Outlook and the rest.
 
-    Each event's UID is derived from the board and the date, so importing a newer calendar
-    updates the events instead of adding them twice."""
+    A meeting with a `time` is an event starting then (UK time), else one for the whole day;
+    its `venue` is the event's location. Each deadline reminds the day before that papers are
+    due the next day. Each event's UID is derived from the board and the date, so importing a
+    newer calendar updates the events instead of adding them twice."""
     import icalendar
 
+    board = " ".join(board.split())  # a title is one line, whatever was typed
+    venue = " ".join(venue.split()) if venue else None
+    for meeting in schedule:
+        _meeting_day(meeting.date)  # a date no calendar can hold is a fault, not a crash
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//boardpack//meeting calendar//EN")
     calendar.add("version", "2.0")
@@ -170,9 +208,15 @@ def calendar_ics(board: str, schedule: Sequence[Meeting], stamp: dt.datetime) ->
         event.add("uid", _uid(board, "meeting", meeting.date))
         event.add("dtstamp", stamp.astimezone(dt.UTC))
         event.add("summary", f"{board} meeting")
-        event.add("dtstart", meeting.date)
-        event.add("dtend", meeting.date + dt.timedelta(days=1))
-        event.add("transp", "TRANSPARENT")
+        if time is None:
+            event.add("dtstart", meeting.date)
+            event.add("dtend", meeting.date + dt.timedelta(days=1))
+            event.add("transp", "TRANSPARENT")
+        else:
+            # No end: boardpack.toml says when a meeting starts, not how long it lasts.
+            event.add("dtstart", dt.datetime.combine(meeting.date, time, tzinfo=LONDON))
+        if venue:
+            event.add("location", venue)
         calendar.add_component(event)
         if meeting.deadline is None:
             continue
@@ -184,7 +228,12 @@ def calendar_ics(board: str, schedule: Sequence[Meeting], stamp: dt.datetime) ->
         due.add("dtend", meeting.deadline + dt.timedelta(minutes=30))
         reminder = icalendar.Alarm()
         reminder.add("action", "DISPLAY")
-        reminder.add("description", f"Papers due for the {board} meeting tomorrow")
+        # It goes off a day before the deadline, which is not the meeting: say which is tomorrow.
+        reminder.add(
+            "description",
+            f"Papers for the {board} meeting of {meeting.date:%d/%m/%Y} are due tomorrow at"
+            f" {meeting.deadline:%H:%M}",
+        )
         reminder.add("trigger", dt.timedelta(days=-1))
         due.add_component(reminder)
         calendar.add_component(due)

@@ -1,8 +1,9 @@
 """The send log: what each SMTP server accepted, to whom, when, with each attachment's SHA-256.
 
 It lives in the archive folder, beside the archive's index, as ARCHIVE_DIR/sent.jsonl: one JSON
-object a line, appended and flushed as each message is accepted, never rewritten. It is not part
-of what the index proves (`verify` passes over it), because it grows after the papers are filed.
+object a line, appended and flushed to disk as each message is accepted, never rewritten; a line
+cut short by a full disk or a crash is named and skipped when it is read, and the rest kept. It is
+not part of what the index proves (`verify` passes over it): it grows after the papers are filed.
 Reading it needs none of the mail modules, so `status` can say "sent" quickly.
 """
 
@@ -13,13 +14,14 @@ import json
 import os
 import stat
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boardpack.errors import MailError
 
 if TYPE_CHECKING:
-    from boardpack.meeting.mail import Draft
+    from boardpack.meeting.mail import Draft, Letter
 
 SEND_LOG = "sent.jsonl"
 SEND_LOCK = "send.lock"  # in the archive's .staging folder: one sending run at a time
@@ -32,27 +34,69 @@ def send_log_path(archive_dir: Path) -> Path:
 
 
 def append_log(log: Path, entry: dict[str, Any]) -> None:
-    """Add one line to the send log, flushed to disk before the next message goes."""
-    line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+    """Add one line to the send log, flushed to disk before the next message goes. A last
+    line cut short (a full disk, a crash) is ended first, so this entry is a line of its own;
+    a line this write could not finish is taken back off."""
+    line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
     try:
-        with log.open("a", encoding="utf-8") as file:
-            file.write(line)
-            file.flush()
-            os.fsync(file.fileno())
+        created = not os.path.lexists(log)
+        with log.open("ab") as file:
+            size = file.tell()
+            if size and _last_byte(log) != b"\n":
+                line = b"\n" + line
+            try:
+                file.write(line)
+                file.flush()
+                os.fsync(file.fileno())
+            except OSError:
+                with contextlib.suppress(OSError):  # leave no part-line behind, if it can
+                    file.truncate(size)
+                raise
+        if created:
+            _sync_folder(log.parent)  # the new file's name is on disk too
     except OSError as exc:
         raise MailError(
             f"{log}: could not record a message the server accepted ({exc.strerror}); it was"
-            f" sent to {entry.get('to')}. Check the archive folder is writable before sending more"
+            f" sent to {entry.get('to')}. Check the archive folder is writable and the disk has"
+            " space before sending more"
         ) from exc
 
 
+def _last_byte(log: Path) -> bytes:
+    with log.open("rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1)
+
+
+def _sync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every system can open a folder to sync it
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+@dataclass(frozen=True)
+class SendLog:
+    """The send log as read: its entries, and each damaged line that was skipped."""
+
+    entries: list[dict[str, Any]]
+    damaged: tuple[str, ...]  # what is wrong with each line skipped, naming the line
+
+
 def read_log(log: Path) -> list[dict[str, Any]]:
-    """Every entry of the send log (none when there is no log); a damaged line is an error
-    naming it."""
+    """Every whole entry of the send log (none when there is no log); see `load_log`."""
+    return load_log(log).entries
+
+
+def load_log(log: Path) -> SendLog:
+    """The send log's entries; a damaged line (one cut short by a full disk or a crash) is
+    named and skipped, and the rest kept. MailError when the log cannot be read at all."""
     try:
         mode = log.lstat().st_mode
     except FileNotFoundError:
-        return []
+        return SendLog([], ())
     except OSError as exc:
         raise MailError(f"{log}: the send log cannot be read ({exc.strerror})") from exc
     if not stat.S_ISREG(mode):
@@ -64,19 +108,25 @@ def read_log(log: Path) -> list[dict[str, Any]]:
     if len(data) > MAX_LOG_BYTES:
         raise MailError(f"{log}: is over {MAX_LOG_BYTES >> 20} MB; it is not a send log")
     entries = []
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
-        if not line.strip():
+    damaged = []
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
+        cut = number == len(lines)  # no line end after it: the write was cut short
         try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MailError(
-                f"{log}:{number}: not a send-log entry ({exc.msg}); restore the log from a backup"
-            ) from exc
+            entry = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            entry = None
         if not isinstance(entry, dict) or not isinstance(entry.get("attachments"), list):
-            raise MailError(f"{log}:{number}: not a send-log entry; restore the log from a backup")
+            how = "cut short" if cut else "damaged"
+            damaged.append(
+                f"{log}: line {number} is not a whole send-log entry ({how}); it is skipped, so"
+                " a message it recorded may be sent again. The other entries are kept"
+            )
+            continue
         entries.append(entry)
-    return entries
+    return SendLog(entries, tuple(damaged))
 
 
 def attachment_hashes(entry: dict[str, Any]) -> set[str]:
@@ -84,7 +134,7 @@ def attachment_hashes(entry: dict[str, Any]) -> set[str]:
     return {str(a.get("sha256")) for a in entry["attachments"] if isinstance(a, dict)}
 
 
-def already_sent(draft: Draft, entries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+def already_sent(draft: Draft | Letter, entries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The log entry of an earlier send of these very files to this recipient, if any."""
     files = sorted(a.sha256 for a in draft.attachments)
     for entry in entries:

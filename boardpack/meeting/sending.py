@@ -14,29 +14,33 @@ that recipient already is not sent again unless asked (`again`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from boardpack.errors import BoardpackError, MailError
-from boardpack.files import PACK_NAME, OutsideFolder, ensure_folder, inside, open_regular
-from boardpack.meeting.distribution import Deliverable, Distribution
+from boardpack.files import PACK_NAME, OutsideFolder, inside, open_regular
+from boardpack.meeting.distribution import Deliverable, Distribution, Recipient
 from boardpack.meeting.mail import (
     DEFAULT_NOTE,
     Draft,
+    DraftsWritten,
+    Letter,
     Meeting,
     PaperFiles,
+    Refused,
     Sent,
     already_sent,
     append_log,
-    compose,
+    compose_each,
     log_entry,
-    read_log,
+    one_line,
+    plan,
     send,
     write_drafts,
 )
-from boardpack.meeting.send_log import send_lock, send_log_path
+from boardpack.meeting.send_log import load_log, send_lock, send_log_path
 from boardpack.meeting.settings import SETTINGS_FILE, PackSettings, find_settings, load_settings
 from boardpack.meeting.status import (
     BUILD_FIRST,
@@ -56,24 +60,41 @@ RECOMMENDATION = "recommendation"  # the key of the section the covering note qu
 
 @dataclass(frozen=True)
 class Outbox:
-    """A meeting's covering emails, composed from papers shown to be as built."""
+    """A meeting's covering emails, planned from papers shown to be as built; each message is
+    composed only as it is written or sent (`drafts`)."""
 
     settings_file: Path
     meeting: Meeting
     distribution: Distribution
-    drafts: tuple[Draft, ...]
+    letters: tuple[Letter, ...]
     archive_dir: Path | None
     versions: dict[str, str]  # archived version of each paper (and the pack) that is in the archive
+    note: str = DEFAULT_NOTE
+    now: dt.datetime | None = None
+    warnings: tuple[str, ...] = ()  # each said once, however many papers it was met in
+
+    def drafts(self, letters: Iterable[Letter] | None = None) -> Iterator[Draft]:
+        """The messages, one at a time (of `letters`, default all)."""
+        chosen = self.letters if letters is None else letters
+        return compose_each(self.distribution, self.meeting, chosen, self.note, self.now)
 
 
 @dataclass(frozen=True)
 class SendReport:
-    """What a sending run did: messages the server accepted, and those not sent again."""
+    """What a sending run did: messages the server accepted, those it refused, and those not
+    sent again."""
 
     sent: tuple[Sent, ...]
-    skipped: tuple[tuple[Draft, dict[str, Any]], ...]  # already sent: (draft, its log entry)
+    refused: tuple[Refused, ...]
+    skipped: tuple[tuple[Recipient, dict[str, Any]], ...]  # already sent: (whom, its log entry)
     log: Path
     server: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when every message that was due went."""
+        return not self.refused
 
 
 def prepare(
@@ -94,8 +115,9 @@ def prepare(
             f"no {SETTINGS_FILE} beside the workbooks ({folders}); the distribution is kept"
             " there in an [email] table (see the README)"
         )
-    settings, _ = load_settings(settings_file)
-    meeting = _meeting(papers, settings, settings_file)
+    settings, found = load_settings(settings_file)
+    warnings = _Warnings(str(w) for w in found)
+    meeting = _meeting(papers, settings, settings_file, warnings)
     papers = [_for_meeting(p, meeting.date) for p in papers]
     distribution = settings.email
     if distribution is None:
@@ -103,6 +125,7 @@ def prepare(
             f"{settings_file}: has no [email] table saying who the papers go to; add the"
             " sender and recipients (see the README)"
         )
+    _known_papers(distribution, papers, settings, settings_file, out)
     pack = check_built_pack(out, papers)
     pack_wanted = any(
         d in r.gets
@@ -122,6 +145,8 @@ def prepare(
         settings, settings_file, None if archive_dir is None else Path(archive_dir)
     )
     view = ArchiveView(archive if archive is not None and archive.is_dir() else None)
+    if view.problem:
+        warnings.add(view.problem)
     versions = {}
     for paper in papers:
         assert paper.record is not None
@@ -131,19 +156,48 @@ def prepare(
         latest = view.latest(meeting.board, meeting.date.isoformat(), PACK_NAME)
         if latest is not None and latest.docx_sha256 == pack.record.docx_sha256:
             versions[PACK_NAME] = latest.version
-    files = [_paper_files(p) for p in _agenda_order(papers, settings)]
+    files = [_paper_files(p, warnings) for p in _agenda_order(papers, settings)]
     pack_files = (pack.docx, pack.pdf) if pack is not None and not pack.stale else (None, None)
     note = _note(distribution, settings_file)
-    drafts = compose(distribution, meeting, files, pack_files, note, now)
-    return Outbox(settings_file, meeting, distribution, tuple(drafts), archive, versions)
+    letters = plan(distribution, meeting, files, pack_files)
+    return Outbox(
+        settings_file,
+        meeting,
+        distribution,
+        tuple(letters),
+        archive,
+        versions,
+        note,
+        now,
+        warnings.said(),
+    )
+
+
+class _Warnings:
+    """Warnings in the order met, each kept once."""
+
+    def __init__(self, first: Iterable[str] = ()) -> None:
+        self._said: dict[str, None] = dict.fromkeys(first)
+
+    def add(self, warning: str) -> None:
+        self._said.setdefault(warning, None)
+
+    def said(self) -> tuple[str, ...]:
+        return tuple(self._said)
 
 
 def write_email_drafts(
-    out_dir: Path | str, drafts_dir: Path | str, *, now: dt.datetime | None = None
-) -> tuple[Outbox, list[Path]]:
-    """Write one .eml per message into `drafts_dir`, ready to send from Outlook or Thunderbird."""
+    out_dir: Path | str,
+    drafts_dir: Path | str,
+    *,
+    replace: bool = False,
+    now: dt.datetime | None = None,
+) -> tuple[Outbox, DraftsWritten]:
+    """Write one .eml per message into `drafts_dir`, ready to send from Outlook or
+    Thunderbird; a folder holding drafts already is refused unless `replace` (see
+    mail.write_drafts)."""
     outbox = prepare(out_dir, now=now)
-    return outbox, write_drafts(outbox.drafts, ensure_folder(Path(drafts_dir)))
+    return outbox, write_drafts(outbox.drafts(), Path(drafts_dir), replace=replace)
 
 
 def send_papers(
@@ -153,17 +207,23 @@ def send_papers(
     again: bool = False,
     environ: dict[str, str] | None = None,
     now: dt.datetime | None = None,
+    on_sent: Callable[[Sent], None] | None = None,
+    on_refused: Callable[[Refused], None] | None = None,
+    on_stopping: Callable[[], None] | None = None,
 ) -> SendReport:
-    """Send each message through boardpack.toml's SMTP server, recording in the send log each
-    one the server accepts, as it does. A message whose files the log shows that recipient had
-    already is not sent unless `again`; MailError when there is nothing new to send, or the
-    server cannot be reached or refuses (what it accepted before that is recorded)."""
+    """Send each message through boardpack.toml's SMTP server, every recipient tried, and
+    record in the send log each one the server accepts, as it does. A message whose files the
+    log shows that recipient had already is not sent unless `again` (so a run again after
+    everything went sends nothing, and is not a fault). One the server refuses is in the
+    report's `refused` and the rest still go. MailError when the server cannot be reached or
+    stops answering (what it accepted before that is
+    recorded). Ctrl-C or SIGTERM stops after the message with the server is recorded."""
     outbox = prepare(out_dir, archive_dir=archive_dir, now=now)
     smtp = outbox.distribution.smtp
     if smtp is None:
         raise MailError(
             f"{outbox.settings_file}: names no mail server; add [email.smtp] with its host"
-            " (see the README), or write drafts with --drafts to send from Outlook"
+            " (see docs/email.md), or write drafts with --drafts to send from Outlook"
         )
     archive = outbox.archive_dir
     if archive is None:
@@ -179,33 +239,39 @@ def send_papers(
         raise MailError(f"{archive}: cannot create the archive folder ({exc.strerror})") from exc
     log = send_log_path(archive)
     server = f"{smtp.host}:{smtp.port}"
+    warnings = _Warnings(outbox.warnings)
     with send_lock(archive):
-        entries = read_log(log)
-        to_send: list[Draft] = []
-        skipped: list[tuple[Draft, dict[str, Any]]] = []
-        for draft in outbox.drafts:
-            earlier = None if again else already_sent(draft, entries)
+        read = load_log(log)
+        for damage in read.damaged:
+            warnings.add(damage)
+        to_send: list[Letter] = []
+        skipped: list[tuple[Recipient, dict[str, Any]]] = []
+        for letter in outbox.letters:
+            earlier = None if again else already_sent(letter, read.entries)
             if earlier is None:
-                to_send.append(draft)
+                to_send.append(letter)
             else:
-                skipped.append((draft, earlier))
-        if not to_send:
-            raise MailError(
-                "nothing was sent: these very files went already to "
-                + _who(skipped)
-                + " (see the send log, "
-                + str(log)
-                + "); to send them again, add --again"
-            )
+                skipped.append((letter.recipient, earlier))
+        if not to_send:  # a run again after everything went: nothing to do, and no fault
+            return SendReport((), (), tuple(skipped), log, server, warnings.said())
         sent: list[Sent] = []
 
         def record(done: Sent) -> None:
             append_log(log, log_entry(done, outbox.meeting, server, outbox.versions))
             sent.append(done)
+            if on_sent is not None:
+                on_sent(done)
 
         try:
-            ca_data = _ca_data(smtp.ca_file, outbox.settings_file)
-            send(to_send, smtp, environ=environ, on_sent=record, ca_data=ca_data)
+            outcome = send(
+                outbox.drafts(to_send),
+                smtp,
+                environ=environ,
+                on_sent=record,
+                on_refused=on_refused,
+                on_stopping=on_stopping,
+                ca_data=_ca_data(smtp.ca_file, outbox.settings_file),
+            )
         except MailError as exc:
             if not sent:
                 raise MailError(f"{exc}; nothing was sent") from exc
@@ -213,19 +279,16 @@ def send_papers(
                 f"{exc}; {len(sent)} of {len(to_send)} messages were sent before it and are"
                 f" recorded in {log}; run again to send the rest"
             ) from exc
-    return SendReport(tuple(sent), tuple(skipped), log, server)
-
-
-def _who(skipped: Sequence[tuple[Draft, dict[str, Any]]]) -> str:
-    return ", ".join(
-        f"{d.recipient.name} <{d.recipient.address}> (sent {e.get('sent_at', '?')})"
-        for d, e in skipped
+    return SendReport(
+        tuple(sent), tuple(outcome.refused), tuple(skipped), log, server, warnings.said()
     )
 
 
-def _meeting(papers: Sequence[Built], settings: PackSettings, settings_file: Path) -> Meeting:
+def _meeting(
+    papers: Sequence[Built], settings: PackSettings, settings_file: Path, warnings: _Warnings
+) -> Meeting:
     """The meeting the papers go to: boardpack.toml's board and meeting date, else the one
-    every paper was built for."""
+    every paper was built for; a board name on several lines is put on one, with a warning."""
     boards = {p.record.board for p in papers if p.record is not None}
     dates = {p.record.meeting_date for p in papers if p.record is not None}
     board = settings.board or (boards.pop() if len(boards) == 1 else None)
@@ -238,7 +301,45 @@ def _meeting(papers: Sequence[Built], settings: PackSettings, settings_file: Pat
             f"the papers are for different {what}; set board and meeting_date in {settings_file}"
             " to say which meeting to send, and build each meeting into a folder of its own"
         )
-    return Meeting(board, date, settings.venue)
+    board = _one_line(board, "the board's name", warnings)
+    venue = None if settings.venue is None else _one_line(settings.venue, "venue", warnings)
+    return Meeting(board, date, venue, settings.meeting_time)
+
+
+def _one_line(text: str, what: str, warnings: _Warnings) -> str:
+    """`text` on one line, for a subject line or a file name; a warning when it was not."""
+    cleaned = one_line(text)
+    if cleaned != text:
+        warnings.add(
+            f"{what} {cleaned!r} had line breaks or control characters; they are left out of"
+            " the messages. Correct it where it is typed"
+        )
+    return cleaned
+
+
+def _known_papers(
+    distribution: Distribution,
+    papers: Sequence[Built],
+    settings: PackSettings,
+    settings_file: Path,
+    out: Path,
+) -> None:
+    """MailError naming a recipient's paper that is not one of the meeting's papers."""
+    names = {p.name.casefold() for p in papers}
+    covers = {a.casefold(): c for c, appendices in settings.appendices.items() for a in appendices}
+    for number, recipient in enumerate(distribution.recipients, start=1):
+        for wanted in recipient.papers:
+            name = wanted.removesuffix(".xlsx").casefold()
+            if name in names:
+                continue
+            if name in covers:
+                why = f"it is an appendix of {covers[name]} and goes with it; name that instead"
+            else:
+                why = f"no paper of that name is built in {out}; correct the name, or build it"
+            raise MailError(
+                f"{settings_file}: email.recipients item {number} ({recipient.name})"
+                f" names the paper '{wanted}', but {why}"
+            )
 
 
 def _for_meeting(paper: Built, meeting: dt.date) -> Built:
@@ -263,7 +364,7 @@ def _agenda_order(papers: Sequence[Built], settings: PackSettings) -> list[Built
     )
 
 
-def _paper_files(paper: Built) -> PaperFiles:
+def _paper_files(paper: Built, warnings: _Warnings) -> PaperFiles:
     """The paper as the covering note quotes it, read from the very workbook it was built from."""
     from boardpack.workbook.validate import load_paper
 
@@ -277,7 +378,8 @@ def _paper_files(paper: Built) -> PaperFiles:
         for p in checked.paper.paragraphs
         if p.section == RECOMMENDATION and p.text.strip()
     )
-    return PaperFiles(paper.name, record.project, recommendation, paper.docx, paper.pdf)
+    project = _one_line(record.project, f"{paper.name}: the project's name", warnings)
+    return PaperFiles(paper.name, project, recommendation, paper.docx, paper.pdf)
 
 
 def _ca_data(ca_file: Path | None, settings_file: Path) -> str | None:
@@ -346,4 +448,11 @@ def _note(distribution: Distribution, settings_file: Path) -> str:
         raise MailError(f"{path}: is not UTF-8 text; save the covering note as UTF-8") from exc
 
 
-__all__ = ["Outbox", "SendReport", "prepare", "send_papers", "write_email_drafts"]
+__all__ = [
+    "DraftsWritten",
+    "Outbox",
+    "SendReport",
+    "prepare",
+    "send_papers",
+    "write_email_drafts",
+]

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import NotRegularFile, OutsideFolder, inside, open_regular
 from boardpack.meeting.distribution import Distribution
-from boardpack.meeting.meetings import DeadlineRule
-from boardpack.paper.models import MAX_SHORT_TEXT, Date, ShortText
+from boardpack.meeting.meetings import DeadlineRule, MeetingDate, TimeOfDay
+from boardpack.paper.models import MAX_SHORT_TEXT, ShortText
 from boardpack.paper.profile import Profile, bundled_profiles, load_profile
 from boardpack.text import clean_text
 
@@ -36,12 +36,15 @@ class PackSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     board: ShortText | None = None
-    meeting_date: Date | None = None
+    meeting_date: MeetingDate | None = None
+    meeting_time: TimeOfDay | None = Field(
+        default=None, description="When the meeting starts, e.g. 14:00 or 2pm"
+    )
     venue: ShortText | None = None
     agenda: tuple[ShortText, ...] = Field(
         default=(), description="Workbook names (without .xlsx) in the order of the agenda"
     )
-    meetings: tuple[Date, ...] = Field(default=(), description="The board's meeting dates")
+    meetings: tuple[MeetingDate, ...] = Field(default=(), description="The board's meeting dates")
     deadline: DeadlineRule | None = Field(
         default=None, description="When papers are due: working days before, time of day"
     )
@@ -201,6 +204,12 @@ def _cleaned(
         text, warning = clean_text(value)
         if warning is not None:
             warnings.append(Problem(f"{path}: {place}", warning))
+        if place in _TEXT_SETTINGS and ("\n" in text or "\t" in text):
+            # A name goes into subject lines, file names and calendar titles: one line.
+            text = " ".join(text.split())
+            warnings.append(
+                Problem(f"{path}: {place}", "had line breaks or tabs; they are read as spaces")
+            )
         return text
 
     for key, value in data.items():

@@ -36,7 +36,7 @@ from boardpack.meeting.records import (
     read_pack_record,
     read_record,
 )
-from boardpack.meeting.send_log import attachment_hashes, read_log, send_log_path
+from boardpack.meeting.send_log import attachment_hashes, load_log, send_log_path
 from boardpack.meeting.settings import (
     SETTINGS_FILE,
     PackSettings,
@@ -585,7 +585,9 @@ def folder_status(
     entries: list[dict[str, Any]] = []
     if log is not None:
         try:
-            entries = read_log(log)
+            read = load_log(log)
+            entries = read.entries
+            notes.extend(read.damaged)  # a damaged line is skipped; what else was sent stands
         except MailError as exc:
             notes.append(str(exc))
 
@@ -632,7 +634,7 @@ def folder_status(
         meeting,
         tuple(papers),
         pack,
-        tuple(notes),
+        tuple(dict.fromkeys(notes)),  # each note once, however many papers met it
     )
 
 
