@@ -382,35 +382,49 @@ def _paper_files(paper: Built, warnings: _Warnings) -> PaperFiles:
     return PaperFiles(paper.name, project, recommendation, paper.docx, paper.pdf)
 
 
+def _named_file(
+    settings_file: Path, name: Path, setting: str, what: str, fix: str, limit: int
+) -> tuple[Path, bytes]:
+    """The bytes of the file `setting` names, read from inside the meeting folder (files.inside:
+    never through a link out of it, never a pipe or device) and at most `limit` of them; MailError
+    naming the setting, the file and `fix` otherwise."""
+    try:
+        path = inside(settings_file.parent, name, setting=setting)
+    except OutsideFolder as exc:
+        raise MailError(f"{settings_file}: {exc}") from exc
+    named = f"{path}: {what} named in {settings_file} ({setting})"
+    try:
+        # The path is resolved, so a link found there now was swapped in since: refused.
+        with open_regular(path, follow=False) as (handle, _):
+            data = handle.read(limit + 1)
+    except FileNotFoundError as exc:
+        raise MailError(f"{named} is not there; {fix}") from exc
+    except OSError as exc:
+        raise MailError(f"{named} cannot be read ({exc.strerror}); {fix}") from exc
+    if len(data) > limit:
+        raise MailError(f"{named} is over {limit // 1024} KB, far more than it should be; {fix}")
+    return path, data
+
+
 def _ca_data(ca_file: Path | None, settings_file: Path) -> str | None:
     """The council's certificate authority (`ca_file` in [email.smtp], relative to
     boardpack.toml) as PEM text, read here so that it is checked as every named file is."""
     if ca_file is None:
         return None
-    setting = "[email.smtp] ca_file"
-    try:
-        path = inside(settings_file.parent, ca_file, setting=setting)
-    except OutsideFolder as exc:
-        raise MailError(f"{settings_file}: {exc}") from exc
-    try:
-        with open_regular(path, follow=False) as (handle, _):
-            data = handle.read(MAX_CA_BYTES + 1)
-    except FileNotFoundError as exc:
-        raise MailError(
-            f"{path}: the certificate authority named in {settings_file} ({setting}) is not"
-            " there; put the council's CA certificate (PEM) there, or remove ca_file"
-        ) from exc
-    except OSError as exc:
-        raise MailError(
-            f"{path}: the certificate authority named in {settings_file} ({setting}) cannot be"
-            f" read ({exc.strerror}); make it a PEM file"
-        ) from exc
+    fix = "export the council's CA certificate as PEM there, or remove ca_file"
+    path, data = _named_file(
+        settings_file,
+        ca_file,
+        "[email.smtp] ca_file",
+        "the certificate authority",
+        fix,
+        MAX_CA_BYTES,
+    )
     text = data.decode("ascii", "replace")
-    if len(data) > MAX_CA_BYTES or "-----BEGIN CERTIFICATE-----" not in text:
+    if "-----BEGIN CERTIFICATE-----" not in text:
         raise MailError(
-            f"{path}: the certificate authority named in {settings_file} ({setting}) is not a"
-            " PEM certificate file (-----BEGIN CERTIFICATE-----, at most"
-            f" {MAX_CA_BYTES // 1024 // 1024} MB); export the council's CA certificate as PEM"
+            f"{path}: the certificate authority named in {settings_file} ([email.smtp] ca_file)"
+            f" is not a PEM certificate file (-----BEGIN CERTIFICATE-----); {fix}"
         )
     return text
 
@@ -420,28 +434,15 @@ def _note(distribution: Distribution, settings_file: Path) -> str:
     default one."""
     if distribution.note is None:
         return DEFAULT_NOTE
-    try:
-        path = inside(settings_file.parent, distribution.note, setting="[email] note")
-    except OutsideFolder as exc:
-        raise MailError(f"{settings_file}: {exc}") from exc
-    try:
-        # The path is resolved, so a link found there now was swapped in since: refused.
-        with open_regular(path, follow=False) as (handle, _):
-            data = handle.read(MAX_NOTE_BYTES + 1)
-    except FileNotFoundError as exc:
-        raise MailError(
-            f"{path}: the covering note named in {settings_file} is not there; write it, or"
-            " remove note from [email] to use the default"
-        ) from exc
-    except OSError as exc:
-        raise MailError(
-            f"{path}: the covering note named in {settings_file} ([email] note) cannot be read"
-            f" ({exc.strerror}); make it a text file"
-        ) from exc
-    if len(data) > MAX_NOTE_BYTES:
-        raise MailError(
-            f"{path}: is over {MAX_NOTE_BYTES // 1024} KB; a covering note is a few lines"
-        )
+    fix = "write it as a text file, or remove note from [email] to use the default"
+    path, data = _named_file(
+        settings_file,
+        distribution.note,
+        "[email] note",
+        "the covering note",
+        fix,
+        MAX_NOTE_BYTES,
+    )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
