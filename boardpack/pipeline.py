@@ -53,6 +53,7 @@ from boardpack.outputs.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
     document_timestamp,
+    made_on,
     render_paper,
     template_for,
     template_page_area,
@@ -209,7 +210,11 @@ def _past_meetings(report: BuildReport, today: dt.date | None) -> list[Problem]:
 
     dates = {report.pack.meeting_date} if report.pack and report.pack.meeting_date else None
     if dates is None:
-        dates = {p.checked.paper.details.meeting_date for p in report.papers if p.checked}
+        dates = {
+            day
+            for p in report.papers
+            if p.checked and (day := p.checked.paper.details.meeting_date) is not None
+        }
     on = today or uk_today()
     return [w for w in (past_meeting(d, on) for d in sorted(dates)) if w is not None]
 
@@ -334,7 +339,7 @@ def _render_one(
         data = compose_appendices(
             data,
             [render_paper(appendix, chosen) for appendix, chosen in appendices],
-            document_timestamp(paper.details.report_date),
+            document_timestamp(made_on(paper)),
         )
     write_atomic(target, data)
     return time.perf_counter() - started, hashlib.sha256(data).hexdigest()
@@ -856,8 +861,9 @@ def _write_record(paper: PaperResult, out: Path) -> None:
     record: dict[str, object] = {
         "name": paper.name,
         "project": details.project,
+        # None when the paper has none: archive then says it cannot file it, and why.
         "board": details.board,
-        "meeting_date": details.meeting_date.isoformat(),
+        "meeting_date": details.meeting_date.isoformat() if details.meeting_date else None,
         "source": str(paper.source.resolve()),
         # The bytes the paper was built from: the manager may have saved the workbook since.
         "source_sha256": paper.checked.source_sha256,

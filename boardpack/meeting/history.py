@@ -56,6 +56,18 @@ class ArchiveHistory:
             assert self._unreadable is not None
             return Found(None, [self._unreadable])
         details = paper.details
+        if details.board is None or details.meeting_date is None:
+            missing = "board" if details.board is None else "meeting date"
+            return Found(
+                None,
+                [
+                    Problem(
+                        "",
+                        f"{name} has no {missing}: the archive keeps papers by board and"
+                        " meeting, so it shows no changes",
+                    )
+                ],
+            )
         earlier = _earlier_versions(entries, details.board, name, details.meeting_date)
         if not earlier:
             return Found(

@@ -235,8 +235,11 @@ def _agreed(
     boards: dict[str, list[str]] = {}
     dates: dict[dt.date, list[str]] = {}
     for workbook, details in papers:
-        boards.setdefault(details.board, []).append(workbook)
-        dates.setdefault(details.meeting_date, []).append(workbook)
+        # A paper without a board or a meeting date says nothing about the meeting.
+        if details.board is not None:
+            boards.setdefault(details.board, []).append(workbook)
+        if details.meeting_date is not None:
+            dates.setdefault(details.meeting_date, []).append(workbook)
     board, date = settings.board, settings.meeting_date
     if board is None and len(boards) > 1:
         problems.append(_disagree("boards", "board", {f"'{b}'": n for b, n in boards.items()}))

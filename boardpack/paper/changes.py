@@ -113,8 +113,11 @@ def compare(
         slip = Slip(milestone.label or milestone.text, milestone.due, due_before, first)
         if slip.weeks_since_last or slip.weeks_since_baseline:
             slips.append(slip)
+    # History is kept by meeting: a paper is filed, and so found, only with its meeting date.
+    since = previous.details.meeting_date or previous.details.report_date
+    assert since is not None
     return History(
-        since=previous.details.meeting_date,
+        since=since,
         previous=folder,
         status_was=was.name if was else None,
         status_now=status.name if status else None,
