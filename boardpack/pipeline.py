@@ -340,6 +340,7 @@ def _render_one(
             data,
             [render_paper(appendix, chosen) for appendix, chosen in appendices],
             document_timestamp(made_on(paper)),
+            [paper.profile.appendices.label_of(i) for i in range(len(appendices))],
         )
     write_atomic(target, data)
     return time.perf_counter() - started, hashlib.sha256(data).hexdigest()
@@ -505,6 +506,16 @@ def _gather_appendices(
     return [p for p in papers if p.name.casefold() not in taken and p.status is Status.BUILT]
 
 
+def _appendix_label(cover: PaperResult, index: int) -> str:
+    """How the cover's profile labels its appendix `index` ("Appendix B"), in lower case as a
+    message says it ("appendix B")."""
+    from boardpack.paper.profile import Appendices
+
+    scheme = cover.checked.paper.profile.appendices if cover.checked else Appendices()
+    label = scheme.label_of(index)
+    return label[:1].lower() + label[1:]
+
+
 def _appendix_jobs(
     cover: PaperResult,
     area: PageArea,
@@ -514,24 +525,20 @@ def _appendix_jobs(
 ) -> list[tuple[Paper, Path | None]] | None:
     """Each appendix of a cover report validated, with the template it is rendered with;
     None, with the cover failed, when one is invalid."""
-    from boardpack.outputs.composite import appendix_letter
-
     jobs: list[tuple[Paper, Path | None]] = []
     for index, appendix in enumerate(cover.appendices):
         try:
             checked = load_paper(appendix.source, area, profile)
         except InvalidWorkbook as exc:
-            letter = appendix_letter(index)
+            label = _appendix_label(cover, index)
             cover.fail(
-                InvalidWorkbook(
-                    f"{exc.source} (appendix {letter} of {cover.source.name})", exc.problems
-                ),
+                InvalidWorkbook(f"{exc.source} ({label} of {cover.source.name})", exc.problems),
                 Status.INVALID,
             )
             return None
         appendix.checked = checked
         cover.notes.extend(
-            Problem(p.where, f"appendix {appendix_letter(index)}: {p.message}")
+            Problem(p.where, f"{_appendix_label(cover, index)}: {p.message}")
             for p in checked.warnings
         )
         chosen = settings.template_for(appendix.name, folder)
