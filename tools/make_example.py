@@ -549,6 +549,46 @@ risk-management-update = ["corporate-risks"]
 """
 
 
+PROGRAMME_DETAILS = {"Programme": "Pathfinder Programme", "Period": "Sept/Oct 2009"}
+
+# Theme, project, status in the programme's words, RAG.
+PROGRAMME_ROWS = [
+    (
+        "Customer access",
+        "Joint customer contact centre",
+        "On track; pilot opens in November",
+        "Green",
+    ),
+    ("Customer access", "Single web presence", "Supplier chosen; contract by December", "Amber"),
+    (
+        "Back office",
+        "Shared revenues and benefits",
+        "Business case agreed by both councils",
+        "Green",
+    ),
+    ("Back office", "Joint procurement", "Spend analysis late; new date January 2010", "Red"),
+    ("Place", "Local area agreement targets", "Quarter 2 returns in", "Green"),
+]
+
+
+def programme(examples: Path) -> Path:
+    """The programme traffic-light example: its own profile, no board, no meeting date."""
+    from boardpack.paper.profile import load_profile as load
+
+    folder = examples / "programme"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "pathfinder.xlsx"
+    profile = load(str(folder / "programme.toml"))
+    write_workbook(
+        target,
+        PROGRAMME_DETAILS,
+        {"Projects": PROGRAMME_ROWS},
+        profile,
+        profile_name="programme.toml",
+    )
+    return target
+
+
 def main(path: Path) -> None:
     write_workbook(
         path, DETAILS, {"Sections": SECTIONS, "Plan": PLAN, "Budget": [], "Risks": RISKS}
@@ -592,6 +632,7 @@ def main(path: Path) -> None:
     write_workbook(appendix, CORPORATE_DETAILS, tables, risks, profile_name="corporate-risk")
     (committee / "boardpack.toml").write_text(COMMITTEE_SETTINGS, encoding="utf-8")
     print(f"wrote {cover}, {appendix} and their boardpack.toml")
+    print(f"wrote {programme(examples)}")
 
 
 if __name__ == "__main__":

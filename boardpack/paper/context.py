@@ -193,7 +193,10 @@ def fill_frame(template: str, values: dict[str, str]) -> str:
     keys = parts[1::2]
     pieces: list[str] = [texts[0]]
     for key, after in zip(keys, texts[1:], strict=True):
-        value = " ".join(values.get(key, "").split())
+        if key not in values:  # no field of the paper's: kept as typed, never looked up
+            pieces += ["{" + key + "}", after]
+            continue
+        value = " ".join(values[key].split())
         if value:
             pieces += [value, after]
             continue
@@ -609,7 +612,8 @@ def _fit_columns(spec: dict[str, Any], rows: list[dict[str, Any]], area: PageAre
     need = []
     for index, column in enumerate(columns):
         ems = [_ems(w) * _BOLD for w in _BREAKS.split(column["header"])]
-        ems += [_ems(w) for w in _BREAKS.split(column.get("descriptor", ""))]
+        # A descriptor is a range ("1-16"): kept on one line, not broken at its hyphen.
+        ems += [_ems(w) for w in column.get("descriptor", "").split()]
         for row in rows:
             if index < len(row["cells"]):
                 ems += [_ems(w) for w in _BREAKS.split(row["cells"][index]["text"])]
