@@ -149,3 +149,59 @@ def test_the_programme_example_prints_its_table_by_theme_and_nothing_it_lacks(
     assert themes == ["Customer access", "Back office", "Place"]
     for absent in ("Board", "Meeting", "None", "Projects", " - ", "1."):
         assert absent not in text, absent
+
+
+def test_a_paper_of_unnumbered_sections_asks_for_their_titles() -> None:
+    from boardpack.workbook.layout import layout_for
+
+    profile = parse_profile(
+        (ROOT / "examples" / "programme" / "programme.toml").read_text(encoding="utf-8"),
+        "programme.toml",
+    )
+    sections = next(s for s in layout_for(profile).tables if s.name == "Sections")
+    hint = sections.columns[0].hint
+    assert hint == "Section title, e.g. Projects" and "1-0" not in hint
+
+
+def _built_pdf(source: Path, out: Path) -> Path:
+    report = build([source.parent], out)  # the folder, with its boardpack.toml
+    paper = next(p for p in report.papers if p.source.name == source.name)
+    assert paper.pdf is not None, report
+    return paper.pdf
+
+
+def test_the_monthly_rag_example_prints_its_number_month_and_escalation_key(
+    tmp_path: Path,
+) -> None:
+    pdf = _built_pdf(ROOT / "examples" / "monthly-rag" / "town-centre.xlsx", tmp_path)
+    lines = [" ".join(line.split()) for line in _pdf_text(pdf).splitlines() if line.strip()]
+    assert lines[0] == "Town Centre Regeneration Monthly RAG Report March 2024"
+    assert lines[1:4] == ["Town Centre Regeneration Monthly RAG", "Report", "March 2024"]
+    assert lines[4:9] == [
+        "Project number TCR-014",
+        "Overall RAG Amber",
+        "Green: On track, no escalation",
+        "Amber: At risk, escalate to the programme manager",
+        "Red: Off track, escalate to the programme board",
+    ]
+    assert lines[-1] == "TCR-014, March 2024 Page 1 of 1"
+    text = "\n".join(lines)
+    for absent in ("Board", "Meeting", "Report date", "Month March", "None"):
+        assert absent not in text, absent
+
+
+def test_the_cover_example_has_the_councils_lines_and_appendices_2_and_3(tmp_path: Path) -> None:
+    pdf = _built_pdf(ROOT / "examples" / "cover" / "assurance.xlsx", tmp_path)
+    lines = [" ".join(line.split()) for line in _pdf_text(pdf).splitlines() if line.strip()]
+    assert lines[1:5] == [
+        "Anytown Borough Council",
+        "Audit and Governance Committee, 20/03/2025",
+        "Subject Risk and programme assurance",
+        "Report of Jane Smith, Director of Resources",
+    ]
+    appendices = [line for line in lines if line.startswith(("Appendix 2:", "Appendix 3:"))]
+    assert appendices[-2:] == [
+        "Appendix 2: Corporate Risk Register: Risk Register",
+        "Appendix 3: Customer Portal Replacement: Highlight Report",
+    ]
+    assert not any(line.startswith(("Appendix A", "Appendix B")) for line in lines)

@@ -415,6 +415,12 @@ def _paragraph_model(profile: Profile) -> type[Paragraph]:
                     return key
             if every_one_numbered:
                 raise
+            if not numbered:
+                raise PydanticCustomError(
+                    "section",
+                    "must be a section's title, e.g. '{title}' (got {got})",
+                    {"title": profile.sections[0].title, "got": _got(value)},
+                ) from None
             raise PydanticCustomError(
                 "section",
                 "must be a section's number (1 to {count}) or its title, e.g. '{title}'"
