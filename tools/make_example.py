@@ -657,7 +657,7 @@ def numbered_cover(examples: Path) -> Path:
     profile = load(str(folder / "cover.toml"))
     sections = {"Sections": NUMBERED_COVER_SECTIONS}
     write_workbook(cover, NUMBERED_COVER_DETAILS, sections, profile, profile_name="cover.toml")
-    risks = {"Sections": CORPORATE_SECTIONS, "Risks": CORPORATE_RISKS}
+    risks: dict[str, Any] = {"Sections": CORPORATE_SECTIONS, "Risks": CORPORATE_RISKS}
     write_workbook(
         folder / "corporate-risks.xlsx",
         CORPORATE_DETAILS,
@@ -665,7 +665,7 @@ def numbered_cover(examples: Path) -> Path:
         load("corporate-risk"),
         profile_name="corporate-risk",
     )
-    portal = {
+    portal: dict[str, Any] = {
         "Sections": PRINCE2_SECTIONS,
         "Plan": PRINCE2_PLAN,
         "Tolerances": PRINCE2_TOLERANCES,
