@@ -432,3 +432,10 @@ def test_profile_check_names_each_fault_by_line(tmp_path: Path) -> None:
         result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_an_appendix_numbering_that_is_no_form_is_named_at_its_line() -> None:
+    source = FIVE_BY_FIVE + '\n[appendices]\nnumbering = "1st"\n'
+    (fault,) = _faults(source)
+    line = source.splitlines().index('numbering = "1st"') + 1
+    assert fault.startswith(f"line {line}: appendices.numbering: must be 'A' (A, B, C)"), fault

@@ -187,14 +187,30 @@ class Frame(_Frozen):
     footer: FrameText = "{project} {title}, {report_date}"  # the running footer, before the page
 
 
+def _numbering(value: Any) -> Any:
+    if value in ("A", "a", "1", "I", "i"):
+        return value
+    raise ValueError(
+        f"must be 'A' (A, B, C), 'a', '1' (1, 2, 3), 'I' (I, II, III) or 'i' (got {value!r})"
+    )
+
+
+def _start(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 500:
+        return value
+    if isinstance(value, str) and len(value) == 1 and value.isascii() and value.isalpha():
+        return value
+    raise ValueError(f"must be a number from 1, e.g. 2, or one letter, e.g. 'J' (got {value!r})")
+
+
 class Appendices(_Frozen):
     """How a cover report labels the appendices built after it: Appendix A, B; Appendix 2,
     3; Annex 1; Appendix J."""
 
     label: Label = "Appendix"
-    numbering: Annotated[str, Field(pattern=r"^(A|a|1|I|i)$")] = "A"  # letters, numbers, roman
+    numbering: Annotated[str, BeforeValidator(_numbering)] = "A"  # letters, numbers, roman
     # The first one's number (2 for a cover whose Appendix 1 is elsewhere), or letter ("J").
-    start: Annotated[int, Field(ge=1, le=500)] | Annotated[str, Field(pattern=r"^[A-Za-z]$")] = 1
+    start: Annotated[int | str, BeforeValidator(_start)] = 1
 
     @model_validator(mode="after")
     def _start_fits(self) -> Appendices:
