@@ -205,3 +205,16 @@ def test_the_cover_example_has_the_councils_lines_and_appendices_2_and_3(tmp_pat
         "Appendix 3: Customer Portal Replacement: Highlight Report",
     ]
     assert not any(line.startswith(("Appendix A", "Appendix B")) for line in lines)
+
+
+def test_a_90_character_project_is_whole_in_the_title_and_shortened_in_the_running_lines() -> None:
+    paper = load_paper(EXAMPLE).paper
+    name = "Procurement and commissioning across the county, district and unitary councils of Bucks"
+    assert len(name) > 85
+    long = paper.model_copy(update={"details": paper.details.model_copy(update={"project": name})})
+    context = build_context(long)
+    assert context["title_line"] == f"{name}: Highlight Report"
+    for key in ("header_left", "footer_left"):
+        assert "…" in context[key] and name.startswith(context[key].split("…")[0]), key
+    assert context["footer_left"].endswith("… highlight report, 14 January 2008")
+    assert context["header_right"] == "Joint Improvement Board, 24 January 2008"

@@ -439,3 +439,12 @@ def test_an_appendix_numbering_that_is_no_form_is_named_at_its_line() -> None:
     (fault,) = _faults(source)
     line = source.splitlines().index('numbering = "1st"') + 1
     assert fault.startswith(f"line {line}: appendices.numbering: must be 'A' (A, B, C)"), fault
+
+
+def test_an_empty_label_is_named_at_its_line_in_a_users_words() -> None:
+    source = FIVE_BY_FIVE.replace('label = "Board"', 'label = ""')
+    (fault,) = _faults(source)
+    line = source.splitlines().index('label = ""') + 1
+    assert fault == f"line {line}: header[1].label: is empty; write it, or leave the key out" + (
+        " where it may be left out"
+    )

@@ -893,6 +893,8 @@ def _problem(error: Any, source: str) -> Problem:
         message = "is not a profile key; check its spelling against the README's Profile keys"
     elif error["type"] == "missing":
         message = "is required but missing; add it"
+    elif error["type"] == "string_too_short" and error["ctx"].get("min_length") == 1:
+        message = "is empty; write it, or leave the key out where it may be left out"
     else:
         message = error["msg"].removeprefix("Value error, ")
     path = _dotted(loc)
