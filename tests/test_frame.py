@@ -28,6 +28,8 @@ def test_a_blank_field_is_left_out_with_its_separator() -> None:
         "Procurement highlight report"
     )
     assert fill_frame("{board}", values) == ""
+    assert fill_frame("{project} ({board})", values) == "Procurement"
+    assert fill_frame("{project} ()", values) == "Procurement ()"  # typed, so kept
     assert fill_frame("PATHFINDER PROGRESS REPORT", values) == "PATHFINDER PROGRESS REPORT"
     # Only plain keys: nothing is evaluated.
     assert fill_frame("{project.__class__}", values) == "{project.__class__}"

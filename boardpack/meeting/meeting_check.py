@@ -23,7 +23,7 @@ from typing import Any
 from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileError
 from boardpack.files import find_workbooks, safe_stem
 from boardpack.paper.models import parse_date
-from boardpack.paper.profile import Profile
+from boardpack.paper.profile import Profile, Role
 from boardpack.workbook.read import RawWorkbook, read_workbook
 from boardpack.workbook.validate import CheckedPaper, validate
 
@@ -192,7 +192,10 @@ def _check_workbook(
 def _meeting_warnings(raw: RawWorkbook, settings: _Said) -> list[Problem]:
     """What the Paper sheet says about the meeting that is not what the meeting is, each at
     its cell. Read from the cells, so that an invalid workbook is told too."""
-    values, cells = raw.details.values, raw.details.cells
+    # Each by the field that plays its role (a field keyed committee may be the board).
+    keys = {r.value: (f.key if (f := raw.profile.field_for(r)) else "") for r in Role}
+    values = {role: raw.details.values.get(key) for role, key in keys.items()}
+    cells = {role: raw.details.cells.get(key, "Paper") for role, key in keys.items()}
     board = _text(values.get("board"))
     meeting, report = _date(values.get("meeting_date")), _date(values.get("report_date"))
     found = []

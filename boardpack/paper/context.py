@@ -196,10 +196,13 @@ def fill_frame(template: str, values: dict[str, str]) -> str:
         if key not in values:  # no field of the paper's: kept as typed, never looked up
             pieces += ["{" + key + "}", after]
             continue
-        value = " ".join(values[key].split())
-        if value:
+        value = values[key]  # as typed: a title keeps its line breaks
+        if value.strip():
             pieces += [value, after]
             continue
+        for opening, closing in ("()", "[]"):  # "({board})" goes with its brackets
+            if pieces[-1].rstrip().endswith(opening) and after.lstrip().startswith(closing):
+                pieces[-1], after = pieces[-1].rstrip()[:-1], after.lstrip()[1:]
         before = pieces[-1].rstrip(_SEPARATORS)
         if before.strip() or len(pieces) > 1:
             # Something precedes it: the separator before the blank goes.
@@ -208,9 +211,7 @@ def fill_frame(template: str, values: dict[str, str]) -> str:
         else:
             pieces[-1] = before
             pieces.append(after.lstrip(_SEPARATORS))
-    text = "".join(pieces)
-    text = re.sub(r"\(\s*\)|\[\s*\]", "", text)  # brackets left empty
-    return " ".join(text.split()).strip(_SEPARATORS)
+    return "".join(pieces)
 
 
 _PLACEHOLDER_SPLIT = re.compile(r"\{([^{}]*)\}")
@@ -219,7 +220,7 @@ _PLACEHOLDER_SPLIT = re.compile(r"\{([^{}]*)\}")
 def fit_line(template: str, values: dict[str, str], ems: float) -> str:
     """A frame line filled and, when wider than `ems`, its longest values cut at a word with
     an ellipsis until it fits (the title keeps them whole)."""
-    values = dict(values)
+    values = {k: " ".join(v.split()) for k, v in values.items()}  # one line
     used = [k for k in _PLACEHOLDER_SPLIT.findall(template) if values.get(k)]
     for _ in range(3 * len(used)):
         text = fill_frame(template, values)
