@@ -66,7 +66,7 @@ def main() -> None:
     paper = load_paper(EXAMPLE).paper
     assert paper is not None, f"{EXAMPLE} is not a valid paper"
     cases = [
-        ("example", paper.milestones, paper.details.report_date),
+        ("example", paper.milestones, paper.details.report_date or dt.date(2008, 1, 14)),
         ("30 items", long_plan(), dt.date(2007, 3, 14)),
     ]
     for name, milestones, report_date in cases:

@@ -53,6 +53,7 @@ from boardpack.outputs.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
     document_timestamp,
+    made_on,
     render_paper,
     template_for,
     template_page_area,
@@ -209,7 +210,11 @@ def _past_meetings(report: BuildReport, today: dt.date | None) -> list[Problem]:
 
     dates = {report.pack.meeting_date} if report.pack and report.pack.meeting_date else None
     if dates is None:
-        dates = {p.checked.paper.details.meeting_date for p in report.papers if p.checked}
+        dates = {
+            day
+            for p in report.papers
+            if p.checked and (day := p.checked.paper.details.meeting_date) is not None
+        }
     on = today or uk_today()
     return [w for w in (past_meeting(d, on) for d in sorted(dates)) if w is not None]
 
@@ -334,7 +339,8 @@ def _render_one(
         data = compose_appendices(
             data,
             [render_paper(appendix, chosen) for appendix, chosen in appendices],
-            document_timestamp(paper.details.report_date),
+            document_timestamp(made_on(paper)),
+            [paper.profile.appendices.label_of(i) for i in range(len(appendices))],
         )
     write_atomic(target, data)
     return time.perf_counter() - started, hashlib.sha256(data).hexdigest()
@@ -505,6 +511,16 @@ def _gather_appendices(
     return [p for p in papers if p.name.casefold() not in taken and p.status is Status.BUILT]
 
 
+def _appendix_label(cover: PaperResult, index: int) -> str:
+    """How the cover's profile labels its appendix `index` ("Appendix B"), in lower case as a
+    message says it ("appendix B")."""
+    from boardpack.paper.profile import Appendices
+
+    scheme = cover.checked.paper.profile.appendices if cover.checked else Appendices()
+    label = scheme.label_of(index)
+    return label[:1].lower() + label[1:]
+
+
 def _appendix_jobs(
     cover: PaperResult,
     area: PageArea,
@@ -514,24 +530,20 @@ def _appendix_jobs(
 ) -> list[tuple[Paper, Path | None]] | None:
     """Each appendix of a cover report validated, with the template it is rendered with;
     None, with the cover failed, when one is invalid."""
-    from boardpack.outputs.composite import appendix_letter
-
     jobs: list[tuple[Paper, Path | None]] = []
     for index, appendix in enumerate(cover.appendices):
         try:
             checked = load_paper(appendix.source, area, profile)
         except InvalidWorkbook as exc:
-            letter = appendix_letter(index)
+            label = _appendix_label(cover, index)
             cover.fail(
-                InvalidWorkbook(
-                    f"{exc.source} (appendix {letter} of {cover.source.name})", exc.problems
-                ),
+                InvalidWorkbook(f"{exc.source} ({label} of {cover.source.name})", exc.problems),
                 Status.INVALID,
             )
             return None
         appendix.checked = checked
         cover.notes.extend(
-            Problem(p.where, f"appendix {appendix_letter(index)}: {p.message}")
+            Problem(p.where, f"{_appendix_label(cover, index)}: {p.message}")
             for p in checked.warnings
         )
         chosen = settings.template_for(appendix.name, folder)
@@ -881,8 +893,9 @@ def _write_record(paper: PaperResult, out: Path) -> None:
     record: dict[str, object] = {
         "name": paper.name,
         "project": details.project,
+        # None when the paper has none: archive then says it cannot file it, and why.
         "board": details.board,
-        "meeting_date": details.meeting_date.isoformat(),
+        "meeting_date": details.meeting_date.isoformat() if details.meeting_date else None,
         "source": str(paper.source.resolve()),
         # The bytes the paper was built from: the manager may have saved the workbook since.
         "source_sha256": paper.checked.source_sha256,

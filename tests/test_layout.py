@@ -379,7 +379,7 @@ def test_status_and_bands_carry_words_not_only_colour(tmp_path: Path) -> None:
     key = [p.text for p in document.paragraphs if p.text.startswith("LxI key")]
     assert key == ["LxI key: 1-4 low (green); 5-8 medium (amber); 9-16 high (red)."]
     # A restyled register that keeps the shading but drops the score is warned of.
-    restyled = docx.Document(str(TEMPLATE))
+    restyled = docx.Document(str(ROOT / "tests" / "fixtures" / "fixed-shape-template.docx"))
     for cell in (c for row in restyled.tables[-1].rows for c in row.cells):
         if "risk.lxi" in cell.text:
             cell.paragraphs[0].runs[0].text = "{% cellbg risk.band_colour %}"

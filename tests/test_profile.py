@@ -15,6 +15,7 @@ from boardpack.outputs.render import DEFAULT_TEMPLATE
 from boardpack.paper.profile import (
     DEFAULT_PROFILE,
     Block,
+    Role,
     bundled_profiles,
     fill,
     line_of,
@@ -29,12 +30,12 @@ JIB = load_profile(DEFAULT_PROFILE)
 # -- the JIB profile is the seed's paper ------------------------------------------------------
 
 
-def test_jib_sections_are_the_templates_headings_in_order() -> None:
-    headings = [
-        p.text for p in docx.Document(str(DEFAULT_TEMPLATE)).paragraphs
-        if p.style is not None and p.style.name == "Heading 1"
-    ]  # fmt: skip
-    assert headings == [section.title for section in JIB.sections]
+def test_jibs_template_types_nothing_of_the_jibs_shape() -> None:
+    # Its titles, labels, bands and columns come from jib.toml through the loops.
+    text = "\n".join(p.text for p in docx.Document(str(DEFAULT_TEMPLATE)).paragraphs)
+    typed = [s.title for s in JIB.sections] + ["Name of Project", "LxI key", "Highlight Report"]
+    assert [t for t in typed if t in text] == []
+    assert "{%p for section in section_list %}" in text
     assert [s.key for s in JIB.sections if s.required] == ["recommendation"]
     blocks = {s.block: s.title for s in JIB.sections if s.block}
     assert blocks == {
@@ -301,14 +302,72 @@ def test_a_title_may_only_name_header_keys() -> None:
     # str.format would reach attributes ({project.__class__}); a profile's text never runs code.
     source = FIVE_BY_FIVE.replace("[risk]\n", '[risk]\ntitle = "{project.__class__} register"\n')
     (fault,) = _faults(source)
-    assert "risk.title asks for {project.__class__}, which is no header key" in fault
+    assert "risk.title: asks for {project.__class__}, which is no header key" in fault
     assert fill("{project.__class__}", {"project": "x"}) == "{project.__class__}"
 
 
-def test_the_pack_needs_project_board_and_meeting_date() -> None:
-    source = FIVE_BY_FIVE.replace('key = "board"', 'key = "committee"')
+def test_a_paper_needs_a_project_and_nothing_else_of_the_meeting() -> None:
+    source = FIVE_BY_FIVE.replace('key = "project"', 'key = "register"')
     (fault,) = _faults(source)
-    assert "header must have a field with key = 'board'" in fault
+    assert "header must have a field with key = 'project'" in fault
+    # A committee field plays the board's role; no field need say the meeting date.
+    profile = parse_profile(
+        FIVE_BY_FIVE.replace('key = "board"', 'key = "committee"\nrole = "board"').replace(
+            'key = "meeting_date"', 'key = "met"\nrequired = false'
+        ),
+        "board.toml",
+    )
+    assert profile.field("committee").role_played == "board"
+    assert profile.field_for(Role.MEETING_DATE) is None
+
+
+def test_a_role_is_played_once_by_a_field_of_its_type() -> None:
+    twice = FIVE_BY_FIVE.replace('key = "report_date"', 'key = "as_at"\nrole = "meeting_date"')
+    (fault,) = _faults(twice)
+    assert "two fields have the role 'meeting_date'" in fault
+    typed = FIVE_BY_FIVE.replace(
+        'label = "Report date"\ntype = "date"', 'label = "Report date"\ntype = "id"'
+    )
+    (fault,) = _faults(typed)
+    line = typed.splitlines().index('type = "id"') + 1
+    assert fault.startswith(f"line {line}: header[3].type:"), fault
+    assert "role 'report_date' must have type 'date' or 'month' (got 'id')" in fault
+
+
+def test_a_frame_placeholder_that_is_no_field_is_named_at_its_line() -> None:
+    source = FIVE_BY_FIVE + '\n[frame]\ntitle = "{perod}"\n'
+    (fault,) = _faults(source)
+    line = source.splitlines().index('title = "{perod}"') + 1
+    assert fault.startswith(f"line {line}: frame.title: asks for {{perod}}"), fault
+    good = parse_profile(source.replace("{perod}", "{project}: {board}"), "board.toml")
+    assert good.frame.title == "{project}: {board}"
+
+
+def test_a_date_form_is_one_of_a_small_vocabulary() -> None:
+    source = FIVE_BY_FIVE.replace(
+        'label = "Report date"\ntype = "date"',
+        'label = "Report date"\ntype = "date"\nformat = "%d/%m"',
+    )
+    (fault,) = _faults(source)
+    line = source.splitlines().index('format = "%d/%m"') + 1
+    assert fault.startswith(f"line {line}: header[3].format:"), fault
+    assert "'dd/mm/yyyy'" in fault and "'quarter'" in fault
+    text = FIVE_BY_FIVE.replace('label = "Board"', 'label = "Board"\nformat = "long"')
+    (fault,) = _faults(text)
+    assert "format is for a date or month field" in fault
+
+
+def test_appendices_are_labelled_as_the_profile_declares() -> None:
+    def labels(table: str) -> list[str]:
+        profile = parse_profile(FIVE_BY_FIVE + f"\n[appendices]\n{table}\n", "board.toml")
+        return [profile.appendices.label_of(i) for i in range(3)]
+
+    assert labels("") == ["Appendix A", "Appendix B", "Appendix C"]
+    assert labels('numbering = "1"\nstart = 2') == ["Appendix 2", "Appendix 3", "Appendix 4"]
+    assert labels('label = "Annex"\nnumbering = "1"\nstart = 2')[0] == "Annex 2"
+    assert labels('start = "J"')[0] == "Appendix J"
+    (fault,) = _faults(FIVE_BY_FIVE + '\n[appendices]\nnumbering = "1"\nstart = "J"\n')
+    assert "start is a letter ('J') but numbering is '1'" in fault
 
 
 def test_bad_toml_is_reported_with_its_line() -> None:
@@ -373,3 +432,19 @@ def test_profile_check_names_each_fault_by_line(tmp_path: Path) -> None:
         result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_an_appendix_numbering_that_is_no_form_is_named_at_its_line() -> None:
+    source = FIVE_BY_FIVE + '\n[appendices]\nnumbering = "1st"\n'
+    (fault,) = _faults(source)
+    line = source.splitlines().index('numbering = "1st"') + 1
+    assert fault.startswith(f"line {line}: appendices.numbering: must be 'A' (A, B, C)"), fault
+
+
+def test_an_empty_label_is_named_at_its_line_in_a_users_words() -> None:
+    source = FIVE_BY_FIVE.replace('label = "Board"', 'label = ""')
+    (fault,) = _faults(source)
+    line = source.splitlines().index('label = ""') + 1
+    assert fault == f"line {line}: header[1].label: is empty; write it, or leave the key out" + (
+        " where it may be left out"
+    )

@@ -328,8 +328,12 @@ def test_each_profiles_template_prints_every_section_with_no_warning(name: str) 
     assert check_template(REPORT_TEMPLATE, profile=profile) == []
 
 
-def test_the_seeds_template_with_another_profile_names_the_sections_it_leaves_out() -> None:
-    from boardpack.outputs.render import DEFAULT_TEMPLATE
+# The seed's template of an earlier release, which typed the JIB's sections and fields.
+FIXED_SHAPE = ROOT / "tests" / "fixtures" / "fixed-shape-template.docx"
+
+
+def test_a_template_typing_one_profiles_shape_names_the_sections_it_leaves_out() -> None:
+    DEFAULT_TEMPLATE = FIXED_SHAPE
 
     # The seed's template asks for the sponsor, which a PRINCE2 report does not have ...
     with pytest.raises(TemplateProblem, match=r"the tag \{\{ sponsor \}\} asks for 'sponsor'"):
@@ -346,7 +350,7 @@ def test_the_seeds_template_with_another_profile_names_the_sections_it_leaves_ou
     )
     warnings = [str(w) for w in check_template(DEFAULT_TEMPLATE, profile=eleven)]
     assert warnings == [
-        "highlight-report.docx: the profile's section 'Exceptions' is not printed by this"
+        "fixed-shape-template.docx: the profile's section 'Exceptions' is not printed by this"
         " template; its text would be left out of every paper. Use a template that loops over"
         " section_list (the bundled report.docx), or add the section"
     ]
@@ -378,7 +382,7 @@ def test_new_writes_the_profiles_workbook_and_schema_follows_the_profile(tmp_pat
 def test_a_section_the_profile_does_not_have_names_the_tag_asking_for_it(tmp_path: Path) -> None:
     import zipfile
 
-    from boardpack.outputs.render import DEFAULT_TEMPLATE
+    DEFAULT_TEMPLATE = FIXED_SHAPE
 
     bad = tmp_path / "eleven.docx"
     with zipfile.ZipFile(DEFAULT_TEMPLATE) as source, zipfile.ZipFile(bad, "w") as target:

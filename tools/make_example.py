@@ -549,6 +549,137 @@ risk-management-update = ["corporate-risks"]
 """
 
 
+PROGRAMME_DETAILS = {"Programme": "Pathfinder Programme", "Period": "Sept/Oct 2009"}
+
+# Theme, project, status in the programme's words, RAG.
+PROGRAMME_ROWS = [
+    (
+        "Customer access",
+        "Joint customer contact centre",
+        "On track; pilot opens in November",
+        "Green",
+    ),
+    ("Customer access", "Single web presence", "Supplier chosen; contract by December", "Amber"),
+    (
+        "Back office",
+        "Shared revenues and benefits",
+        "Business case agreed by both councils",
+        "Green",
+    ),
+    ("Back office", "Joint procurement", "Spend analysis late; new date January 2010", "Red"),
+    ("Place", "Local area agreement targets", "Quarter 2 returns in", "Green"),
+]
+
+
+def programme(examples: Path) -> Path:
+    """The programme traffic-light example: its own profile, no board, no meeting date."""
+    from boardpack.paper.profile import load_profile as load
+
+    folder = examples / "programme"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "pathfinder.xlsx"
+    profile = load(str(folder / "programme.toml"))
+    write_workbook(
+        target,
+        PROGRAMME_DETAILS,
+        {"Projects": PROGRAMME_ROWS},
+        profile,
+        profile_name="programme.toml",
+    )
+    return target
+
+
+MONTHLY_DETAILS = {
+    "Project": "Town Centre Regeneration",
+    "Project number": "TCR-014",
+    "Month": "March 2024",
+    "Overall RAG": "Amber",
+}
+MONTHLY_SECTIONS = [
+    ("Progress this month", "Bullet", "Market square paving complete on the north side."),
+    ("Progress this month", "Bullet", "Planning consent granted for the bus interchange."),
+    (
+        "Issues and escalations",
+        "Paragraph",
+        "The utility diversion under the high street is four weeks late; the programme manager"
+        " is asked to agree a revised completion date of 31 May 2024.",
+    ),
+]
+
+
+def monthly_rag(examples: Path) -> Path:
+    """The monthly RAG example: a project number, a month and a RAG key of escalations."""
+    from boardpack.paper.profile import load_profile as load
+
+    folder = examples / "monthly-rag"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "town-centre.xlsx"
+    profile = load(str(folder / "monthly-rag.toml"))
+    tables = {"Sections": MONTHLY_SECTIONS}
+    write_workbook(target, MONTHLY_DETAILS, tables, profile, profile_name="monthly-rag.toml")
+    return target
+
+
+NUMBERED_COVER_DETAILS = {
+    "Council": "Anytown Borough Council",
+    "Committee": "Audit and Governance Committee",
+    "Date of meeting": dt.date(2025, 3, 20),
+    "Report title": "Risk and programme assurance",
+    "Report of": "Jane Smith, Director of Resources",
+    "Report date": dt.date(2025, 3, 3),
+}
+NUMBERED_COVER_SECTIONS = [
+    ("Purpose of the report", "Paragraph", "To report the corporate risks and the portal project."),
+    ("Recommendations", "Paragraph", "That the committee notes Appendices 2 and 3."),
+    (
+        "Appendices",
+        "Paragraph",
+        "Appendix 2: the corporate risk register. Appendix 3: the customer portal highlight"
+        " report. Appendix 1, the committee's work programme, is published separately.",
+    ),
+]
+NUMBERED_COVER_SETTINGS = """# A cover report with its Appendices 2 and 3, built as one paper.
+board = "Audit and Governance Committee"
+meeting_date = 2025-03-20
+
+[appendices]
+assurance = ["corporate-risks", "customer-portal"]
+"""
+
+
+def numbered_cover(examples: Path) -> Path:
+    """The cover example whose appendices are numbered 2 and 3, under the council's name."""
+    from boardpack.paper.profile import load_profile as load
+
+    folder = examples / "cover"
+    folder.mkdir(parents=True, exist_ok=True)
+    cover = folder / "assurance.xlsx"
+    profile = load(str(folder / "cover.toml"))
+    sections = {"Sections": NUMBERED_COVER_SECTIONS}
+    write_workbook(cover, NUMBERED_COVER_DETAILS, sections, profile, profile_name="cover.toml")
+    risks: dict[str, Any] = {"Sections": CORPORATE_SECTIONS, "Risks": CORPORATE_RISKS}
+    write_workbook(
+        folder / "corporate-risks.xlsx",
+        CORPORATE_DETAILS,
+        risks,
+        load("corporate-risk"),
+        profile_name="corporate-risk",
+    )
+    portal: dict[str, Any] = {
+        "Sections": PRINCE2_SECTIONS,
+        "Plan": PRINCE2_PLAN,
+        "Tolerances": PRINCE2_TOLERANCES,
+        "Risks": PRINCE2_RISKS,
+    }
+    details = {**PRINCE2_DETAILS, "Board": "Audit and Governance Committee"}
+    details["Meeting date"] = dt.date(2025, 3, 20)
+    write_workbook(
+        folder / "customer-portal.xlsx", details, portal, load("prince2"), profile_name="prince2"
+    )
+    (folder / "boardpack.toml").write_text(NUMBERED_COVER_SETTINGS, encoding="utf-8")
+    return cover
+
+
 def main(path: Path) -> None:
     write_workbook(
         path, DETAILS, {"Sections": SECTIONS, "Plan": PLAN, "Budget": [], "Risks": RISKS}
@@ -592,6 +723,9 @@ def main(path: Path) -> None:
     write_workbook(appendix, CORPORATE_DETAILS, tables, risks, profile_name="corporate-risk")
     (committee / "boardpack.toml").write_text(COMMITTEE_SETTINGS, encoding="utf-8")
     print(f"wrote {cover}, {appendix} and their boardpack.toml")
+    print(f"wrote {programme(examples)}")
+    print(f"wrote {monthly_rag(examples)}")
+    print(f"wrote {numbered_cover(examples)} and its appendices")
 
 
 if __name__ == "__main__":

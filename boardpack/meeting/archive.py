@@ -287,6 +287,12 @@ class _Filer:
         record = None
         try:
             record = read_record(record_path)
+            if not record.board or not record.meeting_date:
+                missing = "board" if not record.board else "meeting date"
+                raise ArchiveError(
+                    f"it has no {missing}: the archive files papers by board and meeting;"
+                    " give its profile a field with that role to archive it"
+                )
             parts = _check_built_files(record, self.out)
             fields: dict[str, Any] = {
                 "project": record.project,

@@ -136,6 +136,18 @@ class ArchiveHistory:
             notes.append(self._torn)
             self._torn = None
         details = paper.details
+        if details.board is None or details.meeting_date is None:
+            missing = "board" if details.board is None else "meeting date"
+            return Found(
+                None,
+                [
+                    Problem(
+                        "",
+                        f"{name} has no {missing}: the archive keeps papers by board and"
+                        " meeting, so it shows no changes",
+                    )
+                ],
+            )
         earlier = _earlier_versions(entries, details.board, name, details.meeting_date)
         revision = self._revision(paper, name, appendices, entries, notes)
         if not earlier:
@@ -277,6 +289,8 @@ class ArchiveHistory:
         """Which version of this paper for its meeting this build is: the number of the
         archived version saying the same (as data), else one more than the last."""
         details = paper.details
+        if details.board is None or details.meeting_date is None:
+            return 1  # filed by board and meeting, so never archived: its first version
         same_meeting = [
             e
             for e in entries

@@ -24,7 +24,7 @@ from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileEr
 from boardpack.files import find_workbooks, safe_stem
 from boardpack.meeting.distribution import Distribution
 from boardpack.paper.models import parse_date
-from boardpack.paper.profile import Profile
+from boardpack.paper.profile import Profile, Role
 from boardpack.workbook.read import RawWorkbook, read_workbook
 from boardpack.workbook.validate import CheckedPaper, validate
 
@@ -203,7 +203,10 @@ def _check_workbook(
 def _meeting_warnings(raw: RawWorkbook, settings: _Said) -> list[Problem]:
     """What the Paper sheet says about the meeting that is not what the meeting is, each at
     its cell. Read from the cells, so that an invalid workbook is told too."""
-    values, cells = raw.details.values, raw.details.cells
+    # Each by the field that plays its role (a field keyed committee may be the board).
+    keys = {r.value: (f.key if (f := raw.profile.field_for(r)) else "") for r in Role}
+    values = {role: raw.details.values.get(key) for role, key in keys.items()}
+    cells = {role: raw.details.cells.get(key, "Paper") for role, key in keys.items()}
     board = _text(values.get("board"))
     meeting, report = _date(values.get("meeting_date")), _date(values.get("report_date"))
     found = []
@@ -246,8 +249,11 @@ def _agreed(
     boards: dict[str, list[str]] = {}
     dates: dict[dt.date, list[str]] = {}
     for workbook, details in papers:
-        boards.setdefault(details.board, []).append(workbook)
-        dates.setdefault(details.meeting_date, []).append(workbook)
+        # A paper without a board or a meeting date says nothing about the meeting.
+        if details.board is not None:
+            boards.setdefault(details.board, []).append(workbook)
+        if details.meeting_date is not None:
+            dates.setdefault(details.meeting_date, []).append(workbook)
     board, date = settings.board, settings.meeting_date
     if board is None and len(boards) > 1:
         problems.append(_disagree("boards", "board", {f"'{b}'": n for b, n in boards.items()}))

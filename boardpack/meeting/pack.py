@@ -84,14 +84,16 @@ def order_papers(
 
 def meeting_of(papers: list[PackPaper], settings: PackSettings) -> tuple[str, dt.date]:
     """The pack's board and meeting date: from the settings, else agreed by every paper."""
-    boards = {p.paper.details.board for p in papers}
-    dates = {p.paper.details.meeting_date for p in papers}
+    # A paper without a board or meeting date (a register annex) leaves them to the others.
+    boards = {b for p in papers if (b := p.paper.details.board) is not None}
+    dates = {d for p in papers if (d := p.paper.details.meeting_date) is not None}
     board = settings.board or (boards.pop() if len(boards) == 1 else None)
     date = settings.meeting_date or (dates.pop() if len(dates) == 1 else None)
     if board is None or date is None:
         what = "boards" if board is None else "meeting dates"
+        said = "name different" if (boards if board is None else dates) else "name no"
         raise BoardpackError(
-            f"the papers name different {what}; set board and meeting_date in boardpack.toml"
+            f"the papers {said} {what}; set board and meeting_date in boardpack.toml"
             " beside the workbooks to say which meeting the pack is for"
         )
     return board, date

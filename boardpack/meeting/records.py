@@ -136,8 +136,9 @@ def read_record(path: Path) -> Record:
         return Record(
             name=name,
             project=_text(data, "project"),
-            board=_text(data, "board"),
-            meeting_date=_iso_date(data, "meeting_date"),
+            # A paper without a board or a meeting date is recorded with none ("").
+            board=_text(data, "board") if data.get("board") is not None else "",
+            meeting_date=_iso_date(data, "meeting_date") if data.get("meeting_date") else "",
             source=source,
             source_sha256=_digest(data, "source_sha256"),
             docx=_file_name(data, "docx"),

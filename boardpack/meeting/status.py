@@ -124,7 +124,8 @@ def check_built(
     for source, sha256 in record.appendices:
         if (fault := _file_fault(source, sha256)) is not None:
             faults.append(f"its appendix {source.name} {fault}")
-    if meeting is not None and record.meeting_date != meeting.isoformat():
+    # A paper with no meeting date of its own is for whichever meeting it is taken to.
+    if meeting is not None and record.meeting_date and record.meeting_date != meeting.isoformat():
         faults.append(
             f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
         )

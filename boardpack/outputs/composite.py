@@ -1,6 +1,7 @@
 """Composite papers: a cover report and its appendices, each a paper of its own profile, made
 into one .docx (and so one PDF): each appendix starts on a new page under the heading
-"Appendix A: <its title>", its own headings one level below.
+"Appendix A: <its title>" (or as the cover's profile labels them: "Appendix 2", "Annex 1"), its
+own headings one level below.
 
 Only python-docx and docxcompose; the papers are rendered before (render.py), and the result
 gets a new identifier for the PDF proof, as a rendered paper does.
@@ -30,8 +31,15 @@ def appendix_letter(index: int) -> str:
     return appendix_letter(index // len(LETTERS) - 1) + LETTERS[index % len(LETTERS)]
 
 
-def compose_appendices(cover: bytes, appendices: Sequence[bytes], made: dt.datetime) -> bytes:
-    """The cover's .docx with each appendix's appended after it, lettered from A."""
+def compose_appendices(
+    cover: bytes,
+    appendices: Sequence[bytes],
+    made: dt.datetime,
+    labels: Sequence[str] | None = None,
+) -> bytes:
+    """The cover's .docx with each appendix's appended after it under its label ("Appendix
+    2"), lettered from A when no labels are given."""
+    labels = labels or [f"Appendix {appendix_letter(i)}" for i in range(len(appendices))]
     document = Document(io.BytesIO(cover))
     composer = PackComposer(document)
     composer.restart_numbering = False  # each appendix's lists are its own already
@@ -45,7 +53,7 @@ def compose_appendices(cover: bytes, appendices: Sequence[bytes], made: dt.datet
             None,
         )
         if title is not None and title.runs:
-            title.runs[0].text = f"Appendix {appendix_letter(index)}: {title.runs[0].text}"
+            title.runs[0].text = f"{labels[index]}: {title.runs[0].text}"
         restyle_headings(appendix, document, HEADINGS_IN_PACK)
         first_index = len(body) - 1  # before the cover's final section properties
         composer.append(appendix)

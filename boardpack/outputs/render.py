@@ -121,10 +121,25 @@ def render_paper(
     return _save(
         document,
         title=f"{details.project} {paper.profile.title.lower()}",
-        subject=f"{details.board}, {details.meeting_date:%d/%m/%Y}",
+        subject=", ".join(
+            part
+            for part in (details.board, details.meeting_date and f"{details.meeting_date:%d/%m/%Y}")
+            if part
+        ),
         author=author,
-        made=document_timestamp(details.report_date),
+        made=document_timestamp(made_on(paper)),
     )
+
+
+# The day a paper with no date of its own is said to be made: the zip format's first day.
+NO_DATE = dt.date(1980, 1, 1)
+
+
+def made_on(paper: Paper) -> dt.date:
+    """The day a paper is said to be made: its report date, else its meeting date, else a
+    fixed day (never the day it is built, so that two builds give the same bytes)."""
+    details = paper.details
+    return details.report_date or details.meeting_date or NO_DATE
 
 
 # The captions the bundled report.docx gives the tables whose columns a profile decides.
@@ -177,6 +192,7 @@ def _add_charts(
     """Draw each part of the paper's Gantt chart into its entry of the context's gantt_parts, as
     a picture the text width wide; returns the pictures' alt texts in order, by their bytes."""
     report_date = paper.details.report_date
+    assert report_date is not None  # a profile with a plan has a required report date
     width_cm = min(max(area.width_cm, MIN_WIDTH_CM), 100.0)
     alt_texts: dict[bytes, list[str]] = {}
     scheme = paper.profile.plan
@@ -504,9 +520,12 @@ def check_template(
     profile = profile or load_profile()
     paper = sample_paper(profile)
     if pack:
-        details = paper.details
-        context = build_pack_context(details.board, details.meeting_date, "A venue", [paper], [4])
-        rendered = render_front_matter(context, details.meeting_date, template)
+        # A pack's board and meeting: the sample's, else the bundled one's (a sample of a
+        # profile with neither still shows where the pack prints them).
+        board = paper.details.board or "Joint Improvement Board"
+        day = paper.details.meeting_date or dt.date(2008, 1, 24)
+        context = build_pack_context(board, day, "A venue", [paper], [4])
+        rendered = render_front_matter(context, day, template)
     else:
         rendered = render_paper(paper, template)
     warnings = template_contrast(_load(template).docx, template.name, profile)

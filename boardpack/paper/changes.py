@@ -47,7 +47,7 @@ class MilestoneFacts:
 class Snapshot:
     """What history compares of one paper, in that paper's own terms."""
 
-    meeting_date: dt.date
+    meeting_date: dt.date | None  # None for a paper whose profile has no meeting date
     status: str | None
     has_register: bool
     by_id: bool  # its risks are identified by an ID column
@@ -98,7 +98,7 @@ def paper_data(paper: Paper) -> dict[str, Any]:
             },
         },
         "history": {
-            "meeting_date": facts.meeting_date.isoformat(),
+            "meeting_date": facts.meeting_date.isoformat() if facts.meeting_date else None,
             "status": facts.status,
             "register": ("id" if facts.by_id else "text") if facts.has_register else None,
             "risks": [{"id": r.id, "text": r.text, "score": r.score} for r in facts.risks],
@@ -308,7 +308,8 @@ def compare(
         if slip.weeks_since_last or slip.weeks_since_baseline:
             slips.append(slip)
     return History(
-        since=previous.meeting_date,
+        # The archive files a paper only with its meeting date, so an earlier one has it.
+        since=previous.meeting_date or dt.date.min,
         previous=folder,
         status_was=previous.status,
         status_now=now.status,

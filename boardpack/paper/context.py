@@ -19,8 +19,10 @@ from boardpack.paper.profile import (
     Block,
     Column,
     ColumnType,
+    DateForm,
     FieldType,
     RiskScheme,
+    Role,
     Scoring,
     StatusScheme,
     fill,
@@ -50,8 +52,26 @@ def month(day: dt.date) -> str:
     return f"{MONTH_NAMES[day.month - 1]} {day.year}"
 
 
-# The running header and footer, as the bundled template words them: the project's and the
-# board's names are shortened so that each fits one line of the page's text width.
+def dated(day: dt.date, form: DateForm) -> str:
+    """A date in the form a profile declares for it: 17 November 2011, 17/11/2011, Q4 2011."""
+    if form is DateForm.DAY_MONTH_YEAR:
+        return f"{day:%d/%m/%Y}"
+    if form is DateForm.ISO:
+        return day.isoformat()
+    if form is DateForm.SHORT:
+        return f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}"
+    if form is DateForm.MONTH:
+        return month(day)
+    if form is DateForm.QUARTER:
+        return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+    if form is DateForm.YEAR:
+        return str(day.year)
+    return long_date(day)
+
+
+# The running header and footer, as the bundled template words them (a template of an older
+# release; the profile's [frame] words them now): the project's and the board's names are
+# shortened so that each fits one line of the page's text width.
 HEADER_LEFT = "{project} highlight report"
 HEADER_RIGHT = "{board}, {date}"
 FOOTER_LEFT = "{project} highlight report, {date}"
@@ -85,8 +105,9 @@ def build_context(
             {"number": number, "of": len(parts)} for number in range(1, len(parts) + 1)
         ],
         **values,
+        **frame_lines(paper, area),
         "title": profile.title,
-        "kind": profile.title.lower(),  # the running header's "... highlight report"
+        "kind": profile.title.lower(),  # an older template's running header: "... report"
         "status": status.name if status else "",
         "status_colour": status.colour if status else "000000",
         "status_key": _status_key(profile.status),
@@ -126,19 +147,92 @@ def build_context(
 
 
 def header_values(paper: Paper) -> dict[str, str]:
-    """Each header field of the paper by its key, as the paper prints it ("" when blank)."""
+    """Each header field of the paper by its key, as the paper prints it ("" when blank); and
+    `board`, `meeting_date` and `report_date` by their roles ("" when no field plays one)."""
     values = {}
     for field in paper.profile.header:
         value = paper.details.value(field.key)
         if value is None:
             values[field.key] = ""
-        elif field.type is FieldType.DATE:
-            values[field.key] = long_date(value)
-        elif field.type is FieldType.MONTH:
-            values[field.key] = month(value)
+        elif field.type in (FieldType.DATE, FieldType.MONTH):
+            values[field.key] = dated(value, field.date_form)
         else:
             values[field.key] = str(value)
+    for role in Role:
+        if role.value not in values:
+            played = paper.profile.field_for(role)
+            values[role.value] = values[played.key] if played else ""
     return values
+
+
+def frame_lines(paper: Paper, area: PageArea = A4) -> dict[str, str]:
+    """The profile's frame filled with the paper's fields: `title_line` and `subtitle` whole,
+    and the running `header_left`, `header_right` and `footer_left` each fitted to one line,
+    its longest values shortened at a word when it would wrap."""
+    frame = paper.profile.frame
+    values = {"title": paper.profile.title, **header_values(paper)}
+    line = _line_ems(area)
+    right = fit_line(frame.header_right, values, BOARD_SHARE * line)
+    return {
+        "title_line": fill_frame(frame.title, values),
+        "subtitle": fill_frame(frame.subtitle, values),
+        "header_left": fit_line(frame.header, values, line - HEADER_GAP_EM - _ems(right)),
+        "header_right": right,
+        "footer_left": fit_line(frame.footer, values, line - HEADER_GAP_EM - _ems(FOOTER_RIGHT)),
+    }
+
+
+_SEPARATORS = " ,;:|/\u2013\u2014-"
+
+
+def fill_frame(template: str, values: dict[str, str]) -> str:
+    """A frame line: each {key} replaced by its value; a blank value is left out with the
+    separator (comma, colon, dash) that joins it to its neighbour, so nothing dangles."""
+    parts = _PLACEHOLDER_SPLIT.split(template)  # text, key, text, key, ... text
+    texts = parts[0::2]
+    keys = parts[1::2]
+    pieces: list[str] = [texts[0]]
+    for key, after in zip(keys, texts[1:], strict=True):
+        if key not in values:  # no field of the paper's: kept as typed, never looked up
+            pieces += ["{" + key + "}", after]
+            continue
+        value = values[key]  # as typed: a title keeps its line breaks
+        if value.strip():
+            pieces += [value, after]
+            continue
+        for opening, closing in ("()", "[]"):  # "({board})" goes with its brackets
+            if pieces[-1].rstrip().endswith(opening) and after.lstrip().startswith(closing):
+                pieces[-1], after = pieces[-1].rstrip()[:-1], after.lstrip()[1:]
+        before = pieces[-1].rstrip(_SEPARATORS)
+        if before.strip() or len(pieces) > 1:
+            # Something precedes it: the separator before the blank goes.
+            pieces[-1] = before + (" " if before and after[:1].isalnum() else "")
+            pieces.append(after)
+        else:
+            pieces[-1] = before
+            pieces.append(after.lstrip(_SEPARATORS))
+    return "".join(pieces)
+
+
+_PLACEHOLDER_SPLIT = re.compile(r"\{([^{}]*)\}")
+
+
+def fit_line(template: str, values: dict[str, str], ems: float) -> str:
+    """A frame line filled and, when wider than `ems`, its longest values cut at a word with
+    an ellipsis until it fits (the title keeps them whole)."""
+    values = {k: " ".join(v.split()) for k, v in values.items()}  # one line
+    used = [k for k in _PLACEHOLDER_SPLIT.findall(template) if values.get(k)]
+    for _ in range(3 * len(used)):
+        text = fill_frame(template, values)
+        excess = _ems(text) - ems
+        if excess <= 0 or not used:
+            return text
+        longest = max(used, key=lambda k: _ems(values[k]))
+        shortened = shorten(values[longest], max(_ems(values[longest]) - excess, 2.0))
+        if shortened == values[longest]:
+            return text
+        values[longest] = shortened
+    return fill_frame(template, values)
 
 
 def _status_key(scheme: StatusScheme | None) -> list[dict[str, str]]:
@@ -148,13 +242,15 @@ def _status_key(scheme: StatusScheme | None) -> list[dict[str, str]]:
 
 
 def running_heads(paper: Paper, area: PageArea = A4) -> dict[str, str]:
-    """The project's and board's names for the running header and footer: as typed when they
-    fit one line of the page with the rest of it, else cut at a word with an ellipsis."""
+    """The project's and board's names for an older template's running header and footer:
+    as typed when they fit one line of the page with the rest of it, else cut at a word with
+    an ellipsis."""
     details = paper.details
     line = _line_ems(area)
-    meeting, report = long_date(details.meeting_date), long_date(details.report_date)
+    values = header_values(paper)
+    meeting, report = values["meeting_date"], values["report_date"]
     board_room = BOARD_SHARE * line - _ems(HEADER_RIGHT.format(board="", date=meeting))
-    board = shorten(details.board, board_room)
+    board = shorten(details.board or "", board_room)
     header_room = (
         line
         - HEADER_GAP_EM
@@ -254,6 +350,17 @@ def _sections(paper: Paper) -> list[dict[str, Any]]:
         empty = not paragraphs and not carries
         if section.numbered:
             number += 1
+        else:
+            # Word numbers a Numbered paragraph 1.1 under its section's number, and goes on
+            # counting into the next section; a section without a number numbers its own
+            # from 1, and its sub-headings are not numbered.
+            count = 0
+            for item in paragraphs:
+                if item["style"] == "numbered":
+                    count += 1
+                    item.update(style="listed", number=f"{count}.")
+                elif item["style"] == "sub-heading":
+                    item["style"] = "heading"
         if empty and not section.omit_if_empty:
             paragraphs.append({"style": "paragraph", "text": section.empty})
         sections.append(
@@ -262,6 +369,7 @@ def _sections(paper: Paper) -> list[dict[str, Any]]:
                 "number": str(number) if section.numbered else "",
                 "numbered": section.numbered,
                 "title": section.title,
+                "heading": section.heading,
                 "paragraphs": paragraphs,
                 "block": section.block.value if section.block else "",
                 "table_key": section.table or "",
@@ -519,7 +627,8 @@ def _fit_columns(spec: dict[str, Any], rows: list[dict[str, Any]], area: PageAre
     need = []
     for index, column in enumerate(columns):
         ems = [_ems(w) * _BOLD for w in _BREAKS.split(column["header"])]
-        ems += [_ems(w) for w in _BREAKS.split(column.get("descriptor", ""))]
+        # A descriptor is a range ("1-16"): kept on one line, not broken at its hyphen.
+        ems += [_ems(w) for w in column.get("descriptor", "").split()]
         for row in rows:
             if index < len(row["cells"]):
                 ems += [_ems(w) for w in _BREAKS.split(row["cells"][index]["text"])]
@@ -604,9 +713,10 @@ def _table(paper: Paper, key: str) -> dict[str, Any]:
         if table.group_by is not None:
             value = row.value(table.group_by)
             text = cell_text(table.column(table.group_by), value) if value is not None else ""
-            if text != group:
+            # Rows before the first group belong to none: no group row is made up for them.
+            if text != group and (text or group is not None):
                 group = text
-                rows.append({"group": text or "-", "span": len(printed), "cells": []})
+                rows.append({"group": text, "span": len(printed), "cells": []})
         cells = []
         for column in printed:
             value = row.value(column.key)
@@ -696,7 +806,8 @@ def next_milestone(paper: Paper) -> tuple[str, str]:
         return (ALL_COMPLETE, "")
     first = pending[0]
     label, due = first.label or first.text, f"{first.due:%d/%m/%Y}"
-    overdue = sum(m.due < paper.details.report_date for m in pending)
+    reported = paper.details.report_date  # a profile with a plan requires its report date
+    overdue = sum(m.due < reported for m in pending) if reported is not None else 0
     if not overdue:
         return (label, due)
     more = f" (and {overdue - 1} more overdue)" if overdue > 1 else ""

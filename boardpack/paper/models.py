@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from pydantic import (
     BaseModel,
@@ -35,6 +35,7 @@ from boardpack.paper.profile import (
     HeaderField,
     Profile,
     RiskScheme,
+    Role,
     Scoring,
     StatusScheme,
     StatusWord,
@@ -228,13 +229,17 @@ class ParagraphStyle(StrEnum):
 
 
 class Details(_Frozen):
-    """The paper's header facts. Every profile has these; its other fields are added to the
-    model `models_for` makes, under the keys the profile gives them."""
+    """The paper's header facts. Every profile has a project; its other fields are added to
+    the model `models_for` makes, under the keys the profile gives them, and `board`,
+    `meeting_date` and `report_date` read the fields that play those roles (None when the
+    profile has no such field, or it is blank)."""
 
     project: ShortText
-    board: ShortText
-    meeting_date: Date
-    report_date: Date
+
+    if TYPE_CHECKING:  # made for each profile by `_details_model`
+        board: str | None
+        meeting_date: dt.date | None
+        report_date: dt.date | None
 
     def value(self, key: str) -> Any:
         """The value of the header field `key`, None when blank or not in this profile."""
@@ -360,17 +365,24 @@ def models_for(profile: Profile) -> PaperModels:
     return models
 
 
-_BASE_KEYS = ("project", "board", "meeting_date", "report_date")
-
-
 def _details_model(profile: Profile) -> type[Details]:
     fields: dict[str, Any] = {}
     for field in profile.header:
         kind = _header_type(field, profile.status)
-        if field.key in _BASE_KEYS and field.type in (FieldType.TEXT, FieldType.DATE):
+        if field.key == "project" and field.type is FieldType.TEXT:
             continue  # the base's own field, as it is typed there
         fields[field.key] = (kind, ...) if field.required else (kind | None, None)
-    return create_model("Details", __base__=Details, **fields)
+    model = create_model("Details", __base__=Details, **fields)
+    for role in Role:
+        played = profile.field_for(role)
+        if played is None or played.key != role.value:
+            # Read through the field that plays the role, or None: nothing is invented.
+            setattr(model, role.value, _role_reader(played.key if played else None))
+    return model
+
+
+def _role_reader(key: str | None) -> property:
+    return property(lambda details: None if key is None else getattr(details, key, None))
 
 
 def _header_type(field: HeaderField, status: StatusScheme | None) -> Any:
@@ -403,6 +415,12 @@ def _paragraph_model(profile: Profile) -> type[Paragraph]:
                     return key
             if every_one_numbered:
                 raise
+            if not numbered:
+                raise PydanticCustomError(
+                    "section",
+                    "must be a section's title, e.g. '{title}' (got {got})",
+                    {"title": profile.sections[0].title, "got": _got(value)},
+                ) from None
             raise PydanticCustomError(
                 "section",
                 "must be a section's number (1 to {count}) or its title, e.g. '{title}'"

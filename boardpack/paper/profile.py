@@ -28,6 +28,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from boardpack.errors import Problem, ProfileError
 from boardpack.files import NotRegularFile, OutsideFolder, inside, open_regular
@@ -68,6 +69,43 @@ class FieldType(StrEnum):
     STATUS = "status"  # one of the profile's status words
 
 
+class Role(StrEnum):
+    """What the meeting cycle, the pack and the archive read a header field for."""
+
+    BOARD = "board"  # the board or committee the paper goes to: the pack's, the archive's
+    MEETING_DATE = "meeting_date"  # the meeting it goes to: deadlines, the pack, history
+    REPORT_DATE = "report_date"  # the date it is made up to: the chart's line, overdue items
+
+
+# The types a field of each role may have: the cycle reads a board's name and a day.
+_ROLE_TYPES = {
+    Role.BOARD: (FieldType.TEXT,),
+    Role.MEETING_DATE: (FieldType.DATE,),
+    Role.REPORT_DATE: (FieldType.DATE, FieldType.MONTH),
+}
+
+
+class DateForm(StrEnum):
+    """How a date field is printed: a small vocabulary, not a strftime pattern."""
+
+    LONG = "long"  # 17 November 2011
+    SHORT = "short"  # 17 Nov 2011
+    DAY_MONTH_YEAR = "dd/mm/yyyy"  # 17/11/2011
+    ISO = "yyyy-mm-dd"  # 2011-11-17
+    MONTH = "month"  # November 2011
+    QUARTER = "quarter"  # Q4 2011 (calendar quarters)
+    YEAR = "year"  # 2011
+
+
+def _date_form(value: Any) -> Any:
+    # Said with the whole vocabulary, as pydantic's enum message is not written for a user.
+    if isinstance(value, str) and value.strip().casefold() in {f.value for f in DateForm}:
+        return value.strip().casefold()
+    raise ValueError(
+        f"must be one of: {', '.join(repr(f.value) for f in DateForm)} (got {value!r})"
+    )
+
+
 class HeaderField(_Frozen):
     """A row of the workbook's Paper sheet and its line in the paper's header block."""
 
@@ -78,10 +116,143 @@ class HeaderField(_Frozen):
     required: bool = True
     shown: bool = True  # printed in the header block (board and meeting date go in the subtitle)
     hint: str = ""
+    # What the cycle reads it for; a field keyed board, meeting_date or report_date has that
+    # role without saying so.
+    role: Role | None = None
+    format: Annotated[DateForm, BeforeValidator(_date_form)] | None = None  # of a date or month
 
     @property
     def printed_label(self) -> str:
         return self.printed or self.label
+
+    @property
+    def role_played(self) -> Role | None:
+        """Its role: the one it declares, else the one its key names, if any."""
+        if self.role is not None:
+            return self.role
+        return Role(self.key) if self.key in {r.value for r in Role} else None
+
+    @property
+    def date_form(self) -> DateForm:
+        """How it is printed when it is a date or a month."""
+        if self.format is not None:
+            return self.format
+        return DateForm.MONTH if self.type is FieldType.MONTH else DateForm.LONG
+
+    @model_validator(mode="after")
+    def _fits(self) -> HeaderField:
+        if self.format is not None and self.type not in (FieldType.DATE, FieldType.MONTH):
+            raise _located(
+                f"format is for a date or month field; {self.key!r} has type {self.type.value!r}",
+                "format",
+            )
+        by_day = (DateForm.MONTH, DateForm.QUARTER, DateForm.YEAR)
+        if self.type is FieldType.MONTH and self.format is not None and self.format not in by_day:
+            raise _located(
+                f"a month field is printed as 'month', 'quarter' or 'year' (got"
+                f" {self.format.value!r})",
+                "format",
+            )
+        role = self.role_played
+        if self.role is not None and self.key in {r.value for r in Role} and self.key != role:
+            raise _located(
+                f"the field keyed {self.key!r} plays that role; key this field otherwise",
+                "role",
+            )
+        if role is not None and self.type not in _ROLE_TYPES[role]:
+            allowed = " or ".join(repr(t.value) for t in _ROLE_TYPES[role])
+            raise _located(
+                f"a field with role {role.value!r} must have type {allowed} (got"
+                f" {self.type.value!r})",
+                "type" if self.role is None else "role",
+            )
+        return self
+
+
+# What a frame line may ask for besides the header keys: the profile's title, and each role
+# (filled from the field that plays it, blank when none does).
+_FRAME_NAMES = ("title", *(r.value for r in Role))
+FrameText = Annotated[str, Field(max_length=300)]
+
+
+class Frame(_Frozen):
+    """The lines around the paper's body, each a template of the paper's own header fields
+    in {key} placeholders: its title, subtitle, running header and footer. A placeholder
+    whose field is blank is left out with the comma or colon beside it; nothing is invented."""
+
+    title: FrameText = "{project}: {title}"
+    subtitle: FrameText = "{board}, {meeting_date}"
+    header: FrameText = "{project} {title}"  # the running header, at the left
+    header_right: FrameText = "{board}, {meeting_date}"  # and at the right
+    footer: FrameText = "{project} {title}, {report_date}"  # the running footer, before the page
+
+
+def _numbering(value: Any) -> Any:
+    if value in ("A", "a", "1", "I", "i"):
+        return value
+    raise ValueError(
+        f"must be 'A' (A, B, C), 'a', '1' (1, 2, 3), 'I' (I, II, III) or 'i' (got {value!r})"
+    )
+
+
+def _start(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 500:
+        return value
+    if isinstance(value, str) and len(value) == 1 and value.isascii() and value.isalpha():
+        return value
+    raise ValueError(f"must be a number from 1, e.g. 2, or one letter, e.g. 'J' (got {value!r})")
+
+
+class Appendices(_Frozen):
+    """How a cover report labels the appendices built after it: Appendix A, B; Appendix 2,
+    3; Annex 1; Appendix J."""
+
+    label: Label = "Appendix"
+    numbering: Annotated[str, BeforeValidator(_numbering)] = "A"  # letters, numbers, roman
+    # The first one's number (2 for a cover whose Appendix 1 is elsewhere), or letter ("J").
+    start: Annotated[int | str, BeforeValidator(_start)] = 1
+
+    @model_validator(mode="after")
+    def _start_fits(self) -> Appendices:
+        if isinstance(self.start, str) and self.numbering not in ("A", "a"):
+            raise _located(
+                f"start is a letter ({self.start!r}) but numbering is {self.numbering!r};"
+                " give a number, or numbering = 'A'",
+                "start",
+            )
+        return self
+
+    def label_of(self, index: int) -> str:
+        """The label of the appendix at `index` (from 0): "Appendix B", "Annex 2"."""
+        first = self.start if isinstance(self.start, int) else ord(self.start.upper()) - 64
+        number = first + index
+        if self.numbering == "1":
+            mark = str(number)
+        elif self.numbering in ("I", "i"):
+            mark = _roman(number) if self.numbering == "I" else _roman(number).lower()
+        else:
+            mark = _letters(number - 1)
+            mark = mark if self.numbering == "A" else mark.lower()
+        return f"{self.label} {mark}"
+
+
+def _letters(index: int) -> str:
+    """A, B, ... Z, then AA, AB ... as committee papers letter them (from 0)."""
+    if index < 26:
+        return chr(65 + index)
+    return _letters(index // 26 - 1) + chr(65 + index % 26)
+
+
+def _roman(number: int) -> str:
+    marks = (
+        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    )  # fmt: skip
+    text = ""
+    for value, mark in marks:
+        while number >= value:
+            text, number = text + mark, number - value
+    return text
 
 
 class StatusWord(_Frozen):
@@ -129,6 +300,7 @@ class Section(_Frozen):
     required: bool = False  # a paper without text here is refused
     empty: str = "None"  # printed when the section has no text and no block
     omit_if_empty: bool = False  # leave the section out instead
+    heading: bool = True  # print its title as a heading; false for a table standing alone
     block: Block | None = None
     table: Key | None = None  # the declared table, when block = "table"
 
@@ -507,6 +679,8 @@ class Profile(_Frozen):
     # holds papers of several profiles, so its columns are common to all).
     pack_sponsor: Key | None = "sponsor"
     pack_manager: Key | None = "manager"
+    frame: Frame = Frame()
+    appendices: Appendices = Appendices()  # of a cover report
     _folder: Path = PrivateAttr(default=BUNDLED)
 
     @property
@@ -519,10 +693,32 @@ class Profile(_Frozen):
         keys = [f.key for f in self.header]
         _require_unique(keys, "header key")
         _require_unique((f.label.casefold() for f in self.header), "header label")
-        # The pack and the archive file a paper by its project, board and meeting.
-        for needed in ("project", "board", "meeting_date", "report_date"):
-            if needed not in keys:
-                raise ValueError(f"header must have a field with key = {needed!r}")
+        # The pack and the archive name a paper by its project; board, meeting date and
+        # report date are fields like any other, found by their role.
+        if "project" not in keys:
+            raise ValueError("header must have a field with key = 'project'")
+        roles: dict[Role, int] = {}
+        for index, field in enumerate(self.header):
+            role = field.role_played
+            if role is None:
+                continue
+            if role in roles:
+                raise _located(
+                    f"two fields have the role {role.value!r}: {self.header[roles[role]].key!r}"
+                    f" and {field.key!r}",
+                    "header",
+                    index,
+                    "role",
+                )
+            roles[role] = index
+        if self.plan is not None:
+            # The chart draws the report date and the plan's check counts overdue items by it.
+            at = roles.get(Role.REPORT_DATE)
+            if at is None or not self.header[at].required:
+                raise ValueError(
+                    "a profile with a [plan] needs a required header field with role"
+                    " 'report_date': the Gantt chart marks it"
+                )
         if self.status is None and any(f.type is FieldType.STATUS for f in self.header):
             raise ValueError("a header field has type 'status' but the profile has no [status]")
         _require_unique((s.key for s in self.sections), "section key")
@@ -547,7 +743,10 @@ class Profile(_Frozen):
                     f"section {section.key!r} names no declared table ({section.table!r})"
                 )
         if self.risk is not None:
-            _check_placeholders(self.risk.title, set(keys), "risk.title")
+            _check_placeholders(self.risk.title, set(keys), "risk", "title")
+        frame_names = set(keys) | set(_FRAME_NAMES)
+        for name in Frame.model_fields:
+            _check_placeholders(getattr(self.frame, name), frame_names, "frame", name)
         # The defaults may name no field (the pack then shows "-"); a key given must exist.
         named = {"pack_sponsor": self.pack_sponsor, "pack_manager": self.pack_manager}
         for name, value in named.items():
@@ -558,6 +757,10 @@ class Profile(_Frozen):
     def field(self, key: str) -> HeaderField | None:
         return next((f for f in self.header if f.key == key), None)
 
+    def field_for(self, role: Role) -> HeaderField | None:
+        """The header field that plays `role`, if the paper has one."""
+        return next((f for f in self.header if f.role_played is role), None)
+
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
 
@@ -567,13 +770,20 @@ def fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def _check_placeholders(template: str, known: set[str], where: str) -> None:
+def _check_placeholders(template: str, known: set[str], *where: str | int) -> None:
     for name in _PLACEHOLDER.findall(template):
         if name not in known:
-            raise ValueError(
-                f"{where} asks for {{{name}}}, which is no header key; use one of: "
-                + ", ".join(sorted(known))
+            raise _located(
+                f"asks for {{{name}}}, which is no header key; use one of: "
+                + ", ".join(sorted(known)),
+                *where,
             )
+
+
+def _located(message: str, *at: str | int) -> PydanticCustomError:
+    """A profile fault found by a check of a whole table, placed at the key `at` inside it
+    (so that `profile check` names that key's line, not the table's)."""
+    return PydanticCustomError("located", "{message}", {"message": message, "at": at})
 
 
 def _require_unique(values: Iterable[str], what: str) -> None:
@@ -696,10 +906,14 @@ def _read(path: Path, *, follow: bool = True) -> str:
 
 def _problem(error: Any, source: str) -> Problem:
     loc = tuple(error["loc"])
+    if error["type"] == "located":
+        loc += tuple(error["ctx"]["at"])
     if error["type"] == "extra_forbidden":
         message = "is not a profile key; check its spelling against the README's Profile keys"
     elif error["type"] == "missing":
         message = "is required but missing; add it"
+    elif error["type"] == "string_too_short" and error["ctx"].get("min_length") == 1:
+        message = "is empty; write it, or leave the key out where it may be left out"
     else:
         message = error["msg"].removeprefix("Value error, ")
     return Problem(_where(source, loc), message)

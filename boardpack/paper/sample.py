@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from boardpack.paper.models import BudgetLine, Paper, ParagraphStyle, models_for
-from boardpack.paper.profile import Block, ColumnType, FieldType, Profile
+from boardpack.paper.profile import Block, ColumnType, FieldType, Profile, Role
 
 _DAY = dt.date(2008, 1, 14)
 _SAMPLE_TEXT = {
@@ -29,8 +29,14 @@ def sample_paper(profile: Profile) -> Paper:
             details[field.key] = profile.status.words[min(1, len(profile.status.words) - 1)].name
         else:
             details[field.key] = _SAMPLE_TEXT.get(field.type, f"Sample {field.label.lower()}")
-    details.update(board="Joint Improvement Board", meeting_date=dt.date(2008, 1, 24))
-    details["report_date"] = _DAY
+    samples = {
+        Role.BOARD: "Joint Improvement Board",
+        Role.MEETING_DATE: dt.date(2008, 1, 24),
+        Role.REPORT_DATE: _DAY,
+    }
+    for role, value in samples.items():
+        if (played := profile.field_for(role)) is not None:
+            details[played.key] = value
     paragraphs = []
     styles = list(ParagraphStyle)
     for index, section in enumerate(profile.sections):

@@ -95,11 +95,12 @@ def layout_for(profile: Profile) -> WorkbookLayout:
     )
     blocks = {s.block for s in profile.sections}
     numbered = sum(s.numbered for s in profile.sections)
-    section_hint = (
-        f"Section number, 1-{numbered} (text after it is ignored)"
-        if numbered == len(profile.sections)
-        else f"Section number (1-{numbered}) or title"
-    )
+    if numbered == 0:  # a paper whose sections have no numbers names them by title
+        section_hint = f"Section title, e.g. {profile.sections[0].title}"
+    elif numbered == len(profile.sections):
+        section_hint = f"Section number, 1-{numbered} (text after it is ignored)"
+    else:
+        section_hint = f"Section number (1-{numbered}) or title"
     tables = [
         TableSheet(
             SECTIONS_SHEET,

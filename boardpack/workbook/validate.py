@@ -201,6 +201,8 @@ def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> l
         )
         explain = f"explain the delay in {where}"
     for milestone, record in zip(paper.milestones, raw.tables.get("plan", []), strict=True):
+        if report_date is None:  # a profile with a plan has one (Profile._consistent)
+            break
         if milestone.due < report_date and milestone.status not in done:
             warnings.append(
                 Problem(
