@@ -490,7 +490,9 @@ def _column_type(column: Column, status: StatusScheme | None, scheme: RiskScheme
         ColumnType.DATE: Date,
         ColumnType.NUMBER: Annotated[Decimal, BeforeValidator(_number)],
         ColumnType.MONEY: Money,
-        ColumnType.TREND: Annotated[str, BeforeValidator(_one_of(list(TRENDS)))],
+        ColumnType.TREND: Annotated[
+            str, BeforeValidator(_one_of(list(column.choices) or list(TRENDS)))
+        ],
     }
     if column.type in kinds:
         return kinds[column.type]
@@ -510,7 +512,8 @@ TRENDS = {"Up": "\u2191", "Down": "\u2193", "Same": "\u2192", "New": ""}
 
 
 def trend_text(word: str) -> str:
-    """A trend as printed: "\u2191 Up", "New"; the word's case is kept."""
+    """A trend as printed: "\u2191 Up", "New"; the word's case is kept. A board's own words
+    (a trend column's `choices`: Improving, Stable) are printed as they are."""
     return f"{TRENDS.get(word.capitalize(), '')} {word}".strip()
 
 
@@ -639,7 +642,7 @@ def headline_score(paper: Paper, risk: Any) -> int | str | None:
     """A risk's score by the assessment its register is ranked by (worked out when its score
     column is not in the profile)."""
     scheme = paper.profile.risk
-    if scheme is None:
+    if scheme is None or not scheme.scored:
         return None
     assessment = scheme.headline_assessment
     column = scheme.score_column(assessment)

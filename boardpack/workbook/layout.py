@@ -160,17 +160,19 @@ def layout_for(profile: Profile) -> WorkbookLayout:
             elif column.type is ColumnType.CHOICE:
                 choices = column.choices
             elif column.type is ColumnType.TREND:
-                choices = ("Up", "Down", "Same", "New")
+                choices = column.choices or ("Up", "Down", "Same", "New")
             elif column.type is ColumnType.STATUS and profile.status is not None:
                 choices = tuple(w.name for w in profile.status.words)
-            columns.append(Column(column.header, column.key, column.required, column.hint, choices))
+            columns.append(
+                Column(column.sheet_header, column.key, column.required, column.hint, choices)
+            )
         tables.append(TableSheet(RISKS_SHEET, tuple(columns), key="risks"))
     for table in profile.tables:
         if not any(s.block is Block.TABLE and s.table == table.key for s in profile.sections):
             continue
         columns = [
             Column(
-                c.header,
+                c.sheet_header,
                 c.key,
                 c.required,
                 c.hint,
