@@ -252,7 +252,7 @@ def test_a_register_too_wide_for_any_page_fails_naming_its_widest_column(
     assert not report.ok
     message = str(paper.error)
     assert "the register 'Risk Register' does not fit its page without breaking words" in message
-    assert "its 10 columns need 17.4 cm at 9.5 pt, and a A4 portrait page gives 16.0 cm" in message
+    assert "its 10 columns need 17.4 cm at 9.5 pt, and an A4 portrait page gives 16.0 cm" in message
     assert "Its widest column is 'Risk or opportunity', which needs 2.3 cm for 'opportunity'" in (
         message
     )

@@ -342,6 +342,47 @@ def end_upright(document: Any) -> None:
     _orient(final.find(qn("w:pgSz")), landscape=False)
 
 
+def keep_own_page(document: Any, paper: Any) -> None:
+    """Before python-docx `paper` is appended to `document` (a pack, a cover report): when the
+    paper's page (its last section's size and orientation, a profile's declared A3 landscape)
+    is not the document's, what the document has so far is closed by a section of its own
+    page, and the paper's pages by one of theirs, so each keeps its page; the paper's last
+    section, which docxcompose drops, takes the document's page."""
+    body, theirs = document.element.body, paper.element.body
+    final, last = body.find(qn("w:sectPr")), theirs.find(qn("w:sectPr"))
+    if final is None or last is None or _size_of(final) == _size_of(last):
+        return
+    inner = f"{qn('w:pPr')}/{qn('w:sectPr')}"
+    before = final.getprevious()
+    if before is not None and not (before.tag == qn("w:p") and before.find(inner) is not None):
+        final.addprevious(_closing(body, copy.deepcopy(final)))
+    last.addprevious(_closing(theirs, copy.deepcopy(last)))
+    size = _page_size(last)
+    for name in ("w", "h", "orient"):
+        value = _page_size(final).get(qn(f"w:{name}"))
+        if value is None:
+            size.attrib.pop(qn(f"w:{name}"), None)
+        else:
+            size.set(qn(f"w:{name}"), value)
+
+
+def _size_of(section: Any) -> tuple[str, str]:
+    size = section.find(qn("w:pgSz"))
+    if size is None:
+        return ("11906", "16838")
+    return (size.get(qn("w:w"), "11906"), size.get(qn("w:h"), "16838"))
+
+
+def _closing(body: Any, section: Any) -> Any:
+    """An empty paragraph ending a section with the properties `section`."""
+    closing = body.makeelement(qn("w:p"), {})
+    properties = closing.makeelement(qn("w:pPr"), {})
+    properties.append(properties.makeelement(qn("w:pStyle"), {qn("w:val"): TURN_STYLE}))
+    properties.append(section)
+    closing.append(properties)
+    return closing
+
+
 # The children of a section's properties that come after titlePg (ECMA-376 17.6.17).
 _AFTER_TITLE_PAGE = {
     qn(f"w:{n}")

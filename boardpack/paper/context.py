@@ -491,7 +491,9 @@ _PT_CM = 2.54 / 72
 _CELL_MARGINS_CM = 0.4
 _BOLD = 1.1
 _STEP_PT = 0.5  # how far a table's text steps down at a time towards its min_font_size
-_BREAKS = re.compile(r"\s+|(?<=-)")  # where a line may break: spaces, and after a hyphen
+# Where a line may break: at spaces, and after a hyphen between letters ("Medium-term"); a
+# range of numbers (1-5, 2024-25) is measured whole, so its column is made wide enough for it.
+_BREAKS = re.compile(r"\s+|(?<=[^\W\d]-)(?=[^\W\d])")
 
 
 def _column_spec(column: Column, **more: Any) -> dict[str, Any]:
@@ -650,6 +652,7 @@ def _too_wide(
     name = f"the {kind} '{spec['title']}'" if spec.get("title") else f"the {kind}"
     where = "[risk.page]" if kind == "register" else "its [tables.page]"
     size = f"{page.size.value} " if page.size else ""
+    article = "an" if (size or str(page.orientation))[:1].upper() in "AEIOU" else "a"
     smaller = (
         f"a smaller min_font_size (it is {min_pt:g})"
         if min_pt is not None
@@ -657,7 +660,7 @@ def _too_wide(
     )
     return (
         f"{name} does not fit its page without breaking words: its {len(columns)} columns"
-        f" need {sum(need):.1f} cm at {pt:g} pt, and a {size}{page.orientation} page gives"
+        f" need {sum(need):.1f} cm at {pt:g} pt, and {article} {size}{page.orientation} page gives"
         f" {total:.1f} cm. Its widest column is '{columns[widest]['header']}', which needs"
         f" {need[widest]:.1f} cm for '{word}'. Declare a larger page in {where} (size = \"A3\","
         f' orientation = "landscape"), {smaller}, print fewer columns (printed = false), or'

@@ -877,6 +877,7 @@ def _worded(error: Any) -> str:
         return f"must be a number{shown}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bound = next(iter(context.values()), "")
+        bound = f"{bound:g}" if isinstance(bound, int | float) else bound
         words = {
             "greater_than": "more than",
             "greater_than_equal": "at least",
