@@ -333,3 +333,13 @@ def test_a_bad_page_is_named_at_its_line() -> None:
     small = THIRTEEN.replace("min_font_size = 7", "min_font_size = 3")
     with pytest.raises(ProfileError, match=r"risk.min_font_size: must be at least 5 \(got 3\)"):
         parse_profile(small, "small.toml")
+
+
+def test_a_template_that_sets_its_own_widths_is_not_failed_for_them(tmp_path: Path) -> None:
+    source = THIRTEEN.replace("min_font_size = 7\n", "")
+    paper = load_paper(_thirteen(tmp_path / "in", source)).paper
+    with pytest.raises(DoesNotFit):
+        build_context(paper, A4)
+    own = build_context(paper, PageArea(sizes_columns=False))["register"]
+    assert sum(c["width_cm"] for c in own["columns"]) == pytest.approx(16.0, abs=0.01)
+    assert own["font_pt"] == 9.5 and not own["landscape"]

@@ -234,3 +234,24 @@ def test_profile_faults_are_worded_for_a_council_not_for_a_programmer() -> None:
 def test_every_example_profile_loads() -> None:
     for name in ("rated-in-words", "letter-number", "five-by-five-a3"):
         assert load_profile(str(EXAMPLES / name / f"{name}.toml")).risk is not None
+
+
+def test_a_register_rated_in_words_says_which_way_each_risk_moved_by_its_words() -> None:
+    from boardpack.paper.changes import compare
+    from boardpack.paper.context import changes
+
+    now = load_paper(RATED / "strategic-risks.xlsx").paper
+    moved = now.risks[0].model_copy(update={"residual_l": "High"})  # Medium/High before
+    before = now.model_copy(update={"risks": (moved, now.risks[1])})  # SR3 was not listed
+    history = compare(now, before, before, "committee/2011-10-20/strategic-risks/v1", {}, [])
+    assert [(r.trend, r.was, r.now) for r in history.risks] == [
+        ("down", "High/High", "Medium/High"),
+        ("same", "Low/High", "Low/High"),
+        ("new", None, "Low/Medium"),
+    ]
+    lines = changes(now, history)["lines"]
+    assert lines == [
+        "Risk down: SR1 The Council cannot meet its statutory duties within its\u2026, from"
+        " High/High to Medium/High.",
+        "New risk: SR3 Contract award delayed beyond March 2012 (rated Low/Medium).",
+    ]

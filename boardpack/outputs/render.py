@@ -32,7 +32,7 @@ from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.outputs.landscape import set_page, turn_pages, turns_pages
 from boardpack.outputs.ooxml import in_schema_order, tidy_package
 from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
-from boardpack.outputs.tables import shape_tables
+from boardpack.outputs.tables import shape_tables, sizes_columns
 from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
 from boardpack.paper.changes import History
 from boardpack.paper.context import build_context, pack_running_heads
@@ -199,6 +199,7 @@ def page_area(document: DocxTemplate) -> PageArea:
         height_cm=height if height > 0 else A4.height_cm,
         header_pt=size.pt if size is not None and size.pt > 0 else A4.header_pt,
         turned_width_cm=turned if turned is not None and turned > width else None,
+        sizes_columns=sizes_columns(document.docx),
         page_cm=(
             round(length(section.page_width, 21.0), 2),
             round(length(section.page_height, 29.7), 2),

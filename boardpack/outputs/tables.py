@@ -48,6 +48,15 @@ def shape_tables(document: Any, context: dict[str, Any]) -> None:
         in_schema_order(table)
 
 
+def sizes_columns(document: Any) -> bool:
+    """Whether a python-docx template has a table boardpack lays out (one with a caption it
+    knows); a template without sets its tables' widths itself."""
+    for caption in document.element.body.iter(qn("w:tblCaption")):
+        if caption.get(qn("w:val"), "") in _SIZED_TABLES:
+            return True
+    return False
+
+
 def _captioned(document: Any, context: dict[str, Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
     body = document.element.body
     tables = iter(

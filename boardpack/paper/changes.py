@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from boardpack.errors import Problem
 from boardpack.paper.models import TRENDS, Paper, Row, headline_score, trend_text
+from boardpack.paper.profile import ColumnType, RiskScheme
 
 TREND_WORDS = {word.lower(): trend_text(word.lower()) for word in TRENDS}  # "\u2191 up", "new"
 
@@ -95,9 +96,11 @@ def compare(
         then_keys = _keys(previous, previous.risks, "risks", {}, notes, "the last paper's")
         then = {k: r for k, r in zip(then_keys, previous.risks, strict=True) if k is not None}
         for key, risk in zip(now_keys, paper.risks, strict=True):
-            score = headline_score(paper, risk)
+            score = _standing(paper, risk)
             before = then.get(key) if key is not None else None
-            old = headline_score(previous, before) if before is not None else None
+            old = _standing(previous, before) if before is not None else None
+            if before is not None and old is None:
+                old = ""  # listed last time, with no standing to compare: not new
             risks.append(RiskChange(_label(paper, risk), _trend(paper, old, score), old, score))
         listed = {k for k in now_keys if k is not None}
         closed = [_label(previous, r) for k, r in then.items() if k not in listed]
@@ -125,13 +128,38 @@ def compare(
     )
 
 
+def _standing(paper: Paper, risk: Row) -> int | str | None:
+    """A risk's headline score; for a register rated in words, its headline likelihood and
+    impact as the register words them ("Medium/High"), None when either is blank."""
+    scheme = paper.profile.risk
+    if scheme is None or scheme.scored:
+        return headline_score(paper, risk)
+    assessment = scheme.headline_assessment
+    levels = [
+        risk.value(scheme.axis_column(kind, assessment).key)
+        for kind in (ColumnType.LIKELIHOOD, ColumnType.IMPACT)
+    ]
+    return "/".join(str(v) for v in levels) if None not in levels else None
+
+
+def _rated(scheme: RiskScheme, standing: int | str) -> int:
+    likely, _, impact = str(standing).partition("/")
+    return (scheme.likelihood.rank(likely) or 0) + (scheme.impact.rank(impact) or 0)
+
+
 def _trend(paper: Paper, was: int | str | None, now: int | str | None) -> str:
     if was is None:
         return "new"
-    if now is None or was == now:
+    if now is None or was == now or was == "":
         return "same"
     scheme = paper.profile.risk
     assert scheme is not None
+    if not scheme.scored:
+        # Rated in words: up when its likelihood and impact together rank higher.
+        rated_before, rated_after = _rated(scheme, was), _rated(scheme, now)
+        if rated_before == rated_after:
+            return "same"
+        return "up" if rated_after > rated_before else "down"
     order = [str(s).upper() for s in scheme.possible_scores()]
     rank = {s: (scheme.bands.index(scheme.band(s)), i) for i, s in enumerate(order)}
     before, after = rank.get(str(was).upper()), rank.get(str(now).upper())

@@ -381,7 +381,8 @@ def changes(paper: Paper, history: History | None) -> dict[str, Any]:
     lines = []  # what moved; the status line goes first
     for risk in history.risks:
         if risk.trend == "new":
-            lines.append(f"New risk: {risk.label} (score {risk.now}).")
+            rated = "score" if paper.profile.risk is None or paper.profile.risk.scored else "rated"
+            lines.append(f"New risk: {risk.label} ({rated} {risk.now}).")
         elif risk.trend in ("up", "down"):
             lines.append(f"Risk {risk.trend}: {risk.label}, from {risk.was} to {risk.now}.")
     lines.extend(f"Risk closed: {label} (no longer listed)." for label in history.closed)
@@ -563,7 +564,10 @@ def _fit_columns(
         if sum(need) <= total + 1e-6:
             break
     else:
-        raise DoesNotFit(_too_wide(spec, words, need, total, pt, chosen, min_pt))
+        if area.sizes_columns:
+            raise DoesNotFit(_too_wide(spec, words, need, total, pt, chosen, min_pt))
+        chosen, pt, need = paper, TABLE_PT, [n * area.width_cm / sum(need) for n in need]
+        total = area.width_cm  # the template's own widths are printed, whatever these are
     if chosen != paper:
         width, height = area.page_size_cm(chosen)
         spec["landscape"] = True

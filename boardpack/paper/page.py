@@ -40,6 +40,9 @@ class PageArea:
     # register or table declaring a page of its own can be given that page's text width.
     page_cm: tuple[float, float] = (21.0, 29.7)
     sides_cm: float = 5.0
+    # Whether the template's registers and tables take the widths boardpack fits them (the
+    # bundled report.docx's do); a template that sets its own cannot be failed for them.
+    sizes_columns: bool = True
 
     @property
     def chart_height_cm(self) -> float:
