@@ -245,6 +245,7 @@ def test_the_16_column_register_on_a3_landscape_prints_every_word_whole(tmp_path
     sizes = page_sizes(tmp_path / "board-pack.pdf")
     assert sizes[0] == A4_UP and sizes[-1] == A3_ACROSS
     assert audit(document).clean, audit(document)
+    assert audit(tmp_path / "board-pack.docx").clean, audit(tmp_path / "board-pack.docx")
 
 
 def test_a_register_that_fits_no_page_names_its_column_and_what_to_change(tmp_path: Path) -> None:

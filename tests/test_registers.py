@@ -255,3 +255,14 @@ def test_a_register_rated_in_words_says_which_way_each_risk_moved_by_its_words()
         " High/High to Medium/High.",
         "New risk: SR3 Contract award delayed beyond March 2012 (rated Low/Medium).",
     ]
+
+
+def test_a_date_form_or_choices_on_a_column_that_cannot_use_them_is_refused() -> None:
+    misplaced = RATED_SOURCE.replace(
+        'header = "Owner"\n', 'header = "Owner"\ndate_form = "short"\n'
+    )
+    assert "date_form is for date columns" in _faults(misplaced)[0]
+    unknown = RATED_SOURCE.replace('date_form = "short"', 'date_form = "17/11/2011"')
+    assert "must be one of 'long', 'short', 'month' (got '17/11/2011')" in _faults(unknown)[0]
+    choices = RATED_SOURCE.replace('header = "Owner"\n', 'header = "Owner"\nchoices = ["A"]\n')
+    assert "choices are for choice and trend columns, not short_text" in _faults(choices)[0]

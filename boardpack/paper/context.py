@@ -626,7 +626,8 @@ def _column_words(
     words: list[list[tuple[float, str]]] = []
     for index, column in enumerate(columns):
         found = [(_ems(w) * _BOLD, w) for w in _BREAKS.split(column["header"]) if w]
-        found += [(_ems(w), w) for w in _BREAKS.split(column.get("descriptor", "")) if w]
+        # A descriptor is a range (1-5, Low-High), read as one: never split at its hyphen.
+        found += [(_ems(w), w) for w in column.get("descriptor", "").split()]
         for row in rows:
             if index < len(row["cells"]):
                 found += [(_ems(w), w) for w in _BREAKS.split(row["cells"][index]["text"]) if w]
