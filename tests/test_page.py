@@ -23,7 +23,7 @@ from boardpack.paper.profile import Orientation, Page, PageSize, load_profile, p
 from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper
 from boardpack.workbook.writer import write_workbook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edit_workbook
 from tests.docx_audit import audit
 
 WIDE = ROOT / "examples" / "five-by-five-a3"
@@ -344,3 +344,25 @@ def test_a_template_that_sets_its_own_widths_is_not_failed_for_them(tmp_path: Pa
     own = build_context(paper, PageArea(sizes_columns=False))["register"]
     assert sum(c["width_cm"] for c in own["columns"]) == pytest.approx(16.0, abs=0.01)
     assert own["font_pt"] == 9.5 and not own["landscape"]
+
+
+def test_a_declared_tables_page_prints_its_section_on_it(tmp_path: Path) -> None:
+    from boardpack.paper.profile import BUNDLED
+
+    source = (BUNDLED / "prince2.toml").read_text(encoding="utf-8")
+    turned = source.replace(
+        'title = "Tolerance status"\n',
+        'title = "Tolerance status"\npage = { orientation = "landscape" }\n',
+    )
+    (tmp_path / "prince2-turned.toml").write_text(turned, encoding="utf-8")
+    workbook = edit_workbook(
+        ROOT / "examples" / "prince2" / "customer-portal.xlsx",
+        tmp_path / "customer-portal.xlsx",
+        {"Paper!B2": "prince2-turned.toml"},
+    )
+    report = build([workbook], tmp_path / "out")
+    assert report.ok, [(p.name, p.error) for p in report.papers]
+    sizes = page_sizes(tmp_path / "out" / "customer-portal.pdf")
+    assert A4_ACROSS in sizes and sizes[0] == A4_UP and sizes[-1] == A4_UP
+    words = pdf_words(tmp_path / "out" / "customer-portal.pdf")
+    assert "Tolerance" in words
