@@ -266,3 +266,11 @@ def test_a_date_form_or_choices_on_a_column_that_cannot_use_them_is_refused() ->
     assert "must be one of 'long', 'short', 'month' (got '17/11/2011')" in _faults(unknown)[0]
     choices = RATED_SOURCE.replace('header = "Owner"\n', 'header = "Owner"\nchoices = ["A"]\n')
     assert "choices are for choice and trend columns, not short_text" in _faults(choices)[0]
+
+
+@pytest.mark.parametrize("name", ["rated-in-words", "letter-number", "five-by-five-a3"])
+def test_the_bundled_template_checks_clean_for_each_example_profile(name: str) -> None:
+    from boardpack.outputs.render import REPORT_TEMPLATE, check_template
+
+    profile = load_profile(str(EXAMPLES / name / f"{name}.toml"))
+    assert check_template(REPORT_TEMPLATE, profile=profile) == []

@@ -96,5 +96,5 @@ def _cell_sample(kind: ColumnType, choices: tuple[str, ...], profile: Profile) -
     if kind is ColumnType.STATUS and profile.status is not None:
         return profile.status.words[0].name
     if kind is ColumnType.TREND:
-        return "Up"
+        return choices[0] if choices else "Up"  # the board's own trend words, when it has them
     return "Sample text"
