@@ -274,3 +274,78 @@ def test_the_bundled_template_checks_clean_for_each_example_profile(name: str) -
 
     profile = load_profile(str(EXAMPLES / name / f"{name}.toml"))
     assert check_template(REPORT_TEMPLATE, profile=profile) == []
+
+
+# A register rated by one word for each assessment: "Inherent risk: High", "Residual: Medium".
+RATING_ONLY = (
+    RATED_SOURCE.replace(
+        'likelihood = { label = "Likelihood", levels = ["Low", "Medium", "High"] }\n'
+        'impact = { label = "Impact", levels = ["Low", "Medium", "High"] }\n',
+        'rating = { label = "Rating", levels = ["Low", "Medium", "High"] }\n',
+    )
+    .replace('type = "likelihood"', 'type = "rating"')
+    .replace('header = "Likelihood"', 'header = "Rating"')
+    .replace(
+        '[[risk.columns]]\nkey = "inherent_i"\nheader = "Impact"\ngroup = "Inherent"\n'
+        'type = "impact"\nassessment = "inherent"\nrequired = true\n\n',
+        "",
+    )
+    .replace(
+        '[[risk.columns]]\nkey = "residual_i"\nheader = "Impact"\ngroup = "Residual"\n'
+        'type = "impact"\nassessment = "residual"\nrequired = true\n\n',
+        "",
+    )
+)
+
+
+def test_a_register_may_rate_each_assessment_by_one_word_with_no_axes(tmp_path: Path) -> None:
+    from boardpack.paper.changes import compare
+
+    profile = parse_profile(RATING_ONLY, "rating.toml")
+    assert profile.risk is not None and profile.risk.likelihood is None
+    (tmp_path / "rating.toml").write_text(RATING_ONLY, encoding="utf-8")
+    workbook = tmp_path / "ratings.xlsx"
+    from boardpack.workbook.writer import write_workbook
+
+    rows = [
+        ["SR1", "Demand grows", "Duties unmet", "Intervention", "High", "Budget plan", "Medium",
+         "Stable", "Director of Resources", None],
+        ["SR2", "Partners unsure", "Harm to a child", "Review", "Medium", "Training", "Low",
+         "Improving", "Director of Children's Services", None],
+    ]  # fmt: skip
+    details = {"Register": "Strategic Risk Register", "Committee": "Audit Committee",
+               "Meeting date": "24/11/2011", "Report date": "10/11/2011"}  # fmt: skip
+    sections = [("Purpose of the report", "Paragraph", "To report the strategic risks.")]
+    tables = {"Sections": sections, "Risks": rows}
+    write_workbook(workbook, details, tables, profile, profile_name="rating.toml")
+    paper = load_paper(workbook).paper
+    target = tmp_path / "ratings.docx"
+    target.write_bytes(render_paper(paper))
+    table = _rows(target)
+    assert table[1][4:7] == ["Rating", "Controls", "Rating"]
+    assert table[2][4] == "Low-High"  # the rating's range, as a level column's is
+    assert [(r[0], r[4], r[6]) for r in table[3:]] == [("SR1", "High", "Medium"),
+                                                       ("SR2", "Medium", "Low")]  # fmt: skip
+    worse = paper.risks[0].model_copy(update={"residual_l": "Low"})
+    before = paper.model_copy(update={"risks": (worse, paper.risks[1])})
+    history = compare(paper, before, before, "a/2011-10-20/ratings/v1", {}, [])
+    assert [(r.trend, r.was, r.now) for r in history.risks] == [
+        ("up", "Low", "Medium"),
+        ("same", "Low", "Low"),
+    ]
+    assert audit(target).clean
+
+
+def test_a_rating_column_needs_its_words_and_a_score_needs_both_axes() -> None:
+    no_words = RATING_ONLY.replace(
+        'rating = { label = "Rating", levels = ["Low", "Medium", "High"] }\n', ""
+    )
+    assert (
+        "column 'inherent_l' is a rating but the scheme gives no rating levels"
+        in (_faults(no_words)[0])
+    )
+    scored = RATING_ONLY.replace('scoring = "none"', 'scoring = "product"').replace(
+        "min_font_size = 8\n",
+        'min_font_size = 8\nbands = [{ name = "all", colour = "FFFFFF", scores = [1, 9] }]\n',
+    )
+    assert "likelihood is required to score risks" in _faults(scored)[0]

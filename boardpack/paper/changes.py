@@ -135,6 +135,13 @@ def _standing(paper: Paper, risk: Row) -> int | str | None:
     if scheme is None or scheme.scored:
         return headline_score(paper, risk)
     assessment = scheme.headline_assessment
+    rating = next(
+        (c for c in scheme.columns if c.type is ColumnType.RATING and c.assessment == assessment),
+        None,
+    )
+    if rating is not None:
+        value = risk.value(rating.key)
+        return str(value) if value is not None else None
     levels = [
         risk.value(scheme.axis_column(kind, assessment).key)
         for kind in (ColumnType.LIKELIHOOD, ColumnType.IMPACT)
@@ -143,8 +150,16 @@ def _standing(paper: Paper, risk: Row) -> int | str | None:
 
 
 def _rated(scheme: RiskScheme, standing: int | str) -> int:
-    likely, _, impact = str(standing).partition("/")
-    return (scheme.likelihood.rank(likely) or 0) + (scheme.impact.rank(impact) or 0)
+    """How serious a standing in words is: its rating's rank, or its likelihood's and
+    impact's ranks together."""
+    likely, slash, impact = str(standing).partition("/")
+    if not slash:
+        return scheme.axis(ColumnType.RATING).rank(likely) or 0
+    ranks = (
+        scheme.axis(ColumnType.LIKELIHOOD).rank(likely),
+        scheme.axis(ColumnType.IMPACT).rank(impact),
+    )
+    return sum(rank or 0 for rank in ranks)
 
 
 def _trend(paper: Paper, was: int | str | None, now: int | str | None) -> str:

@@ -700,8 +700,8 @@ def descriptor(scheme: RiskScheme, column: Column) -> str:
     range ("1-5", "1-25", "A-F")."""
     if column.descriptor:
         return column.descriptor
-    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT):
-        axis = scheme.likelihood if column.type is ColumnType.LIKELIHOOD else scheme.impact
+    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING):
+        axis = scheme.axis(column.type)
         return f"{axis.levels[0].value}-{axis.levels[-1].value}"
     if column.type is ColumnType.SCORE and scheme.scoring is not Scoring.CODE:
         scores = scheme.possible_scores()

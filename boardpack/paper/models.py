@@ -500,11 +500,12 @@ def _column_type(column: Column, status: StatusScheme | None, scheme: RiskScheme
         return Annotated[str, BeforeValidator(_one_of(list(column.choices)))]
     if column.type is ColumnType.STATUS and status is not None:
         return Annotated[str, BeforeValidator(_one_of([w.name for w in status.words]))]
-    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT) and scheme is not None:
-        axis = scheme.likelihood if column.type is ColumnType.LIKELIHOOD else scheme.impact
-        return Annotated[int | str, BeforeValidator(_level_of(axis))]
+    if column.type in _LEVELS and scheme is not None:
+        return Annotated[int | str, BeforeValidator(_level_of(scheme.axis(column.type)))]
     return Text
 
+
+_LEVELS = (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING)
 
 # A trend column's words, each with the arrow printed before it (a new risk has none); the
 # history's trends (changes.py) are printed the same way.

@@ -265,6 +265,7 @@ class ColumnType(StrEnum):
     STATUS = "status"  # one of the profile's status words
     LIKELIHOOD = "likelihood"  # of the column's assessment
     IMPACT = "impact"
+    RATING = "rating"  # a rating in words of the column's assessment, with no score
     SCORE = "score"  # worked out when blank; must agree when typed
     TREND = "trend"  # up, down, same, new; or the column's own `choices`
 
@@ -335,8 +336,10 @@ class RiskScheme(_Frozen):
     """How a board scores and bands its risks, and the register's columns."""
 
     title: Label = "Risk Register"  # {project} and other header keys are filled in
-    likelihood: Axis
-    impact: Axis
+    # Required to score; a register rated in words may rate its risks by `rating` alone.
+    likelihood: Axis | None = None
+    impact: Axis | None = None
+    rating: Axis | None = None  # the words of a rating column: Low, Medium, High
     scoring: Scoring = Scoring.PRODUCT
     matrix: tuple[tuple[int, ...], ...] = ()  # rows by likelihood, columns by impact
     score_label: Label = "Score"
@@ -382,6 +385,17 @@ class RiskScheme(_Frozen):
             None,
         )
 
+    def axis(self, kind: ColumnType) -> Axis:
+        """The likelihood, impact or rating axis (the scheme checks a column's axis is given)."""
+        axis = {
+            ColumnType.LIKELIHOOD: self.likelihood,
+            ColumnType.IMPACT: self.impact,
+            ColumnType.RATING: self.rating,
+        }.get(kind)
+        if axis is None:
+            raise ValueError(f"the scheme has no {kind.value} levels")
+        return axis
+
     def axis_column(self, kind: ColumnType, assessment: str) -> Column:
         """The likelihood or impact column of `assessment` (the scheme checks there is one)."""
         return next(c for c in self.columns if c.type is kind and c.assessment == assessment)
@@ -394,8 +408,17 @@ class RiskScheme(_Frozen):
         _require_unique((a.key for a in self.assessments), "assessment")
         if self.headline is not None and self.headline not in {a.key for a in self.assessments}:
             raise ValueError(f"headline names no assessment ({self.headline!r})")
+        if self.scored and (self.likelihood is None or self.impact is None):
+            missing = "likelihood" if self.likelihood is None else "impact"
+            raise ValueError(
+                f"{missing} is required to score risks: {missing} = {{ label = ..., levels ="
+                " [...] }; a register rated in words with no score has scoring = 'none'"
+            )
         if self.scoring is Scoring.MATRIX:
-            shape = (len(self.likelihood.levels), len(self.impact.levels))
+            shape = (
+                len(self.axis(ColumnType.LIKELIHOOD).levels),
+                len(self.axis(ColumnType.IMPACT).levels),
+            )
             if len(self.matrix) != shape[0] or any(len(row) != shape[1] for row in self.matrix):
                 raise ValueError(
                     f"matrix must have {shape[0]} rows (one per likelihood level) of"
@@ -404,7 +427,7 @@ class RiskScheme(_Frozen):
         elif self.matrix:
             raise ValueError("matrix is only used with scoring = 'matrix'")
         if self.scoring is Scoring.CODE:
-            for axis in (self.likelihood, self.impact):
+            for axis in (self.axis(ColumnType.LIKELIHOOD), self.axis(ColumnType.IMPACT)):
                 word = next(
                     (lv.value for lv in axis.levels if not _CODE_PART.match(lv.value)), None
                 )
@@ -491,13 +514,23 @@ class RiskScheme(_Frozen):
     def _check_columns(self) -> None:
         assessments = {a.key for a in self.assessments}
         keys = {c.key for c in self.columns}
-        scored = {ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE}
+        scored = {ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE, ColumnType.RATING}
+        levels = {ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING}
         for column in self.columns:
             if column.type in scored and column.assessment not in assessments:
                 raise ValueError(
                     f"column {column.key!r} must name its assessment, one of: "
                     + ", ".join(sorted(assessments))
                 )
+            if column.type in levels:
+                try:
+                    self.axis(column.type)
+                except ValueError:
+                    name = column.type.value
+                    raise ValueError(
+                        f"column {column.key!r} is a {name} but the scheme gives no {name}"
+                        f" levels; add {name} = {{ label = ..., levels = [...] }}"
+                    ) from None
             if column.type is ColumnType.CHOICE and not column.choices:
                 raise ValueError(f"column {column.key!r} is a choice but lists no choices")
             if column.under is not None and column.under not in keys:
@@ -506,19 +539,21 @@ class RiskScheme(_Frozen):
             if value is not None and value not in keys:
                 raise ValueError(f"{name} names no register column ({value!r})")
         for assessment in self.assessments:
+            kinds = {c.type for c in self.columns if c.assessment == assessment.key}
+            if not self.scored and ColumnType.RATING in kinds:
+                continue  # rated in words by its rating column alone
             for needed in (ColumnType.LIKELIHOOD, ColumnType.IMPACT):
-                if not any(
-                    c.type is needed and c.assessment == assessment.key for c in self.columns
-                ):
-                    raise ValueError(f"assessment {assessment.key!r} has no {needed} column")
+                if needed not in kinds:
+                    rated = " or rating" if not self.scored else ""
+                    raise ValueError(f"assessment {assessment.key!r} has no {needed}{rated} column")
 
     def possible_scores(self) -> list[int | str]:
         """Every score a risk can have under this scheme, in order."""
         scores: set[int | str] = set()
         if not self.scored:
             return []
-        for l_rank in range(1, len(self.likelihood.levels) + 1):
-            for i_rank in range(1, len(self.impact.levels) + 1):
+        for l_rank in range(1, len(self.axis(ColumnType.LIKELIHOOD).levels) + 1):
+            for i_rank in range(1, len(self.axis(ColumnType.IMPACT).levels) + 1):
                 scores.add(self._score_of_ranks(l_rank, i_rank))
         return sorted(scores, key=lambda s: (isinstance(s, str), s))
 
@@ -529,16 +564,17 @@ class RiskScheme(_Frozen):
             return l_rank * i_rank
         if self.scoring is Scoring.MATRIX:
             return self.matrix[l_rank - 1][i_rank - 1]
-        likelihood = self.likelihood.levels[l_rank - 1].value
-        return f"{likelihood}{self.impact.levels[i_rank - 1].value}".upper()
+        likelihood = self.axis(ColumnType.LIKELIHOOD).levels[l_rank - 1].value
+        return f"{likelihood}{self.axis(ColumnType.IMPACT).levels[i_rank - 1].value}".upper()
 
     def score(self, likelihood: str, impact: str) -> int | str:
         """The score of a risk at these levels; ValueError naming the value that is no level."""
-        l_rank, i_rank = self.likelihood.rank(likelihood), self.impact.rank(impact)
+        likely_axis, impact_axis = self.axis(ColumnType.LIKELIHOOD), self.axis(ColumnType.IMPACT)
+        l_rank, i_rank = likely_axis.rank(likelihood), impact_axis.rank(impact)
         if l_rank is None:
-            raise ValueError(f"{likelihood!r} is not a {self.likelihood.label} level")
+            raise ValueError(f"{likelihood!r} is not a {likely_axis.label} level")
         if i_rank is None:
-            raise ValueError(f"{impact!r} is not an {self.impact.label} level")
+            raise ValueError(f"{impact!r} is not an {impact_axis.label} level")
         return self._score_of_ranks(l_rank, i_rank)
 
     def band(self, score: int | str) -> Band:

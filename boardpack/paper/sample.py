@@ -56,10 +56,8 @@ def sample_paper(profile: Profile) -> Paper:
         scheme = profile.risk
         row: dict[str, Any] = {}
         for column in scheme.columns:
-            if column.type is ColumnType.LIKELIHOOD:
-                row[column.key] = scheme.likelihood.levels[-1].value
-            elif column.type is ColumnType.IMPACT:
-                row[column.key] = scheme.impact.levels[-1].value
+            if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING):
+                row[column.key] = scheme.axis(column.type).levels[-1].value
             elif column.type is ColumnType.SCORE:
                 continue
             else:

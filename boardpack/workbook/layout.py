@@ -153,10 +153,8 @@ def layout_for(profile: Profile) -> WorkbookLayout:
         columns = []
         for column in risk.columns:
             choices: tuple[str, ...] = ()
-            if column.type is ColumnType.LIKELIHOOD:
-                choices = tuple(level.value for level in risk.likelihood.levels)
-            elif column.type is ColumnType.IMPACT:
-                choices = tuple(level.value for level in risk.impact.levels)
+            if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING):
+                choices = tuple(level.value for level in risk.axis(column.type).levels)
             elif column.type is ColumnType.CHOICE:
                 choices = column.choices
             elif column.type is ColumnType.TREND:
