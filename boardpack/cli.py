@@ -337,7 +337,7 @@ def profile_check(path: Path) -> None:
     loaded = load_profile(str(path))
     sections = ", ".join(s.title for s in loaded.sections)
     click.echo(f"{path}: a valid profile, {loaded.name!r}. Sections: {sections}.")
-    if loaded.risk is not None:
+    if loaded.risk is not None and loaded.risk.key_text():
         click.echo(loaded.risk.key_text())
 
 

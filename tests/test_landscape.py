@@ -201,23 +201,34 @@ def test_a_cover_and_a_pack_ending_on_landscape_pages_end_there(tmp_path: Path) 
     assert audit(tmp_path / "board-pack.docx").clean
 
 
-def test_a_template_without_the_marks_prints_the_register_upright_and_within_the_page(
-    tmp_path: Path,
-) -> None:
-    from docx.oxml.ns import qn
-
+def _unturnable_template(folder: Path) -> Path:
+    """A council's copy restyled from an older report.docx: no Section Turn paragraphs."""
     from boardpack.outputs.landscape import TURN_STYLE
     from boardpack.outputs.render import REPORT_TEMPLATE
 
-    # A council's copy restyled from an older report.docx: no Section Turn paragraphs.
     template = docx.Document(str(REPORT_TEMPLATE))
     body = template.element.body
     for paragraph in template.paragraphs:
         if paragraph.style is not None and paragraph.style.style_id == TURN_STYLE:
             body.remove(paragraph._p)
-    restyled = tmp_path / "ours.docx"
+    restyled = folder / "ours.docx"
     template.save(str(restyled))
-    workbook = coded_workbook(tmp_path / "library.xlsx")
+    return restyled
+
+
+def test_a_template_without_the_marks_prints_the_register_upright_and_within_the_page(
+    tmp_path: Path,
+) -> None:
+    from docx.oxml.ns import qn
+
+    restyled = _unturnable_template(tmp_path)
+    # Its ten columns' longest words fit 16 cm only below 9.5 pt: the profile lets them step.
+    smaller = tmp_path / "coded.toml"
+    text = CODED.read_text(encoding="utf-8")
+    smaller.write_text(
+        text.replace('score_label = "Rating"', 'score_label = "Rating"\nmin_font_size = 8')
+    )
+    workbook = coded_workbook(tmp_path / "library.xlsx", profile=smaller)
     report = build([workbook], tmp_path / "out", template=restyled)
     assert report.ok, [(p.name, p.error) for p in report.papers]
     assert set(pages(tmp_path / "out" / "library.pdf")) == {PORTRAIT}
@@ -226,4 +237,29 @@ def test_a_template_without_the_marks_prints_the_register_upright_and_within_the
     grid = register._tbl.find(qn("w:tblGrid"))
     width_cm = sum(int(c.get(qn("w:w"))) for c in grid) / 567
     assert width_cm == pytest.approx(16.0, abs=0.05)  # the text width, not beyond it
+    sizes = {s.get(qn("w:val")) for s in register._tbl.iter(qn("w:sz"))}
+    assert sizes == {"17"}  # 8.5 pt, the first step at which every word fits
+    words = subprocess.run(
+        ["pdftotext", str(tmp_path / "out" / "library.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    for word in ("Opportunity", "Likelihood", "Response", "insolvency", "Amber", "Closed"):
+        assert word in words, word
     assert audit(tmp_path / "out" / "library.docx").clean
+
+
+def test_a_register_too_wide_for_any_page_fails_naming_its_widest_column(
+    tmp_path: Path,
+) -> None:
+    workbook = coded_workbook(tmp_path / "library.xlsx")
+    report = build([workbook], tmp_path / "out", template=_unturnable_template(tmp_path))
+    (paper,) = report.papers
+    assert not report.ok
+    message = str(paper.error)
+    assert "the register 'Risk Register' does not fit its page without breaking words" in message
+    assert "its 10 columns need 17.4 cm at 9.5 pt, and an A4 portrait page gives 16.0 cm" in message
+    assert "Its widest column is 'Risk or opportunity', which needs 2.3 cm for 'opportunity'" in (
+        message
+    )
+    assert "min_font_size = 7" in message and 'size = "A3"' in message
+    assert not (tmp_path / "out" / "library.docx").exists()

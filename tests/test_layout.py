@@ -20,7 +20,7 @@ import boardpack
 from boardpack.outputs.gantt import _figure, draw_gantt
 from boardpack.outputs.render import check_template, render_paper, template_page_area
 from boardpack.paper.context import _water_fill, build_context, pack_running_heads, running_heads
-from boardpack.paper.page import A4, CHART_SURROUND_CM, PageArea, chart_parts
+from boardpack.paper.page import A4, CHART_SURROUND_CM, DoesNotFit, PageArea, chart_parts
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
@@ -432,19 +432,16 @@ def test_a_register_that_fits_keeps_every_short_word_whole_and_fills_the_width(
     assert by_header["Response"] > 3 * by_header["Q1"]
 
 
-def test_a_template_that_cannot_turn_pages_squeezes_sentences_first(tmp_path: Path) -> None:
+def test_a_template_that_cannot_turn_pages_breaks_no_word_to_fit_them(tmp_path: Path) -> None:
     paper = _coded_paper(tmp_path)
-    context = build_context(paper, A4)  # A4 here stands for a template without the marks
-    register = context["register"]
-    assert not register["landscape"]
-    assert not any(s["landscape"] for s in context["section_list"])
-    widths = [c["width_cm"] for c in register["columns"]]
-    assert sum(widths) == pytest.approx(A4.width_cm, abs=0.01)
+    # A4 here stands for a template without the marks: its ten columns' words need 17.4 cm.
+    with pytest.raises(DoesNotFit, match=r"its 10 columns need 17\.4 cm at 9\.5 pt"):
+        build_context(paper, A4)
 
 
 def test_water_filling_gives_each_column_its_need_and_the_rest_by_share() -> None:
     # Shares alone would give the first column 2 cm; it needs 3, the others share the rest.
     assert _water_fill([1, 2, 5], [3, 1, 1], 16) == pytest.approx([3, 13 * 2 / 7, 13 * 5 / 7])
     assert _water_fill([1, 1], [1, 1], 10) == pytest.approx([5, 5])
-    # Needs wider than the page: every column narrowed alike.
-    assert _water_fill([1, 1], [12, 8], 10) == pytest.approx([6, 4])
+    # Needs that fill the page: each column its need, never less (a word is never broken).
+    assert _water_fill([1, 1], [6, 4], 10) == pytest.approx([6, 4])

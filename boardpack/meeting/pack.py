@@ -27,7 +27,7 @@ from docx.text.paragraph import Paragraph
 from boardpack.errors import BoardpackError, ConversionError, Problem
 from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
-from boardpack.outputs.landscape import end_upright, settle_sections
+from boardpack.outputs.landscape import end_upright, keep_own_page, settle_sections
 from boardpack.outputs.ooxml import in_schema_order
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
@@ -140,6 +140,7 @@ class PackBuilder:
         body = self._composer.doc.element.body
         first_index = len(body) - 1  # the paper goes before the final section properties
         paper = Document(str(docx))
+        keep_own_page(self._composer.doc, paper)  # an A3 paper stays A3 in an A4 pack
         end_upright(paper)  # its turned pages stay turned in the pack
         _headings_one_level_down(paper, self._composer.doc)
         self._composer.append(paper)

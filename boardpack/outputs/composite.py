@@ -18,7 +18,7 @@ from docx import Document
 from docx.text.paragraph import Paragraph
 
 from boardpack.outputs.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
-from boardpack.outputs.landscape import end_upright, settle_sections
+from boardpack.outputs.landscape import end_upright, keep_own_page, settle_sections
 from boardpack.outputs.render import PENDING_IDENTIFIER, deterministic_zip
 
 LETTERS = string.ascii_uppercase
@@ -47,6 +47,7 @@ def compose_appendices(
     end_upright(document)  # a cover ending on turned pages, and each appendix, keep them
     for index, data in enumerate(appendices):
         appendix = Document(io.BytesIO(data))
+        keep_own_page(document, appendix)  # an A3 appendix stays A3 after an A4 cover
         end_upright(appendix)
         title = next(
             (p for p in appendix.paragraphs if p.style is not None and p.style.name == "Title"),

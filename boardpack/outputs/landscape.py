@@ -18,6 +18,7 @@ copies are the way that works in both.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -25,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.parts.hdrftr import FooterPart, HeaderPart
 
 from boardpack.outputs.ooxml import in_schema_order
+from boardpack.paper.profile import Orientation, Page, PageSize
 
 TURN_STYLE = "SectionTurn"  # the style id of "Section Turn"
 
@@ -37,29 +39,92 @@ def turns_pages(document: Any) -> bool:
     return bool(marks) and len(marks) % 2 == 0 and body.find(qn("w:sectPr")) is not None
 
 
-def turn_pages(document: Any) -> None:
-    """Make each rendered pair of marks into the section breaks around a landscape section;
-    two landscape sections in a row share their pages' turn."""
+def set_page(document: Any, page: Page) -> None:
+    """Give every section of a python-docx document `page` (what it leaves unsaid is the
+    template's), its margins kept; the running header's and footer's right and centre tab
+    stops move with the right margin."""
+    body = document.element.body
+    sections = list(body.iter(qn("w:sectPr")))
+    final = body.find(qn("w:sectPr"))
+    if final is None:
+        return
+    before = copy.deepcopy(final)
+    for section in sections:
+        size = _page_size(section)
+        if page.size is not None:
+            width, height = PAGE_TWIPS[page.size]
+            size.set(qn("w:w"), str(width))
+            size.set(qn("w:h"), str(height))
+        across = int(size.get(qn("w:w"))) > int(size.get(qn("w:h")))
+        if page.orientation is not None:
+            across = page.orientation is Orientation.LANDSCAPE
+        _orient(size, landscape=across)
+    wider = _text_width(final) - _text_width(before)
+    if wider:
+        for part in _header_parts(document, final):
+            for paragraph in part.element.iter(qn("w:p")):
+                _move_tabs(document, paragraph, wider)
+
+
+# Each size's width and height upright, in twips, as Word writes them.
+PAGE_TWIPS = {
+    PageSize.A4: (11906, 16838),
+    PageSize.A3: (16838, 23811),
+    PageSize.LETTER: (12240, 15840),
+}
+
+
+def _header_parts(document: Any, section: Any) -> list[Any]:
+    part = document.part
+    found = []
+    for reference in section.iterchildren(qn("w:headerReference"), qn("w:footerReference")):
+        relationship = part.rels.get(reference.get(qn("r:id")) or "")
+        if relationship is not None and not relationship.is_external:
+            found.append(relationship.target_part)
+    return found
+
+
+def _page_size(section: Any) -> Any:
+    """A section's page size (w:pgSz), A4's upright when it gives none."""
+    size = section.find(qn("w:pgSz"))
+    if size is None:
+        size = section.makeelement(qn("w:pgSz"), {qn("w:w"): "11906", qn("w:h"): "16838"})
+        at = sum(1 for child in section if child.tag in _BEFORE_SIZE)
+        section.insert(at, size)
+    return size
+
+
+def turn_pages(document: Any, pages: Sequence[dict[str, Any] | None] = ()) -> None:
+    """Make each rendered pair of marks into the section breaks around a section printed on
+    pages of its own: the `pages` the context gave each in order (width_cm, height_cm), the
+    paper's turned on its side where none is given. Two such sections in a row on the same
+    page share their pages."""
     body = document.docx.element.body
     marks = _marks(body)
     final = body.find(qn("w:sectPr"))
     if final is None or len(marks) % 2:
         return
     pairs = [[start, end] for start, end in zip(marks[0::2], marks[1::2], strict=True)]
+    wanted = list(pages) + [None] * (len(pairs) - len(pages))
     merged: list[list[Any]] = []
-    for start, end in pairs:
-        if merged and _next_paragraph(merged[-1][1]) is start:
+    for (start, end), page in zip(pairs, wanted, strict=False):
+        if merged and _next_paragraph(merged[-1][1]) is start and merged[-1][2] == page:
             body.remove(merged[-1][1])
             body.remove(start)
             merged[-1][1] = end
         else:
-            merged.append([start, end])
+            merged.append([start, end, page])
     if not merged:
         return
     # Each break copies the paper's last section; `final` itself changes only after the loop.
-    turned = _turn(_later(copy.deepcopy(final)))
-    _widen_headers(document.docx, turned, final)
-    for number, (start, end) in enumerate(merged):
+    own_pages: dict[Any, Any] = {}
+    for _, _, page in merged:
+        key = _page_key(page)
+        if key not in own_pages:
+            own_pages[key] = _turn(_later(copy.deepcopy(final)), page)
+            _widen_headers(document.docx, own_pages[key], final)
+    for number, (start, end, page) in enumerate(merged):
+        turned = own_pages[_page_key(page)]
         before = copy.deepcopy(final)
         _end_section(start, before if number == 0 else _later(before))
         if _next_paragraph(end) is None:  # the paper ends turned: its last section turns
@@ -68,6 +133,10 @@ def turn_pages(document: Any) -> None:
         else:
             _end_section(end, copy.deepcopy(turned))
     _later(final)
+
+
+def _page_key(page: dict[str, Any] | None) -> Any:
+    return None if page is None else (page["width_cm"], page["height_cm"])
 
 
 def _marks(body: Any) -> list[Any]:
@@ -112,18 +181,22 @@ _BEFORE_SIZE = {qn(f"w:{n}") for n in ("headerReference", "footerReference", "fo
 _BEFORE_SIZE |= {qn("w:endnotePr"), qn("w:type")}
 
 
-def _turn(section: Any) -> Any:
-    """Turn a section's page on its side (A4's when it gives none): width and height swapped,
-    the same margins, starting on a new page."""
+def _turn(section: Any, page: dict[str, Any] | None = None) -> Any:
+    """Turn a section's page on its side (A4's when it gives none), or give it `page` (its
+    width_cm and height_cm): the same margins, starting on a new page."""
     for kind in section.findall(qn("w:type")):
         section.remove(kind)
-    size = section.find(qn("w:pgSz"))
-    if size is None:
-        size = section.makeelement(qn("w:pgSz"), {qn("w:w"): "11906", qn("w:h"): "16838"})
-        at = sum(1 for child in section if child.tag in _BEFORE_SIZE)
-        section.insert(at, size)
-    _orient(size, landscape=True)
+    size = _page_size(section)
+    if page is None:
+        _orient(size, landscape=True)
+        return section
+    size.set(qn("w:w"), str(round(page["width_cm"] * _TWIPS_PER_CM)))
+    size.set(qn("w:h"), str(round(page["height_cm"] * _TWIPS_PER_CM)))
+    _orient(size, landscape=page["width_cm"] > page["height_cm"])
     return section
+
+
+_TWIPS_PER_CM = 1440 / 2.54
 
 
 def _orient(size: Any, *, landscape: bool) -> None:
@@ -267,6 +340,47 @@ def end_upright(document: Any) -> None:
     closing.append(properties)
     final.addprevious(closing)
     _orient(final.find(qn("w:pgSz")), landscape=False)
+
+
+def keep_own_page(document: Any, paper: Any) -> None:
+    """Before python-docx `paper` is appended to `document` (a pack, a cover report): when the
+    paper's page (its last section's size and orientation, a profile's declared A3 landscape)
+    is not the document's, what the document has so far is closed by a section of its own
+    page, and the paper's pages by one of theirs, so each keeps its page; the paper's last
+    section, which docxcompose drops, takes the document's page."""
+    body, theirs = document.element.body, paper.element.body
+    final, last = body.find(qn("w:sectPr")), theirs.find(qn("w:sectPr"))
+    if final is None or last is None or _size_of(final) == _size_of(last):
+        return
+    inner = f"{qn('w:pPr')}/{qn('w:sectPr')}"
+    before = final.getprevious()
+    if before is not None and not (before.tag == qn("w:p") and before.find(inner) is not None):
+        final.addprevious(_closing(body, copy.deepcopy(final)))
+    last.addprevious(_closing(theirs, copy.deepcopy(last)))
+    size = _page_size(last)
+    for name in ("w", "h", "orient"):
+        value = _page_size(final).get(qn(f"w:{name}"))
+        if value is None:
+            size.attrib.pop(qn(f"w:{name}"), None)
+        else:
+            size.set(qn(f"w:{name}"), value)
+
+
+def _size_of(section: Any) -> tuple[str, str]:
+    size = section.find(qn("w:pgSz"))
+    if size is None:
+        return ("11906", "16838")
+    return (size.get(qn("w:w"), "11906"), size.get(qn("w:h"), "16838"))
+
+
+def _closing(body: Any, section: Any) -> Any:
+    """An empty paragraph ending a section with the properties `section`."""
+    closing = body.makeelement(qn("w:p"), {})
+    properties = closing.makeelement(qn("w:pPr"), {})
+    properties.append(properties.makeelement(qn("w:pStyle"), {qn("w:val"): TURN_STYLE}))
+    properties.append(section)
+    closing.append(properties)
+    return closing
 
 
 # The children of a section's properties that come after titlePg (ECMA-376 17.6.17).

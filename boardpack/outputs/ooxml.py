@@ -38,6 +38,10 @@ _ORDERS = {
         " mirrorIndents suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl"
         " divId cnfStyle rPr sectPr pPrChange"
     ),
+    "w:trPr": (
+        "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader"
+        " tblCellSpacing jc hidden ins del trPrChange"
+    ),
     "w:tcPr": (
         "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText"
         " vAlign hideMark"

@@ -30,15 +30,16 @@ from markupsafe import Markup, escape
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.files import OutsideFolder, inside
 from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
-from boardpack.outputs.landscape import turn_pages, turns_pages
+from boardpack.outputs.landscape import set_page, turn_pages, turns_pages
 from boardpack.outputs.ooxml import in_schema_order, tidy_package
 from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
+from boardpack.outputs.tables import shape_tables, sizes_columns
 from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
 from boardpack.paper.changes import History
 from boardpack.paper.context import build_context, pack_running_heads
 from boardpack.paper.models import Paper
 from boardpack.paper.page import A4, PageArea, chart_parts
-from boardpack.paper.profile import Block, Profile
+from boardpack.paper.profile import Profile
 
 
 def _bundled_templates() -> Path:
@@ -87,6 +88,8 @@ def render_paper(
     `history`, it says what changed since the last paper."""
     template = template or template_for(paper.profile)
     document = _load(template)
+    if paper.profile.page is not None:
+        set_page(document.docx, paper.profile.page)
     area = page_area(document)
     context: dict[str, Any] = build_context(paper, area, history)
     # A character style for the boldness: docxtpl writes bold after colour, an order Word
@@ -102,8 +105,8 @@ def render_paper(
         else {}
     )
     _render(document, template, context)
-    _size_tables(document, context)
-    turn_pages(document)
+    shape_tables(document.docx, context)
+    turn_pages(document, [s["page"] for s in context["section_list"] if s["landscape"]])
 
     for shape in document.docx.inline_shapes:
         blip = shape._inline.graphic.graphicData.pic.blipFill.blip
@@ -140,46 +143,6 @@ def made_on(paper: Paper) -> dt.date:
     fixed day (never the day it is built, so that two builds give the same bytes)."""
     details = paper.details
     return details.report_date or details.meeting_date or NO_DATE
-
-
-# The captions the bundled report.docx gives the tables whose columns a profile decides.
-_SIZED_TABLES = {"boardpack-register": "register", "boardpack-table": "tables"}
-
-
-def _size_tables(document: DocxTemplate, context: dict[str, Any]) -> None:
-    """Give the columns of each table a template loops its columns the widths the context
-    fitted them (`width_cm`): docxtpl makes every looped column the same width. The bundled template
-    prints declared tables where their sections are, so they are met in the sections' order; a
-    merged cell (a group row) is as wide as the columns it spans."""
-    body = document.docx.element.body
-    tables = iter(
-        s["table"] for s in context.get("section_list", []) if s["block"] == Block.TABLE.value
-    )
-    for table in body.iter(qn("w:tbl")):
-        caption = table.find(f"{qn('w:tblPr')}/{qn('w:tblCaption')}")
-        kind = _SIZED_TABLES.get(caption.get(qn("w:val"), "")) if caption is not None else None
-        if kind is None:
-            continue
-        spec = context.get("register") if kind == "register" else next(tables, None)
-        if not spec or not spec["columns"]:
-            continue
-        widths = [int(c["width_cm"] * 567) for c in spec["columns"]]  # twips
-        grid = table.find(qn("w:tblGrid"))
-        for column in list(grid):
-            grid.remove(column)
-        for width in widths:
-            column = grid.makeelement(qn("w:gridCol"), {qn("w:w"): str(width)})
-            grid.append(column)
-        for row in table.iter(qn("w:tr")):
-            at = 0
-            for cell in row.findall(qn("w:tc")):
-                span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-                count = int(span.get(qn("w:val"), "1")) if span is not None else 1
-                size = cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
-                if size is not None and at < len(widths):
-                    size.set(qn("w:w"), str(sum(widths[at : at + count])))
-                    size.set(qn("w:type"), "dxa")
-                at += count
 
 
 def _add_charts(
@@ -258,6 +221,12 @@ def page_area(document: DocxTemplate) -> PageArea:
         height_cm=height if height > 0 else A4.height_cm,
         header_pt=size.pt if size is not None and size.pt > 0 else A4.header_pt,
         turned_width_cm=turned if turned is not None and turned > width else None,
+        sizes_columns=sizes_columns(document.docx),
+        page_cm=(
+            round(length(section.page_width, 21.0), 2),
+            round(length(section.page_height, 29.7), 2),
+        ),
+        sides_cm=round(sides, 2),
     )
 
 
@@ -270,7 +239,6 @@ def _style_named(document: DocxTemplate, name: str) -> Any:
 
 def _default_font_size(document: DocxTemplate) -> Any:
     """The document defaults' font size, if the template sets one."""
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     size = document.docx.styles.element.find(

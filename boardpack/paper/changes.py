@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boardpack.errors import Problem
-from boardpack.paper.models import TRENDS, Paper, headline_score, trend_text
+from boardpack.paper.models import TRENDS, Paper, Row, headline_score, trend_text
+from boardpack.paper.profile import ColumnType, RiskScheme
 
 TREND_WORDS = {word.lower(): trend_text(word.lower()) for word in TRENDS}  # "\u2191 up", "new"
 DATA_FORMAT = 1  # of paper_data: the archive's paper.json
@@ -64,7 +65,7 @@ def snapshot_of(paper: Paper) -> Snapshot:
             RiskFacts(
                 _plain(r.value(scheme.id_column)) if scheme.id_column else None,
                 _plain(r.value(scheme.text_column)) or "",
-                headline_score(paper, r),
+                _standing(paper, r),
             )
             for r in paper.risks
         )
@@ -288,6 +289,8 @@ def compare(
                 continue
             before = then.get(key) if key is not None else None
             old = before.score if before is not None else None
+            if before is not None and old is None:
+                old = ""  # listed last time, with no standing to compare: not new
             trend = "new" if before is None else _trend(paper, old, risk.score)
             risks.append(RiskChange(_label(risk), trend, old, risk.score))
         listed = {k for k in now_keys if k is not None}
@@ -321,13 +324,53 @@ def compare(
     )
 
 
+def _standing(paper: Paper, risk: Row) -> int | str | None:
+    """A risk's headline score; for a register rated in words, its headline likelihood and
+    impact as the register words them ("Medium/High"), None when either is blank."""
+    scheme = paper.profile.risk
+    if scheme is None or scheme.scored:
+        return headline_score(paper, risk)
+    assessment = scheme.headline_assessment
+    rating = next(
+        (c for c in scheme.columns if c.type is ColumnType.RATING and c.assessment == assessment),
+        None,
+    )
+    if rating is not None:
+        value = risk.value(rating.key)
+        return str(value) if value is not None else None
+    levels = [
+        risk.value(scheme.axis_column(kind, assessment).key)
+        for kind in (ColumnType.LIKELIHOOD, ColumnType.IMPACT)
+    ]
+    return "/".join(str(v) for v in levels) if None not in levels else None
+
+
+def _rated(scheme: RiskScheme, standing: int | str) -> int:
+    """How serious a standing in words is: its rating's rank, or its likelihood's and
+    impact's ranks together."""
+    likely, slash, impact = str(standing).partition("/")
+    if not slash:
+        return scheme.axis(ColumnType.RATING).rank(likely) or 0
+    ranks = (
+        scheme.axis(ColumnType.LIKELIHOOD).rank(likely),
+        scheme.axis(ColumnType.IMPACT).rank(impact),
+    )
+    return sum(rank or 0 for rank in ranks)
+
+
 def _trend(paper: Paper, was: int | str | None, now: int | str | None) -> str:
     if was is None:
         return "new"
-    if now is None or was == now:
+    if now is None or was == now or was == "":
         return "same"
     scheme = paper.profile.risk
     assert scheme is not None
+    if not scheme.scored:
+        # Rated in words: up when its likelihood and impact together rank higher.
+        rated_before, rated_after = _rated(scheme, was), _rated(scheme, now)
+        if rated_before == rated_after:
+            return "same"
+        return "up" if rated_after > rated_before else "down"
     order = [str(s).upper() for s in scheme.possible_scores()]
     rank = {s: (scheme.bands.index(scheme.band(s)), i) for i, s in enumerate(order)}
     before, after = rank.get(str(was).upper()), rank.get(str(now).upper())

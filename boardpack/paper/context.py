@@ -14,13 +14,15 @@ from typing import Any
 
 from boardpack.paper.changes import TREND_WORDS, History, Slip
 from boardpack.paper.models import MONTH_NAMES, Paper, Row, headline_score, trend_text
-from boardpack.paper.page import A4, PageArea, chart_parts
+from boardpack.paper.page import A4, DoesNotFit, PageArea, chart_parts
 from boardpack.paper.profile import (
     Block,
     Column,
     ColumnType,
     DateForm,
     FieldType,
+    Orientation,
+    Page,
     RiskScheme,
     Role,
     Scoring,
@@ -124,11 +126,15 @@ def build_context(
         "budget": _budget(paper),
         "tables": {key: _table(paper, key) for key, _ in paper.tables},
     }
-    for table in context["tables"].values():
-        _fit_columns(table, table["rows"], area)
+    for declared in profile.tables:
+        if declared.key in context["tables"]:
+            table = context["tables"][declared.key]
+            _fit_columns(table, table["rows"], area, declared.page, declared.min_font_size)
     if profile.risk is not None:
         register = _register(paper, profile.risk, history)
-        _fit_columns(register, register["risks"], area)
+        _fit_columns(
+            register, register["risks"], area, profile.risk.page, profile.risk.min_font_size
+        )
         context.update(
             register=register,
             register_title=register["title"],
@@ -141,8 +147,10 @@ def build_context(
         block = section.get("table") or (
             context.get("register") if section["block"] == Block.REGISTER.value else None
         )
-        # A template that can turn pages prints a section too wide for them on landscape ones.
+        # A template that can turn pages prints a section too wide for them on landscape ones,
+        # and a section whose block declares a page of its own on that page.
         section["landscape"] = bool(block and block["landscape"])
+        section["page"] = block["page"] if block and block["landscape"] else None
     return context
 
 
@@ -432,11 +440,12 @@ def _budget(paper: Paper) -> dict[str, Any]:
 
 
 def cell_text(column: Column, value: Any) -> str:
-    """A register or table cell as printed: dates long, money in pounds, a trend with its arrow."""
+    """A register or table cell as printed: dates in the column's form (17 November 2011 unless
+    it says otherwise), money in pounds, a trend with its arrow."""
     if value is None:
         return ""
     if column.type is ColumnType.DATE:
-        return long_date(value)
+        return dated(value, column.date_form)
     if column.type is ColumnType.MONEY:
         return money(value)
     if column.type is ColumnType.TREND:
@@ -472,12 +481,14 @@ def changes(paper: Paper, history: History | None) -> dict[str, Any]:
     """The "Changes since the last report" block: its title and lines; empty without history."""
     if history is None:
         return {}
-    lines = _moves(history)  # what moved; the status line goes first
+    scheme = paper.profile.risk
+    word = "score" if scheme is None or scheme.scored else "rated"  # a register in words: rated
+    lines = _moves(history, word)  # what moved; the status line goes first
     for part in history.parts:  # a cover report's appendices
         if part.history is None:
             lines.append(f"{part.name}: not compared with the last report ({part.why}).")
         else:
-            lines.extend(f"{part.name}: {line}" for line in _moves(part.history))
+            lines.extend(f"{part.name}: {line}" for line in _moves(part.history, "score"))
     lines.extend(f"Not compared: {what}." for what in history.uncompared)
     status_moved = history.status_was != history.status_now
     if not lines and not status_moved and history.complete:
@@ -495,12 +506,13 @@ def changes(paper: Paper, history: History | None) -> dict[str, Any]:
     }
 
 
-def _moves(history: History) -> list[str]:
-    """The risks and milestones that moved since the last report, one line each."""
+def _moves(history: History, word: str) -> list[str]:
+    """The risks and milestones that moved since the last report, one line each; a new risk's
+    standing is its `word` ("score", or "rated" for a register rated in words)."""
     lines = []
     for risk in history.risks:
         if risk.trend == "new":
-            lines.append(f"New risk: {risk.label} (score {risk.now}).")
+            lines.append(f"New risk: {risk.label} ({word} {risk.now}).")
         elif risk.trend in ("up", "down"):
             lines.append(f"Risk {risk.trend}: {risk.label}, from {risk.was} to {risk.now}.")
     lines.extend(f"Risk closed: {label} (no longer listed)." for label in history.closed)
@@ -537,7 +549,7 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
             for column in scheme.columns:  # a trend column the workbook left blank is filled
                 if column.type is ColumnType.TREND and not texts[column.key]:
                     texts[column.key] = TREND_WORDS[trend]
-        if not texts[scheme.action_column]:
+        if scheme.action_column is not None and not texts[scheme.action_column]:
             texts[scheme.action_column] = NO_ACTION
         for key, columns in under.items():
             for column in columns:
@@ -578,9 +590,11 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
     return {
         "title": fill(scheme.title, header_values(paper)),
         "columns": headers,
+        "groups": _groups(headers),
         "descriptors": any(descriptor(scheme, c) for c in printed),
         "risks": risks,
-        "key": scheme.key_text(),
+        # Printed only when the profile says so: a board that keeps no key gets none.
+        "key": scheme.key_text() if scheme.print_key else "",
         "trend_key": (
             f"Trend since the last report ({long_date(history.since)}): \u2191 up, \u2193 down,"
             " \u2192 same, new: not in the last report."
@@ -592,54 +606,92 @@ def _register(paper: Paper, scheme: RiskScheme, history: History | None = None) 
 
 # A table's text is 9.5 pt (report.docx's Table Text); each cell has 0.19 cm margins left and
 # right in Word and LibreOffice. Headers are bold, about a tenth wider.
-_TABLE_EM_CM = 9.5 / 72 * 2.54
+TABLE_PT = 9.5
+_PT_CM = 2.54 / 72
 _CELL_MARGINS_CM = 0.4
 _BOLD = 1.1
-_MOST_OF_WIDTH = 0.4  # no column is widened past this share of the text width for one word
-_PROSE_CM = 2.0  # what a column of sentences keeps when the table is too wide for every word
-_BREAKS = re.compile(r"\s+|(?<=-)")  # where a line may break: spaces, and after a hyphen
+_STEP_PT = 0.5  # how far a table's text steps down at a time towards its min_font_size
+# Where a line may break: at spaces, and after a hyphen between letters ("Medium-term"); a
+# range of numbers (1-5, 2024-25) is measured whole, so its column is made wide enough for it.
+_BREAKS = re.compile(r"\s+|(?<=[^\W\d]-)(?=[^\W\d])")
 
 
 def _column_spec(column: Column, **more: Any) -> dict[str, Any]:
-    """A register or table column as the context gives it: its header and its share of the
-    width; `prose` for a column of sentences, `grows` for one that takes the room the short
-    columns leave (sentences, and any the profile gives a width)."""
+    """A register or table column as the context gives it: its header (and the group it is
+    under), its share of the width; `prose` for a column of sentences, `grows` for one that
+    takes the room the short columns leave (sentences, and any the profile gives a width)."""
     prose = column.type is ColumnType.TEXT
-    spec = {"header": column.header, "share": column.share, "prose": prose}
+    spec = {"header": column.header, "group": column.group or "", "share": column.share}
+    spec |= {"prose": prose, "key": column.key}
     return spec | {"grows": prose or column.width is not None} | more
 
 
-def _fit_columns(spec: dict[str, Any], rows: list[dict[str, Any]], area: PageArea) -> None:
-    """Give each column of a register or table spec (its `rows` each with `cells`) its
-    `width_cm`: its longest word's width, so that "Amber" and "Likelihood" are not broken
-    across lines, and the columns of sentences (and those the profile gives a `width`) the rest
-    of the text width, by their shares.
+def _groups(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first of two header rows, when any column is in a group: each run of neighbouring
+    columns of one group is one cell spanning them, and a column in none a blank cell of its
+    own; [] when no column is in a group."""
+    if not any(c["group"] for c in columns):
+        return []
+    groups: list[dict[str, Any]] = []
+    for column in columns:
+        if groups and column["group"] and groups[-1]["text"] == column["group"]:
+            groups[-1]["span"] += 1
+        else:
+            groups.append({"text": column["group"], "span": 1})
+    return groups
 
-    When the longest words alone are wider than the page, the columns of sentences give way
-    first (a long word in a sentence may break), then every column alike. When even that is
-    too wide and the template can turn pages (`area.turned_width_cm`), the spec's `landscape`
-    is true and it is fitted to the page turned."""
+
+def _fit_columns(
+    spec: dict[str, Any],
+    rows: list[dict[str, Any]],
+    area: PageArea,
+    page: Page | None = None,
+    min_pt: float | None = None,
+) -> None:
+    """Give each column of a register or table spec (its `rows` each with `cells`) its
+    `width_cm`, so that no word is ever broken across lines: every column is at least as wide
+    as its longest word (a header wraps between its words), and the columns of sentences (and
+    those the profile gives a `width`) share the rest of the text width by their shares.
+
+    When the longest words are wider than the page, the section turns (when the template can
+    turn pages and the table declares no orientation), then the table's text steps down half a
+    point at a time to its `min_pt`; `font_pt` is the size it is printed at. A table declaring
+    a `page` of its own is printed on that page. `landscape` is true, and `page` says which,
+    when the section is printed on pages other than the paper's. When nothing fits, DoesNotFit
+    names the column and what to change."""
     columns = spec["columns"]
-    spec["landscape"] = False
+    spec.update(landscape=False, page=None, font_pt=TABLE_PT)
     if not columns:
         return
-    total = area.width_cm
-    need = []
-    for index, column in enumerate(columns):
-        ems = [_ems(w) * _BOLD for w in _BREAKS.split(column["header"])]
-        # A descriptor is a range ("1-16"): kept on one line, not broken at its hyphen.
-        ems += [_ems(w) for w in column.get("descriptor", "").split()]
-        for row in rows:
-            if index < len(row["cells"]):
-                ems += [_ems(w) for w in _BREAKS.split(row["cells"][index]["text"])]
-        need.append(max(ems) * _TABLE_EM_CM + _CELL_MARGINS_CM)
-    squeezed = [min(n, _PROSE_CM) if c["prose"] else n for n, c in zip(need, columns, strict=True)]
-    if sum(squeezed) > total and area.turned_width_cm is not None:
+    paper = area.page
+    own = page.over(paper) if page is not None else paper
+    pages = [own]
+    can_turn = area.turned_width_cm is not None
+    if can_turn and (page is None or page.orientation is None):
+        turned = Orientation.PORTRAIT if _across(area, own) else Orientation.LANDSCAPE
+        pages.append(Page(size=own.size, orientation=turned))
+    if not can_turn:
+        pages = [paper]  # a template that cannot turn pages prints every table on the paper's
+    words = _column_words(columns, rows)
+    steps = [TABLE_PT]
+    while min_pt is not None and steps[-1] - _STEP_PT >= min_pt - 1e-9:
+        steps.append(round(steps[-1] - _STEP_PT, 2))
+    tries = [(p, TABLE_PT) for p in pages] + [(pages[-1], pt) for pt in steps[1:]]
+    for chosen, pt in tries:
+        total = area.text_width_cm(chosen) if chosen != paper else area.width_cm
+        need = [_need_cm(w, pt) for w in words]
+        if sum(need) <= total + 1e-6:
+            break
+    else:
+        if area.sizes_columns:
+            raise DoesNotFit(_too_wide(spec, words, need, total, pt, chosen, min_pt))
+        chosen, pt, need = paper, TABLE_PT, [n * area.width_cm / sum(need) for n in need]
+        total = area.width_cm  # the template's own widths are printed, whatever these are
+    if chosen != paper:
+        width, height = area.page_size_cm(chosen)
         spec["landscape"] = True
-        total = area.turned_width_cm
-    if sum(need) > total:
-        need = squeezed
-    need = [min(n, total * _MOST_OF_WIDTH) for n in need]
+        spec["page"] = {"width_cm": width, "height_cm": height, "landscape": width > height}
+    spec["font_pt"] = pt
     # A column of short values (a level, a status, a date) is as wide as its longest word and
     # no wider, when there are columns of sentences (or columns the profile gives a width) to
     # take the rest; without any, every column shares the rest by its share.
@@ -648,21 +700,113 @@ def _fit_columns(spec: dict[str, Any], rows: list[dict[str, Any]], area: PageAre
     widths = _water_fill(shares, need, total)
     for column, width in zip(columns, widths, strict=True):
         column["width_cm"] = round(width, 3)
+    # A row is kept on one page unless it is taller than a page (less its header rows), when
+    # it must run on to the next rather than be cut off at the foot.
+    height = area.height_cm + area.page_size_cm(chosen)[1] - area.page_cm[1]
+    room = height - _HEADER_ROOM_CM
+    for row in rows:
+        row["whole"] = _row_height_cm(row.get("cells", []), widths, pt) <= room
+
+
+_HEADER_ROOM_CM = 3.0  # a table's title and header rows, which repeat on every page
+_LINE = 1.2  # a line of table text is this many times its size high
+
+
+def _row_height_cm(cells: list[dict[str, Any]], widths: list[float], pt: float) -> float:
+    """An upper estimate of a row's height: its tallest cell's lines, wrapped at words."""
+    tallest = 1
+    for cell, width in zip(cells, widths, strict=False):
+        room = (width - _CELL_MARGINS_CM) / (pt * _PT_CM)  # in ems
+        lines = 0
+        for paragraph in cell["text"].split("\n"):
+            lines += 1
+            used = 0.0
+            for word in paragraph.split():
+                ems = _ems(word)
+                if used and used + _ems(" ") + ems > room:
+                    lines += 1
+                    used = ems
+                else:
+                    used += (_ems(" ") if used else 0) + ems
+        tallest = max(tallest, lines)
+    return tallest * pt * _LINE * _PT_CM + 0.2
+
+
+def _across(area: PageArea, page: Page) -> bool:
+    width, height = area.page_size_cm(page)
+    return width > height
+
+
+def _column_words(
+    columns: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> list[list[tuple[float, str]]]:
+    """Each column's words with their widths in ems (a header's bold): its header's, its
+    descriptor's and its cells'."""
+    words: list[list[tuple[float, str]]] = []
+    for index, column in enumerate(columns):
+        found = [(_ems(w) * _BOLD, w) for w in _BREAKS.split(column["header"]) if w]
+        # A descriptor is a range (1-5, Low-High), read as one: never split at its hyphen.
+        found += [(_ems(w), w) for w in column.get("descriptor", "").split()]
+        for row in rows:
+            if index < len(row["cells"]):
+                found += [(_ems(w), w) for w in _BREAKS.split(row["cells"][index]["text"]) if w]
+        words.append(found or [(0.0, "")])
+    return words
+
+
+def _need_cm(words: list[tuple[float, str]], pt: float) -> float:
+    """How wide a column must be for its longest word at `pt` points."""
+    return max(ems for ems, _ in words) * pt * _PT_CM + _CELL_MARGINS_CM
+
+
+def _too_wide(
+    spec: dict[str, Any],
+    words: list[list[tuple[float, str]]],
+    need: list[float],
+    total: float,
+    pt: float,
+    page: Page,
+    min_pt: float | None,
+) -> str:
+    """What DoesNotFit says: which table, its widest column and word, and what to change."""
+    columns = spec["columns"]
+    widest = max(range(len(columns)), key=lambda i: need[i])
+    word = max(words[widest])[1]
+    kind = "register" if "risks" in spec else "table"
+    name = f"the {kind} '{spec['title']}'" if spec.get("title") else f"the {kind}"
+    where = "[risk.page]" if kind == "register" else "its [tables.page]"
+    size = f"{page.size.value} " if page.size else ""
+    article = "an" if (size or str(page.orientation))[:1].upper() in "AEIOU" else "a"
+    smaller = (
+        f"a smaller min_font_size (it is {min_pt:g})"
+        if min_pt is not None
+        else "min_font_size = 7 to let its text step down"
+    )
+    return (
+        f"{name} does not fit its page without breaking words: its {len(columns)} columns"
+        f" need {sum(need):.1f} cm at {pt:g} pt, and {article} {size}{page.orientation} page gives"
+        f" {total:.1f} cm. Its widest column is '{columns[widest]['header']}', which needs"
+        f" {need[widest]:.1f} cm for '{word}'. Declare a larger page in {where} (size = \"A3\","
+        f' orientation = "landscape"), {smaller}, print fewer columns (printed = false), or'
+        f" shorten the words in '{columns[widest]['header']}'"
+    )
 
 
 def _water_fill(shares: list[float], need: list[float], total: float) -> list[float]:
-    """Widths in proportion to `shares` summing to `total`, each at least its `need`: a column
-    its share leaves too narrow gets its need, and the rest share what is left."""
-    if sum(need) >= total:
-        return [n * total / sum(need) for n in need]
+    """Widths in proportion to `shares` summing to `total`, each at least its `need` (which
+    sum to no more than `total`): a column its share leaves too narrow gets its need, and the
+    rest share what is left."""
+    if sum(shares) <= 0 or sum(need) >= total:
+        spare = max(total - sum(need), 0.0)
+        return [n + spare / len(need) for n in need]
     fixed: dict[int, float] = {}
     while True:
         free = [i for i in range(len(shares)) if i not in fixed]
-        if not free:  # every column at its need: share out what is left
+        weight = sum(shares[i] for i in free)
+        if not free or weight <= 0:  # every column with a share at its need: share out the rest
             spare = total - sum(need)
             return [n + spare * s / sum(shares) for n, s in zip(need, shares, strict=True)]
         room = total - sum(fixed.values())
-        weight = sum(shares[i] for i in free)
         widths = {i: room * shares[i] / weight for i in free}
         short = [i for i in free if widths[i] < need[i]]
         if not short:
@@ -675,8 +819,8 @@ def descriptor(scheme: RiskScheme, column: Column) -> str:
     range ("1-5", "1-25", "A-F")."""
     if column.descriptor:
         return column.descriptor
-    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT):
-        axis = scheme.likelihood if column.type is ColumnType.LIKELIHOOD else scheme.impact
+    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING):
+        axis = scheme.axis(column.type)
         return f"{axis.levels[0].value}-{axis.levels[-1].value}"
     if column.type is ColumnType.SCORE and scheme.scoring is not Scoring.CODE:
         scores = scheme.possible_scores()
@@ -724,11 +868,8 @@ def _table(paper: Paper, key: str) -> dict[str, Any]:
             shade = _status_fill(profile.status, value) if shaded else NO_FILL
             cells.append({"text": cell_text(column, value), "fill": shade})
         rows.append({"group": "", "span": 0, "cells": cells})
-    return {
-        "title": table.title,
-        "columns": [_column_spec(c) for c in printed],
-        "rows": rows,
-    }
+    columns = [_column_spec(c) for c in printed]
+    return {"title": table.title, "columns": columns, "groups": _groups(columns), "rows": rows}
 
 
 def highest_risk(paper: Paper) -> int | str | None:

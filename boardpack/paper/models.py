@@ -508,7 +508,9 @@ def _column_type(column: Column, status: StatusScheme | None, scheme: RiskScheme
         ColumnType.DATE: Date,
         ColumnType.NUMBER: Annotated[Decimal, BeforeValidator(_number)],
         ColumnType.MONEY: Money,
-        ColumnType.TREND: Annotated[str, BeforeValidator(_one_of(list(TRENDS)))],
+        ColumnType.TREND: Annotated[
+            str, BeforeValidator(_one_of(list(column.choices) or list(TRENDS)))
+        ],
     }
     if column.type in kinds:
         return kinds[column.type]
@@ -516,11 +518,12 @@ def _column_type(column: Column, status: StatusScheme | None, scheme: RiskScheme
         return Annotated[str, BeforeValidator(_one_of(list(column.choices)))]
     if column.type is ColumnType.STATUS and status is not None:
         return Annotated[str, BeforeValidator(_one_of([w.name for w in status.words]))]
-    if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT) and scheme is not None:
-        axis = scheme.likelihood if column.type is ColumnType.LIKELIHOOD else scheme.impact
-        return Annotated[int | str, BeforeValidator(_level_of(axis))]
+    if column.type in _LEVELS and scheme is not None:
+        return Annotated[int | str, BeforeValidator(_level_of(scheme.axis(column.type)))]
     return Text
 
+
+_LEVELS = (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING)
 
 # A trend column's words, each with the arrow printed before it (a new risk has none); the
 # history's trends (changes.py) are printed the same way.
@@ -528,7 +531,8 @@ TRENDS = {"Up": "\u2191", "Down": "\u2193", "Same": "\u2192", "New": ""}
 
 
 def trend_text(word: str) -> str:
-    """A trend as printed: "\u2191 Up", "New"; the word's case is kept."""
+    """A trend as printed: "\u2191 Up", "New"; the word's case is kept. A board's own words
+    (a trend column's `choices`: Improving, Stable) are printed as they are."""
     return f"{TRENDS.get(word.capitalize(), '')} {word}".strip()
 
 
@@ -657,7 +661,7 @@ def headline_score(paper: Paper, risk: Any) -> int | str | None:
     """A risk's score by the assessment its register is ranked by (worked out when its score
     column is not in the profile)."""
     scheme = paper.profile.risk
-    if scheme is None:
+    if scheme is None or not scheme.scored:
         return None
     assessment = scheme.headline_assessment
     column = scheme.score_column(assessment)

@@ -10,8 +10,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from boardpack.errors import BoardpackError
 from boardpack.paper.models import Milestone
-from boardpack.paper.profile import PlanScheme
+from boardpack.paper.profile import PAGE_SIZES_CM, Orientation, Page, PlanScheme
 
 CM_PER_INCH = 2.54
 # The chart's vertical geometry, which gantt.py draws to: a row fits a two-line label at its
@@ -35,14 +36,55 @@ class PageArea:
     # The text width of the page turned landscape, for a template that can turn the pages of
     # a section too wide for it (report.docx can); None when it cannot.
     turned_width_cm: float | None = None
+    # The sheet itself (width and height as the paper prints it) and its side margins, so a
+    # register or table declaring a page of its own can be given that page's text width.
+    page_cm: tuple[float, float] = (21.0, 29.7)
+    sides_cm: float = 5.0
+    # Whether the template's registers and tables take the widths boardpack fits them (the
+    # bundled report.docx's do); a template that sets its own cannot be failed for them.
+    sizes_columns: bool = True
 
     @property
     def chart_height_cm(self) -> float:
         """The tallest a chart part may be: the text height less its caption and a heading."""
         return self.height_cm - CHART_SURROUND_CM
 
+    @property
+    def page(self) -> Page:
+        """The paper's page as a declared Page: its size, when it is one of the sizes a
+        profile names, and its orientation."""
+        width, height = self.page_cm
+        orientation = Orientation.LANDSCAPE if width > height else Orientation.PORTRAIT
+        upright = (min(width, height), max(width, height))
+        size = next(
+            (
+                s
+                for s, cm in PAGE_SIZES_CM.items()
+                if all(abs(a - b) < 0.3 for a, b in zip(cm, upright, strict=True))
+            ),
+            None,
+        )
+        return Page(size=size, orientation=orientation)
+
+    def page_size_cm(self, page: Page) -> tuple[float, float]:
+        """The width and height of `page`, what it leaves unsaid being the paper's."""
+        width, height = self.page_cm
+        upright = (
+            PAGE_SIZES_CM[page.size] if page.size else (min(width, height), max(width, height))
+        )
+        across = page.orientation is Orientation.LANDSCAPE if page.orientation else width > height
+        return (upright[1], upright[0]) if across else upright
+
+    def text_width_cm(self, page: Page) -> float:
+        """The text width of `page`, with the paper's side margins."""
+        return round(self.page_size_cm(page)[0] - self.sides_cm, 2)
+
 
 A4 = PageArea()  # the bundled template: A4 with 2.5 cm side margins, 2.5 cm top, 2.2 cm bottom
+
+
+class DoesNotFit(BoardpackError):
+    """A register or table whose words fit no page it may have, at any size it may take."""
 
 
 def chart_height_in(rows: int) -> float:

@@ -51,6 +51,7 @@ def _colour(value: Any) -> Any:
 
 Colour = Annotated[str, BeforeValidator(_colour)]
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_CODE_PART = re.compile(r"^(?:[A-Za-z]|[0-9]{1,2})$")  # a level in a code: C, 1, 10
 
 
 class _Frozen(BaseModel):
@@ -281,6 +282,57 @@ class StatusScheme(_Frozen):
         return next((w for w in self.words if w.name.casefold() == wanted), None)
 
 
+class PageSize(StrEnum):
+    """A sheet of paper a council prints on."""
+
+    A4 = "A4"
+    A3 = "A3"
+    LETTER = "Letter"
+
+
+class Orientation(StrEnum):
+    """Which way up the page is."""
+
+    PORTRAIT = "portrait"
+    LANDSCAPE = "landscape"
+
+
+# Width and height of each size upright, in centimetres.
+PAGE_SIZES_CM = {
+    PageSize.A4: (21.0, 29.7),
+    PageSize.A3: (29.7, 42.0),
+    PageSize.LETTER: (21.59, 27.94),
+}
+
+
+def _one_word_of(kind: type[StrEnum]) -> Any:
+    # "a3", " Landscape ": the case and spacing a council types are forgiven; the message names
+    # the words there are, not pydantic's "Input should be".
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            wanted = value.strip().casefold()
+            for member in kind:
+                if member.value.casefold() == wanted:
+                    return member
+        words = ", ".join(repr(m.value) for m in kind)
+        raise ValueError(f"must be one of {words} (got {value!r})")
+
+    return BeforeValidator(check)
+
+
+class Page(_Frozen):
+    """The sheet a paper, or one of its registers or tables, is printed on."""
+
+    size: Annotated[PageSize, _one_word_of(PageSize)] | None = None  # else the template's
+    orientation: Annotated[Orientation, _one_word_of(Orientation)] | None = None
+
+    def over(self, base: Page | None) -> Page:
+        """This page with what it leaves unsaid taken from `base` (the paper's)."""
+        if base is None:
+            return self
+        return Page(size=self.size or base.size, orientation=self.orientation or base.orientation)
+
+
 class Block(StrEnum):
     """What a section carries after its paragraphs."""
 
@@ -347,6 +399,7 @@ class Scoring(StrEnum):
     PRODUCT = "product"  # rank x rank: 1-4 x 1-4 gives 1-16
     MATRIX = "matrix"  # a score looked up in the profile's matrix
     CODE = "code"  # the two values side by side, e.g. C1; bands list the codes they cover
+    NONE = "none"  # rated in words, no score: no score column, no bands, no key
 
 
 class Band(_Frozen):
@@ -384,8 +437,9 @@ class ColumnType(StrEnum):
     STATUS = "status"  # one of the profile's status words
     LIKELIHOOD = "likelihood"  # of the column's assessment
     IMPACT = "impact"
+    RATING = "rating"  # a rating in words of the column's assessment, with no score
     SCORE = "score"  # worked out when blank; must agree when typed
-    TREND = "trend"  # up, down, same, new
+    TREND = "trend"  # up, down, same, new; or the column's own `choices`
 
 
 class Column(_Frozen):
@@ -402,6 +456,24 @@ class Column(_Frozen):
     descriptor: str = ""  # the register's second header row: "Which may or may not occur"
     under: Key | None = None  # printed below that column's value ("Owner: ...") instead
     width: Annotated[float, Field(gt=0, le=20)] | None = None  # its share of the table
+    # The first of two header rows: neighbouring columns of one group share a cell above
+    # their own headers ("Impact" over "Inherent | Residual"); typed "Impact: Inherent" in
+    # the workbook, so two groups may each have a column "Inherent".
+    group: Label | None = None
+    date_form: Annotated[DateForm, _one_word_of(DateForm)] = DateForm.LONG
+
+    @property
+    def sheet_header(self) -> str:
+        """Its header in the workbook: its group's name and its own, "Impact: Inherent"."""
+        return f"{self.group}: {self.header}" if self.group else self.header
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> Column:
+        if self.choices and self.type not in (ColumnType.CHOICE, ColumnType.TREND):
+            raise ValueError(f"choices are for choice and trend columns, not {self.type.value}")
+        if "date_form" in self.model_fields_set and self.type is not ColumnType.DATE:
+            raise ValueError("date_form is for date columns")
+        return self
 
     @property
     def share(self) -> float:
@@ -428,18 +500,28 @@ class RiskScheme(_Frozen):
     """How a board scores and bands its risks, and the register's columns."""
 
     title: Label = "Risk Register"  # {project} and other header keys are filled in
-    likelihood: Axis
-    impact: Axis
+    # Required to score; a register rated in words may rate its risks by `rating` alone.
+    likelihood: Axis | None = None
+    impact: Axis | None = None
+    rating: Axis | None = None  # the words of a rating column: Low, Medium, High
     scoring: Scoring = Scoring.PRODUCT
     matrix: tuple[tuple[int, ...], ...] = ()  # rows by likelihood, columns by impact
     score_label: Label = "Score"
-    bands: tuple[Band, ...] = Field(min_length=1)  # least to most severe
-    action_from: str  # the band from which a risk must say what is being done ...
-    action_column: Key  # ... in this column
+    bands: tuple[Band, ...] = ()  # least to most severe; none when scoring = "none"
+    print_key: bool = False  # print the key line of the bands under the register
+    action_from: str | None = None  # the band from which a risk must say what is done ...
+    action_column: Key | None = None  # ... in this column
     id_column: Key | None = None  # what identifies a risk from one paper to the next
     assessments: tuple[Assessment, ...] = (Assessment(key="current"),)
     headline: Key | None = None  # the assessment a risk is ranked by; see `headline_assessment`
     columns: tuple[Column, ...] = Field(min_length=1)
+    page: Page | None = None  # the register's own page, when not the paper's
+    min_font_size: Annotated[float, Field(ge=5, le=9.5)] | None = None  # see Table
+
+    @property
+    def scored(self) -> bool:
+        """Whether a risk has a score (and so bands, a key and a band's shading)."""
+        return self.scoring is not Scoring.NONE
 
     @property
     def headline_assessment(self) -> str:
@@ -467,6 +549,17 @@ class RiskScheme(_Frozen):
             None,
         )
 
+    def axis(self, kind: ColumnType) -> Axis:
+        """The likelihood, impact or rating axis (the scheme checks a column's axis is given)."""
+        axis = {
+            ColumnType.LIKELIHOOD: self.likelihood,
+            ColumnType.IMPACT: self.impact,
+            ColumnType.RATING: self.rating,
+        }.get(kind)
+        if axis is None:
+            raise ValueError(f"the scheme has no {kind.value} levels")
+        return axis
+
     def axis_column(self, kind: ColumnType, assessment: str) -> Column:
         """The likelihood or impact column of `assessment` (the scheme checks there is one)."""
         return next(c for c in self.columns if c.type is kind and c.assessment == assessment)
@@ -475,12 +568,21 @@ class RiskScheme(_Frozen):
     def _consistent(self) -> RiskScheme:
         _require_unique((b.name.casefold() for b in self.bands), "band")
         _require_unique((c.key for c in self.columns), "register column key")
-        _require_unique((c.header.casefold() for c in self.columns), "register column header")
+        _require_unique((c.sheet_header.casefold() for c in self.columns), "register column header")
         _require_unique((a.key for a in self.assessments), "assessment")
         if self.headline is not None and self.headline not in {a.key for a in self.assessments}:
             raise ValueError(f"headline names no assessment ({self.headline!r})")
+        if self.scored and (self.likelihood is None or self.impact is None):
+            missing = "likelihood" if self.likelihood is None else "impact"
+            raise ValueError(
+                f"{missing} is required to score risks: {missing} = {{ label = ..., levels ="
+                " [...] }; a register rated in words with no score has scoring = 'none'"
+            )
         if self.scoring is Scoring.MATRIX:
-            shape = (len(self.likelihood.levels), len(self.impact.levels))
+            shape = (
+                len(self.axis(ColumnType.LIKELIHOOD).levels),
+                len(self.axis(ColumnType.IMPACT).levels),
+            )
             if len(self.matrix) != shape[0] or any(len(row) != shape[1] for row in self.matrix):
                 raise ValueError(
                     f"matrix must have {shape[0]} rows (one per likelihood level) of"
@@ -488,14 +590,60 @@ class RiskScheme(_Frozen):
                 )
         elif self.matrix:
             raise ValueError("matrix is only used with scoring = 'matrix'")
-        self._check_bands()
-        if self.band_named(self.action_from) is None:
+        if self.scoring is Scoring.CODE:
+            for axis in (self.axis(ColumnType.LIKELIHOOD), self.axis(ColumnType.IMPACT)):
+                word = next(
+                    (lv.value for lv in axis.levels if not _CODE_PART.match(lv.value)), None
+                )
+                if word is not None:
+                    raise ValueError(
+                        f"scoring = 'code' prints the two levels side by side (C1), so each must"
+                        f" be a letter or a number; {axis.label}'s {word!r} would print"
+                        f" {(word * 2).upper()!r}. Use letters or numbers, or scoring = 'none'"
+                        " to print ratings in words"
+                    )
+        if not self.scored:
+            self._check_unscored()
+        elif not self.bands:
+            raise ValueError(
+                'bands are required to shade scores, e.g. bands = [{ name = "low", colour ='
+                ' "B7DDB0", scores = [1, 4] }, ...]; a register rated in words with no score'
+                ' has scoring = "none"'
+            )
+        else:
+            self._check_bands()
+        if (self.action_from is None) != (self.action_column is None):
+            raise ValueError("action_from and action_column go together: give both or neither")
+        if self.action_from is not None and self.band_named(self.action_from) is None:
             raise ValueError(
                 f"action_from names no band ({self.action_from!r}); use one of: "
                 + ", ".join(b.name for b in self.bands)
             )
         self._check_columns()
         return self
+
+    def _check_unscored(self) -> None:
+        # Nothing is printed that the board does not keep: no score, so no bands or key.
+        said = [
+            name
+            for name, given in (
+                ("bands", self.bands),
+                ("print_key", self.print_key),
+                ("action_from", self.action_from),
+            )
+            if given
+        ]
+        if said:
+            raise ValueError(
+                f"scoring = 'none' rates risks in words with no score, so it has no {said[0]};"
+                f" remove {said[0]}, or choose a scoring (product, matrix, code)"
+            )
+        scores = [c.key for c in self.columns if c.type is ColumnType.SCORE]
+        if scores:
+            raise ValueError(
+                f"column {scores[0]!r} is a score but scoring = 'none'; make it a text column"
+                " or choose a scoring"
+            )
 
     def _check_bands(self) -> None:
         by_code = self.scoring is Scoring.CODE
@@ -530,13 +678,23 @@ class RiskScheme(_Frozen):
     def _check_columns(self) -> None:
         assessments = {a.key for a in self.assessments}
         keys = {c.key for c in self.columns}
-        scored = {ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE}
+        scored = {ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.SCORE, ColumnType.RATING}
+        levels = {ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING}
         for column in self.columns:
             if column.type in scored and column.assessment not in assessments:
                 raise ValueError(
                     f"column {column.key!r} must name its assessment, one of: "
                     + ", ".join(sorted(assessments))
                 )
+            if column.type in levels:
+                try:
+                    self.axis(column.type)
+                except ValueError:
+                    name = column.type.value
+                    raise ValueError(
+                        f"column {column.key!r} is a {name} but the scheme gives no {name}"
+                        f" levels; add {name} = {{ label = ..., levels = [...] }}"
+                    ) from None
             if column.type is ColumnType.CHOICE and not column.choices:
                 raise ValueError(f"column {column.key!r} is a choice but lists no choices")
             if column.under is not None and column.under not in keys:
@@ -545,35 +703,42 @@ class RiskScheme(_Frozen):
             if value is not None and value not in keys:
                 raise ValueError(f"{name} names no register column ({value!r})")
         for assessment in self.assessments:
+            kinds = {c.type for c in self.columns if c.assessment == assessment.key}
+            if not self.scored and ColumnType.RATING in kinds:
+                continue  # rated in words by its rating column alone
             for needed in (ColumnType.LIKELIHOOD, ColumnType.IMPACT):
-                if not any(
-                    c.type is needed and c.assessment == assessment.key for c in self.columns
-                ):
-                    raise ValueError(f"assessment {assessment.key!r} has no {needed} column")
+                if needed not in kinds:
+                    rated = " or rating" if not self.scored else ""
+                    raise ValueError(f"assessment {assessment.key!r} has no {needed}{rated} column")
 
     def possible_scores(self) -> list[int | str]:
         """Every score a risk can have under this scheme, in order."""
         scores: set[int | str] = set()
-        for l_rank in range(1, len(self.likelihood.levels) + 1):
-            for i_rank in range(1, len(self.impact.levels) + 1):
+        if not self.scored:
+            return []
+        for l_rank in range(1, len(self.axis(ColumnType.LIKELIHOOD).levels) + 1):
+            for i_rank in range(1, len(self.axis(ColumnType.IMPACT).levels) + 1):
                 scores.add(self._score_of_ranks(l_rank, i_rank))
         return sorted(scores, key=lambda s: (isinstance(s, str), s))
 
     def _score_of_ranks(self, l_rank: int, i_rank: int) -> int | str:
+        if self.scoring is Scoring.NONE:
+            raise ValueError("a register rated in words has no score")
         if self.scoring is Scoring.PRODUCT:
             return l_rank * i_rank
         if self.scoring is Scoring.MATRIX:
             return self.matrix[l_rank - 1][i_rank - 1]
-        likelihood = self.likelihood.levels[l_rank - 1].value
-        return f"{likelihood}{self.impact.levels[i_rank - 1].value}".upper()
+        likelihood = self.axis(ColumnType.LIKELIHOOD).levels[l_rank - 1].value
+        return f"{likelihood}{self.axis(ColumnType.IMPACT).levels[i_rank - 1].value}".upper()
 
     def score(self, likelihood: str, impact: str) -> int | str:
         """The score of a risk at these levels; ValueError naming the value that is no level."""
-        l_rank, i_rank = self.likelihood.rank(likelihood), self.impact.rank(impact)
+        likely_axis, impact_axis = self.axis(ColumnType.LIKELIHOOD), self.axis(ColumnType.IMPACT)
+        l_rank, i_rank = likely_axis.rank(likelihood), impact_axis.rank(impact)
         if l_rank is None:
-            raise ValueError(f"{likelihood!r} is not a {self.likelihood.label} level")
+            raise ValueError(f"{likelihood!r} is not a {likely_axis.label} level")
         if i_rank is None:
-            raise ValueError(f"{impact!r} is not an {self.impact.label} level")
+            raise ValueError(f"{impact!r} is not an {impact_axis.label} level")
         return self._score_of_ranks(l_rank, i_rank)
 
     def band(self, score: int | str) -> Band:
@@ -589,11 +754,16 @@ class RiskScheme(_Frozen):
 
     def needs_action(self, score: int | str) -> bool:
         """Whether a risk with this score must say what is being done about it."""
-        floor = self.bands.index(self.band_named(self.action_from))
-        return self.bands.index(self.band(score)) >= floor
+        band = self.band_named(self.action_from) if self.action_from else None
+        if band is None:
+            return False
+        return self.bands.index(self.band(score)) >= self.bands.index(band)
 
     def key_text(self) -> str:
-        """The register's key line: 'LxI key: 1-4 low (green); 5-8 medium (amber); ...'."""
+        """The register's key line: 'LxI key: 1-4 low (green); 5-8 medium (amber); ...'; ""
+        for a register rated in words."""
+        if not self.bands:
+            return ""
         parts = []
         for band in self.bands:
             if band.scores is not None:
@@ -646,11 +816,16 @@ class Table(_Frozen):
     # A column whose cells are shaded by the status vocabulary, as status columns are; it may
     # be free text ("On track"), shaded where a cell is a status word.
     status_column: Key | None = None
+    page: Page | None = None  # the table's own page, when not the paper's
+    # The smallest size its text may step down to, in points, when its columns fit no page
+    # at the template's 9.5 pt; none, and a table too wide fails the build saying so.
+    min_font_size: Annotated[float, Field(ge=5, le=9.5)] | None = None
 
     @model_validator(mode="after")
     def _columns_known(self) -> Table:
         keys = [c.key for c in self.columns]
         _require_unique(keys, "column key")
+        _require_unique((c.sheet_header.casefold() for c in self.columns), "column header")
         for name, value in (("group_by", self.group_by), ("status_column", self.status_column)):
             if value is not None and value not in keys:
                 raise ValueError(f"{name} names no column ({value!r})")
@@ -681,6 +856,7 @@ class Profile(_Frozen):
     pack_manager: Key | None = "manager"
     frame: Frame = Frame()
     appendices: Appendices = Appendices()  # of a cover report
+    page: Page | None = None  # the paper's page; the template's when not given
     _folder: Path = PrivateAttr(default=BUNDLED)
 
     @property
@@ -752,6 +928,20 @@ class Profile(_Frozen):
         for name, value in named.items():
             if value is not None and value not in keys and value not in ("sponsor", "manager"):
                 raise ValueError(f"{name} names no header field ({value!r})")
+        return self
+
+    @model_validator(mode="after")
+    def _dates_are_dates(self) -> Profile:
+        # The pack and the meeting cycle read these as days; typed otherwise, a build could
+        # not file the paper.
+        for key in ("meeting_date", "report_date"):
+            field = self.field(key)
+            if field is not None and field.type not in (FieldType.DATE, FieldType.MONTH):
+                raise ValueError(
+                    f"header field {key!r} must have type = 'date' or 'month' (got"
+                    f" {field.type.value!r}):"
+                    " the pack and the meeting cycle read it as a day"
+                )
         return self
 
     def field(self, key: str) -> HeaderField | None:
@@ -915,7 +1105,7 @@ def _problem(error: Any, source: str) -> Problem:
     elif error["type"] == "string_too_short" and error["ctx"].get("min_length") == 1:
         message = "is empty; write it, or leave the key out where it may be left out"
     else:
-        message = error["msg"].removeprefix("Value error, ")
+        message = _worded(error)
     return Problem(_where(source, loc), message)
 
 
@@ -924,6 +1114,49 @@ def _where(source: str, loc: tuple[Any, ...]) -> str:
     path = _dotted(loc)
     line = line_of(source, loc)
     return f"line {line}: {path}" if line else path
+
+
+def _worded(error: Any) -> str:
+    """A pydantic error as a council reads it: what the value must be, and what it was."""
+    kind, context = error["type"], error.get("ctx") or {}
+    got = error.get("input")
+    shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
+    if kind == "string_too_short":
+        least = context.get("min_length", 1)
+        return "must not be empty" if least == 1 else f"must be at least {least} characters"
+    if kind == "string_too_long":
+        return f"must be at most {context.get('max_length')} characters{shown}"
+    if kind == "string_pattern_mismatch":
+        return (
+            "must be a key of lower-case letters, digits and _, starting with a letter"
+            f" (e.g. risk_id){shown}"
+        )
+    if kind == "too_short":
+        least = context.get("min_length", 1)
+        return f"must list at least {least} {'entry' if least == 1 else 'entries'}"
+    if kind in ("string_type", "str_type"):
+        return f'must be text in quotes, e.g. "A3"{shown}'
+    if kind == "bool_type" or kind == "bool_parsing":
+        return f"must be true or false{shown}"
+    if kind in ("int_type", "int_parsing", "float_type", "float_parsing", "int_from_float"):
+        return f"must be a number{shown}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(context.values()), "")
+        bound = f"{bound:g}" if isinstance(bound, int | float) else bound
+        words = {
+            "greater_than": "more than",
+            "greater_than_equal": "at least",
+            "less_than": "less than",
+            "less_than_equal": "at most",
+        }
+        return f"must be {words[kind]} {bound}{shown}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be a table of keys, e.g. {{ key = ... }}{shown}"
+    if kind in ("tuple_type", "list_type"):
+        return f"must be a list in square brackets, e.g. [1, 4]{shown}"
+    if kind == "enum":
+        return f"must be one of {context.get('expected', '')}{shown}"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

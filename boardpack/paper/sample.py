@@ -62,10 +62,8 @@ def sample_paper(profile: Profile) -> Paper:
         scheme = profile.risk
         row: dict[str, Any] = {}
         for column in scheme.columns:
-            if column.type is ColumnType.LIKELIHOOD:
-                row[column.key] = scheme.likelihood.levels[-1].value
-            elif column.type is ColumnType.IMPACT:
-                row[column.key] = scheme.impact.levels[-1].value
+            if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING):
+                row[column.key] = scheme.axis(column.type).levels[-1].value
             elif column.type is ColumnType.SCORE:
                 continue
             else:
@@ -102,5 +100,5 @@ def _cell_sample(kind: ColumnType, choices: tuple[str, ...], profile: Profile) -
     if kind is ColumnType.STATUS and profile.status is not None:
         return profile.status.words[0].name
     if kind is ColumnType.TREND:
-        return "Up"
+        return choices[0] if choices else "Up"  # the board's own trend words, when it has them
     return "Sample text"

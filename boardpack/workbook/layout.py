@@ -156,19 +156,20 @@ def layout_for(profile: Profile) -> WorkbookLayout:
         for column in risk.columns:
             choices: tuple[str, ...] = ()
             meanings: tuple[str, ...] = ()
-            axis = {ColumnType.LIKELIHOOD: risk.likelihood, ColumnType.IMPACT: risk.impact}
-            if column.type in axis:
-                levels = axis[column.type].levels
+            if column.type in (ColumnType.LIKELIHOOD, ColumnType.IMPACT, ColumnType.RATING):
+                levels = risk.axis(column.type).levels
                 choices = tuple(level.value for level in levels)
                 meanings = tuple(" ".join(filter(None, (v.value, v.label))) for v in levels)
             elif column.type is ColumnType.CHOICE:
                 choices = column.choices
             elif column.type is ColumnType.TREND:
-                choices = ("Up", "Down", "Same", "New")
+                choices = column.choices or ("Up", "Down", "Same", "New")
             elif column.type is ColumnType.STATUS and profile.status is not None:
                 choices = tuple(w.name for w in profile.status.words)
             columns.append(
-                Column(column.header, column.key, column.required, column.hint, choices, meanings)
+                Column(
+                    column.sheet_header, column.key, column.required, column.hint, choices, meanings
+                )
             )
         tables.append(TableSheet(RISKS_SHEET, tuple(columns), key="risks"))
     for table in profile.tables:
@@ -176,7 +177,7 @@ def layout_for(profile: Profile) -> WorkbookLayout:
             continue
         columns = [
             Column(
-                c.header,
+                c.sheet_header,
                 c.key,
                 c.required,
                 c.hint,

@@ -727,6 +727,7 @@ def _read_table(
                 )
             )
 
+    warnings.extend(_under_no_header(sheet, header_index, header))
     last_column = _letter(max(positions.values()) + 1)
     records = []
     for index in range(header_index + 2, len(rows) + 1):
@@ -751,6 +752,36 @@ def _read_table(
             )
         )
     return records
+
+
+def _under_no_header(sheet: _Sheet, header_index: int, header: tuple[Any, ...]) -> list[Problem]:
+    """A warning at the first cell of each column with no header that has text below it: it
+    is read by no column, so it would be dropped without a word."""
+    found = []
+    width = max((len(r) for r in sheet.rows[header_index + 1 :]), default=0)
+    for position in range(width):
+        title = header[position] if position < len(header) else None
+        if title is not None and str(title).strip():
+            continue
+        for index in range(header_index + 2, len(sheet.rows) + 1):
+            row = sheet.rows[index - 1]
+            value = row[position] if position < len(row) else None
+            if value is not None and str(value).strip():
+                found.append(
+                    Problem(
+                        sheet.ref((index, position + 1)),
+                        f"{_short(str(value))!r} is in a column with no header, so it is not"
+                        " printed; give the column its header or move the text into a column"
+                        " that has one",
+                    )
+                )
+                break
+    return found
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _header_index(rows: list[tuple[Any, ...]], layout: TableSheet) -> int | None:

@@ -213,7 +213,7 @@ def _board_warnings(paper: Paper, raw: RawWorkbook, layout: WorkbookLayout) -> l
                 )
             )
     scheme = profile.risk
-    if scheme is not None:
+    if scheme is not None and scheme.action_column is not None:
         action = next(c for c in scheme.columns if c.key == scheme.action_column)
         for risk, record in zip(paper.risks, raw.tables.get("risks", []), strict=True):
             score = headline_score(paper, risk)

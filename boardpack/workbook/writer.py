@@ -132,7 +132,7 @@ def _write_help(
         if section.numbered:
             number += 1
         sheet.append([f"{number}. {section.title}" if section.numbered else section.title])
-    if profile.risk is not None:
+    if profile.risk is not None and profile.risk.key_text():
         sheet.append([])
         sheet.append([profile.risk.key_text()])
     sheet.append([])
