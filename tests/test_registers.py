@@ -219,13 +219,16 @@ def test_a_report_date_that_is_not_a_date_is_refused_by_profile_check() -> None:
         'key = "report_date"\nlabel = "Report date"\ntype = "id"',
     )
     (fault,) = _faults(source)
-    assert "header field 'report_date' must have type = 'date' or 'month' (got 'id')" in fault
+    assert "a field with role 'report_date' must have type 'date' or 'month' (got 'id')" in fault
+    assert fault.startswith("line 26: header[3].type")
 
 
 def test_profile_faults_are_worded_for_a_council_not_for_a_programmer() -> None:
     empty_header = RATED_SOURCE.replace('header = "Ref"', 'header = ""', 1)
     (fault,) = _faults(empty_header)
-    assert fault.endswith("risk.columns[0].header: must not be empty")
+    assert fault.endswith(
+        "risk.columns[0].header: is empty; write it, or leave the key out where it may be left out"
+    )
     bad_key = RATED_SOURCE.replace('key = "ref"', 'key = "Ref ID"', 1)
     assert "must be a key of lower-case letters, digits and _" in _faults(bad_key)[0]
     assert "String should" not in " ".join(_faults(empty_header) + _faults(bad_key))
@@ -237,13 +240,14 @@ def test_every_example_profile_loads() -> None:
 
 
 def test_a_register_rated_in_words_says_which_way_each_risk_moved_by_its_words() -> None:
-    from boardpack.paper.changes import compare
+    from boardpack.paper.changes import compare, snapshot_of
     from boardpack.paper.context import changes
 
     now = load_paper(RATED / "strategic-risks.xlsx").paper
     moved = now.risks[0].model_copy(update={"residual_l": "High"})  # Medium/High before
     before = now.model_copy(update={"risks": (moved, now.risks[1])})  # SR3 was not listed
-    history = compare(now, before, before, "committee/2011-10-20/strategic-risks/v1", {}, [])
+    was = snapshot_of(before)
+    history = compare(now, was, was, "committee/2011-10-20/strategic-risks/v1", {}, [])
     assert [(r.trend, r.was, r.now) for r in history.risks] == [
         ("down", "High/High", "Medium/High"),
         ("same", "Low/High", "Low/High"),
@@ -263,7 +267,10 @@ def test_a_date_form_or_choices_on_a_column_that_cannot_use_them_is_refused() ->
     )
     assert "date_form is for date columns" in _faults(misplaced)[0]
     unknown = RATED_SOURCE.replace('date_form = "dd/mm/yyyy"', 'date_form = "17/11/2011"')
-    assert "must be one of 'long', 'short', 'month' (got '17/11/2011')" in _faults(unknown)[0]
+    assert (
+        "must be one of 'long', 'short', 'dd/mm/yyyy', 'yyyy-mm-dd', 'month', 'quarter', 'year'"
+        in _faults(unknown)[0]
+    )
     choices = RATED_SOURCE.replace('header = "Owner"\n', 'header = "Owner"\nchoices = ["A"]\n')
     assert "choices are for choice and trend columns, not short_text" in _faults(choices)[0]
 
@@ -299,7 +306,7 @@ RATING_ONLY = (
 
 
 def test_a_register_may_rate_each_assessment_by_one_word_with_no_axes(tmp_path: Path) -> None:
-    from boardpack.paper.changes import compare
+    from boardpack.paper.changes import compare, snapshot_of
 
     profile = parse_profile(RATING_ONLY, "rating.toml")
     assert profile.risk is not None and profile.risk.likelihood is None
@@ -328,7 +335,8 @@ def test_a_register_may_rate_each_assessment_by_one_word_with_no_axes(tmp_path: 
                                                        ("SR2", "Medium", "Low")]  # fmt: skip
     worse = paper.risks[0].model_copy(update={"residual_l": "Low"})
     before = paper.model_copy(update={"risks": (worse, paper.risks[1])})
-    history = compare(paper, before, before, "a/2011-10-20/ratings/v1", {}, [])
+    was = snapshot_of(before)
+    history = compare(paper, was, was, "a/2011-10-20/ratings/v1", {}, [])
     assert [(r.trend, r.was, r.now) for r in history.risks] == [
         ("up", "Low", "Medium"),
         ("same", "Low", "Low"),

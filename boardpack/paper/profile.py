@@ -930,20 +930,6 @@ class Profile(_Frozen):
                 raise ValueError(f"{name} names no header field ({value!r})")
         return self
 
-    @model_validator(mode="after")
-    def _dates_are_dates(self) -> Profile:
-        # The pack and the meeting cycle read these as days; typed otherwise, a build could
-        # not file the paper.
-        for key in ("meeting_date", "report_date"):
-            field = self.field(key)
-            if field is not None and field.type not in (FieldType.DATE, FieldType.MONTH):
-                raise ValueError(
-                    f"header field {key!r} must have type = 'date' or 'month' (got"
-                    f" {field.type.value!r}):"
-                    " the pack and the meeting cycle read it as a day"
-                )
-        return self
-
     def field(self, key: str) -> HeaderField | None:
         return next((f for f in self.header if f.key == key), None)
 
