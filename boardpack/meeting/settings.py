@@ -122,9 +122,56 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
                 problems.append(Problem("", message))
             else:
                 problems.append(Problem(_place(error["loc"]), _says(error)))
+    else:
+        problems.extend(_appendix_faults(settings.appendices))
     if problems:
         raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in problems))
     return settings, tuple(warnings)
+
+
+def _appendix_faults(appendices: dict[str, tuple[str, ...]]) -> list[Problem]:
+    """What keeps `appendices` from being one level of cover reports and their appendices: a
+    paper that is its own appendix, an appendix with appendices of its own (a chain, or a cycle
+    of papers naming each other), an appendix of two covers or named twice. Each is refused:
+    a build would otherwise leave a paper out of the meeting or build it twice."""
+    faults: list[Problem] = []
+    cover_of: dict[str, str] = {}
+    for cover, names in appendices.items():
+        place = f"appendices.{cover}"
+        for name in names:
+            key = name.casefold()
+            if key == cover.casefold():
+                faults.append(
+                    Problem(
+                        place,
+                        f"names {cover} as its own appendix; a paper cannot be its own"
+                        f" appendix: take '{name}' out of the list",
+                    )
+                )
+            elif key in cover_of and cover_of[key] == cover:
+                faults.append(Problem(place, f"names '{name}' twice; name it once"))
+            elif key in cover_of:
+                faults.append(
+                    Problem(
+                        place,
+                        f"names '{name}', which is already the appendix of"
+                        f" {cover_of[key]}; a workbook is the appendix of one cover report:"
+                        " take it out of one of the lists",
+                    )
+                )
+            else:
+                cover_of[key] = cover
+    for cover in appendices:
+        if (outer := cover_of.get(cover.casefold())) is not None:
+            faults.append(
+                Problem(
+                    f"appendices.{cover}",
+                    f"{cover} is itself an appendix of {outer}, and an appendix cannot have"
+                    f" appendices of its own (a chain or a cycle of papers); list its appendices"
+                    f" under the cover report, or make {cover} a paper of its own",
+                )
+            )
+    return faults
 
 
 def _read(path: Path) -> str:
