@@ -385,3 +385,115 @@ def test_a_pipe_named_like_a_workbook_in_a_folder_is_named_not_skipped(tmp_path:
     assert result.exit_code == 1
     assert "housing.xlsx: is not a file but a device or pipe" in result.output
     assert "procurement.xlsx" in result.output and "Traceback" not in result.output
+
+
+# Profiles asking for unbounded work: refused by their key and line before any model is made
+
+JIB = Path(boardpack.guard.__file__).parent / "paper" / "profiles" / "jib.toml"
+
+
+def jib_with(old: str, new: str) -> str:
+    text = JIB.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def _levels(count: int) -> str:
+    return "levels = [" + ", ".join(f'"L{i}"' for i in range(count)) + "]"
+
+
+def _columns(count: int) -> str:
+    return "".join(
+        f'\n[[risk.columns]]\nkey = "extra{i}"\nheader = "Extra {i}"\n' for i in range(count)
+    )
+
+
+def _nested(depth: int) -> str:
+    return "\nnested = " + "[" * depth + "]" * depth + "\n"
+
+
+HOSTILE_PROFILES = {
+    "a band up to 2**63": (
+        jib_with("scores = [9, 16]", "scores = [9, 9223372036854775807]"),
+        "line 159: risk.bands[2].scores[1]: is 9,223,372,036,854,775,807; numbers in a profile"
+        " are at most 1000 either side of 0 (a score, a matrix cell, a width)",
+    ),
+    "a band up to 1e300": (
+        jib_with("scores = [9, 16]", "scores = [9, 1e300]"),
+        "line 159: risk.bands[2].scores[1]: is 1e+300; numbers in a profile are at most 1000",
+    ),
+    "a band up to inf": (
+        jib_with("scores = [9, 16]", "scores = [9, inf]"),
+        "line 159: risk.bands[2].scores[1]: is inf; numbers in a profile are at most 1000",
+    ),
+    "a band of three numbers": (
+        jib_with("scores = [9, 16]", "scores = [9, 12, 16]"),
+        "line 159: risk.bands[2].scores: lists 3 items; the limit is 2",
+    ),
+    "18,000 levels": (
+        jib_with(
+            'label = "Likelihood"\nlevels = [', f'label = "Likelihood"\n{_levels(18_000)}\nx = ['
+        ),
+        "line 127: risk.likelihood.levels: lists 18,000 items; the limit is 10",
+    ),
+    "66 register columns": (
+        JIB.read_text(encoding="utf-8") + _columns(60),
+        "risk.columns: lists 66 items; the limit is 50 (a sheet's columns beyond that are not"
+        " read, so the workbook `new` writes could never be valid)",
+    ),
+    "1,000 sections": (
+        JIB.read_text(encoding="utf-8")
+        + "".join(f'\n[[sections]]\nkey = "s{i}"\ntitle = "S {i}"\n' for i in range(1000)),
+        "sections: lists 1,010 items; the limit is 40",
+    ),
+    "1,000 header fields": (
+        JIB.read_text(encoding="utf-8")
+        + "".join(f'\n[[header]]\nkey = "h{i}"\nlabel = "H {i}"\n' for i in range(1000)),
+        "header: lists 1,007 items; the limit is 60",
+    ),
+    "lists nested 300 deep": (
+        _nested(300) + JIB.read_text(encoding="utf-8"),
+        "line 2: nested[0][0][0][0][0]: is nested 7 deep or more; a profile nests tables and"
+        " lists at most 6 deep",
+    ),
+    "lists nested 500 deep": (
+        _nested(500) + JIB.read_text(encoding="utf-8"),
+        "lists are nested too deeply to read; a profile nests at most 6",
+    ),
+    "tables nested 500 deep": (
+        JIB.read_text(encoding="utf-8") + "\n[" + ".".join(["t"] * 500) + "]\nx = 1\n",
+        "is nested 7 deep or more",
+    ),
+    "an escape in a title": (
+        jib_with(
+            'title = "Recommendation"', 'title = "Recommendation\\u001b[2J\\u001b]0;pwned\\u0007"'
+        ),
+        "line 63: sections[0].title: holds the control character U+001B at character 15; a"
+        " profile's text must be printable: remove it",
+    ),
+    "a right-to-left override in a name": (
+        jib_with('name = "Green"', 'name = "Gr\\u202eeen"'),
+        "status.words[0].name: holds the control character U+202E at character 3",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_PROFILES)
+def test_a_profile_asking_for_unbounded_work_is_refused_at_once_by_key_and_line(
+    tmp_path: Path, case: str
+) -> None:
+    text, said = HOSTILE_PROFILES[case]
+    path = tmp_path / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    assert path.stat().st_size < 256 * 1024  # under the size limit: the counts must stop it
+    tracemalloc.start()
+    try:
+        result = CliRunner().invoke(main, ["profile", "check", str(path)], env={"COLUMNS": "1000"})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 * 1024 * 1024, f"took {peak / 2**20:.0f} MB to refuse"
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "Internal error" not in result.output
+    assert said in " ".join(result.output.split())
+    assert not any(c in result.output for c in "\x1b\x07\u202e")  # nothing raw reaches the terminal

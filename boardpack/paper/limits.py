@@ -1,0 +1,167 @@
+"""Bounds on what a profile may ask for, checked on its parsed TOML before any model is made.
+
+A profile is a small file from outside, and a few characters of it can ask for unbounded work:
+`scores = [9, 9223372036854775807]` asks for every score up to 2**63, 18,000 levels for 324
+million cells of a scoring grid, 500 nested lists for more recursion than Python has. Each count
+and number is held to a limit far above any board's report and far below what would slow
+`profile check`, and what `boardpack new` writes from the profile must fit what a workbook may
+hold. Text must be printable: a control character in a title would reach the terminal raw.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Callable
+from typing import Any
+
+from boardpack.errors import Problem, ProfileError
+
+MAX_DEPTH = 6  # tables and lists within each other: tables[1].columns[2].choices is 6
+MAX_SHEET_COLUMNS = 50  # what the workbook reader reads of a sheet (workbook/read.py)
+MAX_NUMBER = 1000  # a score, a matrix cell, a width; a product of 10 x 10 levels is 100
+MAX_TEXT = 2000  # characters of one string: a hint or a description is a sentence or two
+MAX_LIST = 100  # any other list
+MAX_FOUND = 20  # faults named at once: a file of thousands says no more by naming them all
+
+# The longest list at each key path (indices left out), each far above a board's own.
+MAX_ITEMS: dict[str, int] = {
+    "header": 60,
+    "status.words": 12,
+    "sections": 40,
+    "risk.likelihood.levels": 10,
+    "risk.impact.levels": 10,
+    "risk.matrix": 10,
+    "risk.matrix.*": 10,
+    "risk.bands": 12,
+    "risk.bands.scores": 2,
+    "risk.bands.codes": 100,
+    "risk.assessments": 6,
+    "risk.columns": MAX_SHEET_COLUMNS,
+    "risk.columns.choices": 50,
+    "plan.scopes": 20,
+    "plan.states": 20,
+    "tables": 10,
+    "tables.columns": MAX_SHEET_COLUMNS,
+    "tables.columns.choices": 50,
+}
+_WHY = {
+    "risk.columns": "a sheet's columns beyond that are not read, so the workbook `new` writes"
+    " could never be valid",
+    "tables.columns": "a sheet's columns beyond that are not read, so the workbook `new` writes"
+    " could never be valid",
+}
+# Control characters (but tab and line feed) and the marks that reorder text on a terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+
+LineOf = Callable[[tuple[Any, ...]], int | None]
+
+
+def load_bounded(
+    source: str, where: str, line_of: Callable[[str, tuple[Any, ...]], int | None]
+) -> dict[str, Any]:
+    """A profile's TOML text parsed, once it is known to ask for bounded work; ProfileError
+    names each limit it goes past (tomllib.TOMLDecodeError when it is not TOML)."""
+    try:
+        data = tomllib.loads(source)
+    except RecursionError as exc:  # lists within lists, hundreds deep
+        raise ProfileError(
+            where,
+            [
+                Problem(
+                    "", f"lists are nested too deeply to read; a profile nests at most {MAX_DEPTH}"
+                )
+            ],
+        ) from exc
+    if over := over_limits(data, lambda loc: line_of(source, loc)):
+        raise ProfileError(where, over)
+    return data
+
+
+def over_limits(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
+    """Every place where the parsed profile `data` goes past a limit, each named by its key and
+    line (`line_of` finds the line of a key path). Walks the data without recursion and stops
+    going deeper at MAX_DEPTH, so even a hostile file is checked in a moment."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    stack: list[tuple[Any, tuple[Any, ...], int]] = [(data, (), 1)]
+    while stack and len(found) < MAX_FOUND:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict | list) and depth > MAX_DEPTH:
+            found.append(
+                (
+                    path,
+                    f"is nested {depth} deep or more; a profile nests tables"
+                    f" and lists at most {MAX_DEPTH} deep (tables[1].columns[2].choices)",
+                )
+            )
+            continue
+        if isinstance(value, dict):
+            stack.extend((item, (*path, key), depth + 1) for key, item in value.items())
+        elif isinstance(value, list):
+            pattern = _pattern(path)
+            most = MAX_ITEMS.get(pattern, MAX_LIST)
+            if len(value) > most:
+                why = _WHY.get(pattern, "more is not a board's report")
+                found.append((path, f"lists {len(value):,} items; the limit is {most} ({why})"))
+                continue
+            stack.extend((item, (*path, index), depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int | float):
+            if not (math.isfinite(value) and abs(value) <= MAX_NUMBER):
+                found.append(
+                    (
+                        path,
+                        f"is {_shown(value)}; numbers in a profile are at most"
+                        f" {MAX_NUMBER} either side of 0 (a score, a matrix cell, a width)",
+                    )
+                )
+        elif isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                found.append(
+                    (
+                        path,
+                        f"is {len(value):,} characters long; the limit is {MAX_TEXT}; shorten it",
+                    )
+                )
+            elif match := _UNPRINTABLE.search(value):
+                found.append(
+                    (
+                        path,
+                        f"holds the control character U+{ord(match.group()):04X}"
+                        f" at character {match.start() + 1}; a profile's text must be printable:"
+                        " remove it",
+                    )
+                )
+    return sorted((_at(path, line_of, message) for path, message in found), key=_order)
+
+
+def _pattern(path: tuple[Any, ...]) -> str:
+    """A key path as MAX_ITEMS names it: indices left out, but a list within a list (a row of
+    the matrix) written *."""
+    names = ".".join(str(part) for part in path if not isinstance(part, int))
+    return f"{names}.*" if path and isinstance(path[-1], int) else names
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(the whole profile)"
+
+
+def _at(path: tuple[Any, ...], line_of: LineOf, message: str) -> Problem:
+    line = line_of(path)
+    return Problem(f"line {line}: {_dotted(path)}" if line else _dotted(path), message)
+
+
+def _order(problem: Problem) -> tuple[int, str]:
+    where = problem.where
+    number = where.removeprefix("line ").split(":")[0] if where.startswith("line ") else ""
+    return (int(number) if number.isdigit() else 0, where)
+
+
+def _shown(value: float) -> str:
+    text = f"{value:,}" if isinstance(value, int) else repr(value)
+    return text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} characters)"
