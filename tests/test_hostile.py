@@ -497,3 +497,46 @@ def test_a_profile_asking_for_unbounded_work_is_refused_at_once_by_key_and_line(
     assert "Traceback" not in result.output and "Internal error" not in result.output
     assert said in " ".join(result.output.split())
     assert not any(c in result.output for c in "\x1b\x07\u202e")  # nothing raw reaches the terminal
+
+
+PRINCE2 = JIB.parent / "prince2.toml"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "said"),
+    [
+        ("A sheet name of thirty-two chars", "is 32 characters long; Excel names a sheet in at"),
+        ("Costs/Benefits", "holds '/', which Excel does not allow in a sheet's name"),
+        ("risks", "is the name of the workbook's Risks sheet already"),
+        (" Tolerances", "must be a sheet name without spaces or ' at either end"),
+    ],
+)
+def test_a_table_sheet_new_could_not_write_or_would_misread_is_refused(
+    tmp_path: Path, sheet: str, said: str
+) -> None:
+    text = PRINCE2.read_text(encoding="utf-8")
+    path = tmp_path / "p.toml"
+    path.write_text(text.replace('sheet = "Tolerances"', f'sheet = "{sheet}"'), encoding="utf-8")
+    for command in (
+        ["profile", "check", str(path)],
+        ["new", str(tmp_path / "w.xlsx"), "--profile", str(path)],
+    ):
+        result = CliRunner().invoke(main, command, env={"COLUMNS": "1000"})
+        assert result.exit_code == 1 and "Internal error" not in result.output
+        assert f"line 127: tables[0].sheet: {said}" in " ".join(result.output.split())
+    assert not (tmp_path / "w.xlsx").exists()
+
+
+def test_the_sheets_a_table_may_not_take_are_the_workbooks_own() -> None:
+    from boardpack.paper.limits import FIXED_SHEETS
+    from boardpack.workbook import layout
+
+    named = {
+        layout.PAPER_SHEET,
+        layout.HELP_SHEET,
+        layout.SECTIONS_SHEET,
+        layout.PLAN_SHEET,
+        layout.BUDGET_SHEET,
+        layout.RISKS_SHEET,
+    }
+    assert set(FIXED_SHEETS) == named

@@ -76,7 +76,60 @@ def load_bounded(
         ) from exc
     if over := over_limits(data, lambda loc: line_of(source, loc)):
         raise ProfileError(where, over)
+    if unnamed := sheet_name_faults(data, lambda loc: line_of(source, loc)):
+        raise ProfileError(where, unnamed)
     return data
+
+
+# The sheets every workbook may hold (workbook/layout.py names them; a test holds the two
+# together): a declared table's sheet of the same name would be read as the other.
+FIXED_SHEETS = ("Paper", "Help", "Sections", "Plan", "Budget", "Risks")
+MAX_SHEET_NAME = 31  # Excel's limit; a longer name is cut short or refused by Excel
+_NOT_IN_SHEET_NAMES = re.compile(r"[\\/?*\[\]:]")
+
+
+def sheet_name_faults(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
+    """Each declared table whose sheet `boardpack new` could not write as Excel names sheets,
+    or whose name is another sheet's: that workbook could never be valid."""
+    tables = data.get("tables")
+    if not isinstance(tables, list):
+        return []
+    found: list[tuple[tuple[Any, ...], str]] = []
+    seen = {name.casefold(): name for name in FIXED_SHEETS}
+    for index, table in enumerate(tables):
+        name = table.get("sheet") if isinstance(table, dict) else None
+        if not isinstance(name, str):
+            continue  # the model says what is missing
+        path = ("tables", index, "sheet")
+        if len(name) > MAX_SHEET_NAME:
+            found.append(
+                (
+                    path,
+                    f"is {len(name)} characters long; Excel names a sheet in at most"
+                    f" {MAX_SHEET_NAME}: shorten it",
+                )
+            )
+        elif bad := _NOT_IN_SHEET_NAMES.search(name):
+            found.append(
+                (
+                    path,
+                    f"holds {bad.group()!r}, which Excel does not allow in a sheet's name"
+                    " (nor any of \\ / ? * [ ] :): choose another name",
+                )
+            )
+        elif not name.strip() or name.strip() != name or name.startswith("'"):
+            found.append((path, "must be a sheet name without spaces or ' at either end"))
+        elif (other := seen.get(name.casefold())) is not None:
+            found.append(
+                (
+                    path,
+                    f"is the name of the workbook's {other} sheet already; a table's rows"
+                    " need a sheet of their own: choose another name",
+                )
+            )
+        else:
+            seen[name.casefold()] = name
+    return [_at(path, line_of, message) for path, message in found]
 
 
 def over_limits(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
