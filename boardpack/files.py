@@ -300,6 +300,17 @@ def _owner(folder: Path) -> str:
     return _UNSAFE_TEXT.sub("?", text)[:500]
 
 
+def not_utf8_name(path: Path) -> BoardpackError:
+    """The error of a workbook whose file name is not UTF-8 text: no paper can be named after
+    it, and printing it would garble the terminal; it is skipped, the others go on."""
+    from boardpack.text import printable
+
+    return BoardpackError(
+        f"{printable(str(path))}: the file name is not UTF-8 text (the \\x bytes shown), so"
+        " no paper can be named after it; the workbook is skipped: rename it, and run again"
+    )
+
+
 def find_workbooks(paths: Iterable[Path]) -> list[Path]:
     """Workbooks named, or found directly in named folders; Office lock files and hidden files
     are skipped. Raises BoardpackError for a path that does not exist."""

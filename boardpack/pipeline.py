@@ -38,6 +38,7 @@ from boardpack.files import (
     RECORD_FOLDER,
     ensure_folder,
     find_workbooks,
+    not_utf8_name,
     output_lock,
     remove_stale_temporaries,
     safe_stem,
@@ -63,6 +64,7 @@ from boardpack.paper.changes import History
 from boardpack.paper.models import Paper
 from boardpack.paper.page import PageArea
 from boardpack.paper.profile import Profile, load_profile
+from boardpack.text import is_utf8, printable
 from boardpack.workbook.validate import CheckedPaper, load_paper
 
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
@@ -293,6 +295,11 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     papers: list[PaperResult] = []
     claimed: dict[str, Path] = {}
     for source in workbooks:
+        if not is_utf8(source.name):
+            paper = PaperResult(source, printable(source.stem))
+            paper.fail(not_utf8_name(source))
+            papers.append(paper)
+            continue
         paper = PaperResult(source, safe_stem(source.stem))
         if (shortened := shortened_stem(source.stem)) is not None:
             paper.notes.append(Problem("", shortened))

@@ -540,3 +540,45 @@ def test_the_sheets_a_table_may_not_take_are_the_workbooks_own() -> None:
         layout.RISKS_SHEET,
     }
     assert set(FIXED_SHEETS) == named
+
+
+# File names that are not UTF-8 or hold control characters
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows file names are always Unicode")
+def test_a_file_name_that_is_not_utf8_is_named_and_skipped_and_no_name_reaches_the_terminal_raw(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "procurement.xlsx")
+    try:
+        shutil.copy(EXAMPLE, os.fsencode(folder) + b"/caf\xe9.xlsx")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+    shutil.copy(EXAMPLE, folder / "esc\x1b[2Jred.xlsx")
+    said = (
+        "the file name is not UTF-8 text (the \\x bytes shown), so no paper can be named after"
+        " it; the workbook is skipped: rename it, and run again"
+    )
+    runs = {
+        "check": (["check", str(folder)], 1),
+        "build": (["build", str(folder), "--out", str(out), "--no-pdf"], 1),
+        "status": (["status", str(folder), "--out", str(out)], 0),
+    }
+    for command, (args, code) in runs.items():
+        result = CliRunner().invoke(main, args, env={"COLUMNS": "1000"})
+        flat = " ".join(result.output.split())
+        assert result.exit_code == code, (command, result.output)
+        assert "Traceback" not in flat and "Internal error" not in flat
+        assert "caf\\xe9.xlsx" in flat and said in flat, (command, flat)
+        assert "\x1b" not in result.output and "\udce9" not in result.output, command
+        if command == "check":
+            assert "procurement.xlsx: OK" in flat and "esc\\x1b[2Jred.xlsx: OK" in flat
+        if command == "build":  # the other papers are built
+            assert sorted(p.name for p in out.glob("*.docx")) == [
+                "board-pack.docx",
+                "esc_[2Jred.docx",
+                "procurement.docx",
+            ]
+            assert "esc\\x1b[2Jred.xlsx" in flat

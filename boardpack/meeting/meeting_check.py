@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileError
-from boardpack.files import find_workbooks, safe_stem
+from boardpack.files import find_workbooks, not_utf8_name, safe_stem
 from boardpack.paper.models import parse_date
 from boardpack.paper.profile import Profile
+from boardpack.text import is_utf8, printable
 from boardpack.workbook.read import RawWorkbook, read_workbook
 from boardpack.workbook.validate import CheckedPaper, validate
 
@@ -85,13 +86,14 @@ class MeetingCheck:
         return not self.problems and all(w.ok for w in self.workbooks)
 
     def lines(self) -> list[str]:
-        """Everything found, as `check` prints it."""
+        """Everything found, as `check` prints it: a control character in a file name or a
+        cell shown as an escape, never acted on by the terminal."""
         lines = [line for workbook in self.workbooks for line in workbook.lines()]
         if self.problems or self.warnings or self.settings_file is not None:
             lines.append(self._meeting_line())
             lines.extend(f"  error: {p}" for p in self.problems)
             lines.extend(f"  warning: {w}" for w in self.warnings)
-        return lines
+        return [printable(line) for line in lines]
 
     def _meeting_line(self) -> str:
         what = "the meeting"
@@ -165,6 +167,9 @@ def past_meeting(meeting_date: dt.date, on: dt.date, where: str = "") -> Problem
 def _read(
     source: Path, profile: Profile | None
 ) -> tuple[Path, RawWorkbook | None, InvalidWorkbook | None]:
+    if not is_utf8(source.name):  # no paper can be named after it: skipped, the others checked
+        message = str(not_utf8_name(source)).split(": ", 1)[1]
+        return source, None, InvalidWorkbook(printable(source.name), [Problem("", message)])
     try:
         return source, read_workbook(source, profile), None
     except InvalidWorkbook as exc:  # not a workbook at all: nothing more can be read
@@ -267,7 +272,7 @@ def _missing_from_agenda(
     sources: Sequence[Path],
 ) -> list[Problem]:
     """An agenda paper with no workbook, or with one the pack would leave out as invalid."""
-    by_name = {safe_stem(r.source.stem).casefold(): r for r in results}
+    by_name = {safe_stem(r.source.stem).casefold(): r for r in results if is_utf8(r.source.name)}
     folders = " or ".join(str(p) for p in sources if p.is_dir())
     found = []
     for number, wanted in enumerate(settings.agenda, 1):
