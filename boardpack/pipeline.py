@@ -31,6 +31,7 @@ from boardpack.errors import (
     InvalidWorkbook,
     OutputError,
     Problem,
+    ProfileError,
     TemplateProblem,
 )
 from boardpack.files import (
@@ -50,7 +51,7 @@ from boardpack.files import (
 from boardpack.guard import import_openpyxl
 from boardpack.meeting.history import ArchiveHistory
 from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
-from boardpack.meeting.settings import PackSettings, settings_profile
+from boardpack.meeting.settings import PackSettings, settings_profile, unusable_profile
 from boardpack.outputs.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
@@ -381,6 +382,12 @@ def _make_docx_files(
     as each is rendered, while the rest are still rendering. `convert_early` is handed the
     first papers (in agenda order) once they are all rendered."""
     papers = [p for p in report.papers if p.status is Status.BUILT]
+    folder = _folder_settings(sources)
+    settings, settings_folder = folder.settings, folder.folder
+    try:
+        profile = settings_profile(settings, folder.file)  # None: the default, or a workbook's
+    except ProfileError as exc:  # every paper is read by it: none is built, by it or another
+        raise unusable_profile(settings, folder.file, exc) from exc
     jobs = min(os.cpu_count() or 1, len(papers))
     pool = None
     others = set(multiprocessing.active_children())  # not the pool's: not ours to end
@@ -391,9 +398,6 @@ def _make_docx_files(
         pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_exit_with_parent
         )
-    folder = _folder_settings(sources)
-    settings, settings_folder = folder.settings, folder.folder
-    profile = settings_profile(settings, folder.file)  # None: the default, or a workbook's own
     if archive is None and settings.archive is not None:
         archive = settings_folder / settings.archive
     history_of = ArchiveHistory(archive) if archive is not None else None

@@ -386,3 +386,35 @@ def test_build_and_status_name_faulty_appendices_and_drop_no_paper(
     assert status.exit_code == 1 and "Traceback" not in status.output
     assert said[0] in " ".join(status.output.split())
     assert "archived" not in status.output and "sent" not in status.output
+
+
+def test_a_faulty_profile_named_by_the_settings_stops_every_paper_saying_so_once(
+    tmp_path: Path,
+) -> None:
+    # Each paper is read by the profile; reading it by the default instead would misread it.
+    folder = folder_of(tmp_path, MEETING + "profile = 'ours.toml'\n", PAPERS)
+    (folder / "ours.toml").write_text("name = 'Our board'\n", encoding="utf-8")
+    said = (
+        f"{folder / 'boardpack.toml'}: profile names 'ours.toml', which cannot be used, so no"
+        " paper is checked or built (each is read by the profile, and by no other instead)."
+        " ours.toml: 2 problems in the profile; fix and run again:"
+        " header: is required but missing; add it sections: is required but missing; add it"
+    )
+    result = check_meeting([folder], on=BEFORE)
+    assert not result.ok
+    assert [" ".join(str(p).split()) for p in result.problems] == [said]
+    assert [w.ok for w in result.workbooks] == [False, False, False]
+    assert "alpha.xlsx: 1 problem; fix and run again:" in result.lines()
+
+    out = tmp_path / "out"
+    built = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--no-pdf"])
+    assert built.exit_code == 1 and "Traceback" not in built.output
+    assert " ".join(built.output.split()) == f"Error: {said}"
+    assert list(out.glob("*.docx")) == []
+
+
+def test_the_readme_says_a_faulty_profile_stops_every_paper() -> None:
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "a profile that cannot be used stops `check` and `build` before any paper" in readme

@@ -123,7 +123,12 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     warnings: list[Problem] = []
     settings, settings_file = _Said(), None
     profile: Profile | None = None
-    from boardpack.meeting.settings import find_settings, load_settings, settings_profile
+    from boardpack.meeting.settings import (
+        find_settings,
+        load_settings,
+        settings_profile,
+        unusable_profile,
+    )
 
     # The settings say which profile the papers are read with, a meeting's or not; only a
     # folder is checked as a meeting, as only then does build make the pack.
@@ -134,8 +139,14 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
         if is_meeting:
             settings = _Said(read_settings.board, read_settings.meeting_date, read_settings.agenda)
             warnings.extend(found)
-    except ProfileError as exc:  # no paper can be read as its board means
-        problems.append(Problem("", f"{exc}; boardpack.toml's profile is used for every paper"))
+    except ProfileError as exc:  # no paper can be read as its board means: none is read
+        problems.append(Problem("", str(unusable_profile(read_settings, settings_file, exc))))
+        unread = Problem("", "not checked: boardpack.toml's profile cannot be used (see below)")
+        results = tuple(
+            WorkbookCheck(w, None, InvalidWorkbook(printable(w.name), [unread]), ())
+            for w in workbooks
+        )
+        return MeetingCheck(results, settings_file, None, None, tuple(problems), ())
     except BoardpackError as exc:
         if is_meeting:
             problems.append(Problem("", f"{exc}; the pack would not be built"))

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from boardpack.errors import BoardpackError, Problem
+from boardpack.errors import BoardpackError, Problem, ProfileError
 from boardpack.files import NotRegularFile, open_regular
 from boardpack.meeting.distribution import Distribution
 from boardpack.meeting.meetings import DeadlineRule
@@ -77,6 +77,18 @@ def settings_profile(settings: PackSettings, settings_file: Path | None) -> Prof
         return None
     folder = settings_file.parent if settings_file is not None else Path()
     return load_profile(settings.profile, relative_to=folder)
+
+
+def unusable_profile(
+    settings: PackSettings, settings_file: Path | None, error: ProfileError
+) -> BoardpackError:
+    """The error of a profile boardpack.toml names that cannot be used. Every paper is read by
+    it, and reading them by another would misread them, so no paper is checked or built."""
+    where = f"{settings_file}: profile" if settings_file is not None else "profile"
+    return BoardpackError(
+        f"{where} names {settings.profile!r}, which cannot be used, so no paper is checked or"
+        f" built (each is read by the profile, and by no other instead). {error}"
+    )
 
 
 def find_settings(paths: list[Path]) -> Path | None:
