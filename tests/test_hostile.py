@@ -451,6 +451,12 @@ HOSTILE_PROFILES = {
         + "".join(f'\n[[header]]\nkey = "h{i}"\nlabel = "H {i}"\n' for i in range(1000)),
         "header: lists 1,007 items; the limit is 60",
     ),
+    "20,000 keys in a table": (
+        JIB.read_text(encoding="utf-8")
+        + "\n[junk]\n"
+        + "".join(f"k{i} = 1\n" for i in range(20_000)),
+        "junk: has 20,000 keys; the limit is 40 (more than any board's report needs)",
+    ),
     "lists nested 300 deep": (
         _nested(300) + JIB.read_text(encoding="utf-8"),
         "line 2: nested[0][0][0][0][0]: is nested 7 deep or more; a profile nests tables and"

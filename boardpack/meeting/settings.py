@@ -19,8 +19,9 @@ from boardpack.errors import BoardpackError, Problem, ProfileError
 from boardpack.files import NotRegularFile, open_regular
 from boardpack.meeting.distribution import Distribution
 from boardpack.meeting.meetings import DeadlineRule
+from boardpack.paper.limits import SETTINGS_BOUNDS, over_limits
 from boardpack.paper.models import MAX_SHORT_TEXT, Date, ShortText
-from boardpack.paper.profile import Profile, load_profile
+from boardpack.paper.profile import Profile, line_of, load_profile
 from boardpack.text import clean_text
 
 SETTINGS_FILE = "boardpack.toml"
@@ -108,8 +109,9 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
     text. Raises BoardpackError naming the file and each faulty setting."""
     if path is None:
         return PackSettings(), ()
+    text = _read(path)
     try:
-        data = tomllib.loads(_read(path))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message gives the line and column.
         raise BoardpackError(f"{path}: not valid TOML ({exc}); {_ADVICE}") from exc
@@ -117,6 +119,9 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
         raise BoardpackError(
             f"{path}: not valid TOML (lists nested too deeply); {_ADVICE}"
         ) from exc
+    # Counts and nesting bounded before any work is done with them (paper/limits.py).
+    if over := over_limits(data, lambda loc: line_of(text, loc), SETTINGS_BOUNDS):
+        raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in over))
     values, warnings, problems = _cleaned(data, path)
     try:
         settings = PackSettings.model_validate(values)

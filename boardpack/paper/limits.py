@@ -14,44 +14,88 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from boardpack.errors import Problem, ProfileError
 
-MAX_DEPTH = 6  # tables and lists within each other: tables[1].columns[2].choices is 6
 MAX_SHEET_COLUMNS = 50  # what the workbook reader reads of a sheet (workbook/read.py)
 MAX_NUMBER = 1000  # a score, a matrix cell, a width; a product of 10 x 10 levels is 100
 MAX_TEXT = 2000  # characters of one string: a hint or a description is a sentence or two
-MAX_LIST = 100  # any other list
 MAX_FOUND = 20  # faults named at once: a file of thousands says no more by naming them all
+_SHEET_WHY = (
+    "a sheet's columns beyond that are not read, so the workbook `new` writes could never be valid"
+)
 
-# The longest list at each key path (indices left out), each far above a board's own.
-MAX_ITEMS: dict[str, int] = {
-    "header": 60,
-    "status.words": 12,
-    "sections": 40,
-    "risk.likelihood.levels": 10,
-    "risk.impact.levels": 10,
-    "risk.matrix": 10,
-    "risk.matrix.*": 10,
-    "risk.bands": 12,
-    "risk.bands.scores": 2,
-    "risk.bands.codes": 100,
-    "risk.assessments": 6,
-    "risk.columns": MAX_SHEET_COLUMNS,
-    "risk.columns.choices": 50,
-    "plan.scopes": 20,
-    "plan.states": 20,
-    "tables": 10,
-    "tables.columns": MAX_SHEET_COLUMNS,
-    "tables.columns.choices": 50,
-}
-_WHY = {
-    "risk.columns": "a sheet's columns beyond that are not read, so the workbook `new` writes"
-    " could never be valid",
-    "tables.columns": "a sheet's columns beyond that are not read, so the workbook `new` writes"
-    " could never be valid",
-}
+
+@dataclass(frozen=True)
+class Bounds:
+    """The limits of one kind of file: how deep its tables and lists nest, the longest list and
+    the most keys at each key path, its numbers and text."""
+
+    what: str  # "a profile", as messages name it
+    depth: int  # tables and lists within each other, the file itself counted as 1
+    example: str  # the deepest path a valid file has, to show in the message
+    items: dict[str, int]  # the longest list at a key path (indices left out; * any name)
+    lists: int  # ... at any other
+    keys: dict[str, int]  # the most keys of a table at a key path
+    tables: int  # ... at any other
+    number: float | None  # the largest number either side of 0; None: the model bounds each
+    printable: bool  # text with a control character is refused (else cleaned, with a warning)
+    plenty: str  # why a limit is what it is: "more than any board's report needs"
+    why: dict[str, str] = field(default_factory=dict)  # ... where a list's limit says more
+
+
+PROFILE_BOUNDS = Bounds(
+    what="a profile",
+    depth=6,
+    example="tables[1].columns[2].choices",
+    items={
+        "header": 60,
+        "status.words": 12,
+        "sections": 40,
+        "risk.likelihood.levels": 10,
+        "risk.impact.levels": 10,
+        "risk.matrix": 10,
+        "risk.matrix.*": 10,
+        "risk.bands": 12,
+        "risk.bands.scores": 2,
+        "risk.bands.codes": 100,
+        "risk.assessments": 6,
+        "risk.columns": MAX_SHEET_COLUMNS,
+        "risk.columns.choices": 50,
+        "plan.scopes": 20,
+        "plan.states": 20,
+        "tables": 10,
+        "tables.columns": MAX_SHEET_COLUMNS,
+        "tables.columns.choices": 50,
+    },
+    lists=100,
+    keys={},
+    tables=40,  # a column has a dozen keys
+    number=MAX_NUMBER,
+    printable=True,
+    plenty="more than any board's report needs",
+    why={"risk.columns": _SHEET_WHY, "tables.columns": _SHEET_WHY},
+)
+SETTINGS_BOUNDS = Bounds(
+    what="boardpack.toml",
+    depth=5,
+    example="email.recipients[1].gets",
+    items={
+        "agenda": 200,
+        "meetings": 100,
+        "appendices.*": 50,
+        "email.recipients": 10_000,
+        "email.recipients.gets": 10,
+    },
+    lists=100,
+    keys={"templates": 500, "appendices": 500},
+    tables=40,
+    number=None,  # each setting's model bounds its number (a port, a time-out, working days)
+    printable=False,  # boardpack.toml's text is cleaned as cell text is, with a warning
+    plenty="more than any meeting needs",
+)
 # Control characters (but tab and line feed) and the marks that reorder text on a terminal.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
@@ -66,19 +110,85 @@ def load_bounded(
     try:
         data = tomllib.loads(source)
     except RecursionError as exc:  # lists within lists, hundreds deep
-        raise ProfileError(
-            where,
-            [
-                Problem(
-                    "", f"lists are nested too deeply to read; a profile nests at most {MAX_DEPTH}"
-                )
-            ],
-        ) from exc
+        message = (
+            f"lists are nested too deeply to read; a profile nests at most {PROFILE_BOUNDS.depth}"
+        )
+        raise ProfileError(where, [Problem("", message)]) from exc
     if over := over_limits(data, lambda loc: line_of(source, loc)):
         raise ProfileError(where, over)
     if unnamed := sheet_name_faults(data, lambda loc: line_of(source, loc)):
         raise ProfileError(where, unnamed)
     return data
+
+
+def over_limits(
+    data: dict[str, Any], line_of: LineOf, bounds: Bounds = PROFILE_BOUNDS
+) -> list[Problem]:
+    """Every place where the parsed file `data` goes past a limit of `bounds`, each named by its
+    key and line (`line_of` finds the line of a key path). Walks the data without recursion and
+    goes no deeper than the limit, so even a hostile file is checked in a moment."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    stack: list[tuple[Any, tuple[Any, ...], int]] = [(data, (), 1)]
+    while stack and len(found) < MAX_FOUND:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict | list) and depth > bounds.depth:
+            found.append(
+                (
+                    path,
+                    f"is nested {depth} deep or more; {bounds.what} nests tables and lists at"
+                    f" most {bounds.depth} deep ({bounds.example})",
+                )
+            )
+            continue
+        if isinstance(value, dict):
+            most = _limit(bounds.keys, path, bounds.tables)
+            if len(value) > most:
+                found.append(
+                    (path, f"has {len(value):,} keys; the limit is {most} ({bounds.plenty})")
+                )
+                continue
+            stack.extend((item, (*path, key), depth + 1) for key, item in value.items())
+        elif isinstance(value, list):
+            most = _limit(bounds.items, path, bounds.lists)
+            if len(value) > most:
+                why = bounds.why.get(_pattern(path), bounds.plenty)
+                message = f"lists {len(value):,} items; the limit is {most} ({why})"
+                found.append((path, message))
+                continue
+            stack.extend((item, (*path, index), depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int | float) and bounds.number is not None:
+            if not (math.isfinite(value) and abs(value) <= bounds.number):
+                found.append(
+                    (
+                        path,
+                        f"is {_shown(value)}; numbers in {bounds.what} are at most"
+                        f" {bounds.number:g} either side of 0 (a score, a matrix cell, a width)",
+                    )
+                )
+        elif isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                message = f"is {len(value):,} characters long; the limit is {MAX_TEXT}; shorten it"
+                found.append((path, message))
+            elif bounds.printable and (match := _UNPRINTABLE.search(value)):
+                found.append(
+                    (
+                        path,
+                        f"holds the control character U+{ord(match.group()):04X} at character"
+                        f" {match.start() + 1}; {bounds.what}'s text must be printable: remove it",
+                    )
+                )
+    return sorted((_at(path, line_of, message) for path, message in found), key=_order)
+
+
+def _limit(limits: dict[str, int], path: tuple[Any, ...], otherwise: int) -> int:
+    """The limit at a key path: its own, else that of any name in its last place."""
+    pattern = _pattern(path)
+    if pattern in limits:
+        return limits[pattern]
+    parent, _, _ = pattern.rpartition(".")
+    return limits.get(f"{parent}.*" if parent else "*", otherwise)
 
 
 # The sheets every workbook may hold (workbook/layout.py names them; a test holds the two
@@ -130,64 +240,6 @@ def sheet_name_faults(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
         else:
             seen[name.casefold()] = name
     return [_at(path, line_of, message) for path, message in found]
-
-
-def over_limits(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
-    """Every place where the parsed profile `data` goes past a limit, each named by its key and
-    line (`line_of` finds the line of a key path). Walks the data without recursion and stops
-    going deeper at MAX_DEPTH, so even a hostile file is checked in a moment."""
-    found: list[tuple[tuple[Any, ...], str]] = []
-    stack: list[tuple[Any, tuple[Any, ...], int]] = [(data, (), 1)]
-    while stack and len(found) < MAX_FOUND:
-        value, path, depth = stack.pop()
-        if isinstance(value, dict | list) and depth > MAX_DEPTH:
-            found.append(
-                (
-                    path,
-                    f"is nested {depth} deep or more; a profile nests tables"
-                    f" and lists at most {MAX_DEPTH} deep (tables[1].columns[2].choices)",
-                )
-            )
-            continue
-        if isinstance(value, dict):
-            stack.extend((item, (*path, key), depth + 1) for key, item in value.items())
-        elif isinstance(value, list):
-            pattern = _pattern(path)
-            most = MAX_ITEMS.get(pattern, MAX_LIST)
-            if len(value) > most:
-                why = _WHY.get(pattern, "more is not a board's report")
-                found.append((path, f"lists {len(value):,} items; the limit is {most} ({why})"))
-                continue
-            stack.extend((item, (*path, index), depth + 1) for index, item in enumerate(value))
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, int | float):
-            if not (math.isfinite(value) and abs(value) <= MAX_NUMBER):
-                found.append(
-                    (
-                        path,
-                        f"is {_shown(value)}; numbers in a profile are at most"
-                        f" {MAX_NUMBER} either side of 0 (a score, a matrix cell, a width)",
-                    )
-                )
-        elif isinstance(value, str):
-            if len(value) > MAX_TEXT:
-                found.append(
-                    (
-                        path,
-                        f"is {len(value):,} characters long; the limit is {MAX_TEXT}; shorten it",
-                    )
-                )
-            elif match := _UNPRINTABLE.search(value):
-                found.append(
-                    (
-                        path,
-                        f"holds the control character U+{ord(match.group()):04X}"
-                        f" at character {match.start() + 1}; a profile's text must be printable:"
-                        " remove it",
-                    )
-                )
-    return sorted((_at(path, line_of, message) for path, message in found), key=_order)
 
 
 def _pattern(path: tuple[Any, ...]) -> str:
