@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.outputs.landscape import turn_pages, turns_pages
+from boardpack.outputs.long_tables import split_long_tables
 from boardpack.outputs.ooxml import in_schema_order, tidy_package
 from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
 from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
@@ -98,6 +99,7 @@ def render_paper(
     _render(document, template, context)
     _size_tables(document, context)
     turn_pages(document)
+    split_long_tables(document.docx.element.body)  # LibreOffice is slow on one long table
 
     for shape in document.docx.inline_shapes:
         blip = shape._inline.graphic.graphicData.pic.blipFill.blip
