@@ -548,3 +548,61 @@ def test_a_full_disk_at_any_step_of_putting_a_rebuild_in_place_leaves_whole_pape
                 paper = json.loads(now[f".boardpack/{held['name']}.json"])
                 assert held["docx_sha256"] == paper["docx_sha256"]
     assert failures >= 8  # each paper's files and record, and the pack's, were each tried
+
+
+def test_putting_a_paper_in_place_is_all_or_nothing_whichever_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The .docx, its PDF and its record: each rename in turn fails (a file held open, a full
+    # disk); the folder then holds the earlier three exactly, and the error names the file.
+    from boardpack import pipeline
+
+    def setup() -> tuple[Path, Path, list[tuple[Path | None, Path]]]:
+        out, stage = tmp_path / "out", tmp_path / "stage"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
+        (out / ".boardpack").mkdir(parents=True)
+        stage.mkdir()
+        moves: list[tuple[Path | None, Path]] = []
+        for name in ("paper.docx", "paper.pdf", ".boardpack/paper.json"):
+            (out / name).write_text(f"earlier {name}")
+            staged = stage / Path(name).name
+            staged.write_text(f"new {name}")
+            moves.append((staged, out / name))
+        return out, stage, moves
+
+    out, stage, moves = setup()
+    before = folder_files(out)
+    renames = 0
+    replace = os.replace
+
+    def counting(source: Path, target: Path) -> None:
+        nonlocal renames
+        renames += 1
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", counting)
+    pipeline._move_in(moves, stage)
+    total, renames = renames, 0
+    assert {n: d.decode() for n, d in folder_files(out).items()} == {n: f"new {n}" for n in before}
+    for failing in range(1, total + 1):
+        out, stage, moves = setup()
+        calls = 0
+
+        def failing_at(source: Path, target: Path, at: int = failing) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == at:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            replace(source, target)
+
+        monkeypatch.setattr(os, "replace", failing_at)
+        with pytest.raises(pipeline._NotPlaced) as caught:
+            pipeline._move_in(moves, stage)
+        assert caught.value.restored
+        assert folder_files(out) == before, failing
+        message = str(pipeline._not_placed(caught.value, "paper.docx and its PDF"))
+        assert (
+            "(No space left on device); the earlier paper.docx and its PDF, if any, are left"
+            in message
+        )
