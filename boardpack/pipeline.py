@@ -996,7 +996,16 @@ def _pack_record(report: BuildReport, docx: Path, pdf: Path | None) -> tuple[str
 def _write_pack_record(report: BuildReport, out: Path) -> None:
     """Remove the record of an earlier pack when this build made none, or left the new pack out
     for want of its PDF, so the archive never files a pack other than the one this build made."""
-    (out / RECORD_FOLDER / f"{PACK_NAME}.json").unlink(missing_ok=True)
+    path = out / RECORD_FOLDER / f"{PACK_NAME}.json"
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        pack = report.pack
+        if pack is not None and pack.error is None:
+            pack.error = OutputError(
+                f"{path}: the earlier pack's build record could not be removed ({exc.strerror});"
+                " remove it, so that `archive` does not file the earlier pack as this one"
+            )
 
 
 # --- what is stale --------------------------------------------------------------------------
