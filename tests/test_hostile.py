@@ -588,3 +588,44 @@ def test_a_file_name_that_is_not_utf8_is_named_and_skipped_and_no_name_reaches_t
                 "procurement.docx",
             ]
             assert "esc\\x1b[2Jred.xlsx" in flat
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            'header = "Action"',
+            'header = "Event (what is done)"',
+            "risk.columns[4].header: 'Event (what is done)' reads as 'Event' (the reader ignores"
+            " case, spacing and what is in brackets): make it different",
+        ),
+        (
+            'header = "Action"',
+            'header = "(£)"',
+            "risk.columns[4].header: '(£)' reads as nothing (the reader ignores what is in"
+            " brackets): give it words before any bracket",
+        ),
+        (
+            'label = "Project name"',
+            'label = "profile (ours)"',
+            "header[0].label: 'profile (ours)' reads as the Profile row",
+        ),
+    ],
+)
+def test_headers_the_reader_cannot_tell_apart_are_refused_so_new_writes_a_readable_workbook(
+    tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    path = tmp_path / "alike.toml"
+    path.write_text(jib_with(old, new), encoding="utf-8")
+    result = CliRunner().invoke(main, ["profile", "check", str(path)], env={"COLUMNS": "1000"})
+    assert result.exit_code == 1 and "Internal error" not in result.output
+    assert said in " ".join(result.output.split())
+
+
+def test_the_profile_limits_read_headers_as_the_workbook_reader_does() -> None:
+    from boardpack.paper.limits import PROFILE_ROW, read_as
+    from boardpack.workbook.layout import PROFILE_LABEL, normalise_header
+
+    assert PROFILE_ROW == PROFILE_LABEL
+    for text in ("Cost (£)", "  Risk   owner ", "(a)", "Likelihood", "Due (date) x", "ÉVÉNEMENT"):
+        assert read_as(text) == normalise_header(text)

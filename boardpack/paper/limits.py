@@ -118,6 +118,73 @@ def load_bounded(
         raise ProfileError(where, over)
     if unnamed := sheet_name_faults(data, lambda loc: line_of(source, loc)):
         raise ProfileError(where, unnamed)
+    if alike := same_reading_faults(data, lambda loc: line_of(source, loc)):
+        raise ProfileError(where, alike)
+    return data
+
+
+PROFILE_ROW = "Profile"  # the Paper sheet's row naming the workbook's profile (workbook/layout.py)
+
+
+def read_as(text: str) -> str:
+    """A label or column header as the workbook reader matches it: case, spacing and anything
+    from a '(' on do not count (layout.normalise_header; a test holds the two together)."""
+    text = text.split("(")[0] if "(" in text else text
+    return " ".join(text.split()).casefold()
+
+
+def same_reading_faults(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
+    """Header labels, and the column headers of one sheet, that the reader could not tell apart
+    (`Cost (a)` and `Cost (b)`), or that read as nothing: the workbook `new` writes from the
+    profile could never be valid."""
+    groups: list[tuple[tuple[Any, ...], str, set[str]]] = [
+        (("header",), "label", {PROFILE_ROW}),
+        (("risk", "columns"), "header", set()),
+    ]
+    tables = data.get("tables")
+    for index in range(len(tables) if isinstance(tables, list) else 0):
+        groups.append((("tables", index, "columns"), "header", set()))
+    found: list[tuple[tuple[Any, ...], str]] = []
+    for path, key, reserved in groups:
+        items = _found(data, path)
+        if not isinstance(items, list):
+            continue
+        seen = {read_as(name): f"the {name} row" for name in reserved}
+        for index, item in enumerate(items):
+            text = item.get(key) if isinstance(item, dict) else None
+            if not isinstance(text, str):
+                continue  # the model says what is missing
+            place, reading = (*path, index, key), read_as(text)
+            if not reading:
+                found.append(
+                    (
+                        place,
+                        f"{text!r} reads as nothing (the reader ignores what is"
+                        " in brackets): give it words before any bracket",
+                    )
+                )
+            elif reading in seen:
+                found.append(
+                    (
+                        place,
+                        f"{text!r} reads as {seen[reading]} (the reader ignores"
+                        " case, spacing and what is in brackets): make it different",
+                    )
+                )
+            else:
+                seen[reading] = repr(text)
+    return [_at(place, line_of, message) for place, message in found]
+
+
+def _found(data: Any, path: tuple[Any, ...]) -> Any:
+    """The value at a key path of the parsed file, or None where the path leads nowhere."""
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
     return data
 
 
