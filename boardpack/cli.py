@@ -20,6 +20,7 @@ import click
 
 from boardpack import __version__
 from boardpack.errors import BoardpackError
+from boardpack.text import printable
 
 DEFAULT_INPUTS = Path("inputs")
 DEFAULT_OUT = Path("output")
@@ -37,7 +38,7 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except BoardpackError as exc:
             if debug:
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {printable(str(exc))}", err=True)  # names quoted as escapes
             sys.exit(1)
         except Terminated:
             click.echo(
@@ -54,8 +55,9 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 raise
             click.echo(
-                f"Internal error: {type(exc).__name__}: {exc}\nThis is a bug in boardpack, not in"
-                " your workbook. Run again with --debug for details and report it.",
+                f"Internal error: {type(exc).__name__}: {printable(str(exc))}\nThis is a bug"
+                " in boardpack, not in your workbook. Run again with --debug for details and"
+                " report it.",
                 err=True,
             )
             sys.exit(1)

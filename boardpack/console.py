@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from boardpack.pipeline import BuildReport, PaperResult, Status
+from boardpack.text import printable
 
 _STATUS_STYLE = {Status.BUILT: "green", Status.INVALID: "red", Status.FAILED: "red"}
 
@@ -44,20 +45,21 @@ class BuildDisplay:
         self.progress.stop()
 
     def advance(self, stage: str, paper: PaperResult) -> None:
-        self.progress.update(self.task, advance=1, description=f"{paper.name}: {stage} done")
+        described = f"{_shown(paper.name)}: {stage} done"
+        self.progress.update(self.task, advance=1, description=described)
 
     def summary(self, report: BuildReport) -> None:
         """The table of papers and the pack, then every error and warning in full."""
         if not report.papers:
             return
         table = Table(
-            title=f"Papers built into {escape(str(report.out_dir))}", title_justify="left"
+            title=f"Papers built into {_shown(str(report.out_dir))}", title_justify="left"
         )
         for heading in ("Paper", "Status", "Warnings", "Outputs", "Seconds"):
             table.add_column(heading, justify="right" if heading == "Seconds" else "left")
         for paper in report.papers:
             table.add_row(
-                escape(paper.source.name),
+                _shown(paper.source.name),
                 f"[{_STATUS_STYLE[paper.status]}]{paper.status.value}[/]",
                 str(len(paper.warnings)) if paper.warnings else "",
                 _outputs(paper.docx, paper.pdf),
@@ -78,32 +80,38 @@ class BuildDisplay:
         self.console.print(table)
         for paper in report.papers:
             if paper.error is not None:
-                self.console.print(f"[red]error[/] {escape(_with_source(paper))}")
+                self.console.print(f"[red]error[/] {_shown(_with_source(paper))}")
             if paper.note:
                 self.console.print(
-                    f"[yellow]note[/] {escape(paper.source.name)}: {escape(paper.note)}"
+                    f"[yellow]note[/] {_shown(paper.source.name)}: {_shown(paper.note)}"
                 )
             for warning in paper.warnings:
                 self.console.print(
-                    f"[yellow]warning[/] {escape(paper.source.name)}: {escape(str(warning))}"
+                    f"[yellow]warning[/] {_shown(paper.source.name)}: {_shown(str(warning))}"
                 )
         if pack is not None:
             for warning in pack.warnings:
-                self.console.print(f"[yellow]warning[/] pack: {escape(str(warning))}")
+                self.console.print(f"[yellow]warning[/] pack: {_shown(str(warning))}")
             for problem in pack.problems:
-                self.console.print(f"[red]error[/] pack: {escape(str(problem))}")
+                self.console.print(f"[red]error[/] pack: {_shown(str(problem))}")
             if pack.error is not None:
-                self.console.print(f"[red]error[/] pack: {escape(str(pack.error))}")
+                self.console.print(f"[red]error[/] pack: {_shown(str(pack.error))}")
             if pack.note:
-                self.console.print(f"[yellow]note[/] pack: {escape(pack.note)}")
+                self.console.print(f"[yellow]note[/] pack: {_shown(pack.note)}")
         for warning in report.warnings:
-            self.console.print(f"[yellow]warning[/] meeting: {escape(str(warning))}")
+            self.console.print(f"[yellow]warning[/] meeting: {_shown(str(warning))}")
         for stale in report.stale:
-            self.console.print(f"[yellow]stale[/] {escape(str(stale))}")
+            self.console.print(f"[yellow]stale[/] {_shown(str(stale))}")
+
+
+def _shown(text: str) -> str:
+    """Text from outside (a file name, a cell, a message quoting one) as the terminal shows it:
+    control characters as escapes, never acted on, and no rich markup."""
+    return escape(printable(text))
 
 
 def _outputs(*paths: Path | None) -> str:
-    return escape(", ".join(p.name for p in paths if p is not None)) or "-"
+    return _shown(", ".join(p.name for p in paths if p is not None)) or "-"
 
 
 def _with_source(paper: PaperResult) -> str:

@@ -355,6 +355,17 @@ def is_annotated_copy(path: Path) -> bool:
     return bool(_ANNOTATED_COPY.match(path.name))
 
 
+def not_utf8_name(path: Path) -> BoardpackError:
+    """The error of a workbook whose file name is not UTF-8 text: no paper can be named after
+    it, and printing it would garble the terminal; it is skipped, the others go on."""
+    from boardpack.text import printable
+
+    return BoardpackError(
+        f"{printable(str(path))}: the file name is not UTF-8 text (the \\x bytes shown), so"
+        " no paper can be named after it; the workbook is skipped: rename it, and run again"
+    )
+
+
 def find_workbooks(paths: Iterable[Path]) -> list[Path]:
     """Workbooks named, or found directly in named folders; Office lock files, hidden files and
     annotated copies are skipped. Raises BoardpackError for a path that does not exist."""

@@ -10,6 +10,7 @@ meeting's papers take seconds, not minutes.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import hashlib
 import json
@@ -30,6 +31,7 @@ from boardpack.errors import (
     InvalidWorkbook,
     OutputError,
     Problem,
+    ProfileError,
     TemplateProblem,
 )
 from boardpack.files import (
@@ -37,6 +39,7 @@ from boardpack.files import (
     RECORD_FOLDER,
     ensure_folder,
     find_workbooks,
+    not_utf8_name,
     output_lock,
     remove_stale_temporaries,
     safe_stem,
@@ -48,7 +51,7 @@ from boardpack.files import (
 from boardpack.guard import import_openpyxl
 from boardpack.meeting.history import ArchiveHistory
 from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
-from boardpack.meeting.settings import PackSettings, settings_profile
+from boardpack.meeting.settings import PackSettings, settings_profile, unusable_profile
 from boardpack.outputs.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.outputs.render import (
     PACK_TEMPLATE,
@@ -63,6 +66,7 @@ from boardpack.paper.changes import History, paper_data
 from boardpack.paper.models import Paper
 from boardpack.paper.page import PageArea
 from boardpack.paper.profile import Profile, load_profile
+from boardpack.text import is_utf8, printable
 from boardpack.workbook.validate import CheckedPaper, load_paper
 
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
@@ -288,8 +292,7 @@ def _build_staged(
         work.wait()
     _put_papers_in_place(report.papers, out, pdf=pdf)
     if report.pack is not None:
-        _put_pack_in_place(report.pack, out, pdf=pdf)
-        _write_pack_record(report, out)
+        _put_pack_in_place(report, out, pdf=pdf)
     return report
 
 
@@ -298,6 +301,11 @@ def _name_papers(workbooks: list[Path]) -> list[PaperResult]:
     papers: list[PaperResult] = []
     claimed: dict[str, Path] = {}
     for source in workbooks:
+        if not is_utf8(source.name):
+            paper = PaperResult(source, printable(source.stem))
+            paper.fail(not_utf8_name(source))
+            papers.append(paper)
+            continue
         paper = PaperResult(source, safe_stem(source.stem))
         if (shortened := shortened_stem(source.stem)) is not None:
             paper.notes.append(Problem("", shortened))
@@ -380,6 +388,12 @@ def _make_docx_files(
     as each is rendered, while the rest are still rendering. `convert_early` is handed the
     first papers (in agenda order) once they are all rendered."""
     papers = [p for p in report.papers if p.status is Status.BUILT]
+    folder = _folder_settings(sources)
+    settings, settings_folder = folder.settings, folder.folder
+    try:
+        profile = settings_profile(settings, folder.file)  # None: the default, or a workbook's
+    except ProfileError as exc:  # every paper is read by it: none is built, by it or another
+        raise unusable_profile(settings, folder.file, exc) from exc
     jobs = min(os.cpu_count() or 1, len(papers))
     pool = None
     others = set(multiprocessing.active_children())  # not the pool's: not ours to end
@@ -390,9 +404,6 @@ def _make_docx_files(
         pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_exit_with_parent
         )
-    folder = _folder_settings(sources)
-    settings, settings_folder = folder.settings, folder.folder
-    profile = settings_profile(settings, folder.file)  # None: the default, or a workbook's own
     if archive is None and settings.archive is not None:
         archive = settings_folder / settings.archive
     history_of = ArchiveHistory(archive) if archive is not None else None
@@ -774,30 +785,45 @@ def _finish_pack_pdf(pack: PackResult, made: Path, timeout: float, out: Path) ->
 
 # --- putting outputs in place ---------------------------------------------------------------
 #
-# Each paper's files move from the staging folder into the output folder together, once both
-# are made and the PDF is proven. The old PDF goes first (into the staging folder), then the new
-# .docx, then the new PDF: a build killed in between leaves a .docx without a PDF, never one
-# beside an older PDF.
+# Each paper's files and its build record move from the staging folder into the output folder
+# together, once both files are made and the PDF is proven. Everything that takes room on the
+# disk (the files, the record) is written in the staging folder first; putting in place is then
+# only renames within one folder. The earlier files and record are moved aside into the staging
+# folder first, and moved back should any rename fail (Word holds the file open), so the output
+# folder holds the whole new paper with its record or the whole earlier one with its record.
+# A build killed in between leaves a .docx without its PDF, never one beside an older PDF.
 # When the PDF cannot be made, the earlier .docx and PDF (if there was a PDF) stay as they were;
 # without an earlier PDF, the new .docx is put in place on its own, to be checked in Word.
+# The pack is put in place only when every paper in it was: never beside papers it does not hold.
 
 
 _NO_PDF_HINT = "--no-pdf makes the .docx alone"
 
 
+class _NotPlaced(Exception):
+    """A file could not be put in place; everything moved so far has been moved back."""
+
+    def __init__(self, target: Path, error: OSError, restored: bool) -> None:
+        super().__init__(str(target))
+        self.target, self.error, self.restored = target, error, restored
+
+
 def _put_papers_in_place(papers: list[PaperResult], out: Path, *, pdf: bool) -> None:
-    """Move each rendered paper's files from the staging folder into `out`, and record them."""
+    """Move each rendered paper's files and its record from the staging folder into `out`."""
     for paper in papers:
         staged = paper.docx
         if staged is None or staged.parent == out or paper.status is Status.INVALID:
             continue  # never rendered, or already in place
+        stage = staged.parent
         docx, old_pdf = out / staged.name, out / f"{paper.name}.pdf"
         try:
+            moves: list[tuple[Path | None, Path]]
             if paper.status is Status.BUILT and paper.pdf is not None:
-                paper.docx, paper.pdf = _replace_pair(staged, paper.pdf, docx, old_pdf)
+                moves = [(staged, docx), (paper.pdf, old_pdf)]
+                placed: tuple[Path, Path | None, str] = (docx, old_pdf, "")
             elif paper.status is Status.BUILT and not pdf:
-                paper.docx, paper.pdf, paper.note = _replace_without_pdf(staged, docx, old_pdf)
-                paper.pdf_sha256 = sha256_of(paper.pdf) if paper.pdf is not None else ""
+                moves, placed = _without_pdf(staged, docx, old_pdf)
+                paper.pdf_sha256 = sha256_of(old_pdf) if placed[1] is not None else ""
             elif _is_file(old_pdf):
                 paper.docx, paper.pdf = None, None
                 paper.note = (
@@ -807,87 +833,159 @@ def _put_papers_in_place(papers: list[PaperResult], out: Path, *, pdf: bool) -> 
                 )
                 continue
             else:
-                paper.docx, paper.pdf = _replace_pair(staged, None, docx, old_pdf)
-            _write_record(paper, out)
-        except OSError as exc:
+                moves, placed = [(staged, docx), (None, old_pdf)], (docx, None, "")
+            staged_pdf, paper.docx, paper.pdf = paper.pdf, placed[0], placed[1]
+            record = _write_record(paper, out)  # naming the files as they will be in `out`
+            paper.docx, paper.pdf = staged, staged_pdf
+            moves.append((_staged_copy(stage, record), out / RECORD_FOLDER / record[0]))
+            _move_in(moves, stage)
+            paper.docx, paper.pdf, paper.note = placed
+        except _NotPlaced as exc:
             paper.docx, paper.pdf = None, None
-            paper.fail(_not_placed(docx, exc))
+            paper.fail(_not_placed(exc, f"{paper.name}.docx and its PDF"))
+        except OSError as exc:  # before anything was moved: the record could not be written
+            paper.docx, paper.pdf = None, None
+            paper.fail(_not_placed(_NotPlaced(docx, exc, True), f"{paper.name}.docx and its PDF"))
 
 
-def _put_pack_in_place(pack: PackResult, out: Path, *, pdf: bool) -> None:
-    """Move the pack's files from the staging folder into `out`, by the papers' rules."""
-    staged = pack.docx
-    if staged is None or staged.parent == out:
-        return
-    docx, old_pdf = out / staged.name, out / staged.with_suffix(".pdf").name
-    try:
-        if pack.pdf is not None:
-            pack.docx, pack.pdf = _replace_pair(staged, pack.pdf, docx, old_pdf)
-        elif not pdf:
-            pack.docx, pack.pdf, pack.note = _replace_without_pdf(staged, docx, old_pdf)
-        elif _is_file(old_pdf):
-            pack.docx = None
-            pack.note = (
-                f"{docx.name} and {old_pdf.name} are left as an earlier build made them;"
-                f" the new pack is not put in place without its PDF ({_NO_PDF_HINT})"
-            )
-        else:
-            pack.docx, pack.pdf = _replace_pair(staged, None, docx, old_pdf)
-    except OSError as exc:
-        pack.docx, pack.pdf = None, None
-        pack.error = _not_placed(docx, exc)
-
-
-def _replace_pair(
-    staged_docx: Path, staged_pdf: Path | None, docx: Path, pdf: Path
-) -> tuple[Path, Path | None]:
-    """Put a .docx and its PDF (or only the .docx) in place of the earlier pair."""
-    # The earlier PDF is moved aside into the staging folder (which the next build sweeps, should
-    # this one be killed now), and back if the .docx cannot be replaced (Word has it open).
-    aside = staged_docx.parent / f"{pdf.name}.earlier"
-    had_pdf = _is_file(pdf)
-    if had_pdf:
-        os.replace(pdf, aside)
-    try:
-        os.replace(staged_docx, docx)
-    except OSError:
-        if had_pdf:
-            os.replace(aside, pdf)
-        raise
-    if staged_pdf is None:
-        return docx, None
-    os.replace(staged_pdf, pdf)
-    return docx, pdf
-
-
-def _replace_without_pdf(staged_docx: Path, docx: Path, pdf: Path) -> tuple[Path, Path | None, str]:
-    """Put a .docx built with --no-pdf in place; an earlier PDF stays only if it was made from
-    exactly this .docx (the same identifier), else it is removed. Returns what is there now."""
-
+def _without_pdf(
+    staged_docx: Path, docx: Path, pdf: Path
+) -> tuple[list[tuple[Path | None, Path]], tuple[Path, Path | None, str]]:
+    """The moves that put a .docx built with --no-pdf in place, and what is there after them:
+    an earlier PDF stays only if it was made from exactly this .docx (the same identifier)."""
     if not _is_file(pdf):
-        os.replace(staged_docx, docx)
-        return docx, None, ""
+        return [(staged_docx, docx)], (docx, None, "")
     regular = pdf.is_file() and not pdf.is_symlink()  # never read through a link or a FIFO
     if regular and pdf_identifier(pdf) == docx_identity(staged_docx)[1]:
-        os.replace(staged_docx, docx)
-        return docx, pdf, ""
-    _replace_pair(staged_docx, None, docx, pdf)
-    return docx, None, f"removed {pdf.name}: it was made from an earlier version of the paper"
+        return [(staged_docx, docx)], (docx, pdf, "")
+    removed = f"removed {pdf.name}: it was made from an earlier version of the paper"
+    return [(staged_docx, docx), (None, pdf)], (docx, None, removed)
+
+
+def _put_pack_in_place(report: BuildReport, out: Path, *, pdf: bool) -> None:
+    """Move the pack's files and its record from the staging folder into `out`, by the papers'
+    rules, once every paper in it is in place; else the earlier pack stays with its record."""
+    pack = report.pack
+    assert pack is not None
+    staged = pack.docx
+    if staged is None or staged.parent == out:
+        _write_pack_record(report, out)
+        return
+    stage = staged.parent
+    docx, old_pdf = out / staged.name, out / staged.with_suffix(".pdf").name
+    placed_papers = {p.name for p in report.papers if p.docx is not None and p.docx.parent == out}
+    missing = [name for name in pack.papers if name not in placed_papers]
+    left = f"{docx.name} and {old_pdf.name} are left as an earlier build made them"
+    if missing:
+        pack.docx, pack.pdf = None, None
+        pack.error = OutputError(
+            f"{docx}: not put in place, as {', '.join(f'{n}.docx' for n in missing)} in it"
+            f" could not be; {left}, with their build record. Free some space or close the"
+            " program holding the files, and build again"
+        )
+        pack.note = left
+        return
+    try:
+        moves: list[tuple[Path | None, Path]]
+        if pack.pdf is not None:
+            moves = [(staged, docx), (pack.pdf, old_pdf)]
+            placed: tuple[Path, Path | None, str] = (docx, old_pdf, "")
+        elif not pdf:
+            moves, placed = _without_pdf(staged, docx, old_pdf)
+        elif _is_file(old_pdf):
+            pack.docx = None
+            pack.note = f"{left}; the new pack is not put in place without its PDF ({_NO_PDF_HINT})"
+            _write_pack_record(report, out)
+            return
+        else:
+            moves, placed = [(staged, docx), (None, old_pdf)], (docx, None, "")
+        # The PDF in place after the moves: the new one, or an earlier one made from this .docx.
+        kept_pdf = pack.pdf if pack.pdf is not None else placed[1]
+        record = _pack_record(report, staged, kept_pdf)
+        moves.append((_staged_copy(stage, record), out / RECORD_FOLDER / record[0]))
+        _move_in(moves, stage)
+        pack.docx, pack.pdf, pack.note = placed
+    except (_NotPlaced, OSError) as exc:
+        failure = exc if isinstance(exc, _NotPlaced) else _NotPlaced(docx, exc, True)
+        pack.docx, pack.pdf = None, None
+        pack.error = _not_placed(failure, f"{PACK_NAME}.docx and its PDF")
+
+
+def _move_in(moves: list[tuple[Path | None, Path]], stage: Path) -> None:
+    """Put each staged file in place of its target (None: the target is removed), all or none.
+
+    Each earlier target is moved aside into `stage` first; should any rename fail, the new files
+    are taken out again and the earlier ones moved back. _NotPlaced says which target failed."""
+    aside: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
+    try:
+        for folder in {target.parent for _, target in moves}:
+            ensure_folder(folder)  # the record folder, made before anything is moved
+        for index, (_, target) in enumerate(moves):
+            if _is_file(target):
+                moved = stage / f"{index}.{target.name}.earlier"
+                os.replace(target, moved)
+                aside.append((moved, target))
+        for new, target in moves:
+            if new is not None:
+                os.replace(new, target)
+                placed.append(target)
+    except (OSError, OutputError) as exc:
+        error = exc if isinstance(exc, OSError) else OSError(str(exc))
+        restored = True
+        for target in placed:
+            try:
+                target.unlink()
+            except OSError:
+                restored = False
+        for moved, target in aside:
+            try:
+                os.replace(moved, target)
+            except OSError:
+                restored = False
+        failed = next((t for n, t in moves if t not in placed), moves[0][1])
+        raise _NotPlaced(failed, error, restored) from exc
+
+
+def _staged_copy(stage: Path, record: tuple[str, bytes]) -> Path:
+    """The record written (and flushed to the disk) in the staging folder, to be moved in."""
+    name, data = record
+    path = stage / name
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, 0o644)
+    return path
 
 
 def _is_file(path: Path) -> bool:
     return path.is_file() or path.is_symlink()
 
 
-def _not_placed(target: Path, exc: OSError) -> OutputError:
+def _not_placed(failure: _NotPlaced, what: str) -> OutputError:
+    """The error of a paper or pack not put in place, saying truthfully what the folder holds."""
+    exc = failure.error
+    reason = exc.strerror or str(exc)
+    outcome = (
+        f"the earlier {what}, if any, are left as they were, with their build record"
+        if failure.restored
+        else f"the earlier {what} could not all be put back"
+    )
+    hint = (
+        "free some space on the disk"
+        if exc.errno == errno.ENOSPC
+        else "check that no program (Word, a PDF viewer) holds it open"
+    )
     return OutputError(
-        f"{target}: could not be put in place ({exc.strerror or exc}); check that no program"
-        " (Word, a PDF viewer) holds it open, and build again"
+        f"{failure.target}: could not be put in place ({reason}); {outcome}; {hint},"
+        " and build again"
     )
 
 
-def _write_record(paper: PaperResult, out: Path) -> None:
-    """What `boardpack archive` needs to file the paper without reading the workbook again."""
+def _write_record(paper: PaperResult, out: Path) -> tuple[str, bytes]:
+    """The build record's name and bytes: what `boardpack archive` needs to file the paper
+    without reading the workbook again, its files named as they are in `out`."""
     assert paper.checked is not None and paper.docx is not None
     details = paper.checked.paper.details
     record: dict[str, object] = {
@@ -918,37 +1016,40 @@ def _write_record(paper: PaperResult, out: Path) -> None:
             for a in paper.appendices
             if a.checked is not None
         ]
-    folder = ensure_folder(out / RECORD_FOLDER)
-    write_atomic(folder / f"{paper.name}.json", json.dumps(record, indent=2).encode())
+    return f"{paper.name}.json", json.dumps(record, indent=2).encode()
+
+
+def _pack_record(report: BuildReport, docx: Path, pdf: Path | None) -> tuple[str, bytes]:
+    """The pack's build record's name and bytes: what `boardpack archive` needs to file the
+    pack, its files (read from the staging folder) and the papers in it."""
+    pack = report.pack
+    assert pack is not None
+    by_name = {p.name: p for p in report.papers}
+    record = {
+        "kind": "pack",
+        "docx": docx.name,
+        "docx_sha256": sha256_of(docx),
+        "pdf": pdf.name if pdf else None,
+        "pdf_sha256": sha256_of(pdf) if pdf else None,
+        "papers": [{"name": n, "docx_sha256": by_name[n].docx_sha256} for n in pack.papers],
+        "boardpack_version": __version__,
+    }
+    return f"{PACK_NAME}.json", json.dumps(record, indent=2).encode()
 
 
 def _write_pack_record(report: BuildReport, out: Path) -> None:
-    """What `boardpack archive` needs to file the pack: its files and the papers in it.
-
-    A pack that could not be made gets no record, and the record of an older pack is removed,
-    so the archive never files a pack other than the one this build made.
-    """
-    pack = report.pack
-    assert pack is not None
+    """Remove the record of an earlier pack when this build made none, or left the new pack out
+    for want of its PDF, so the archive never files a pack other than the one this build made."""
     path = out / RECORD_FOLDER / f"{PACK_NAME}.json"
-    path.unlink(missing_ok=True)
-    if pack.error is not None or pack.docx is None:
-        return
-    by_name = {p.name: p for p in report.papers if p.docx is not None}
-    record = {
-        "kind": "pack",
-        "docx": pack.docx.name,
-        "docx_sha256": sha256_of(pack.docx),
-        "pdf": pack.pdf.name if pack.pdf else None,
-        "pdf_sha256": sha256_of(pack.pdf) if pack.pdf else None,
-        "papers": [
-            {"name": name, "docx_sha256": sha256_of(by_name[name].docx)}  # type: ignore[arg-type]
-            for name in pack.papers
-        ],
-        "boardpack_version": __version__,
-    }
-    ensure_folder(path.parent)
-    write_atomic(path, json.dumps(record, indent=2).encode())
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        pack = report.pack
+        if pack is not None and pack.error is None:
+            pack.error = OutputError(
+                f"{path}: the earlier pack's build record could not be removed ({exc.strerror});"
+                " remove it, so that `archive` does not file the earlier pack as this one"
+            )
 
 
 # --- what is stale --------------------------------------------------------------------------
@@ -981,7 +1082,7 @@ def _stale_outputs(report: BuildReport) -> list[StaleOutput]:
             stale.append(StaleOutput(path, "not a regular file; boardpack did not make it"))
             continue
         if path.stem.casefold() == PACK_NAME:
-            if changed_papers and (pack is None or pack.note):
+            if changed_papers and (pack is None or pack.note or pack.docx is None):
                 stale.append(
                     StaleOutput(
                         path,

@@ -385,3 +385,247 @@ def test_a_pipe_named_like_a_workbook_in_a_folder_is_named_not_skipped(tmp_path:
     assert result.exit_code == 1
     assert "housing.xlsx: is not a file but a device or pipe" in result.output
     assert "procurement.xlsx" in result.output and "Traceback" not in result.output
+
+
+# Profiles asking for unbounded work: refused by their key and line before any model is made
+
+JIB = Path(boardpack.guard.__file__).parent / "paper" / "profiles" / "jib.toml"
+
+
+def jib_with(old: str, new: str) -> str:
+    text = JIB.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def _levels(count: int) -> str:
+    return "levels = [" + ", ".join(f'"L{i}"' for i in range(count)) + "]"
+
+
+def _columns(count: int) -> str:
+    return "".join(
+        f'\n[[risk.columns]]\nkey = "extra{i}"\nheader = "Extra {i}"\n' for i in range(count)
+    )
+
+
+def _nested(depth: int) -> str:
+    return "\nnested = " + "[" * depth + "]" * depth + "\n"
+
+
+HOSTILE_PROFILES = {
+    "a band up to 2**63": (
+        jib_with("scores = [9, 16]", "scores = [9, 9223372036854775807]"),
+        "line 159: risk.bands[2].scores[1]: is 9,223,372,036,854,775,807; numbers in a profile"
+        " are at most 1000 either side of 0 (a score, a matrix cell, a width)",
+    ),
+    "a band up to 1e300": (
+        jib_with("scores = [9, 16]", "scores = [9, 1e300]"),
+        "line 159: risk.bands[2].scores[1]: is 1e+300; numbers in a profile are at most 1000",
+    ),
+    "a band up to inf": (
+        jib_with("scores = [9, 16]", "scores = [9, inf]"),
+        "line 159: risk.bands[2].scores[1]: is inf; numbers in a profile are at most 1000",
+    ),
+    "a band of three numbers": (
+        jib_with("scores = [9, 16]", "scores = [9, 12, 16]"),
+        "line 159: risk.bands[2].scores: lists 3 items; the limit is 2",
+    ),
+    "18,000 levels": (
+        jib_with(
+            'label = "Likelihood"\nlevels = [', f'label = "Likelihood"\n{_levels(18_000)}\nx = ['
+        ),
+        "line 127: risk.likelihood.levels: lists 18,000 items; the limit is 10",
+    ),
+    "66 register columns": (
+        JIB.read_text(encoding="utf-8") + _columns(60),
+        "risk.columns: lists 66 items; the limit is 50 (a sheet's columns beyond that are not"
+        " read, so the workbook `new` writes could never be valid)",
+    ),
+    "1,000 sections": (
+        JIB.read_text(encoding="utf-8")
+        + "".join(f'\n[[sections]]\nkey = "s{i}"\ntitle = "S {i}"\n' for i in range(1000)),
+        "sections: lists 1,010 items; the limit is 40",
+    ),
+    "1,000 header fields": (
+        JIB.read_text(encoding="utf-8")
+        + "".join(f'\n[[header]]\nkey = "h{i}"\nlabel = "H {i}"\n' for i in range(1000)),
+        "header: lists 1,007 items; the limit is 60",
+    ),
+    "20,000 keys in a table": (
+        JIB.read_text(encoding="utf-8")
+        + "\n[junk]\n"
+        + "".join(f"k{i} = 1\n" for i in range(20_000)),
+        "junk: has 20,000 keys; the limit is 40 (more than any board's report needs)",
+    ),
+    "lists nested 300 deep": (
+        _nested(300) + JIB.read_text(encoding="utf-8"),
+        "line 2: nested[0][0][0][0][0]: is nested 7 deep or more; a profile nests tables and"
+        " lists at most 6 deep",
+    ),
+    "lists nested 500 deep": (
+        _nested(500) + JIB.read_text(encoding="utf-8"),
+        "lists are nested too deeply to read; a profile nests at most 6",
+    ),
+    "tables nested 500 deep": (
+        JIB.read_text(encoding="utf-8") + "\n[" + ".".join(["t"] * 500) + "]\nx = 1\n",
+        "is nested 7 deep or more",
+    ),
+    "an escape in a title": (
+        jib_with(
+            'title = "Recommendation"', 'title = "Recommendation\\u001b[2J\\u001b]0;pwned\\u0007"'
+        ),
+        "line 63: sections[0].title: holds the control character U+001B at character 15; a"
+        " profile's text must be printable: remove it",
+    ),
+    "a right-to-left override in a name": (
+        jib_with('name = "Green"', 'name = "Gr\\u202eeen"'),
+        "status.words[0].name: holds the control character U+202E at character 3",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_PROFILES)
+def test_a_profile_asking_for_unbounded_work_is_refused_at_once_by_key_and_line(
+    tmp_path: Path, case: str
+) -> None:
+    text, said = HOSTILE_PROFILES[case]
+    path = tmp_path / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    assert path.stat().st_size < 256 * 1024  # under the size limit: the counts must stop it
+    tracemalloc.start()
+    try:
+        result = CliRunner().invoke(main, ["profile", "check", str(path)], env={"COLUMNS": "1000"})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 * 1024 * 1024, f"took {peak / 2**20:.0f} MB to refuse"
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "Internal error" not in result.output
+    assert said in " ".join(result.output.split())
+    assert not any(c in result.output for c in "\x1b\x07\u202e")  # nothing raw reaches the terminal
+
+
+PRINCE2 = JIB.parent / "prince2.toml"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "said"),
+    [
+        ("A sheet name of thirty-two chars", "is 32 characters long; Excel names a sheet in at"),
+        ("Costs/Benefits", "holds '/', which Excel does not allow in a sheet's name"),
+        ("risks", "is the name of the workbook's Risks sheet already"),
+        (" Tolerances", "must be a sheet name without spaces or ' at either end"),
+    ],
+)
+def test_a_table_sheet_new_could_not_write_or_would_misread_is_refused(
+    tmp_path: Path, sheet: str, said: str
+) -> None:
+    text = PRINCE2.read_text(encoding="utf-8")
+    path = tmp_path / "p.toml"
+    path.write_text(text.replace('sheet = "Tolerances"', f'sheet = "{sheet}"'), encoding="utf-8")
+    for command in (
+        ["profile", "check", str(path)],
+        ["new", str(tmp_path / "w.xlsx"), "--profile", str(path)],
+    ):
+        result = CliRunner().invoke(main, command, env={"COLUMNS": "1000"})
+        assert result.exit_code == 1 and "Internal error" not in result.output
+        assert f"line 127: tables[0].sheet: {said}" in " ".join(result.output.split())
+    assert not (tmp_path / "w.xlsx").exists()
+
+
+def test_the_sheets_a_table_may_not_take_are_the_workbooks_own() -> None:
+    from boardpack.paper.limits import FIXED_SHEETS
+    from boardpack.workbook import layout
+
+    named = {
+        layout.PAPER_SHEET,
+        layout.HELP_SHEET,
+        layout.SECTIONS_SHEET,
+        layout.PLAN_SHEET,
+        layout.BUDGET_SHEET,
+        layout.RISKS_SHEET,
+    }
+    assert set(FIXED_SHEETS) == named
+
+
+# File names that are not UTF-8 or hold control characters
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows file names are always Unicode")
+def test_a_file_name_that_is_not_utf8_is_named_and_skipped_and_no_name_reaches_the_terminal_raw(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "procurement.xlsx")
+    try:
+        shutil.copy(EXAMPLE, os.fsencode(folder) + b"/caf\xe9.xlsx")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+    shutil.copy(EXAMPLE, folder / "esc\x1b[2Jred.xlsx")
+    said = (
+        "the file name is not UTF-8 text (the \\x bytes shown), so no paper can be named after"
+        " it; the workbook is skipped: rename it, and run again"
+    )
+    runs = {
+        "check": (["check", str(folder)], 1),
+        "build": (["build", str(folder), "--out", str(out), "--no-pdf"], 1),
+        "status": (["status", str(folder), "--out", str(out)], 0),
+    }
+    for command, (args, code) in runs.items():
+        result = CliRunner().invoke(main, args, env={"COLUMNS": "1000"})
+        flat = " ".join(result.output.split())
+        assert result.exit_code == code, (command, result.output)
+        assert "Traceback" not in flat and "Internal error" not in flat
+        assert "caf\\xe9.xlsx" in flat and said in flat, (command, flat)
+        assert "\x1b" not in result.output and "\udce9" not in result.output, command
+        if command == "check":
+            assert "procurement.xlsx: OK" in flat and "esc\\x1b[2Jred.xlsx: OK" in flat
+        if command == "build":  # the other papers are built
+            assert sorted(p.name for p in out.glob("*.docx")) == [
+                "board-pack.docx",
+                "esc_[2Jred.docx",
+                "procurement.docx",
+            ]
+            assert "esc\\x1b[2Jred.xlsx" in flat
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            'header = "Action"',
+            'header = "Event (what is done)"',
+            "risk.columns[4].header: 'Event (what is done)' reads as 'Event' (the reader ignores"
+            " case, spacing and what is in brackets): make it different",
+        ),
+        (
+            'header = "Action"',
+            'header = "(£)"',
+            "risk.columns[4].header: '(£)' reads as nothing (the reader ignores what is in"
+            " brackets): give it words before any bracket",
+        ),
+        (
+            'label = "Project name"',
+            'label = "profile (ours)"',
+            "header[0].label: 'profile (ours)' reads as the Profile row",
+        ),
+    ],
+)
+def test_headers_the_reader_cannot_tell_apart_are_refused_so_new_writes_a_readable_workbook(
+    tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    path = tmp_path / "alike.toml"
+    path.write_text(jib_with(old, new), encoding="utf-8")
+    result = CliRunner().invoke(main, ["profile", "check", str(path)], env={"COLUMNS": "1000"})
+    assert result.exit_code == 1 and "Internal error" not in result.output
+    assert said in " ".join(result.output.split())
+
+
+def test_the_profile_limits_read_headers_as_the_workbook_reader_does() -> None:
+    from boardpack.paper.limits import PROFILE_ROW, read_as
+    from boardpack.workbook.layout import PROFILE_LABEL, normalise_header
+
+    assert PROFILE_ROW == PROFILE_LABEL
+    for text in ("Cost (£)", "  Risk   owner ", "(a)", "Likelihood", "Due (date) x", "ÉVÉNEMENT"):
+        assert read_as(text) == normalise_header(text)

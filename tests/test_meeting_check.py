@@ -305,3 +305,116 @@ def test_checking_a_meeting_does_not_load_the_renderer_or_the_pdf_tools(tmp_path
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "Paper!B6: this paper is for the meeting of 24/01/2008" in result.stdout
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+# --- appendices form one level of cover reports: cycles, chains and self-references named ---
+
+APPENDIX_FAULTS = {
+    "cycle": (
+        "[appendices]\nalpha = ['beta']\nbeta = ['alpha']\n",
+        [
+            "appendices.alpha: alpha is itself an appendix of beta, and an appendix cannot have"
+            " appendices of its own (a chain or a cycle of papers); list its appendices under"
+            " the cover report, or make alpha a paper of its own",
+            "appendices.beta: beta is itself an appendix of alpha, and an appendix cannot have"
+            " appendices of its own (a chain or a cycle of papers); list its appendices under"
+            " the cover report, or make beta a paper of its own",
+        ],
+    ),
+    "chain": (
+        "[appendices]\nalpha = ['beta']\nbeta = ['gamma']\n",
+        [
+            "appendices.beta: beta is itself an appendix of alpha, and an appendix cannot have"
+            " appendices of its own (a chain or a cycle of papers); list its appendices under"
+            " the cover report, or make beta a paper of its own",
+        ],
+    ),
+    "self": (
+        "[appendices]\nalpha = ['alpha']\n",
+        [
+            "appendices.alpha: names alpha as its own appendix; a paper cannot be its own"
+            " appendix: take 'alpha' out of the list",
+        ],
+    ),
+    "two covers": (
+        "[appendices]\nalpha = ['gamma']\nbeta = ['gamma']\n",
+        [
+            "appendices.beta: names 'gamma', which is already the appendix of alpha; a workbook"
+            " is the appendix of one cover report: take it out of one of the lists",
+        ],
+    ),
+}
+PAPERS = {name: THIS_MEETING for name in ("alpha", "beta", "gamma")}
+
+
+@pytest.mark.parametrize("fault", APPENDIX_FAULTS)
+def test_appendices_that_are_not_one_level_of_covers_are_named_by_check(
+    tmp_path: Path, fault: str
+) -> None:
+    settings, said = APPENDIX_FAULTS[fault]
+    folder = folder_of(tmp_path, MEETING + settings, PAPERS)
+    result = check_meeting([folder], on=BEFORE)
+    assert not result.ok
+    assert [str(p) for p in result.problems] == [
+        f"{folder / 'boardpack.toml'}: " + "; ".join(said) + "; the pack would not be built"
+    ]
+    shown = CliRunner().invoke(main, ["check", str(folder)], env={"COLUMNS": "1000"})
+    assert shown.exit_code == 1 and "Traceback" not in shown.output
+    assert said[0] in " ".join(shown.output.split())
+
+
+@pytest.mark.parametrize("fault", ["cycle", "chain", "self"])
+def test_build_and_status_name_faulty_appendices_and_drop_no_paper(
+    tmp_path: Path, fault: str
+) -> None:
+    settings, said = APPENDIX_FAULTS[fault]
+    folder = folder_of(tmp_path, MEETING + settings, PAPERS)
+    out = tmp_path / "out"
+    built = CliRunner().invoke(
+        main, ["build", str(folder), "--out", str(out), "--no-pdf"], env={"COLUMNS": "1000"}
+    )
+    flat = " ".join(built.output.split())
+    assert built.exit_code == 1 and "Traceback" not in flat
+    assert f"error pack: {folder / 'boardpack.toml'}: {said[0]}" in flat
+    # Every workbook is still a paper of its own: none vanished into another.
+    assert sorted(p.name for p in out.glob("*.docx")) == ["alpha.docx", "beta.docx", "gamma.docx"]
+    assert not (out / "board-pack.docx").exists()
+
+    status = CliRunner().invoke(
+        main, ["status", str(folder), "--out", str(out)], env={"COLUMNS": "1000"}
+    )
+    assert status.exit_code == 1 and "Traceback" not in status.output
+    assert said[0] in " ".join(status.output.split())
+    assert "archived" not in status.output and "sent" not in status.output
+
+
+def test_a_faulty_profile_named_by_the_settings_stops_every_paper_saying_so_once(
+    tmp_path: Path,
+) -> None:
+    # Each paper is read by the profile; reading it by the default instead would misread it.
+    folder = folder_of(tmp_path, MEETING + "profile = 'ours.toml'\n", PAPERS)
+    (folder / "ours.toml").write_text("name = 'Our board'\n", encoding="utf-8")
+    said = (
+        f"{folder / 'boardpack.toml'}: profile names 'ours.toml', which cannot be used, so no"
+        " paper is checked or built (each is read by the profile, and by no other instead)."
+        " ours.toml: 2 problems in the profile; fix and run again:"
+        " header: is required but missing; add it sections: is required but missing; add it"
+    )
+    result = check_meeting([folder], on=BEFORE)
+    assert not result.ok
+    assert [" ".join(str(p).split()) for p in result.problems] == [said]
+    assert [w.ok for w in result.workbooks] == [False, False, False]
+    assert "alpha.xlsx: 1 problem; fix and run again:" in result.lines()
+
+    out = tmp_path / "out"
+    built = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--no-pdf"])
+    assert built.exit_code == 1 and "Traceback" not in built.output
+    assert " ".join(built.output.split()) == f"Error: {said}"
+    assert list(out.glob("*.docx")) == []
+
+
+def test_the_readme_says_a_faulty_profile_stops_every_paper() -> None:
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "a profile that cannot be used stops `check` and `build` before any paper" in readme

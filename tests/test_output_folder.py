@@ -6,6 +6,7 @@ a conversion fail or kill the build at a chosen moment.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -229,14 +230,15 @@ def test_the_record_hashes_the_bytes_this_build_wrote(
     from boardpack import pipeline
 
     out = tmp_path / "out"
-    record_it = pipeline._write_record
+    move_in = pipeline._move_in
 
-    def changed_before_the_record(paper: pipeline.PaperResult, folder: Path) -> None:
-        assert paper.docx is not None
-        paper.docx.write_bytes(b"not the paper this build made")
-        record_it(paper, folder)
+    def changed_before_it_is_moved(moves: list[tuple[Path | None, Path]], stage: Path) -> None:
+        staged_docx = moves[0][0]
+        assert staged_docx is not None
+        staged_docx.write_bytes(b"not the paper this build made")
+        move_in(moves, stage)
 
-    monkeypatch.setattr(pipeline, "_write_record", changed_before_the_record)
+    monkeypatch.setattr(pipeline, "_move_in", changed_before_it_is_moved)
     report = build([EXAMPLE], out, pdf=False)
     record = json.loads((out / ".boardpack" / "procurement.json").read_text(encoding="utf-8"))
     assert report.papers[0].docx_sha256 == record["docx_sha256"]
@@ -429,7 +431,7 @@ def test_a_docx_that_cannot_be_replaced_leaves_the_earlier_pair(
     replace = os.replace
 
     def word_has_it_open(source: Path, target: Path) -> None:
-        if Path(target) == out / "procurement.docx":
+        if Path(source) == out / "procurement.docx":  # it cannot be moved aside
             raise PermissionError(13, "Permission denied")
         replace(source, target)
 
@@ -441,3 +443,166 @@ def test_a_docx_that_cannot_be_replaced_leaves_the_earlier_pair(
     assert str(paper.error).startswith(f"{out / 'procurement.docx'}: could not be put in place")
     assert "holds it open" in str(paper.error)
     assert {name: (out / name).read_bytes() for name in before} == before
+
+
+# --- a full disk while putting a rebuild in place ---------------------------------------------
+
+
+class FullDisk:
+    """A disk that fills up at the `at`-th step of putting outputs in place (a rename or a
+    flush to the disk), after which every flush fails, or with `once`, only that step does."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, at: int, *, once: bool) -> None:
+        from boardpack import pipeline
+
+        self.at, self.once, self.steps, self.armed, self.hit = at, once, 0, False, False
+        replace, fsync, put_papers = os.replace, os.fsync, pipeline._put_papers_in_place
+
+        def step(kind: str) -> None:
+            if not self.armed:
+                return
+            self.steps += 1
+            full = self.steps == self.at or (self.hit and not self.once and kind == "flush")
+            if full:
+                self.hit = True
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def replacing(source: Path, target: Path) -> None:
+            step("rename")
+            replace(source, target)
+
+        def flushing(handle: int) -> None:
+            step("flush")
+            fsync(handle)
+
+        def placing(*args: object, **kwargs: object) -> None:
+            self.armed = True  # from here on: everything the build does to put outputs in place
+            put_papers(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "replace", replacing)
+        monkeypatch.setattr(os, "fsync", flushing)
+        monkeypatch.setattr(pipeline, "_put_papers_in_place", placing)
+
+
+def folder_files(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not p.name.endswith(".lock")
+    }
+
+
+@pytest.mark.parametrize("once", [False, True], ids=["stays-full", "full-for-one-step"])
+def test_a_full_disk_at_any_step_of_putting_a_rebuild_in_place_leaves_whole_papers_and_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, once: bool
+) -> None:
+    inputs, out, earlier = tmp_path / "in", tmp_path / "out", tmp_path / "earlier"
+    inputs.mkdir()
+    for name, project in (("alpha", "Alpha depot"), ("beta", "Beta bridge")):
+        edit_workbook(EXAMPLE, inputs / f"{name}.xlsx", {"Paper!B2": project})
+    assert build([inputs], out, pdf=False).ok
+    shutil.copytree(out, earlier)
+    before = folder_files(earlier)
+    for name in ("alpha", "beta"):
+        edit_workbook(inputs / f"{name}.xlsx", inputs / f"{name}.xlsx", {"Paper!B8": "Red"})
+
+    at, failures = 0, 0
+    while True:
+        at += 1
+        shutil.rmtree(out)
+        shutil.copytree(earlier, out)
+        with monkeypatch.context() as patched:
+            disk = FullDisk(patched, at, once=once)
+            command = ["build", str(inputs), "--out", str(out), "--no-pdf"]
+            result = CliRunner().invoke(main, command, env={"COLUMNS": "1000"})
+        flat = " ".join(result.output.split())
+        assert "Traceback" not in flat and "Error" not in flat, result.output
+        if not disk.hit:
+            assert result.exit_code == 0, result.output  # every step has been tried
+            break
+        failures += 1
+        assert result.exit_code == 1, (at, result.output)
+        assert "could not be put in place (No space left on device)" in flat, (at, flat)
+        assert "free some space on the disk" in flat
+        now = folder_files(out)
+        assert [n for n in now if n.startswith(".boardpack-tmp")] == []
+        placed = set()
+        for name in ("alpha", "beta"):
+            files = (f"{name}.docx", f".boardpack/{name}.json")
+            if all(now[f] == before[f] for f in files):
+                continue  # the earlier paper, with its record, as it was
+            record = json.loads(now[f".boardpack/{name}.json"])
+            assert record["docx_sha256"] == sha256_of(out / f"{name}.docx"), (at, name)
+            assert now[f"{name}.docx"] != before[f"{name}.docx"]
+            placed.add(name)
+        pack_files = ("board-pack.docx", ".boardpack/board-pack.json")
+        if all(now[f] == before[f] for f in pack_files):
+            assert "board-pack.docx" in flat and "left as" in flat, (at, flat)
+            stale = "stale board-pack.docx: made before this build changed its papers"
+            assert (stale in flat) == bool(placed), (at, flat)
+        else:  # a new pack only beside the very papers it holds
+            assert placed == {"alpha", "beta"}, (at, flat)
+            pack = json.loads(now[".boardpack/board-pack.json"])
+            assert pack["docx_sha256"] == sha256_of(out / "board-pack.docx")
+            for held in pack["papers"]:
+                paper = json.loads(now[f".boardpack/{held['name']}.json"])
+                assert held["docx_sha256"] == paper["docx_sha256"]
+    assert failures >= 8  # each paper's files and record, and the pack's, were each tried
+
+
+def test_putting_a_paper_in_place_is_all_or_nothing_whichever_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The .docx, its PDF and its record: each rename in turn fails (a file held open, a full
+    # disk); the folder then holds the earlier three exactly, and the error names the file.
+    from boardpack import pipeline
+
+    def setup() -> tuple[Path, Path, list[tuple[Path | None, Path]]]:
+        out, stage = tmp_path / "out", tmp_path / "stage"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
+        (out / ".boardpack").mkdir(parents=True)
+        stage.mkdir()
+        moves: list[tuple[Path | None, Path]] = []
+        for name in ("paper.docx", "paper.pdf", ".boardpack/paper.json"):
+            (out / name).write_text(f"earlier {name}")
+            staged = stage / Path(name).name
+            staged.write_text(f"new {name}")
+            moves.append((staged, out / name))
+        return out, stage, moves
+
+    out, stage, moves = setup()
+    before = folder_files(out)
+    renames = 0
+    replace = os.replace
+
+    def counting(source: Path, target: Path) -> None:
+        nonlocal renames
+        renames += 1
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", counting)
+    pipeline._move_in(moves, stage)
+    total, renames = renames, 0
+    assert {n: d.decode() for n, d in folder_files(out).items()} == {n: f"new {n}" for n in before}
+    for failing in range(1, total + 1):
+        out, stage, moves = setup()
+        calls = 0
+
+        def failing_at(source: Path, target: Path, at: int = failing) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == at:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            replace(source, target)
+
+        monkeypatch.setattr(os, "replace", failing_at)
+        with pytest.raises(pipeline._NotPlaced) as caught:
+            pipeline._move_in(moves, stage)
+        assert caught.value.restored
+        assert folder_files(out) == before, failing
+        message = str(pipeline._not_placed(caught.value, "paper.docx and its PDF"))
+        assert (
+            "(No space left on device); the earlier paper.docx and its PDF, if any, are left"
+            in message
+        )

@@ -199,3 +199,36 @@ def test_a_mistyped_nested_setting_is_named_where_it_is(tmp_path: Path) -> None:
     assert "deadline.time: must be a time of day such as 10:00" in message
     assert "email.recipients item 1.adress: is not a setting here; check its spelling" in message
     assert "email.recipients item 1.address: " in message
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "agenda = [" + ", ".join(f'"p{i}"' for i in range(5000)) + "]\n",
+            "line 1: agenda: lists 5,000 items; the limit is 200 (more than any meeting needs)",
+        ),
+        (
+            "[appendices]\ncover = [" + ", ".join(f'"a{i}"' for i in range(60)) + "]\n",
+            "line 2: appendices.cover: lists 60 items; the limit is 50 (more than any meeting"
+            " needs)",
+        ),
+        (
+            "[templates]\n" + "".join(f'p{i} = "t.docx"\n' for i in range(600)),
+            "line 1: templates: has 600 keys; the limit is 500 (more than any meeting needs)",
+        ),
+        (
+            "x = " + "[" * 300 + "]" * 300 + "\n",
+            "line 1: x[0][0][0][0]: is nested 6 deep or more; boardpack.toml nests tables and"
+            " lists at most 5 deep (email.recipients[1].gets)",
+        ),
+    ],
+)
+def test_counts_and_nesting_in_the_settings_are_bounded_before_any_work(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    path = tmp_path / "boardpack.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BoardpackError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}: {said}"

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileError
-from boardpack.files import find_workbooks, safe_stem
+from boardpack.files import find_workbooks, not_utf8_name, safe_stem
 from boardpack.meeting.distribution import Distribution
 from boardpack.paper.models import parse_date
 from boardpack.paper.profile import Profile, Role
+from boardpack.text import is_utf8, printable
 from boardpack.workbook.read import RawWorkbook, read_workbook
 from boardpack.workbook.validate import CheckedPaper, validate
 
@@ -86,13 +87,14 @@ class MeetingCheck:
         return not self.problems and all(w.ok for w in self.workbooks)
 
     def lines(self) -> list[str]:
-        """Everything found, as `check` prints it."""
+        """Everything found, as `check` prints it: a control character in a file name or a
+        cell shown as an escape, never acted on by the terminal."""
         lines = [line for workbook in self.workbooks for line in workbook.lines()]
         if self.problems or self.warnings or self.settings_file is not None:
             lines.append(self._meeting_line())
             lines.extend(f"  error: {p}" for p in self.problems)
             lines.extend(f"  warning: {w}" for w in self.warnings)
-        return lines
+        return [printable(line) for line in lines]
 
     def _meeting_line(self) -> str:
         what = "the meeting"
@@ -124,7 +126,12 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     profile: Profile | None = None
     distribution: Distribution | None = None
     appendices: dict[str, tuple[str, ...]] = {}
-    from boardpack.meeting.settings import find_settings, load_settings, settings_profile
+    from boardpack.meeting.settings import (
+        find_settings,
+        load_settings,
+        settings_profile,
+        unusable_profile,
+    )
 
     # The settings say which profile the papers are read with, a meeting's or not; only a
     # folder is checked as a meeting, as only then does build make the pack.
@@ -136,8 +143,14 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
             settings = _Said(read_settings.board, read_settings.meeting_date, read_settings.agenda)
             distribution, appendices = read_settings.email, read_settings.appendices
             warnings.extend(found)
-    except ProfileError as exc:  # no paper can be read as its board means
-        problems.append(Problem("", f"{exc}; boardpack.toml's profile is used for every paper"))
+    except ProfileError as exc:  # no paper can be read as its board means: none is read
+        problems.append(Problem("", str(unusable_profile(read_settings, settings_file, exc))))
+        unread = Problem("", "not checked: boardpack.toml's profile cannot be used (see below)")
+        results = tuple(
+            WorkbookCheck(w, None, InvalidWorkbook(printable(w.name), [unread]), ())
+            for w in workbooks
+        )
+        return MeetingCheck(results, settings_file, None, None, tuple(problems), ())
     except BoardpackError as exc:
         if is_meeting:
             problems.append(Problem("", f"{exc}; the pack would not be built"))
@@ -175,6 +188,9 @@ def past_meeting(meeting_date: dt.date, on: dt.date, where: str = "") -> Problem
 def _read(
     source: Path, profile: Profile | None
 ) -> tuple[Path, RawWorkbook | None, InvalidWorkbook | None]:
+    if not is_utf8(source.name):  # no paper can be named after it: skipped, the others checked
+        message = str(not_utf8_name(source)).split(": ", 1)[1]
+        return source, None, InvalidWorkbook(printable(source.name), [Problem("", message)])
     try:
         return source, read_workbook(source, profile), None
     except InvalidWorkbook as exc:  # not a workbook at all: nothing more can be read
@@ -284,7 +300,7 @@ def _missing_from_agenda(
     sources: Sequence[Path],
 ) -> list[Problem]:
     """An agenda paper with no workbook, or with one the pack would leave out as invalid."""
-    by_name = {safe_stem(r.source.stem).casefold(): r for r in results}
+    by_name = {safe_stem(r.source.stem).casefold(): r for r in results if is_utf8(r.source.name)}
     folders = " or ".join(str(p) for p in sources if p.is_dir())
     found = []
     for number, wanted in enumerate(settings.agenda, 1):

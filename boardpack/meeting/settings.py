@@ -16,12 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from boardpack.errors import BoardpackError, Problem
+from boardpack.errors import BoardpackError, Problem, ProfileError
 from boardpack.files import NotRegularFile, OutsideFolder, inside, open_regular
 from boardpack.meeting.distribution import Distribution
 from boardpack.meeting.meetings import DeadlineRule, MeetingDate, TimeOfDay
+from boardpack.paper.limits import SETTINGS_BOUNDS, over_limits
 from boardpack.paper.models import MAX_SHORT_TEXT, ShortText
-from boardpack.paper.profile import Profile, bundled_profiles, load_profile
+from boardpack.paper.profile import Profile, bundled_profiles, line_of, load_profile
 from boardpack.text import clean_text
 
 SETTINGS_FILE = "boardpack.toml"
@@ -101,6 +102,18 @@ def settings_profile(settings: PackSettings, settings_file: Path | None) -> Prof
     return load_profile(settings.profile, relative_to=folder, confined=True)
 
 
+def unusable_profile(
+    settings: PackSettings, settings_file: Path | None, error: ProfileError
+) -> BoardpackError:
+    """The error of a profile boardpack.toml names that cannot be used. Every paper is read by
+    it, and reading them by another would misread them, so no paper is checked or built."""
+    where = f"{settings_file}: profile" if settings_file is not None else "profile"
+    return BoardpackError(
+        f"{where} names {settings.profile!r}, which cannot be used, so no paper is checked or"
+        f" built (each is read by the profile, and by no other instead). {error}"
+    )
+
+
 def find_settings(paths: list[Path]) -> Path | None:
     """The settings file in the first folder given (or the folder of the first workbook)."""
     for path in paths:
@@ -118,8 +131,9 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
     text. Raises BoardpackError naming the file and each faulty setting."""
     if path is None:
         return PackSettings(), ()
+    text = _read(path)
     try:
-        data = tomllib.loads(_read(path))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message gives the line and column.
         raise BoardpackError(f"{path}: not valid TOML ({exc}); {_ADVICE}") from exc
@@ -127,6 +141,9 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
         raise BoardpackError(
             f"{path}: not valid TOML (lists nested too deeply); {_ADVICE}"
         ) from exc
+    # Counts and nesting bounded before any work is done with them (paper/limits.py).
+    if over := over_limits(data, lambda loc: line_of(text, loc), SETTINGS_BOUNDS):
+        raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in over))
     values, warnings, problems = _cleaned(data, path)
     try:
         settings = PackSettings.model_validate(values)
@@ -146,6 +163,7 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
                 problems.append(Problem(_place(error["loc"]), _says(error)))
     else:
         problems.extend(_outside(settings, path.parent))
+        problems.extend(_appendix_faults(settings.appendices))
     if problems:
         raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in problems))
     return settings, tuple(warnings)
@@ -160,6 +178,51 @@ def _outside(settings: PackSettings, folder: Path) -> list[Problem]:
         except OutsideFolder as exc:
             problems.append(Problem("", str(exc)))
     return problems
+
+
+def _appendix_faults(appendices: dict[str, tuple[str, ...]]) -> list[Problem]:
+    """What keeps `appendices` from being one level of cover reports and their appendices: a
+    paper that is its own appendix, an appendix with appendices of its own (a chain, or a cycle
+    of papers naming each other), an appendix of two covers or named twice. Each is refused:
+    a build would otherwise leave a paper out of the meeting or build it twice."""
+    faults: list[Problem] = []
+    cover_of: dict[str, str] = {}
+    for cover, names in appendices.items():
+        place = f"appendices.{cover}"
+        for name in names:
+            key = name.casefold()
+            if key == cover.casefold():
+                faults.append(
+                    Problem(
+                        place,
+                        f"names {cover} as its own appendix; a paper cannot be its own"
+                        f" appendix: take '{name}' out of the list",
+                    )
+                )
+            elif key in cover_of and cover_of[key] == cover:
+                faults.append(Problem(place, f"names '{name}' twice; name it once"))
+            elif key in cover_of:
+                faults.append(
+                    Problem(
+                        place,
+                        f"names '{name}', which is already the appendix of"
+                        f" {cover_of[key]}; a workbook is the appendix of one cover report:"
+                        " take it out of one of the lists",
+                    )
+                )
+            else:
+                cover_of[key] = cover
+    for cover in appendices:
+        if (outer := cover_of.get(cover.casefold())) is not None:
+            faults.append(
+                Problem(
+                    f"appendices.{cover}",
+                    f"{cover} is itself an appendix of {outer}, and an appendix cannot have"
+                    f" appendices of its own (a chain or a cycle of papers); list its appendices"
+                    f" under the cover report, or make {cover} a paper of its own",
+                )
+            )
+    return faults
 
 
 def _read(path: Path) -> str:

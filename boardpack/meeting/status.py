@@ -24,7 +24,7 @@ from typing import Any
 
 from boardpack import __version__
 from boardpack.errors import ArchiveError, BoardpackError, InvalidWorkbook, MailError, ProfileError
-from boardpack.files import PACK_NAME, RECORD_FOLDER, find_workbooks, safe_stem
+from boardpack.files import PACK_NAME, RECORD_FOLDER, find_workbooks, not_utf8_name, safe_stem
 from boardpack.meeting.archive_fs import file_fault, hash_regular, read_regular
 from boardpack.meeting.distribution import Deliverable, Distribution, Recipient
 from boardpack.meeting.meetings import LONDON, meetings, next_meeting, paper_deadline, time_left
@@ -45,6 +45,7 @@ from boardpack.meeting.settings import (
     settings_profile,
 )
 from boardpack.paper.profile import Profile
+from boardpack.text import is_utf8
 
 STATUS_FORMAT = 1  # the version of --json's layout; raised only if a key changes meaning
 BUILD_FIRST = "run boardpack build first"
@@ -598,6 +599,9 @@ def folder_status(
     covers = {a: cover for cover, names in settings.appendices.items() for a in names}
     profile = _folder_profile(settings, settings_file, notes)
     for workbook in workbooks:
+        if not is_utf8(workbook.name):  # no paper can be named after it: said, and skipped
+            notes.append(str(not_utf8_name(workbook)))
+            continue
         name = safe_stem(workbook.stem)
         if name in covers:
             valid, problems, error = _validate(workbook, profile)

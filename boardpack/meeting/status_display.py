@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from boardpack.meeting.status import FolderStatus, PackStatus, PaperStatus
+from boardpack.text import printable
+
+
+def escape(text: str) -> str:
+    """A name or message from outside as the terminal shows it: no markup, no control codes."""
+    return escape_markup(printable(text))
+
 
 _YES, _NO = "[green]yes[/]", "no"
 

@@ -31,6 +31,7 @@ from boardpack.errors import Problem, TemplateProblem
 from boardpack.files import OutsideFolder, inside
 from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.outputs.landscape import set_page, turn_pages, turns_pages
+from boardpack.outputs.long_tables import split_long_tables
 from boardpack.outputs.ooxml import in_schema_order, tidy_package
 from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
 from boardpack.outputs.tables import shape_tables, sizes_columns
@@ -107,6 +108,7 @@ def render_paper(
     _render(document, template, context)
     shape_tables(document.docx, context)
     turn_pages(document, [s["page"] for s in context["section_list"] if s["landscape"]])
+    split_long_tables(document.docx.element.body)  # LibreOffice is slow on one long table
 
     for shape in document.docx.inline_shapes:
         blip = shape._inline.graphic.graphicData.pic.blipFill.blip

@@ -1043,8 +1043,10 @@ def _bundled(name: str) -> Profile:
 
 def parse_profile(source: str, where: str) -> Profile:
     """A profile from its TOML text; `where` names it in messages."""
+    from boardpack.paper.limits import load_bounded
+
     try:
-        data = tomllib.loads(source)
+        data = load_bounded(source, where, line_of)  # limits.py: bounded work, printable text
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(where, [Problem("", f"not valid TOML: {exc}")]) from exc
     try:
