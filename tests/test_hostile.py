@@ -398,6 +398,17 @@ def jib_with(old: str, new: str) -> str:
     return text.replace(old, new, 1)
 
 
+def _line(needle: str) -> int:
+    """The line of the bundled JIB profile where `needle` is written, as messages count."""
+    text = JIB.read_text(encoding="utf-8")
+    return text[: text.index(needle)].count("\n") + 1
+
+
+BAND = _line("scores = [9, 16]")
+LEVELS = _line('label = "Likelihood"') + 1
+FIRST_TITLE = _line('title = "Recommendation"')
+
+
 def _levels(count: int) -> str:
     return "levels = [" + ", ".join(f'"L{i}"' for i in range(count)) + "]"
 
@@ -415,26 +426,26 @@ def _nested(depth: int) -> str:
 HOSTILE_PROFILES = {
     "a band up to 2**63": (
         jib_with("scores = [9, 16]", "scores = [9, 9223372036854775807]"),
-        "line 159: risk.bands[2].scores[1]: is 9,223,372,036,854,775,807; numbers in a profile"
+        f"line {BAND}: risk.bands[2].scores[1]: is 9,223,372,036,854,775,807; numbers in a profile"
         " are at most 1000 either side of 0 (a score, a matrix cell, a width)",
     ),
     "a band up to 1e300": (
         jib_with("scores = [9, 16]", "scores = [9, 1e300]"),
-        "line 159: risk.bands[2].scores[1]: is 1e+300; numbers in a profile are at most 1000",
+        f"line {BAND}: risk.bands[2].scores[1]: is 1e+300; numbers in a profile are at most 1000",
     ),
     "a band up to inf": (
         jib_with("scores = [9, 16]", "scores = [9, inf]"),
-        "line 159: risk.bands[2].scores[1]: is inf; numbers in a profile are at most 1000",
+        f"line {BAND}: risk.bands[2].scores[1]: is inf; numbers in a profile are at most 1000",
     ),
     "a band of three numbers": (
         jib_with("scores = [9, 16]", "scores = [9, 12, 16]"),
-        "line 159: risk.bands[2].scores: lists 3 items; the limit is 2",
+        f"line {BAND}: risk.bands[2].scores: lists 3 items; the limit is 2",
     ),
     "18,000 levels": (
         jib_with(
             'label = "Likelihood"\nlevels = [', f'label = "Likelihood"\n{_levels(18_000)}\nx = ['
         ),
-        "line 127: risk.likelihood.levels: lists 18,000 items; the limit is 10",
+        f"line {LEVELS}: risk.likelihood.levels: lists 18,000 items; the limit is 10",
     ),
     "66 register columns": (
         JIB.read_text(encoding="utf-8") + _columns(60),
@@ -474,7 +485,8 @@ HOSTILE_PROFILES = {
         jib_with(
             'title = "Recommendation"', 'title = "Recommendation\\u001b[2J\\u001b]0;pwned\\u0007"'
         ),
-        "line 63: sections[0].title: holds the control character U+001B at character 15; a"
+        f"line {FIRST_TITLE}: sections[0].title: holds the control character U+001B at"
+        " character 15; a"
         " profile's text must be printable: remove it",
     ),
     "a right-to-left override in a name": (
@@ -529,7 +541,8 @@ def test_a_table_sheet_new_could_not_write_or_would_misread_is_refused(
     ):
         result = CliRunner().invoke(main, command, env={"COLUMNS": "1000"})
         assert result.exit_code == 1 and "Internal error" not in result.output
-        assert f"line 127: tables[0].sheet: {said}" in " ".join(result.output.split())
+        line = text[: text.index('sheet = "Tolerances"')].count("\n") + 1
+        assert f"line {line}: tables[0].sheet: {said}" in " ".join(result.output.split())
     assert not (tmp_path / "w.xlsx").exists()
 
 

@@ -413,8 +413,9 @@ def test_a_faulty_profile_named_by_the_settings_stops_every_paper_saying_so_once
     assert list(out.glob("*.docx")) == []
 
 
-def test_the_readme_says_a_faulty_profile_stops_every_paper() -> None:
+def test_the_clerks_guide_says_a_faulty_profile_stops_every_paper() -> None:
     from tests.conftest import ROOT
 
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert "a profile that cannot be used stops `check` and `build` before any paper" in readme
+    guide = ROOT / "docs" / "clerk" / "pack.md"
+    text = " ".join(guide.read_text(encoding="utf-8").split())
+    assert "a profile that cannot be used stops `check` and `build` before any paper" in text
