@@ -78,6 +78,19 @@ def test_the_generated_references_are_current() -> None:
     assert not stale, f"run python tools/docs_reference.py to regenerate {stale}"
 
 
+def test_every_profile_key_says_what_it_is() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import docs_reference
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    from boardpack.paper.profile import Profile
+
+    for table, model in docs_reference._profile_models(Profile, "profile"):
+        for name, field in model.model_fields.items():
+            assert field.description, f"{table} {name}: give it a docstring, as its neighbours have"
+
+
 def test_every_command_the_cli_has_is_in_the_reference() -> None:
     from boardpack.cli import main
 

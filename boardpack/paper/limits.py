@@ -152,8 +152,8 @@ def same_reading_faults(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
         seen = {read_as(name): f"the {name} row" for name in reserved}
         for index, item in enumerate(items):
             text = item.get(key) if isinstance(item, dict) else None
-            if not isinstance(text, str):
-                continue  # the model says what is missing
+            if not isinstance(text, str) or not text.strip():
+                continue  # the model says what is missing or empty
             place, reading = (*path, index, key), read_as(text)
             if not reading:
                 found.append(

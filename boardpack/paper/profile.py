@@ -55,7 +55,8 @@ _CODE_PART = re.compile(r"^(?:[A-Za-z]|[0-9]{1,2})$")  # a level in a code: C, 1
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A field's docstring is its description: the Profile keys reference is made from them.
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class FieldType(StrEnum):
@@ -111,16 +112,35 @@ class HeaderField(_Frozen):
     """A row of the workbook's Paper sheet and its line in the paper's header block."""
 
     key: Key
+    """Its name in templates (`{{ period }}`): lower case, digits and `_`"""
     label: Label  # as typed in column A of the Paper sheet
+    """Column A of the workbook's Paper sheet"""
     printed: Label | None = None  # as the paper prints it; the label when not given
+    """The label the paper prints"""
     type: FieldType = FieldType.TEXT
+    """`text`, `date` (24/01/2008, printed 24 January 2008), `month` (September 2009), `period`
+    (free text: Q3 2024), `id` (printed as typed), `person` (a name, then role and contact after
+    commas), `status` (one of the status words)
+    """
     required: bool = True
+    """Whether a blank cell is an error"""
     shown: bool = True  # printed in the header block (board and meeting date go in the subtitle)
+    """Whether the header block prints it (board and meeting date are in the subtitle)"""
     hint: str = ""
+    """The Notes column of the workbook `new` writes"""
     # What the cycle reads it for; a field keyed board, meeting_date or report_date has that
     # role without saying so.
     role: Role | None = None
+    """`board`, `meeting_date` (a `date`) or `report_date` (a `date` or `month`): what the pack,
+    history and the meeting cycle read it for; a field keyed `board`, `meeting_date` or
+    `report_date` plays that role. Each is optional: a paper without a board or meeting date prints
+    none, and is not archived or compared with earlier papers. A profile with a `[plan]` needs a
+    required report date
+    """
     format: Annotated[DateForm, BeforeValidator(_date_form)] | None = None  # of a date or month
+    """How a date or month is printed: `long` (17 November 2011), `short` (17 Nov 2011),
+    `dd/mm/yyyy` (17/11/2011), `yyyy-mm-dd`, `month` (November 2011), `quarter` (Q4 2011), `year`
+    """
 
     @property
     def printed_label(self) -> str:
@@ -182,10 +202,23 @@ class Frame(_Frozen):
     whose field is blank is left out with the comma or colon beside it; nothing is invented."""
 
     title: FrameText = "{project}: {title}"
+    """The title line: `"{period}"`, `"PATHFINDER PROGRESS REPORT"`. `{key}` is a header field's
+    printed value, `{title}` the profile's title, `{board}`, `{meeting_date}`, `{report_date}` the
+    fields with those roles; nothing else is filled in. A blank field is left out with the comma or
+    colon beside it
+    """
     subtitle: FrameText = "{board}, {meeting_date}"
+    """The line under the title; not printed when it comes out empty"""
     header: FrameText = "{project} {title}"  # the running header, at the left
+    """The running header, left and right: one line, a long value shortened at a word with an
+    ellipsis (whole in the title)
+    """
     header_right: FrameText = "{board}, {meeting_date}"  # and at the right
+    """The running header, left and right: one line, a long value shortened at a word with an
+    ellipsis (whole in the title)
+    """
     footer: FrameText = "{project} {title}, {report_date}"  # the running footer, before the page
+    """The running footer before the page number: one line, shortened likewise"""
 
 
 def _numbering(value: Any) -> Any:
@@ -209,9 +242,12 @@ class Appendices(_Frozen):
     3; Annex 1; Appendix J."""
 
     label: Label = "Appendix"
+    """The word before each appendix's number: `Annex`"""
     numbering: Annotated[str, BeforeValidator(_numbering)] = "A"  # letters, numbers, roman
+    """`A` (A, B ... Z, AA), `a`, `1`, `I` or `i` (roman)"""
     # The first one's number (2 for a cover whose Appendix 1 is elsewhere), or letter ("J").
     start: Annotated[int | str, BeforeValidator(_start)] = 1
+    """The first appendix's number (`2` for Appendix 2, 3), or a letter (`"J"` for Appendix J)"""
 
     @model_validator(mode="after")
     def _start_fits(self) -> Appendices:
@@ -260,16 +296,22 @@ class StatusWord(_Frozen):
     """One word of a status vocabulary: Green, Amber, Red, or a board's own."""
 
     name: Label
+    """The word as typed (any case) and printed"""
     colour: Colour  # of the word printed as text: at least 4.5:1 against white
+    """Its colour as text: at least 4.5:1 against white"""
     fill: Colour  # of a cell shaded with it, in the pack's summary
+    """Its shading in a cell: the pack's summary, a status column"""
     meaning: str = ""
+    """What it means, for the printed key"""
 
 
 class StatusScheme(_Frozen):
     """The words a paper's overall status may take, least to most serious."""
 
     words: tuple[StatusWord, ...] = Field(min_length=1)
+    """The status words, least to most serious: `{ name, colour, fill, meaning }` each"""
     print_key: bool = False  # print each word's meaning under the status
+    """Whether the paper prints each word's meaning under its header"""
 
     @model_validator(mode="after")
     def _names_unique(self) -> StatusScheme:
@@ -324,7 +366,9 @@ class Page(_Frozen):
     """The sheet a paper, or one of its registers or tables, is printed on."""
 
     size: Annotated[PageSize, _one_word_of(PageSize)] | None = None  # else the template's
+    """`A4`, `A3` or `Letter`"""
     orientation: Annotated[Orientation, _one_word_of(Orientation)] | None = None
+    """`portrait` or `landscape`"""
 
     def over(self, base: Page | None) -> Page:
         """This page with what it leaves unsaid taken from `base` (the paper's)."""
@@ -347,14 +391,27 @@ class Section(_Frozen):
     """A section of the paper, in the order the profile lists them."""
 
     key: Key
+    """Its name; the workbook's Sections sheet names a section by its number or title"""
     title: Label
+    """Its heading"""
     numbered: bool = True
+    """Whether it takes the next section number"""
     required: bool = False  # a paper without text here is refused
+    """Whether a paper without text in it is refused"""
     empty: str = "None"  # printed when the section has no text and no block
+    """What it prints when it has no text and no block"""
     omit_if_empty: bool = False  # leave the section out instead
+    """Leave it out, heading and all, when it has nothing"""
     heading: bool = True  # print its title as a heading; false for a table standing alone
+    """Whether its title is printed as a heading; `false` for a table standing alone. An unnumbered
+    section numbers its Numbered paragraphs 1, 2, 3 itself
+    """
     block: Block | None = None
+    """What it carries after its text: `plan` (milestones and chart), `budget`, `register`, `table`,
+    `changes` (what changed since the last paper)
+    """
     table: Key | None = None  # the declared table, when block = "table"
+    """The declared table's key, when `block = "table"`"""
 
 
 def _level(value: Any) -> Any:
@@ -370,14 +427,20 @@ class Level(_Frozen):
     """A level of a risk axis as the register writes it (1, C, High) and what it means."""
 
     value: Annotated[str, Field(min_length=1, max_length=20)]
+    """As the register types it"""
     label: str = ""
+    """What it means, for the workbook's dropdown hint"""
 
 
 class Axis(_Frozen):
     """Likelihood or impact: its levels listed from least to most severe."""
 
     label: Label
+    """Its name in messages and the register's header"""
     levels: tuple[Annotated[Level, BeforeValidator(_level)], ...] = Field(min_length=2)
+    """Least to most severe: numbers (`[1, 2, 3, 4, 5]`), letters (`["F", "E", "D", "C", "B",
+    "A"]`), words, or `{ value, label }` tables (`{ value = "5", label = "Almost certain" }`)
+    """
 
     @model_validator(mode="after")
     def _values_unique(self) -> Axis:
@@ -406,10 +469,15 @@ class Band(_Frozen):
     """A band of risk scores: its name, its colour, and the scores or codes it covers."""
 
     name: Label
+    """`low`, `red`: named by `action_from` and printed in the key"""
     colour: Colour  # the score cell's shading
+    """The score cell's shading"""
     description: str = ""  # printed in the key after the name, e.g. "green"
+    """Printed in the key after the name: `(green)`"""
     scores: tuple[int, int] | None = None  # lowest and highest score, for product and matrix
+    """Lowest and highest score, for `product` and `matrix`"""
     codes: tuple[str, ...] | None = None  # for code scoring
+    """The codes it covers, for `code`"""
 
     @model_validator(mode="after")
     def _range(self) -> Band:
@@ -422,7 +490,9 @@ class Assessment(_Frozen):
     """One scoring of every risk: current, or inherent, residual and target."""
 
     key: Key
+    """Named by the columns that hold its likelihood, impact and score"""
     label: str = ""  # "" for a register with a single, current assessment
+    """Its name in messages: Inherent, Residual"""
 
 
 class ColumnType(StrEnum):
@@ -446,21 +516,45 @@ class Column(_Frozen):
     """A column of the register or of a declared table: its workbook header and its cell."""
 
     key: Key
+    """Its name in templates and in the profile"""
     header: Label
+    """Its header in the workbook and on the paper"""
     type: ColumnType = ColumnType.TEXT
+    """`text`, `short_text`, `date`, `number`, `money`, `choice`, `status` (a status word, shaded),
+    `likelihood`, `impact`, `rating` (a level of `[risk.rating]`, for a register rated in words),
+    `score` (worked out when blank, checked when typed, shaded by band), `trend` (up, down, same,
+    new)
+    """
     required: bool = False
+    """Whether a blank cell is an error"""
     printed: bool = True
+    """Whether the paper prints it (a level is often shown only through its score)"""
     assessment: Key | None = None  # for likelihood, impact and score columns
+    """For `likelihood`, `impact`, `rating` and `score`: whose"""
     choices: tuple[str, ...] = ()  # for choice columns
+    """For `choice`: the values allowed; for `trend`: the board's own trend words (`Improving`,
+    `Stable`, `Worsening`), printed as typed
+    """
     hint: str = ""
+    """The workbook's Help sheet and the cell's input message"""
     descriptor: str = ""  # the register's second header row: "Which may or may not occur"
+    """The register's second header row"""
     under: Key | None = None  # printed below that column's value ("Owner: ...") instead
+    """Print it below that column's value, as `Cause: ...`, instead of in a column of its own"""
     width: Annotated[float, Field(gt=0, le=20)] | None = None  # its share of the table
+    """Its share of the room the short columns leave (text 3; a short column given none is as wide
+    as its longest word); every column is at least as wide as its longest word
+    """
     # The first of two header rows: neighbouring columns of one group share a cell above
     # their own headers ("Impact" over "Inherent | Residual"); typed "Impact: Inherent" in
     # the workbook, so two groups may each have a column "Inherent".
     group: Label | None = None
+    """The first of two header rows: neighbouring columns of one group share a cell above their own
+    headers (`Impact` over `Inherent`, `Residual`); the workbook's header is `Impact: Inherent`, so
+    two groups may each have an `Inherent`
+    """
     date_form: Annotated[DateForm, _one_word_of(DateForm)] = DateForm.LONG
+    """For `date`: `long` (17 November 2011), `short` (17/11/2011) or `month` (November 2011)"""
 
     @property
     def sheet_header(self) -> str:
@@ -500,23 +594,52 @@ class RiskScheme(_Frozen):
     """How a board scores and bands its risks, and the register's columns."""
 
     title: Label = "Risk Register"  # {project} and other header keys are filled in
+    """The register's title; `{project}` and other header keys are filled in"""
     # Required to score; a register rated in words may rate its risks by `rating` alone.
     likelihood: Axis | None = None
+    """The axes: `{ label, levels }`, levels least to most severe"""
     impact: Axis | None = None
+    """The axes: `{ label, levels }`, levels least to most severe"""
     rating: Axis | None = None  # the words of a rating column: Low, Medium, High
+    """For `scoring = "none"`: the words of a `rating` column, `{ label, levels }` (`levels =
+    ["Low", "Medium", "High"]`); an assessment rated by one needs no likelihood or impact
+    """
     scoring: Scoring = Scoring.PRODUCT
+    """`product` (rank times rank), `matrix` (looked up in `matrix`), `code` (the two levels side by
+    side: `C1`; levels must be letters or numbers), `none` (rated in words: no score, no bands, no
+    key)
+    """
     matrix: tuple[tuple[int, ...], ...] = ()  # rows by likelihood, columns by impact
+    """For `matrix`: one row of scores per likelihood level, one score per impact level"""
     score_label: Label = "Score"
+    """The score's name in the key line"""
     bands: tuple[Band, ...] = ()  # least to most severe; none when scoring = "none"
+    """Least to most severe: `{ name, colour, description, scores = [low, high] }` or, for codes,
+    `codes = [...]`; every possible score in exactly one
+    """
     print_key: bool = False  # print the key line of the bands under the register
+    """Print the key line of the bands under the register (`Score key: 1-4 low; ...`)"""
     action_from: str | None = None  # the band from which a risk must say what is done ...
+    """The band from which a risk must say what is being done ..."""
     action_column: Key | None = None  # ... in this column
+    """... in this column"""
     id_column: Key | None = None  # what identifies a risk from one paper to the next
+    """The column that identifies a risk from one paper to the next (else its text)"""
     assessments: tuple[Assessment, ...] = (Assessment(key="current"),)
+    """`{ key, label }` each: current only, or inherent, residual and target, or one per period"""
     headline: Key | None = None  # the assessment a risk is ranked by; see `headline_assessment`
+    """The assessment a risk is ranked and summarised by"""
     columns: tuple[Column, ...] = Field(min_length=1)
+    """The register's columns, `[[risk.columns]]`"""
     page: Page | None = None  # the register's own page, when not the paper's
+    """The register's own page, `[risk.page]`: its section is printed on it (`size = "A3"`,
+    `orientation = "landscape"`)
+    """
     min_font_size: Annotated[float, Field(ge=5, le=9.5)] | None = None  # see Table
+    """The smallest size, in points (5 to 9.5), the register's text may step down to when its
+    columns fit no page at 9.5 pt; without it such a register fails the build, naming its widest
+    column
+    """
 
     @property
     def scored(self) -> bool:
@@ -780,23 +903,35 @@ class Scope(_Frozen):
     """Where a milestone sits in the plan's list: Within Project, Outside Project."""
 
     name: Label  # as typed in the Plan sheet's Scope column
+    """As typed in the Plan sheet's Scope column"""
     heading: Label  # the sub-heading it is listed under
+    """The sub-heading its milestones are listed under"""
 
 
 class MilestoneState(_Frozen):
     """A milestone status: its bar's colour on the chart and whether it counts as done."""
 
     name: Label
+    """As typed in the Plan sheet's Status column"""
     colour: Colour
+    """Its bar's colour on the chart"""
     hatched: bool = False  # so the chart never relies on colour alone
+    """Its bar is hatched too"""
     done: bool = False
+    """It counts as done (not late, not slipping)"""
 
 
 class PlanScheme(_Frozen):
     """The plan's scopes and milestone statuses."""
 
     scopes: tuple[Scope, ...] = Field(min_length=1)
+    """`{ name, heading }` each: the Plan sheet's Scope values and the sub-heading each is listed
+    under
+    """
     states: tuple[MilestoneState, ...] = Field(min_length=1)
+    """`{ name, colour, hatched, done }` each: the milestone statuses, their bars' colour, a
+    hatching so colour is never alone, and whether it counts as done
+    """
 
     @model_validator(mode="after")
     def _unique(self) -> PlanScheme:
@@ -809,17 +944,27 @@ class Table(_Frozen):
     """A declared table: a sheet of rows printed in a section (a programme's projects)."""
 
     key: Key
+    """Named by a section's `table`"""
     sheet: Label  # the workbook sheet its rows are typed in
+    """The workbook sheet its rows are typed in"""
     title: str = ""
+    """Printed above it"""
     columns: tuple[Column, ...] = Field(min_length=1)
+    """Its columns, `[[tables.columns]]` (the keys above)"""
     group_by: Key | None = None  # a column whose changes start a group row
+    """A column whose value, where it changes, starts a group row spanning the table (a programme's
+    themes); usually `printed = false`
+    """
     # A column whose cells are shaded by the status vocabulary, as status columns are; it may
     # be free text ("On track"), shaded where a cell is a status word.
     status_column: Key | None = None
+    """A column shaded by the status words although it is free text (a `status` column always is)"""
     page: Page | None = None  # the table's own page, when not the paper's
+    """The table's own page, as `[risk.page]`"""
     # The smallest size its text may step down to, in points, when its columns fit no page
     # at the template's 9.5 pt; none, and a table too wide fails the build saying so.
     min_font_size: Annotated[float, Field(ge=5, le=9.5)] | None = None
+    """As the register's"""
 
     @model_validator(mode="after")
     def _columns_known(self) -> Table:
@@ -839,24 +984,45 @@ class Profile(_Frozen):
     """One board's report: everything that varies between boards, in one frozen value."""
 
     name: Label
+    """The profile's name, shown by `boardpack profiles` and in messages"""
     description: str = ""
+    """One line on what it is for"""
     title: Label = "Highlight Report"
+    """The paper's kind, `{title}` in the `[frame]` lines (by default the title after the project's
+    name)
+    """
     header: tuple[HeaderField, ...] = Field(min_length=1)
+    """The header fields, `[[header]]` tables below; `project` must be among them; board, meeting
+    date and report date are fields with a `role`
+    """
     status: StatusScheme | None = None
+    """The status words, a `[status]` table"""
     sections: tuple[Section, ...] = Field(min_length=1)
+    """The sections in order, `[[sections]]` tables"""
     plan: PlanScheme | None = None
+    """The plan and its Gantt chart, a `[plan]` table"""
     risk: RiskScheme | None = None
+    """The risk scheme and register, a `[risk]` table"""
     tables: tuple[Table, ...] = ()
+    """Declared tables, `[[tables]]`"""
     # The Word template its papers are rendered with: a bundled template's file name or a path
     # from the profile's folder; by default the bundled one that loops over any profile.
     template: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """The Word template its papers use: a bundled template's name or a path from the profile's
+    folder
+    """
     # The header fields the pack's summary shows in its Sponsor and Manager columns (a pack
     # holds papers of several profiles, so its columns are common to all).
     pack_sponsor: Key | None = "sponsor"
+    """The header fields the pack's summary shows in its Sponsor and Manager columns"""
     pack_manager: Key | None = "manager"
+    """The header fields the pack's summary shows in its Sponsor and Manager columns"""
     frame: Frame = Frame()
+    """The title line, subtitle, running header and footer, a `[frame]` table"""
     appendices: Appendices = Appendices()  # of a cover report
+    """How a cover report labels its appendices, an `[appendices]` table"""
     page: Page | None = None  # the paper's page; the template's when not given
+    """The paper's page, a `[page]` table: `size = "A3"`, `orientation = "landscape"`"""
     _folder: Path = PrivateAttr(default=BUNDLED)
 
     @property
@@ -1087,7 +1253,10 @@ def _problem(error: Any, source: str) -> Problem:
     if error["type"] == "located":
         loc += tuple(error["ctx"]["at"])
     if error["type"] == "extra_forbidden":
-        message = "is not a profile key; check its spelling against the README's Profile keys"
+        message = (
+            "is not a profile key; check its spelling against the Profile keys reference"
+            " (docs/reference/profile-keys.md)"
+        )
     elif error["type"] == "missing":
         message = "is required but missing; add it"
     elif error["type"] == "string_too_short" and error["ctx"].get("min_length") == 1:
