@@ -46,6 +46,14 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 err=True,
             )
             sys.exit(143)
+        except BrokenPipeError:
+            # The reader went away (`boardpack status | head`): nothing more can be said to it.
+            # Output goes nowhere from here, so Python's own flush at exit cannot fail again.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo(
                 "Interrupted; finished outputs are kept, unfinished ones discarded.", err=True

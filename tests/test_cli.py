@@ -196,3 +196,25 @@ def test_pack_is_built_for_a_folder_unless_asked_not_to(tmp_path: Path) -> None:
     assert not (tmp_path / "b" / "board-pack.docx").exists()
     assert run("build", str(EXAMPLE), "--out", str(tmp_path / "c"), "--no-pdf", "--pack")[0] == 0
     assert (tmp_path / "c" / "board-pack.docx").is_file()
+
+
+def test_output_to_a_reader_that_has_gone_ends_quietly_without_an_internal_error() -> None:
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader (`| head`) has gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "boardpack", "profiles"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert "Internal error" not in done.stderr and "Traceback" not in done.stderr

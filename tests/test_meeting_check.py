@@ -411,6 +411,10 @@ def test_a_faulty_profile_named_by_the_settings_stops_every_paper_saying_so_once
     assert built.exit_code == 1 and "Traceback" not in built.output
     assert " ".join(built.output.split()) == f"Error: {said}"
     assert list(out.glob("*.docx")) == []
+    # status reads the papers as build would: it refuses too, rather than call them valid.
+    shown = CliRunner().invoke(main, ["status", str(folder), "--out", str(out)])
+    assert shown.exit_code == 1 and "Traceback" not in shown.output
+    assert " ".join(shown.output.split()) == f"Error: {said}"
 
 
 def test_the_clerks_guide_says_a_faulty_profile_stops_every_paper() -> None:

@@ -43,6 +43,7 @@ from boardpack.meeting.settings import (
     find_settings,
     load_settings,
     settings_profile,
+    unusable_profile,
 )
 from boardpack.paper.profile import Profile
 from boardpack.text import is_utf8
@@ -597,7 +598,7 @@ def folder_status(
     papers: list[PaperStatus] = []
     built: list[Built] = []
     covers = {a: cover for cover, names in settings.appendices.items() for a in names}
-    profile = _folder_profile(settings, settings_file, notes)
+    profile = _folder_profile(settings, settings_file)
     for workbook in workbooks:
         if not is_utf8(workbook.name):  # no paper can be named after it: said, and skipped
             notes.append(str(not_utf8_name(workbook)))
@@ -692,17 +693,14 @@ def _paper_status(
     return status, outputs
 
 
-def _folder_profile(
-    settings: PackSettings, settings_file: Path | None, notes: list[str]
-) -> Profile | None:
+def _folder_profile(settings: PackSettings, settings_file: Path | None) -> Profile | None:
     """The profile boardpack.toml gives the folder's papers, as a build reads them (None: the
-    default); a note when it cannot be used, and the default then."""
+    default). One that cannot be used is refused as `check` and `build` refuse it: reading the
+    papers by another would show them valid when no build would make them."""
     try:
         return settings_profile(settings, settings_file)
     except ProfileError as exc:
-        faults = "; ".join(str(p) for p in exc.problems)
-        notes.append(f"the profile {settings.profile!r} cannot be used: {faults}")
-        return None
+        raise unusable_profile(settings, settings_file, exc) from exc
 
 
 def _validate(workbook: Path, profile: Profile | None = None) -> tuple[bool, int, str]:
