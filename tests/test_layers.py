@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "boardpack"
 SHARED = {"errors", "files", "text", "guard"}  # top-level modules any stage may use
-APP = {"__init__", "__main__", "cli", "console", "pipeline"}  # may use everything
+APP = {"__init__", "__main__", "cli", "console", "pipeline", "watch"}  # may use everything
 ALLOWED = {
     "shared": {"shared"},
     "paper": {"shared", "paper"},
