@@ -90,6 +90,15 @@ def _connect(pipe: str, office: subprocess.Popen[bytes]) -> Any:
     return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
 
+def _responds(desktop: Any) -> bool:
+    """Whether LibreOffice still answers over UNO (its launcher outlives a crashed soffice.bin)."""
+    try:
+        desktop.getComponents()
+    except Exception:  # UNO's DisposedException and RuntimeException, not importable here
+        return False
+    return True
+
+
 def main(argv: list[str]) -> None:
     """Start LibreOffice, then convert each requested paper until the build goes."""
     pipe, options, command = argv[1], json.loads(argv[2]), argv[3:]
@@ -132,7 +141,7 @@ def main(argv: list[str]) -> None:
             uno.invoke(document, "storeToURL", (target, store))
             _reply(ok=True)
         except Exception as exc:  # UNO raises its own exception types, none of them importable
-            alive = office.poll() is None
+            alive = office.poll() is None and _responds(desktop)
             _reply(ok=False, error=f"{type(exc).__name__}: {exc}".strip(), alive=alive)
             if not alive:
                 reaper._end_everything()  # the build starts a new worker in its place

@@ -251,6 +251,11 @@ class WarmConverter:
             worker.proc.stdout.close()
         shutil.rmtree(worker.work / "profile", ignore_errors=True)
 
+    def groups(self) -> list[int]:
+        """The process ids of the running workers, each its LibreOffice's process group on POSIX."""
+        with self._lock:
+            return sorted(worker.proc.pid for worker in self._all)
+
     def close(self) -> None:
         """Stop every worker and its LibreOffice; nothing of theirs is left running."""
         with self._lock:
