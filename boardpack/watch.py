@@ -20,6 +20,7 @@ each change is built once, however many times it is touched.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 import time
@@ -139,6 +140,10 @@ def watch(
     with _converter(on_event, workers) as convert:
         session = _Session(folder, out, on_event, convert, pdf_timeout)
         session.build_folder("folder")
+        # What is alive now (modules, templates, caches) lives as long as the watch: left out
+        # of the collector's walks, which each rebuild would otherwise pay for.
+        gc.collect()
+        gc.freeze()
         while not halt.wait(poll if session.reachable else _UNREACHABLE_POLL):
             changed = session.changes()
             if changed is None:
@@ -227,7 +232,8 @@ class _Session:
             group = _group(path, appendices)
             done.update(group)
             digests = {member: _digest(member) for member in group}
-            self._build("paper", group, pack=False)
+            if self._build("paper", group, pack=False) is None:
+                continue  # not built (the folder went): tried again when it is back
             for member, digest in digests.items():
                 if digest is not None:
                     self.built[member] = digest
