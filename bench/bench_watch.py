@@ -9,6 +9,10 @@ workbook) and times each from the rename to the moment the new PDF is in place (
 the .docx first, then the proven PDF, each by an atomic rename). Between edits it waits for the
 pack to follow, so no edit waits behind the pack. Prints the median and the worst, per round and
 the best round's (the machine may be shared: the quietest round is the fairest figure).
+
+The other figures of a release (one cold paper with its PDF and `check`, each as a whole
+process; the 20-paper pack against the naive pipeline) are bench/bench_build.py's, and against
+an earlier release bench/bench_compare.py's.
 """
 
 from __future__ import annotations

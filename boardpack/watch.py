@@ -77,8 +77,11 @@ class Rebuild:
                     f" in {self.seconds:.2f} s"
                 )
             lines.extend(f"  pack: {problem}" for problem in pack.problems)
+            lines.extend(f"  warning: pack: {warning}" for warning in pack.warnings)
             if pack.note:
                 lines.append(f"  note: {pack.note}")
+        if self.kind != "paper":
+            lines.extend(f"  warning: meeting: {warning}" for warning in self.report.warnings)
         return lines
 
 
@@ -187,6 +190,8 @@ def _start(warm: object, on_event: Callable[[WatchEvent], None]) -> None:
     try:
         warm.start()
     except BoardpackError as exc:
+        if warm.closed:
+            return  # the watch is stopping: nothing to say
         on_event(Notice(f"LibreOffice could not be kept running; each paper starts it ({exc})"))
 
 

@@ -251,6 +251,11 @@ class WarmConverter:
             worker.proc.stdout.close()
         shutil.rmtree(worker.work / "profile", ignore_errors=True)
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close` has been called."""
+        return self._closed
+
     def groups(self) -> list[int]:
         """The process ids of the running workers, each its LibreOffice's process group on POSIX."""
         with self._lock:
