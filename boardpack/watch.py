@@ -20,8 +20,11 @@ each change is built once, however many times it is touched.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import os
+import select
+import sys
 import threading
 import time
 import zipfile
@@ -115,6 +118,61 @@ class Notice:
 WatchEvent = Rebuild | Notice
 
 
+class _Wakeup:
+    """An early end to the wait between polls when Linux reports a change in the folder
+    (inotify). The poll stays the rule: a network share reports nothing made from another
+    machine, and other systems are polled alone."""
+
+    # inotify(7): a file written and closed, renamed in or out, made, removed
+    _MASK = 0x008 | 0x040 | 0x080 | 0x100 | 0x200
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._fd = -1
+        self.renew()
+
+    def __enter__(self) -> _Wakeup:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._close()
+
+    def renew(self) -> None:
+        """Watch the folder (again); without inotify, or when it fails, the poll goes on alone."""
+        self._close()
+        if sys.platform != "linux":
+            return
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+            if fd < 0:
+                return
+            if libc.inotify_add_watch(fd, os.fsencode(self.folder), self._MASK) < 0:
+                os.close(fd)
+                return
+        except (OSError, AttributeError):
+            return
+        self._fd = fd
+
+    def wait(self, seconds: float, halt: threading.Event) -> bool:
+        """Wait up to `seconds`, less if the folder changes; whether to stop."""
+        if self._fd < 0:
+            return halt.wait(seconds)
+        if halt.is_set():
+            return True
+        ready, _, _ = select.select([self._fd], [], [], seconds)
+        if ready:
+            with contextlib.suppress(OSError):
+                while os.read(self._fd, 65536):
+                    pass  # the events only wake the poll, which looks for itself
+        return halt.is_set()
+
+    def _close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
 @dataclass(frozen=True)
 class _Seen:
     """What a file looked like at a poll: changed when any of these changes."""
@@ -140,15 +198,18 @@ def watch(
     kept running meanwhile and stopped, all of it, before this returns or raises."""
     folder, out = Path(folder), Path(out)
     halt = stop or threading.Event()
-    with _converter(on_event, workers) as convert:
+    with _converter(on_event, workers) as convert, _Wakeup(folder) as wakeup:
         session = _Session(folder, out, on_event, convert, pdf_timeout)
         session.build_folder("folder")
         # What is alive now (modules, templates, caches) lives as long as the watch: left out
         # of the collector's walks, which each rebuild would otherwise pay for.
         gc.collect()
         gc.freeze()
-        while not halt.wait(poll if session.reachable else _UNREACHABLE_POLL):
+        while not wakeup.wait(poll if session.reachable else _UNREACHABLE_POLL, halt):
+            was_reachable = session.reachable
             changed = session.changes()
+            if session.reachable and not was_reachable:
+                wakeup.renew()  # the folder is back: a new one, as far as the kernel knows
             if changed is None:
                 continue
             if changed == [folder]:
