@@ -26,13 +26,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from boardpack.outputs.pdf import verify_pdf
+from boardpack.outputs.pdf import convert_to_pdf, verify_pdf
+from boardpack.outputs.proof import prove_pdf
 from boardpack.outputs.warm import WarmConverter
 from boardpack.pipeline import build
 from boardpack.watch import Notice, Rebuild, WatchEvent, _Session
 from tests.conftest import EXAMPLE, ROOT
+from tests.pdf_structure import iter_problems, structure_problems
 from tests.test_lifecycle import MARKER, build_processes, command_name
 from tests.test_pdf import live_group_members
+from tests.test_pdf_structure import pdfua_findings
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 BOUND = 300.0  # seconds; far more than any wait below needs, even on a busy machine
@@ -228,6 +231,26 @@ def test_a_hung_libreoffice_is_killed_restarted_and_the_paper_converted(converte
         wait_for("the hung worker to be ended", lambda: live_group_members(hung[0]) == [])
         left = converter.groups()
     wait_for("the workers to end", lambda: live_group_members(left[0]) == [])
+
+
+@needs_libreoffice
+def test_a_warm_conversion_makes_the_pdf_a_one_off_conversion_makes(
+    converted: Path, tmp_path: Path
+) -> None:
+    one_off = tmp_path / "one-off" / converted.name
+    one_off.parent.mkdir()
+    shutil.copyfile(converted, one_off)
+    convert_to_pdf([one_off])
+    with WarmConverter(workers=1) as converter:
+        converter.start()
+        converter.convert([converted])
+    warm, cold = converted.with_suffix(".pdf"), one_off.with_suffix(".pdf")
+
+    assert verify_pdf(warm, title="Procurement highlight report") == verify_pdf(cold) == 3
+    assert pdf_text(warm) == pdf_text(cold)
+    assert list(iter_problems(structure_problems(warm))) == []
+    assert pdfua_findings(warm) == pdfua_findings(cold) == []
+    prove_pdf(warm, converted)  # the proof a build makes: this PDF is this paper's
 
 
 @needs_libreoffice
