@@ -337,8 +337,8 @@ class _Session:
             if not _complete(path):
                 continue  # still being written: looked at again at the next poll
             digest = _digest(path)
-            if digest is None:
-                continue
+            if digest is None or _look(path) != now:
+                continue  # written to while it was read: looked at again at the next poll
             self.seen[path] = now
             if self.built.get(path) != digest:
                 changed.append(path)
@@ -389,6 +389,14 @@ def _scan(folder: Path) -> dict[Path, _Seen]:
                 continue  # removed between the listing and the look: a save renaming
             found[Path(entry.path)] = _Seen(status.st_size, status.st_mtime_ns, status.st_ino)
     return found
+
+
+def _look(path: Path) -> _Seen | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return _Seen(status.st_size, status.st_mtime_ns, status.st_ino)
 
 
 def _complete(path: Path) -> bool:
