@@ -114,7 +114,9 @@ def main(argv: list[str]) -> None:
         _reply(ready=False, error=f"this Python cannot use LibreOffice (import uno: {exc})")
         reaper._end_everything()
     office = subprocess.Popen(
-        [*command, f"--accept=pipe,name={pipe};urp;"], stdin=subprocess.DEVNULL
+        [*command, f"--accept=pipe,name={pipe};urp;"],
+        stdin=subprocess.DEVNULL,
+        stdout=sys.stderr,  # stdout carries the replies, and nothing else
     )
     try:
         desktop = _connect(pipe, office)
