@@ -10,9 +10,10 @@ the .docx first, then the proven PDF, each by an atomic rename). Between edits i
 pack to follow, so no edit waits behind the pack. Prints the median and the worst, per round and
 the best round's (the machine may be shared: the quietest round is the fairest figure).
 
-The other figures of a release (one cold paper with its PDF and `check`, each as a whole
-process; the 20-paper pack against the naive pipeline) are bench/bench_build.py's, and against
-an earlier release bench/bench_compare.py's.
+It then times, each as a whole process after a warm-up, one cold paper with its PDF (`boardpack
+build one.xlsx`) and `boardpack check one.xlsx`, `--runs` times each (median and least). The
+20-paper pack against the naive pipeline is bench/bench_build.py's figure, and every figure
+against an earlier release bench/bench_compare.py's.
 """
 
 from __future__ import annotations
@@ -157,15 +158,50 @@ def one_round(base: Path, papers: int, edits: int) -> tuple[list[float], list[fl
     return latencies, cpu
 
 
+def whole_process(args: list[str], cache: Path, runs: int) -> list[float]:
+    """Wall seconds of `runs` runs of one boardpack command as a whole process, after one more
+    run as a warm-up (it sets up LibreOffice's profile template in the cache)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BOARDPACK_CACHE": str(cache)}
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "boardpack")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    times = []
+    for number in range(runs + 1):
+        command = [a.replace("{n}", str(number)) for a in args]
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "boardpack", *command],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if number:
+            times.append(time.perf_counter() - started)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=5)
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=7, help="runs of the cold paper and check")
     args = parser.parse_args()
     rounds: list[list[float]] = []
     cpus: list[list[float]] = []
     with tempfile.TemporaryDirectory() as work:
+        cache, out = Path(work) / "cache", Path(work) / "cold"
+        cold = whole_process(["build", str(EXAMPLE), "--out", f"{out}-{{n}}"], cache, args.runs)
+        check = whole_process(["check", str(EXAMPLE)], cache, args.runs)
+        for name, figures in (("one cold paper with its PDF", cold), ("check", check)):
+            print(
+                f"{name}, whole process: median {statistics.median(figures):.3f} s,"
+                f" least {min(figures):.3f} s ({args.runs} runs)",
+                flush=True,
+            )
         for number in range(args.rounds):
             base = Path(work) / f"round-{number}"
             figures, cpu = one_round(base, args.papers, args.edits)
