@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from boardpack.errors import BoardpackError
-from boardpack.files import WORKBOOK_SUFFIXES, sha256_of
+from boardpack.files import WORKBOOK_SUFFIXES, find_workbooks, safe_stem, sha256_of
 from boardpack.meeting.settings import SETTINGS_FILE, find_settings, load_settings
 from boardpack.pipeline import BuildReport, Converter, PaperResult, Status, build
 
@@ -286,11 +286,10 @@ class _Session:
 
     def build_papers(self, changed: list[Path]) -> None:
         """Rebuild the papers saved since the last poll, each with its cover or appendices."""
-        settings = find_settings([self.folder])
         try:
-            appendices = load_settings(settings)[0].appendices
-        except BoardpackError:
-            appendices = {}
+            appendices = load_settings(find_settings([self.folder]))[0].appendices
+        except (BoardpackError, OSError):
+            appendices = {}  # the build reports a faulty boardpack.toml
         done: set[Path] = set()
         for path in changed:
             if path in done:
@@ -417,20 +416,15 @@ def _digest(path: Path) -> str | None:
 
 def _group(path: Path, appendices: dict[str, tuple[str, ...]]) -> list[Path]:
     """The workbooks built together with `path`: a cover report with its appendices, in order
-    (boardpack.toml's `appendices`), or the workbook alone."""
-    stem = path.stem.casefold()
+    (boardpack.toml's `appendices`, whose names match papers' names in any case, as the build
+    matches them), or the workbook alone."""
+    try:
+        named = {safe_stem(p.stem).casefold(): p for p in find_workbooks([path.parent])}
+    except (BoardpackError, OSError):
+        return [path]  # the folder went meanwhile: the build says so
+    own = safe_stem(path.stem).casefold()
     for cover, names in appendices.items():
-        members = [cover, *names]
-        if stem in (m.casefold() for m in members):
-            folder = path.parent
-            found = [_named(folder, m) for m in members]
-            return [p for p in found if p is not None]
+        members = [name.casefold() for name in (cover, *names)]
+        if own in members:
+            return [named[m] for m in members if m in named]
     return [path]
-
-
-def _named(folder: Path, stem: str) -> Path | None:
-    for suffix in WORKBOOK_SUFFIXES:
-        candidate = folder / f"{stem}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None

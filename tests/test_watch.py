@@ -26,11 +26,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from boardpack.errors import ConversionError
 from boardpack.outputs.pdf import convert_to_pdf, verify_pdf
 from boardpack.outputs.proof import prove_pdf
-from boardpack.outputs.warm import WarmConverter
+from boardpack.outputs.warm import OFFICE_PYTHON_ENV, WarmConverter
 from boardpack.pipeline import build
-from boardpack.watch import Notice, Rebuild, WatchEvent, _Session
+from boardpack.watch import Notice, Rebuild, WatchEvent, _group, _Session
 from tests.conftest import EXAMPLE, ROOT
 from tests.pdf_structure import iter_problems, structure_problems
 from tests.test_lifecycle import MARKER, build_processes, command_name
@@ -338,3 +339,36 @@ def test_a_folder_that_goes_is_said_once_and_what_changed_meanwhile_is_rebuilt(
     notices = [e.message for e in events if isinstance(e, Notice)]
     assert notices[-1] == f"{folder} is back; rebuilding what changed"
     assert not any(isinstance(e, Rebuild) for e in events)
+
+
+@needs_libreoffice
+def test_without_a_python_that_can_drive_libreoffice_the_converter_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(OFFICE_PYTHON_ENV, "no-such-python-here")
+    with pytest.raises(ConversionError, match=OFFICE_PYTHON_ENV):
+        WarmConverter()
+
+
+@needs_libreoffice
+def test_a_python_without_uno_is_refused_on_start_leaving_nothing_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(OFFICE_PYTHON_ENV, sys.executable)  # this virtual environment's: no uno
+    with WarmConverter(workers=1) as converter:
+        with pytest.raises(ConversionError, match=r"cannot use LibreOffice \(import uno"):
+            converter.start()
+        assert converter.groups() == []
+
+
+def test_a_cover_report_is_rebuilt_with_its_appendices_and_an_appendix_with_its_cover(
+    tmp_path: Path,
+) -> None:
+    for name in ("cover", "annex-a", "annex-b", "other"):
+        shutil.copyfile(EXAMPLE, tmp_path / f"{name}.xlsx")
+    appendices = {"Cover": ("annex-a", "Annex-B")}
+    whole = [tmp_path / "cover.xlsx", tmp_path / "annex-a.xlsx", tmp_path / "annex-b.xlsx"]
+
+    assert _group(tmp_path / "annex-b.xlsx", appendices) == whole
+    assert _group(tmp_path / "cover.xlsx", appendices) == whole
+    assert _group(tmp_path / "other.xlsx", appendices) == [tmp_path / "other.xlsx"]
