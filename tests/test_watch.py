@@ -81,7 +81,8 @@ class Watching:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -123,6 +124,11 @@ def watching(tmp_path: Path) -> Iterator[Watching]:
     finally:
         if run.process.poll() is None:
             run.process.kill()
+        run.process.wait(timeout=BOUND)
+        run.reader.join(timeout=BOUND)  # at the end of its output
+        for stream in (run.process.stdout, run.process.stderr):
+            if stream is not None:
+                stream.close()
         run.kill()
 
 
@@ -176,6 +182,18 @@ def test_watch_rebuilds_each_saved_paper_and_stops_on_sigterm_leaving_nothing_ru
     assert "Traceback" not in stderr
     wait_for("the watch's processes to end", lambda: build_processes(watching.marker) == [])
     assert list(watching.tmp.iterdir()) == []  # the workers' folders and profiles removed
+
+
+@needs_libreoffice
+@needs_proc
+def test_a_watch_killed_with_kill_9_leaves_no_libreoffice(watching: Watching) -> None:
+    watching.lines_until("pack: built")
+    assert any(command_name(pid) == "soffice.bin" for pid in build_processes(watching.marker))
+
+    watching.process.kill()  # no clean-up runs: the workers see their stdin close, and go
+    watching.process.wait(timeout=BOUND)
+
+    wait_for("LibreOffice to end", lambda: build_processes(watching.marker) == [])
 
 
 @pytest.fixture
