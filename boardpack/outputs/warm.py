@@ -128,9 +128,14 @@ class WarmConverter:
     def start(self) -> None:
         """Start every worker and wait until each is ready; raise ConversionError if none is."""
         problems: list[str] = []
+        with self._lock:
+            count = self.size - len(self._all) - self._starting
+            # Counted before the threads run, so a conversion asked for meanwhile waits for
+            # these workers instead of starting one more of its own.
+            self._starting += max(count, 0)
         threads = [
             threading.Thread(target=self._start_one, args=(problems,), daemon=True)
-            for _ in range(self.size - len(self._all))
+            for _ in range(count)
         ]
         for thread in threads:
             thread.start()
@@ -143,16 +148,19 @@ class WarmConverter:
 
     def _start_one(self, problems: list[str]) -> None:
         try:
-            self._idle.put(self._launch())
+            self._idle.put(self._launch(counted=True))
         except ConversionError as exc:
             problems.append(str(exc))
 
-    def _launch(self) -> _Worker:
-        """A new worker with its own profile, once its LibreOffice is ready to convert."""
+    def _launch(self, *, counted: bool = False) -> _Worker:
+        """A new worker with its own profile, once its LibreOffice is ready to convert
+        (`counted`: already counted as starting)."""
         with self._lock:
+            if not counted:
+                self._starting += 1
             if self._closed:
+                self._starting -= 1
                 raise ConversionError("the converters were closed")
-            self._starting += 1
         try:
             return self._launch_counted()
         finally:
