@@ -272,6 +272,52 @@ def _annotate_failed(papers: list[Any]) -> None:
 
 
 @main.command()
+@click.argument("folder", required=False, default=DEFAULT_INPUTS, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    default=DEFAULT_OUT,
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the built papers.",
+)
+@click.option(
+    "--poll",
+    default=0.05,
+    show_default=True,
+    type=click.FloatRange(min=0.01, max=60),
+    help="Seconds between looks at the folder (longer on a slow network share).",
+)
+@click.option(
+    "--pdf-timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds LibreOffice may take over one paper before it is restarted and retried.",
+)
+@_reports_errors
+def watch(folder: Path, out_dir: Path, poll: float, pdf_timeout: float) -> None:
+    """Build FOLDER (default: inputs/), then rebuild each paper as soon as its workbook is saved.
+
+    Prints a line per rebuild with its time, or the workbook's errors by cell; the pack is
+    rebuilt once the saves pause. LibreOffice is kept running meanwhile. Stop it with Ctrl-C
+    (exit code 130) or SIGTERM (143): it ends with everything it started.
+    """
+    from boardpack.watch import watch as watch_folder
+
+    if not folder.is_dir():
+        raise BoardpackError(f"{folder}: not a folder of workbooks; give the meeting's folder")
+    _collect_garbage_from_now_on()
+
+    def show(event: Any) -> None:
+        for line in event.lines():
+            click.echo(line)
+
+    click.echo(f"Watching {folder} (Ctrl-C to stop); papers go to {out_dir}", err=True)
+    watch_folder(folder, out_dir, on_event=show, poll=poll, pdf_timeout=pdf_timeout)
+
+
+@main.command()
 @click.option(
     "--out",
     default=DEFAULT_SCHEMA,

@@ -155,6 +155,9 @@ class BuildReport:
 
 
 OnProgress = Callable[[str, PaperResult], None]  # (stage just finished, paper)
+# What makes the PDFs: outputs.pdf.convert_to_pdf's signature and contract (a watch passes warm
+# LibreOffice processes, outputs.warm.WarmConverter.convert).
+Converter = Callable[..., dict[Path, Path]]
 
 
 def build(
@@ -170,6 +173,7 @@ def build(
     lock_wait: float | None = None,
     archive: Path | str | None = None,
     today: dt.date | None = None,
+    converter: Converter | None = None,
 ) -> BuildReport:
     """Build a paper from each workbook into `out_dir`, and the pack when `pack` is true
     (by default: when a folder was given). See BuildReport for what happened.
@@ -182,7 +186,8 @@ def build(
 
     Each paper is rendered with `template` when given, else the one boardpack.toml gives it
     (`templates`, then `template`), else its profile's. With `archive` (else boardpack.toml's
-    `archive`), each paper says what changed since its last paper there (history.py)."""
+    `archive`), each paper says what changed since its last paper there (history.py).
+    `converter` makes the PDFs instead of one-off LibreOffice processes (outputs/warm.py)."""
     sources = [Path(p) for p in paths]
     out = ensure_folder(Path(out_dir))
     with output_lock(out, lock_wait):
@@ -200,6 +205,7 @@ def build(
                 pdf_timeout=pdf_timeout,
                 notify=on_progress or (lambda stage, paper: None),
                 archive=Path(archive) if archive is not None else None,
+                converter=converter,
             )
         report.stale = _stale_outputs(report)
     report.warnings = _past_meetings(report, today)
@@ -235,6 +241,7 @@ def _build_staged(
     pdf_timeout: float,
     notify: OnProgress,
     archive: Path | None = None,
+    converter: Converter | None = None,
 ) -> BuildReport:
     """The build, each output made in `stage` and moved into `out` once it is complete."""
     report = BuildReport(out)
@@ -259,7 +266,11 @@ def _build_staged(
     def convert_early(papers: list[PaperResult]) -> None:
         ready = [p for p in papers if p.docx is not None and p.status is Status.BUILT]
         if ready:
-            work = _Background(lambda: _make_pdfs(ready, pdf_timeout, 1, notify, out, stop=stop))
+            work = _Background(
+                lambda: _make_pdfs(
+                    ready, pdf_timeout, 1, notify, out, stop=stop, converter=converter
+                )
+            )
             early.append((ready, work))
 
     try:
@@ -279,7 +290,16 @@ def _build_staged(
             handed = {id(p) for papers, _ in early for p in papers}
             rest = [p for p in built if id(p) not in handed]
             # Without an early start, one call converts everything on every core.
-            _make_pdfs(rest, pdf_timeout, 1 if early else None, notify, out, report.pack, stop=stop)
+            _make_pdfs(
+                rest,
+                pdf_timeout,
+                1 if early else None,
+                notify,
+                out,
+                report.pack,
+                stop=stop,
+                converter=converter,
+            )
     except BaseException:
         stop.set()
         for _, work in early:
@@ -702,6 +722,7 @@ def _make_pdfs(
     pack: PackResult | None = None,
     *,
     stop: threading.Event | None = None,
+    converter: Converter | None = None,
 ) -> None:
     """Convert papers (and the pack, if given and made) to PDF in one call, and prove each PDF
     is its paper's; errors name the files as they will be in `out`."""
@@ -733,7 +754,8 @@ def _make_pdfs(
 
     converted: dict[Path, Path] = {}
     try:
-        converted = convert_to_pdf(documents, timeout=timeout, jobs=jobs, on_done=done, cancel=stop)
+        convert = converter or convert_to_pdf
+        converted = convert(documents, timeout=timeout, jobs=jobs, on_done=done, cancel=stop)
     except ConversionError as exc:
         # Some papers may have converted before others failed; none did if LibreOffice is missing.
         converted = exc.converted if isinstance(exc, BatchConversionError) else {}

@@ -13,7 +13,8 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "boardpack"
 SHARED = {"errors", "files", "text", "guard"}  # top-level modules any stage may use
-APP = {"__init__", "__main__", "cli", "console", "pipeline", "web"}  # may use everything
+# The faces over the library (the command, the watch, the web) and the build may use everything.
+APP = {"__init__", "__main__", "cli", "console", "pipeline", "watch", "web"}
 ALLOWED = {
     "shared": {"shared"},
     "paper": {"shared", "paper"},

@@ -604,7 +604,7 @@ def _ended(proc: subprocess.Popen[bytes]) -> int | None:
     return proc.poll()
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _stop(proc: subprocess.Popen[Any]) -> None:
     """End a reaper with LibreOffice and every process it started (harmless if all ended)."""
     if os.name == "posix":
         # soffice is a launcher: the converting soffice.bin is a grandchild that would survive.
