@@ -138,9 +138,11 @@ class PackBuilder:
             raise ValueError(f"{docx} is not the next paper of the pack")
         self._added += 1
         body = self._composer.doc.element.body
-        first_index = len(body) - 1  # the paper goes before the final section properties
         paper = Document(str(docx))
         keep_own_page(self._composer.doc, paper)  # an A3 paper stays A3 in an A4 pack
+        # The paper goes before the final section properties, and after any paragraph closing
+        # the pack's section so far: its first paragraph is the one the bookmark marks.
+        first_index = len(body) - 1
         end_upright(paper)  # its turned pages stay turned in the pack
         _headings_one_level_down(paper, self._composer.doc)
         self._composer.append(paper)

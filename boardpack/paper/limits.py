@@ -154,6 +154,9 @@ def same_reading_faults(data: dict[str, Any], line_of: LineOf) -> list[Problem]:
             text = item.get(key) if isinstance(item, dict) else None
             if not isinstance(text, str) or not text.strip():
                 continue  # the model says what is missing or empty
+            group = item.get("group") if isinstance(item, dict) else None
+            if isinstance(group, str) and group.strip():
+                text = f"{group}: {text}"  # the workbook's header of a grouped column
             place, reading = (*path, index, key), read_as(text)
             if not reading:
                 found.append(
