@@ -39,6 +39,19 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ[CACHE_ENV] = before
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _wide_terminal() -> Iterator[None]:
+    """Tables printed as wide as they need: rich wraps at the terminal's width, and a path in a
+    test's temporary folder (longer under pytest-xdist) would otherwise break inside a word."""
+    before = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "1000"
+    yield
+    if before is None:
+        del os.environ["COLUMNS"]
+    else:
+        os.environ["COLUMNS"] = before
+
+
 def edit_workbook(source: Path, target: Path, edits: dict[str, Any]) -> Path:
     """Copy a workbook, setting cells given as {"Risks!B2": 7}; None empties a cell."""
     book = openpyxl.load_workbook(source)

@@ -34,6 +34,8 @@ from boardpack.meeting.archive_index import INDEX, LOCK
 from boardpack.pipeline import build
 from tests.conftest import EXAMPLE, edit_workbook
 
+pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
+
 CHANGED_RISK = {"Risks!B2": 2, "Risks!D2": 8}  # likelihood 1 -> 2, so LxI 4 -> 8
 PAPER = Path("Joint Improvement Board", "2008-01-24", "procurement")
 NOW = datetime(2008, 1, 20, 9, 30, tzinfo=UTC)

@@ -25,6 +25,8 @@ from boardpack.meeting.archive_index import INDEX
 from boardpack.pipeline import build
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
+pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
+
 MEETING = Path("Joint Improvement Board", "2008-01-24")
 PROCUREMENT = MEETING / "procurement"
 V1 = f"{PROCUREMENT.as_posix()}/v1"

@@ -121,6 +121,7 @@ def test_schema_in_repo_is_current() -> None:
     assert committed == json_schema(load_profile()), "schemas/ is stale: run `boardpack schema`"
 
 
+@pytest.mark.libreoffice
 def test_archive_then_verify_through_the_command_line(tmp_path: Path) -> None:
     out, store = tmp_path / "out", tmp_path / "archive"
     assert run("build", str(EXAMPLE), "--out", str(out))[0] == 0

@@ -263,6 +263,7 @@ def _struct_types(pdf: Path) -> list[tuple[str, object]]:
     return found
 
 
+@pytest.mark.libreoffice
 def test_a_template_whose_chart_style_is_named_figure_tags_one_figure(tmp_path: Path) -> None:
     # a template restyled from the earlier bundled one names the chart's style "Figure"
     template = docx.Document(str(DEFAULT_TEMPLATE))

@@ -141,6 +141,7 @@ def text_of(message: EmailMessage) -> str:
     return str(body.get_content()).replace("\r\n", "\n")
 
 
+@pytest.mark.libreoffice
 def test_drafts_open_ready_to_send_with_the_councils_note(meeting: Path, tmp_path: Path) -> None:
     drafts = tmp_path / "drafts"
     result = CliRunner().invoke(main, ["email", str(meeting / "output"), "--drafts", str(drafts)])
@@ -164,6 +165,7 @@ def test_drafts_open_ready_to_send_with_the_councils_note(meeting: Path, tmp_pat
     )
 
 
+@pytest.mark.libreoffice
 def test_a_whole_cycle_build_archive_send_and_status_says_sent(
     meeting: Path, mail_server: tuple[Mailbox, int]
 ) -> None:

@@ -138,6 +138,7 @@ def programme_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return paper.pdf
 
 
+@pytest.mark.libreoffice
 def test_the_programme_example_prints_its_table_by_theme_and_nothing_it_lacks(
     programme_pdf: Path,
 ) -> None:
@@ -172,6 +173,7 @@ def _built_pdf(source: Path, out: Path) -> Path:
     return paper.pdf
 
 
+@pytest.mark.libreoffice
 def test_the_monthly_rag_example_prints_its_number_month_and_escalation_key(
     tmp_path: Path,
 ) -> None:
@@ -192,6 +194,7 @@ def test_the_monthly_rag_example_prints_its_number_month_and_escalation_key(
         assert absent not in text, absent
 
 
+@pytest.mark.libreoffice
 def test_the_cover_example_has_the_councils_lines_and_appendices_2_and_3(tmp_path: Path) -> None:
     pdf = _built_pdf(ROOT / "examples" / "cover" / "assurance.xlsx", tmp_path)
     lines = [" ".join(line.split()) for line in _pdf_text(pdf).splitlines() if line.strip()]

@@ -25,6 +25,8 @@ from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
+
 
 def _edit(book: Path, changes: dict[str, object], paper: dict[str, object] | None = None) -> None:
     workbook = openpyxl.load_workbook(book)

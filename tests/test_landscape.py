@@ -20,6 +20,8 @@ from boardpack.workbook.writer import write_workbook
 from tests.conftest import ROOT
 from tests.docx_audit import audit
 
+pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
+
 CODED = ROOT / "tests" / "fixtures" / "profiles" / "coded.toml"
 PORTRAIT, LANDSCAPE = "portrait", "landscape"
 

@@ -131,12 +131,14 @@ def assert_page_numbers_at_the_right(pdf: Path, first: int = 1) -> None:
 
 
 @needs_tools
+@pytest.mark.libreoffice
 def test_a_200_character_name_keeps_page_x_of_y_on_the_footers_first_line(built: Path) -> None:
     assert_page_numbers_at_the_right(built / "long-name.pdf")
     assert_page_numbers_at_the_right(built / "procurement.pdf")
 
 
 @needs_tools
+@pytest.mark.libreoffice
 def test_a_200_character_name_takes_no_more_header_lines_than_the_example(built: Path) -> None:
     example = {len(header) for header, _ in running_lines(built / "procurement.pdf")}
     assert example == {1}
@@ -154,6 +156,7 @@ def test_a_200_character_name_takes_no_more_header_lines_than_the_example(built:
 
 
 @needs_tools
+@pytest.mark.libreoffice
 def test_every_page_of_the_pack_numbers_itself_on_the_footers_first_line(built: Path) -> None:
     pack = built / "board-pack.pdf"
     assert_page_numbers_at_the_right(pack, first=2)  # the cover has no footer
@@ -263,6 +266,7 @@ def assert_chart_in_parts_that_fit(path: Path, count: int, parts: int) -> None:
 
 
 @needs_tools
+@pytest.mark.libreoffice
 def test_a_40_milestone_chart_comes_in_two_parts_that_fit_the_page(built: Path) -> None:
     source = built.parent / "in" / "plan-40.xlsx"
     assert_chart_in_parts_that_fit(source, 40, 2)

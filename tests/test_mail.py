@@ -30,6 +30,8 @@ from boardpack.meeting.mail import (
 )
 from tests.conftest import EXAMPLE, SMTP_PASSWORD, Mailbox, free_port
 
+pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
+
 RECOMMENDATION = "To Note progress on the project to date and the revised financial requirement"
 MEETING = Meeting("Joint Improvement Board", dt.date(2008, 1, 24), "Council Chamber, County Hall")
 PASSWORD = SMTP_PASSWORD

@@ -50,6 +50,7 @@ def test_the_limit_leaves_room_for_libreoffices_lock_file() -> None:
     assert len(f".~lock.{stem}-999.docx#".encode()) <= 255
 
 
+@pytest.mark.libreoffice
 def test_a_name_of_245_bytes_gets_its_pdf_and_can_be_archived(tmp_path: Path) -> None:
     source = edit_workbook(EXAMPLE, tmp_path / f"{LONG}.xlsx", {})
     report = build([source], tmp_path / "out")
@@ -124,6 +125,7 @@ def test_an_agenda_name_matches_a_workbook_typed_in_the_other_form(
     assert report.pack.papers == ["procurement", NFC]
 
 
+@pytest.mark.libreoffice
 def test_papers_whose_board_is_typed_in_two_forms_are_archived_under_one_board(
     tmp_path: Path,
 ) -> None:

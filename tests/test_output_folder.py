@@ -163,6 +163,7 @@ def gated_converter(folder: Path) -> tuple[Path, Path, Path]:
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_a_second_build_waits_for_the_first_and_the_folder_holds_one_workbook(
     tmp_path: Path,
 ) -> None:
@@ -209,6 +210,7 @@ def test_a_build_that_cannot_wait_leaves_the_running_builds_paper_whole(tmp_path
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_two_build_processes_started_together_leave_one_workbooks_paper(tmp_path: Path) -> None:
     first = workbook(tmp_path / "first", "Alpha depot")
     second = workbook(tmp_path / "second", "Beta bridge", status="Amber")
@@ -258,6 +260,7 @@ def failing_converter(folder: Path, command: str = "exit 1") -> Path:
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_when_the_pdf_cannot_be_made_the_earlier_pair_is_kept_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -290,6 +293,7 @@ def test_when_the_pdf_cannot_be_made_the_earlier_pair_is_kept_untouched(
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_a_build_killed_while_converting_leaves_the_earlier_pair(tmp_path: Path) -> None:
     source = workbook(tmp_path / "in", "Alpha depot")
     out = tmp_path / "out"
@@ -318,6 +322,7 @@ def test_a_build_killed_while_converting_leaves_the_earlier_pair(tmp_path: Path)
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_no_pdf_removes_an_earlier_pdf_of_another_version_and_keeps_one_of_this(
     tmp_path: Path,
 ) -> None:
@@ -390,6 +395,7 @@ def test_a_pack_older_than_the_papers_beside_it_is_named_stale(tmp_path: Path) -
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_when_the_pack_pdf_cannot_be_made_the_earlier_pack_pair_is_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -418,6 +424,7 @@ def test_when_the_pack_pdf_cannot_be_made_the_earlier_pack_pair_is_kept(
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_a_docx_that_cannot_be_replaced_leaves_the_earlier_pair(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

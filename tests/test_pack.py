@@ -72,6 +72,7 @@ def page_texts(pdf: Path) -> list[str]:
     return text.split("\f")[:-1]
 
 
+@pytest.mark.libreoffice
 def test_folder_builds_good_papers_and_lists_the_bad_one(meeting: FolderBuild) -> None:
     assert meeting.exit_code == 1
     assert sorted(p.name for p in meeting.out.iterdir() if not p.name.startswith(".")) == [
@@ -90,6 +91,7 @@ def test_folder_builds_good_papers_and_lists_the_bad_one(meeting: FolderBuild) -
     assert "pack of 2" in meeting.output
 
 
+@pytest.mark.libreoffice
 def test_pack_contents_pages_match_where_papers_start(meeting: FolderBuild) -> None:
     pages = page_texts(meeting.out / "board-pack.pdf")
     contents = pages[1]
@@ -104,6 +106,7 @@ def test_pack_contents_pages_match_where_papers_start(meeting: FolderBuild) -> N
     assert summary_line and pages[int(summary_line.group(1)) - 1].startswith("Programme summary")
 
 
+@pytest.mark.libreoffice
 def test_pack_page_numbers_run_through_and_papers_restart_sections(meeting: FolderBuild) -> None:
     pages = page_texts(meeting.out / "board-pack.pdf")
     total = len(pages)
@@ -115,6 +118,7 @@ def test_pack_page_numbers_run_through_and_papers_restart_sections(meeting: Fold
     assert not any("11. Recommendation" in p for p in pages)
 
 
+@pytest.mark.libreoffice
 def test_pack_bookmarks_one_per_paper_with_sections_under_it(meeting: FolderBuild) -> None:
     reader = PdfReader(meeting.out / "board-pack.pdf")
     top = [item for item in reader.outline if not isinstance(item, list)]
@@ -153,6 +157,7 @@ def test_pack_summary_has_a_row_per_paper_with_status_and_highest_risk(
     assert "key:" not in Paragraph(following._p.getnext(), pack._body).text
 
 
+@pytest.mark.libreoffice
 def test_pack_docx_contents_carry_the_real_start_pages(meeting: FolderBuild) -> None:
     pack = docx.Document(str(meeting.out / "board-pack.docx"))
     entries = [p.text for p in pack.paragraphs if p.style.name == "Contents Entry"]
@@ -386,6 +391,7 @@ def summary_rows(pack: Path) -> list[list[str]]:
     return [[c.text for c in row.cells] for row in summary.rows]
 
 
+@pytest.mark.libreoffice
 def test_the_summary_gives_each_paper_its_own_profiles_values(mixed: BuildReport) -> None:
     assert mixed.pack is not None and mixed.pack.docx is not None
     rows = summary_rows(mixed.pack.docx)
@@ -406,6 +412,7 @@ def test_the_summary_gives_each_paper_its_own_profiles_values(mixed: BuildReport
     assert fills == ["F4A6A6"] * 4  # each by its own scheme: 6 is medium only on the JIB's
 
 
+@pytest.mark.libreoffice
 def test_the_summary_has_the_key_of_each_risk_scheme_in_the_pack(mixed: BuildReport) -> None:
     assert mixed.pack is not None and mixed.pack.pdf is not None
     pages = page_texts(mixed.pack.pdf)
@@ -476,6 +483,7 @@ def parts_hash(package: Path) -> str:
     return "boardpack-" + digest.hexdigest()
 
 
+@pytest.mark.libreoffice
 def test_the_packs_identifier_is_a_hash_of_its_own_final_parts(mixed: BuildReport) -> None:
     assert mixed.pack is not None and mixed.pack.docx is not None and mixed.pack.pdf is not None
     _, identifier, _ = docx_identity(mixed.pack.docx)
@@ -486,6 +494,7 @@ def test_the_packs_identifier_is_a_hash_of_its_own_final_parts(mixed: BuildRepor
     prove_pdf(mixed.pack.pdf, mixed.pack.docx)
 
 
+@pytest.mark.libreoffice
 def test_the_contents_carry_the_pages_the_proven_pdf_shows(mixed: BuildReport) -> None:
     # the cover report and its appendix take four pages, not the three first guessed, so the
     # contents are filled in and the pack made and proven again
@@ -519,6 +528,7 @@ def test_the_contents_carry_the_pages_the_proven_pdf_shows(mixed: BuildReport) -
     ],
     ids=["short", "arabic-board", "hebrew-project"],
 )
+@pytest.mark.libreoffice
 def test_the_pack_is_proven_whatever_its_opening_text(
     tmp_path: Path, board: str, project: str
 ) -> None:

@@ -26,6 +26,8 @@ from boardpack.workbook.writer import write_workbook
 from tests.conftest import ROOT, edit_workbook
 from tests.docx_audit import audit
 
+pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
+
 WIDE = ROOT / "examples" / "five-by-five-a3"
 
 # A 5 x 5 register of thirteen columns, with the words the issue saw broken: Amber, OPEN,

@@ -113,6 +113,7 @@ def test_split_makes_at_most_parts_balanced_runs_in_order(
 
 @needs_soffice
 @needs_poppler
+@pytest.mark.libreoffice
 def test_converts_a_paper_to_tagged_pdfa2b_with_embedded_fonts(tmp_path: Path) -> None:
     paper = make_docx(tmp_path / "procurement.docx", "Procurement update")
     done: list[Path] = []
@@ -141,6 +142,7 @@ def test_converts_a_paper_to_tagged_pdfa2b_with_embedded_fonts(tmp_path: Path) -
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_runs_one_libreoffice_per_chunk_not_per_paper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,6 +167,7 @@ def test_runs_one_libreoffice_per_chunk_not_per_paper(
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_two_conversions_at_once_into_different_folders(tmp_path: Path) -> None:
     papers = [make_docx(tmp_path / name / "paper.docx", f"Paper {name}") for name in "ab"]
     results: dict[str, object] = {}
@@ -356,6 +359,7 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_later_conversions_start_from_the_profile_the_first_one_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -388,6 +392,7 @@ def test_later_conversions_start_from_the_profile_the_first_one_made(
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_a_template_that_fails_is_thrown_away_and_the_retry_starts_fresh(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -525,6 +530,7 @@ def test_the_template_records_the_version_as_seen_as_an_interactive_start_would(
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_libreoffice_skips_its_graphics_self_test_when_started_from_the_template(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -558,6 +564,7 @@ def test_libreoffice_skips_its_graphics_self_test_when_started_from_the_template
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_a_pdf_that_cannot_be_put_in_place_is_named_and_leaves_no_temporary(
     tmp_path: Path,
 ) -> None:
@@ -593,6 +600,7 @@ def test_only_unlocked_pdfs_of_a_steady_size_count_as_finished(tmp_path: Path) -
 
 
 @needs_soffice
+@pytest.mark.libreoffice
 def test_a_pdf_still_locked_by_libreoffice_is_waited_for_until_the_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -633,6 +641,7 @@ def test_a_pdf_still_locked_by_libreoffice_is_waited_for_until_the_timeout(
 
 @needs_soffice
 @needs_poppler
+@pytest.mark.libreoffice
 def test_a_4000_risk_paper_is_converted_within_its_timeout(tmp_path: Path) -> None:
     # A large legal paper: LibreOffice takes from about 50 s (idle machine) to 90 s (busy
     # 2-core machine) over it, far longer than the exit grace that used to cut it short.

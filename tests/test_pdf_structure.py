@@ -21,10 +21,13 @@ from boardpack.outputs.pdf import verify_pdf
 from tests import pdf_structure
 from tests.conftest import EXAMPLE, edit_workbook
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice (soffice) and poppler (pdftotext) are needed to make and read the PDFs",
-)
+pytestmark = [
+    pytest.mark.libreoffice,  # these tests convert with LibreOffice
+    pytest.mark.skipif(
+        shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+        reason="LibreOffice (soffice) and poppler (pdftotext) are needed to make and read the PDFs",
+    ),
+]
 
 LONG_NAME = ("Joint procurement of adult social care, children's services and highways "
              "maintenance across the Pathfinder authorities, with shared contract management "

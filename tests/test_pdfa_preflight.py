@@ -36,6 +36,7 @@ INSTALL = (
 )
 missing = shutil.which("java") is None or not all((JAVA_DIR / jar).is_file() for jar in JARS)
 pytestmark = [
+    pytest.mark.libreoffice,  # these tests convert with LibreOffice
     pytest.mark.skipif(missing, reason=INSTALL),
     pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) needed"),
 ]

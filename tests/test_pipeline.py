@@ -41,6 +41,7 @@ def pdf_body_text(pdf: Path) -> str:
     return " ".join(" ".join(kept).split())
 
 
+@pytest.mark.libreoffice
 def test_pdf_carries_the_seed_lines_in_order(built: BuildReport) -> None:
     text = pdf_body_text(built.papers[0].pdf)
     position = 0
@@ -50,6 +51,7 @@ def test_pdf_carries_the_seed_lines_in_order(built: BuildReport) -> None:
         position = found + len(item)
 
 
+@pytest.mark.libreoffice
 def test_pdf_is_tagged_pdfa_with_fonts_embedded_and_title(built: BuildReport) -> None:
     pdf = built.papers[0].pdf
     assert verify_pdf(pdf, title="Procurement highlight report") == 3
@@ -64,6 +66,7 @@ def test_pdf_is_tagged_pdfa_with_fonts_embedded_and_title(built: BuildReport) ->
     assert all("Liberation" in row or "DejaVu" in row for row in rows), fonts
 
 
+@pytest.mark.libreoffice
 def test_build_record_names_what_was_built(built: BuildReport) -> None:
     record = built.out_dir / ".boardpack" / "procurement.json"
     text = record.read_text(encoding="utf-8")
@@ -78,6 +81,7 @@ def test_two_builds_of_the_example_give_identical_docx(tmp_path: Path) -> None:
     assert first.read_bytes() == second.read_bytes()
 
 
+@pytest.mark.libreoffice
 def test_two_builds_at_the_same_time_both_succeed(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "boardpack", "build", str(EXAMPLE), "--out"]
     runs = [

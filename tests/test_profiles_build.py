@@ -133,6 +133,7 @@ def test_the_prince2_report_prints_its_period_tolerances_and_issues(tmp_path: Pa
 
 
 @pytest.mark.parametrize("example", [CORPORATE, PRINCE2], ids=["corporate", "prince2"])
+@pytest.mark.libreoffice
 def test_each_example_builds_to_a_pdf_that_reads_in_order(example: Path, tmp_path: Path) -> None:
     report = build([example.parent], tmp_path)
     assert report.ok, [p.error for p in report.papers]
@@ -404,6 +405,7 @@ def test_a_section_the_profile_does_not_have_names_the_tag_asking_for_it(tmp_pat
 COMMITTEE = EXAMPLES / "committee"
 
 
+@pytest.mark.libreoffice
 def test_a_cover_report_and_its_appendix_are_built_as_one_paper(tmp_path: Path) -> None:
     report = build([COMMITTEE], tmp_path)
     assert report.ok, [(p.name, p.error) for p in report.papers]
@@ -481,6 +483,7 @@ def test_an_appendix_with_no_workbook_or_an_invalid_one_fails_its_cover(tmp_path
     )
 
 
+@pytest.mark.libreoffice
 def test_a_changed_appendix_makes_its_cover_stale_and_unarchivable(tmp_path: Path) -> None:
     from boardpack.meeting.archive import archive_papers
     from boardpack.meeting.status import built_papers
@@ -522,6 +525,7 @@ def test_the_packs_person_columns_are_the_fields_each_profile_names(tmp_path: Pa
 PROGRAMME = ROOT / "tests" / "fixtures" / "profiles" / "programme.toml"
 
 
+@pytest.mark.libreoffice
 def test_a_programmes_projects_print_grouped_by_theme_with_each_rag_shaded(
     tmp_path: Path,
 ) -> None:

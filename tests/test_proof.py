@@ -16,7 +16,10 @@ from boardpack.pipeline import BuildReport, Status, build
 from tests.conftest import EXAMPLE, edit_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
+pytestmark = [
+    pytest.mark.libreoffice,  # these tests convert with LibreOffice
+    pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed"),
+]
 
 
 def two_workbooks(folder: Path, beta_status: str = "Green") -> Path:

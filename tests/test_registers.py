@@ -49,6 +49,7 @@ def _faults(source: str) -> list[str]:
 # -- the examples, read back from their PDFs ---------------------------------------------------
 
 
+@pytest.mark.libreoffice
 def test_a_register_rated_in_words_prints_no_score_no_key_and_its_own_words(
     tmp_path: Path,
 ) -> None:
@@ -70,6 +71,7 @@ def test_a_register_rated_in_words_prints_no_score_no_key_and_its_own_words(
     assert audit(tmp_path / "strategic-risks.docx").clean
 
 
+@pytest.mark.libreoffice
 def test_a_letter_by_number_register_prints_its_codes_and_no_undeclared_key(
     tmp_path: Path,
 ) -> None:
@@ -84,6 +86,7 @@ def test_a_letter_by_number_register_prints_its_codes_and_no_undeclared_key(
     assert rows[4][5] == ""  # no response, and no action demanded: nothing printed for it
 
 
+@pytest.mark.libreoffice
 def test_the_16_column_register_prints_its_quarters_grouped_and_no_key(tmp_path: Path) -> None:
     report = build([WIDE], tmp_path)
     assert report.ok, [(p.name, p.error) for p in report.papers]

@@ -42,6 +42,7 @@ def _in_order(wanted: list[str], have: list[str]) -> list[str]:
     return missing
 
 
+@pytest.mark.libreoffice
 def test_paper_text_holds_every_seed_line_in_order(example_docx: Path) -> None:
     have = reader_items(soffice_text(example_docx), split_tabs=False)
     wanted = seed_items()

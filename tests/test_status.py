@@ -188,6 +188,7 @@ def test_status_does_not_load_the_renderer_or_the_workbook_reader(meeting: Path)
     assert result.stdout.splitlines()[-1] == "[]"
 
 
+@pytest.mark.libreoffice
 def test_an_appendix_is_shown_in_its_cover_and_each_workbook_is_read_with_the_folders_profile(
     tmp_path: Path,
 ) -> None:

@@ -98,7 +98,8 @@ def refused_everywhere(tmp_path: Path, template: Path, *expected: str) -> str:
         ["check-template", str(template)],
         ["build", str(EXAMPLE), "--template", str(template), "--out", str(out), "--no-pdf"],
     ):
-        result = CliRunner().invoke(main, args)
+        # Wide enough that the build's table never wraps a path inside a word.
+        result = CliRunner().invoke(main, args, env={"COLUMNS": "1000"})
         output = " ".join(result.output.split())
         assert result.exit_code == 1, output
         assert "Traceback" not in output and "Internal error" not in output, output

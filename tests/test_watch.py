@@ -38,6 +38,8 @@ from tests.test_lifecycle import MARKER, build_processes, command_name
 from tests.test_pdf import live_group_members
 from tests.test_pdf_structure import pdfua_findings
 
+pytestmark = pytest.mark.libreoffice  # the watch keeps LibreOffice warm
+
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 BOUND = 300.0  # seconds; far more than any wait below needs, even on a busy machine
 needs_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed")
