@@ -232,15 +232,21 @@ def temporary_in(folder: Path, suffix: str = "") -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
+def write_synced(path: Path, data: bytes) -> None:
+    """Write `data` to a new file at `path`, readable by all, and on the disk before it returns:
+    what a later rename puts in place has been written whole, even if the power goes."""
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, 0o644)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a part."""
     try:
         with temporary_in(path.parent, suffix=path.suffix) as temporary:
-            with temporary.open("wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o644)
+            write_synced(temporary, data)
             os.replace(temporary, path)
     except OSError as exc:
         raise OutputError(

@@ -47,6 +47,7 @@ from boardpack.files import (
     shortened_stem,
     staging_folder,
     write_atomic,
+    write_synced,
 )
 from boardpack.guard import import_openpyxl
 from boardpack.meeting.history import ArchiveHistory
@@ -973,11 +974,7 @@ def _staged_copy(stage: Path, record: tuple[str, bytes]) -> Path:
     """The record written (and flushed to the disk) in the staging folder, to be moved in."""
     name, data = record
     path = stage / name
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(path, 0o644)
+    write_synced(path, data)
     return path
 
 

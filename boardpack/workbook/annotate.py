@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from boardpack.errors import BoardpackError, InvalidWorkbook, OutputError, Problem
-from boardpack.files import ANNOTATED_SUFFIX, temporary_in
+from boardpack.files import ANNOTATED_SUFFIX, temporary_in, write_synced
 from boardpack.guard import checked_bytes, detail, import_openpyxl, local_name, open_archive
 from boardpack.text import without_controls
 from boardpack.workbook.excel_package import as_excel_writes
@@ -368,11 +368,7 @@ def _place_new(target: Path, data: bytes, *, replace: bool) -> bool:
 @contextlib.contextmanager
 def _written(target: Path, data: bytes) -> Iterator[Path]:
     with temporary_in(target.parent, suffix=".xlsx") as temporary:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
+        write_synced(temporary, data)
         yield temporary
 
 
