@@ -154,6 +154,29 @@ def test_the_programme_example_prints_its_table_by_theme_and_nothing_it_lacks(
         assert absent not in text, absent
 
 
+@pytest.mark.libreoffice
+def test_the_theme_and_update_example_prints_its_table_and_nothing_around_it(
+    tmp_path: Path,
+) -> None:
+    source = ROOT / "examples" / "theme-update" / "safer-communities.xlsx"
+    report = build([source], tmp_path, pack=False)
+    (paper,) = report.papers
+    assert paper.pdf is not None, paper.error
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(paper.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    assert lines == [
+        "Safer Communities Partnership Q3 2024",  # the running header
+        "Safer Communities Partnership: Q3 2024",  # the title; no subtitle, no heading
+        "Theme Update",
+        "Anti-social behaviour Reports down 12% on the quarter; two dispersal orders used.",
+        "Domestic abuse The new refuge opened in August with twelve places.",
+        "Road safety Average speed cameras installed on the A41; results in Q4.",
+        "Safer Communities Partnership, Q3 2024 Page 1 of 1",
+    ]
+
+
 def test_a_paper_of_unnumbered_sections_asks_for_their_titles() -> None:
     from boardpack.workbook.layout import layout_for
 

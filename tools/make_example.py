@@ -589,6 +589,27 @@ def programme(examples: Path) -> Path:
     return target
 
 
+THEME_DETAILS = {"Partnership": "Safer Communities Partnership", "Period": "Q3 2024"}
+THEME_ROWS = [
+    ("Anti-social behaviour", "Reports down 12% on the quarter; two dispersal orders used."),
+    ("Domestic abuse", "The new refuge opened in August with twelve places."),
+    ("Road safety", "Average speed cameras installed on the A41; results in Q4."),
+]
+
+
+def theme_update(examples: Path) -> Path:
+    """The Theme | Update example: one two-column table, nothing invented around it."""
+    from boardpack.paper.profile import load_profile as load
+
+    folder = examples / "theme-update"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "safer-communities.xlsx"
+    profile = load(str(folder / "theme-update.toml"))
+    tables = {"Themes": THEME_ROWS}
+    write_workbook(target, THEME_DETAILS, tables, profile, profile_name="theme-update.toml")
+    return target
+
+
 MONTHLY_DETAILS = {
     "Project": "Town Centre Regeneration",
     "Project number": "TCR-014",
@@ -724,6 +745,7 @@ def main(path: Path) -> None:
     (committee / "boardpack.toml").write_text(COMMITTEE_SETTINGS, encoding="utf-8")
     print(f"wrote {cover}, {appendix} and their boardpack.toml")
     print(f"wrote {programme(examples)}")
+    print(f"wrote {theme_update(examples)}")
     print(f"wrote {monthly_rag(examples)}")
     print(f"wrote {numbered_cover(examples)} and its appendices")
 
