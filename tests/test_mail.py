@@ -275,3 +275,23 @@ def test_a_server_without_the_councils_certificate_is_refused(
             environ={"BOARDPACK_SMTP_PASSWORD": PASSWORD},
         )
     assert mailbox.received == []
+
+
+def test_a_name_the_resolver_never_answers_for_is_a_clear_error_not_a_hang(
+    built: PaperFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import threading
+
+    never = threading.Event()  # a DNS server that never answers
+
+    def silent(*args: Any, **kwargs: Any) -> Any:
+        never.wait()
+
+    monkeypatch.setattr(socket, "getaddrinfo", silent)
+    smtp = SmtpSettings(host="smtp.council.example", port=587, timeout=0.5, security="none")
+    try:
+        with pytest.raises(MailError, match=r"smtp\.council\.example:587 did not answer in time"):
+            send(compose(_distribution(), MEETING, [built]), smtp, environ={})
+    finally:
+        never.set()

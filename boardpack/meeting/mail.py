@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import smtplib
+import socket
 import ssl
 import threading
 import unicodedata
@@ -681,9 +682,28 @@ def _tls_context(smtp: SmtpSettings, ca_data: str | None) -> ssl.SSLContext | No
         ) from exc
 
 
+def _look_up(host: str, port: int, timeout: float) -> None:
+    """The server's name looked up within `timeout` seconds (TimeoutError otherwise): the
+    system's resolver has no time-out of its own, and a DNS server that never answers would
+    hang the send before the connection's time-out starts. The answer is the system's to keep;
+    the connection looks the name up again, at once."""
+    done = threading.Event()
+
+    def look() -> None:
+        with contextlib.suppress(OSError):
+            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        done.set()
+
+    # A daemon thread: one still waiting on the resolver never holds the process open.
+    threading.Thread(target=look, name="smtp-lookup", daemon=True).start()
+    if not done.wait(timeout):
+        raise TimeoutError(f"looking up {host} took over {timeout:g} s")
+
+
 def _connect(smtp: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
-    # `timeout` bounds every read and write on the connection, so a silent server cannot hang
-    # the send.
+    # `timeout` bounds the name's look-up and every read and write on the connection, so a
+    # silent DNS server or mail server cannot hang the send.
+    _look_up(smtp.host, smtp.port, smtp.timeout)
     if smtp.security is Security.TLS:
         return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
     server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
