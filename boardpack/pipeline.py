@@ -52,6 +52,7 @@ from boardpack.files import (
 from boardpack.guard import import_openpyxl
 from boardpack.meeting.history import ArchiveHistory
 from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
+from boardpack.meeting.records import recorded_path, recorded_source
 from boardpack.meeting.settings import PackSettings, settings_profile, unusable_profile
 from boardpack.outputs.proof import docx_identity, pdf_identifier, prove_pdf
 from boardpack.outputs.render import (
@@ -1013,7 +1014,8 @@ def _write_record(paper: PaperResult, out: Path) -> tuple[str, bytes]:
         # None when the paper has none: archive then says it cannot file it, and why.
         "board": details.board,
         "meeting_date": details.meeting_date.isoformat() if details.meeting_date else None,
-        "source": str(paper.source.resolve()),
+        # From the record's folder, so that the meeting's folder can be moved or copied.
+        "source": recorded_path(paper.source, out / RECORD_FOLDER),
         # The bytes the paper was built from: the manager may have saved the workbook since.
         "source_sha256": paper.checked.source_sha256,
         # The bytes this build wrote, kept from the render and the conversion.
@@ -1028,7 +1030,7 @@ def _write_record(paper: PaperResult, out: Path) -> tuple[str, bytes]:
     if paper.appendices:  # a cover report: the workbooks of its appendices, in order
         record["appendices"] = [
             {
-                "source": str(a.source.resolve()),
+                "source": recorded_path(a.source, out / RECORD_FOLDER),
                 "source_sha256": a.checked.source_sha256,
                 "paper_data": paper_data(a.checked.paper),
             }
@@ -1122,7 +1124,8 @@ def _record_fault(path: Path, record_path: Path, sources: dict[Path, str | None]
         record = json.loads(record_path.read_text(encoding="utf-8"))
         name_key = "docx" if path.suffix.lower() == ".docx" else "pdf"
         recorded_name, recorded_hash = record[name_key], record[f"{name_key}_sha256"]
-        source, source_hash = Path(record["source"]), record["source_sha256"]
+        source = recorded_source(record["source"], record_path.parent)
+        source_hash = record["source_sha256"]
     except FileNotFoundError:
         return "no build record: boardpack did not make it in this folder, or its record is gone"
     except (OSError, ValueError, KeyError, TypeError):

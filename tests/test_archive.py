@@ -31,6 +31,7 @@ from boardpack.meeting.archive import (
     verify_archive,
 )
 from boardpack.meeting.archive_index import INDEX, LOCK
+from boardpack.meeting.records import recorded_source
 from boardpack.pipeline import build
 from tests.conftest import EXAMPLE, edit_workbook
 
@@ -131,7 +132,7 @@ def test_a_paper_is_filed_read_only_with_a_manifest_that_proves_it(
     }
 
     record = json.loads((builds.original / RECORD_FOLDER / "procurement.json").read_text())
-    workbook = Path(record["source"])
+    workbook = recorded_source(record["source"], builds.original / RECORD_FOLDER)
     expected = {
         "procurement.pdf": ("pdf", (builds.original / "procurement.pdf").read_bytes()),
         "procurement.docx": ("docx", (builds.original / "procurement.docx").read_bytes()),

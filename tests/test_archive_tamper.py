@@ -22,6 +22,7 @@ from boardpack.errors import ArchiveError
 from boardpack.files import PACK_NAME
 from boardpack.meeting.archive import ArchiveOutcome, archive_papers, verify_archive
 from boardpack.meeting.archive_index import INDEX
+from boardpack.meeting.records import recorded_path, recorded_source
 from boardpack.pipeline import build
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 
@@ -340,6 +341,9 @@ def swapped_pdf_build(meeting: Meeting, tmp_path: Path) -> Path:
     record_path = out / ".boardpack" / "procurement.json"
     record = json.loads(record_path.read_text(encoding="utf-8"))
     record["pdf_sha256"] = hashlib.sha256((out / "procurement.pdf").read_bytes()).hexdigest()
+    # The output folder alone was copied: its record still names the workbook it was built from.
+    workbook = recorded_source(record["source"], meeting.changed / ".boardpack")
+    record["source"] = recorded_path(workbook, record_path.parent)
     record_path.write_text(json.dumps(record), encoding="utf-8")
     return out
 

@@ -24,6 +24,7 @@ from boardpack.cli import main
 from boardpack.errors import OutputError
 from boardpack.files import sha256_of
 from boardpack.meeting.archive import archive_papers
+from boardpack.meeting.records import recorded_source
 from boardpack.outputs.proof import prove_pdf
 from boardpack.pipeline import Status, build
 from tests.conftest import EXAMPLE, edit_workbook
@@ -92,7 +93,7 @@ def assert_one_workbook(out: Path, archive: Path, candidates: dict[str, Path]) -
     record = json.loads((out / ".boardpack" / "procurement.json").read_text(encoding="utf-8"))
     project = record["project"]
     source = candidates[project]
-    assert Path(record["source"]) == source.resolve()
+    assert recorded_source(record["source"], out / ".boardpack") == source.resolve()
     assert record["source_sha256"] == sha256_of(source)
     paper_docx, paper_pdf = out / "procurement.docx", out / "procurement.pdf"
     assert record["docx_sha256"] == sha256_of(paper_docx)

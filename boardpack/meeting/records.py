@@ -7,6 +7,7 @@ checked before it is used: names must be plain file names, hashes SHA-256 in hex
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -119,6 +120,24 @@ class Manifest:
         return next((entry for entry in self.files if entry.role == DATA), None)
 
 
+def recorded_path(path: Path, folder: Path) -> str:
+    """`path` as a build record in `folder` keeps it: the way from the record's folder, with
+    forward slashes, so that a meeting's folder (its workbooks and its output) can be moved or
+    copied whole and still find its workbooks; the full path only when there is no way from
+    one to the other (another drive, on Windows)."""
+    try:
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def recorded_source(text: str, folder: Path) -> Path:
+    """The workbook a build record in `folder` names: by its way from the record's folder, or
+    by its full path (as records kept it before a folder could move)."""
+    path = Path(text)
+    return path if path.is_absolute() else (folder / path).resolve()
+
+
 def read_record(path: Path) -> Record:
     """A build record, checked; ArchiveError saying what to do if it cannot be used."""
     try:
@@ -128,11 +147,11 @@ def read_record(path: Path) -> Record:
         name = _text(data, "name")
         if safe_stem(name) != name:
             raise ValueError(f"name {name!r} is not a safe file name")
-        source = Path(_text(data, "source"))
-        if not source.is_absolute() or source.suffix.lower() not in WORKBOOK_SUFFIXES:
-            raise ValueError(f"source {str(source)!r} is not the full path of a workbook")
+        source = recorded_source(_text(data, "source"), path.parent)
+        if source.suffix.lower() not in WORKBOOK_SUFFIXES:
+            raise ValueError(f"source {str(source)!r} is not the path of a workbook")
         pdf = data.get("pdf")
-        appendices = _appendices(data)
+        appendices = _appendices(data, path.parent)
         return Record(
             name=name,
             project=_text(data, "project"),
@@ -291,7 +310,7 @@ def _paper_data(data: dict[str, Any]) -> bytes | None:
     return raw
 
 
-def _appendices(data: dict[str, Any]) -> tuple[tuple[Path, str, bytes | None], ...]:
+def _appendices(data: dict[str, Any], folder: Path) -> tuple[tuple[Path, str, bytes | None], ...]:
     listed = data.get("appendices", [])
     if not isinstance(listed, list):
         raise ValueError("appendices is not a list")
@@ -299,9 +318,9 @@ def _appendices(data: dict[str, Any]) -> tuple[tuple[Path, str, bytes | None], .
     for entry in listed:
         if not isinstance(entry, dict):
             raise ValueError("an appendix is not a JSON object")
-        source = Path(_text(entry, "source"))
-        if not source.is_absolute() or source.suffix.lower() not in WORKBOOK_SUFFIXES:
-            raise ValueError(f"appendix {str(source)!r} is not the full path of a workbook")
+        source = recorded_source(_text(entry, "source"), folder)
+        if source.suffix.lower() not in WORKBOOK_SUFFIXES:
+            raise ValueError(f"appendix {str(source)!r} is not the path of a workbook")
         appendices.append((source, _digest(entry, "source_sha256"), _paper_data(entry)))
     return tuple(appendices)
 
