@@ -14,7 +14,7 @@ import stat
 import sys
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -297,27 +297,52 @@ def lock_wait() -> float:
 
 
 @contextlib.contextmanager
+def hold_lock(
+    path: Path,
+    wait: float,
+    *,
+    busy: Callable[[], BoardpackError],
+    unusable: Callable[[OSError], BoardpackError],
+) -> Iterator[None]:
+    """Hold an operating-system lock on the file `path` (released however the process ends),
+    waiting up to `wait` seconds for whoever holds it. Raises `busy()` when another still holds
+    it then, and `unusable(error)` when it cannot be taken at all (a folder that cannot be
+    written). The one lock of the output folder, the archive and the send log."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(path, timeout=wait)
+    try:
+        lock.acquire()
+    # First: filelock's Timeout is an OSError too, and would read as a folder not writable.
+    except Timeout:
+        raise busy() from None
+    except OSError as exc:
+        raise unusable(exc) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
 def output_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
     """Hold `folder` for one build, by an operating-system lock (released even if the process
     is killed). Waits up to `wait` seconds (default: lock_wait()) for another build to finish,
     then raises OutputError naming that build."""
-    from filelock import FileLock, Timeout
-
     ensure_folder(folder)
-    lock = FileLock(folder / _LOCK_FILE, timeout=lock_wait() if wait is None else wait)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise OutputError(
+    held = hold_lock(
+        folder / _LOCK_FILE,
+        lock_wait() if wait is None else wait,
+        busy=lambda: OutputError(
             f"{folder}: another build is writing to this folder ({_owner(folder)});"
             " wait for it to finish and run again, or build into another folder with --out"
-        ) from None
-    except OSError as exc:
-        raise OutputError(
+        ),
+        unusable=lambda exc: OutputError(
             f"{folder}: cannot lock the output folder ({exc.strerror or exc}); check that it is"
             " writable, or choose another with --out"
-        ) from exc
-    try:
+        ),
+    )
+    with held:
         owner = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -327,14 +352,14 @@ def output_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
         # Only to name this build to another one; a full disk must not stop the build here.
         with contextlib.suppress(OutputError):
             write_atomic(folder / _OWNER_FILE, json.dumps(owner).encode())
-        yield
-    finally:
-        # Removed while still held: filelock notices that a lock it then gets is on a removed
-        # file, and takes the new one. (Windows keeps an open file; it stays, harmlessly.)
-        for name in (_OWNER_FILE, _LOCK_FILE):
-            with contextlib.suppress(OSError):
-                (folder / name).unlink()
-        lock.release()
+        try:
+            yield
+        finally:
+            # Removed while still held: filelock notices that a lock it then gets is on a
+            # removed file, and takes the new one. (Windows keeps an open file; it stays.)
+            for name in (_OWNER_FILE, _LOCK_FILE):
+                with contextlib.suppress(OSError):
+                    (folder / name).unlink()
 
 
 def _owner(folder: Path) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from boardpack.errors import ArchiveError, Problem
-from boardpack.files import TEMP_PREFIX
+from boardpack.files import TEMP_PREFIX, hold_lock
 from boardpack.meeting.archive_fs import (
     READ_ONLY_FILE,
     check_real_folders,
@@ -219,24 +219,28 @@ def archive_lock(archive_dir: Path, *, wait: float = LOCK_WAIT) -> Iterator[None
     An operating-system lock (filelock), so it dies with the process however it ends.
     """
     check_real_folders(archive_dir, (STAGING,))  # a lock through a link would lock nothing here
-    try:
-        (archive_dir / STAGING).mkdir(exist_ok=True)
-        lock = FileLock(archive_dir / STAGING / LOCK, timeout=wait)
-        lock.acquire()
-    except OSError as exc:
-        raise ArchiveError(
+
+    def unusable(exc: OSError) -> ArchiveError:
+        return ArchiveError(
             f"{archive_dir}: cannot lock the archive ({exc.strerror or exc}); check the archive"
             " folder is writable"
-        ) from exc
-    except Timeout as exc:
-        raise ArchiveError(
+        )
+
+    try:
+        (archive_dir / STAGING).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise unusable(exc) from exc
+    held = hold_lock(
+        archive_dir / STAGING / LOCK,
+        wait,
+        busy=lambda: ArchiveError(
             f"{archive_dir}: another boardpack archive is filing papers here and did not finish"
             f" within {wait:.0f} s; run again when it has finished"
-        ) from exc
-    try:
+        ),
+        unusable=unusable,
+    )
+    with held:
         yield
-    finally:
-        lock.release()
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boardpack.errors import MailError
+from boardpack.files import hold_lock
 
 if TYPE_CHECKING:
     from boardpack.meeting.mail import Draft, Letter
@@ -146,25 +147,26 @@ def already_sent(draft: Draft | Letter, entries: Sequence[dict[str, Any]]) -> di
 @contextlib.contextmanager
 def send_lock(archive_dir: Path, wait: float = 60.0) -> Iterator[None]:
     """One sending run at a time per archive, so two runs cannot both send the same papers."""
-    from filelock import FileLock, Timeout
-
     from boardpack.meeting.archive_index import STAGING
+
+    def unusable(exc: OSError) -> MailError:
+        return MailError(
+            f"{archive_dir}: cannot lock the send log ({exc.strerror or exc}); check the archive"
+            " folder is writable"
+        )
 
     try:
         (archive_dir / STAGING).mkdir(parents=True, exist_ok=True)
-        lock = FileLock(archive_dir / STAGING / SEND_LOCK, timeout=wait)
-        lock.acquire()
     except OSError as exc:
-        raise MailError(
-            f"{archive_dir}: cannot lock the send log ({exc.strerror or exc}); check the archive"
-            " folder is writable"
-        ) from exc
-    except Timeout as exc:
-        raise MailError(
+        raise unusable(exc) from exc
+    held = hold_lock(
+        archive_dir / STAGING / SEND_LOCK,
+        wait,
+        busy=lambda: MailError(
             f"{archive_dir}: another boardpack email --send is sending these papers and did not"
             f" finish within {wait:.0f} s; run again when it has finished"
-        ) from exc
-    try:
+        ),
+        unusable=unusable,
+    )
+    with held:
         yield
-    finally:
-        lock.release()
