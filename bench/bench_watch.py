@@ -30,23 +30,11 @@ import time
 from pathlib import Path
 
 import openpyxl
+from bench_build import make_copies  # this folder's: the benches run as scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inputs" / "procurement.xlsx"
 _PATIENCE = 300.0  # seconds to wait for any one line of the watch before giving up
-
-
-def make_copies(folder: Path, count: int) -> list[Path]:
-    """`count` workbooks that differ only in project name, like a programme's papers."""
-    folder.mkdir(parents=True, exist_ok=True)
-    book = openpyxl.load_workbook(EXAMPLE)
-    paths = []
-    for number in range(1, count + 1):
-        book["Paper"]["B2"] = f"Workstream {number:02d}"
-        path = folder / f"workstream-{number:02d}.xlsx"
-        book.save(path)
-        paths.append(path)
-    return paths
 
 
 def edited(workbook: Path, number: int) -> bytes:
