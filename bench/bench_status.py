@@ -33,11 +33,11 @@ from typing import Any
 import openpyxl
 
 import boardpack
-from boardpack import pipeline
 from boardpack.files import safe_stem
 from boardpack.meeting.archive_index import IndexEntry, append_entry, new_entry
 from boardpack.meeting.records import MANIFEST, MANIFEST_FORMAT
 from boardpack.meeting.send_log import SEND_LOG
+from boardpack.pipeline import render as rendering
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inputs" / "procurement.xlsx"
@@ -259,7 +259,7 @@ def main() -> None:
         # Rendered in this process: since report profiles made the models per profile, the
         # render pool cannot pickle a paper (PicklingError on boardpack.paper.models.Details), so a
         # build of three or more papers fails. The bench times status, not the build.
-        pipeline.PARALLEL_FROM = options.papers + 1
+        rendering.PARALLEL_FROM = options.papers + 1
         report = boardpack.build([root / "inputs"], root / "output", pdf=False)
         assert report.ok, [str(p.error) for p in report.papers if p.error]
         versions, sends = synthesise_archive(root, names, options.years, options.recipients)

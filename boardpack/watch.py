@@ -1,7 +1,7 @@
 """The watch: a folder of workbooks built once, then each paper rebuilt as soon as it is saved.
 
 A manager edits a workbook many times before a deadline. The watch builds the folder with the
-library's own build (pipeline.build), keeps LibreOffice running (outputs/warm.py), and on each
+library's own build (pipeline.run.build), keeps LibreOffice running (outputs/warm.py), and on each
 save rebuilds that paper exactly as `build` does (check, render, PDF, proof, placing) in a
 fraction of a second; the pack follows once the saves pause.
 

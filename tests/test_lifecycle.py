@@ -41,11 +41,11 @@ pytestmark = [
 # $SIGNALS and then never finish: a build caught at render, however fast the machine.
 BLOCKING_RENDER = """
 import os, sys, threading
-import boardpack.pipeline
-def render_paper(paper, template, history=None):
+import boardpack.pipeline.render
+def render_paper(paper, template, history=None, chart=None):
     open(os.path.join(os.environ["SIGNALS"], f"render-{os.getpid()}"), "w").close()
     threading.Event().wait()
-boardpack.pipeline.render_paper = render_paper
+boardpack.pipeline.render.render_paper = render_paper
 from boardpack.cli import run
 run()
 """

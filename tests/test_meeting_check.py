@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 import boardpack.meeting.meeting_check
-from boardpack import pipeline
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, Problem
 from boardpack.meeting.meeting_check import check_meeting
+from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, edit_workbook
 from tests.test_read_sheets import UNHIDE
@@ -266,18 +266,18 @@ def test_the_command_prints_the_meeting_and_exits_1_only_for_errors(
 
 def test_building_for_a_past_meeting_warns_once(tmp_path: Path) -> None:
     folder = folder_of(tmp_path, MEETING, {"procurement": THIS_MEETING, "housing": THIS_MEETING})
-    report = pipeline.build([folder], tmp_path / "out", pdf=False, today=AFTER)
+    report = build([folder], tmp_path / "out", pdf=False, today=AFTER)
     assert report.ok  # a warning, not an error
     assert [str(w) for w in report.warnings] == [
         "the meeting of 19/03/2026 is already past (today is 01/05/2026); if the papers are for"
         " a later meeting, correct the meeting date"
     ]
-    single = pipeline.build([EXAMPLE], tmp_path / "one", pdf=False, today=BEFORE)
+    single = build([EXAMPLE], tmp_path / "one", pdf=False, today=BEFORE)
     assert [str(w) for w in single.warnings] == [
         "the meeting of 24/01/2008 is already past (today is 01/03/2026); if the papers are for"
         " a later meeting, correct the meeting date"
     ]
-    on_time = pipeline.build([folder], tmp_path / "out", pdf=False, today=BEFORE)
+    on_time = build([folder], tmp_path / "out", pdf=False, today=BEFORE)
     assert on_time.warnings == []
 
 

@@ -230,10 +230,10 @@ def test_the_record_hashes_the_bytes_this_build_wrote(
 ) -> None:
     # Whatever happens to the folder after the files are put in place, the record holds what
     # this build made, so `archive` refuses a file that is not that.
-    from boardpack import pipeline
+    from boardpack.pipeline import place
 
     out = tmp_path / "out"
-    move_in = pipeline._move_in
+    move_in = place._move_in
 
     def changed_before_it_is_moved(moves: list[tuple[Path | None, Path]], stage: Path) -> None:
         staged_docx = moves[0][0]
@@ -241,7 +241,7 @@ def test_the_record_hashes_the_bytes_this_build_wrote(
         staged_docx.write_bytes(b"not the paper this build made")
         move_in(moves, stage)
 
-    monkeypatch.setattr(pipeline, "_move_in", changed_before_it_is_moved)
+    monkeypatch.setattr(place, "_move_in", changed_before_it_is_moved)
     report = build([EXAMPLE], out, pdf=False)
     record = json.loads((out / ".boardpack" / "procurement.json").read_text(encoding="utf-8"))
     assert report.papers[0].docx_sha256 == record["docx_sha256"]
@@ -429,7 +429,7 @@ def test_when_the_pack_pdf_cannot_be_made_the_earlier_pack_pair_is_kept(
 def test_a_docx_that_cannot_be_replaced_leaves_the_earlier_pair(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from boardpack import pipeline
+    from boardpack.pipeline import place
 
     source = workbook(tmp_path / "in", "Alpha depot")
     out = tmp_path / "out"
@@ -443,7 +443,7 @@ def test_a_docx_that_cannot_be_replaced_leaves_the_earlier_pair(
             raise PermissionError(13, "Permission denied")
         replace(source, target)
 
-    monkeypatch.setattr(pipeline.os, "replace", word_has_it_open)
+    monkeypatch.setattr(place.os, "replace", word_has_it_open)
     report = build([source], out)
 
     paper = report.papers[0]
@@ -461,10 +461,10 @@ class FullDisk:
     flush to the disk), after which every flush fails, or with `once`, only that step does."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, at: int, *, once: bool) -> None:
-        from boardpack import pipeline
+        from boardpack.pipeline import place
 
         self.at, self.once, self.steps, self.armed, self.hit = at, once, 0, False, False
-        replace, fsync, put_papers = os.replace, os.fsync, pipeline._put_papers_in_place
+        replace, fsync, put_papers = os.replace, os.fsync, place.put_papers_in_place
 
         def step(kind: str) -> None:
             if not self.armed:
@@ -489,7 +489,7 @@ class FullDisk:
 
         monkeypatch.setattr(os, "replace", replacing)
         monkeypatch.setattr(os, "fsync", flushing)
-        monkeypatch.setattr(pipeline, "_put_papers_in_place", placing)
+        monkeypatch.setattr(place, "put_papers_in_place", placing)
 
 
 def folder_files(out: Path) -> dict[str, bytes]:
@@ -563,7 +563,7 @@ def test_putting_a_paper_in_place_is_all_or_nothing_whichever_rename_fails(
 ) -> None:
     # The .docx, its PDF and its record: each rename in turn fails (a file held open, a full
     # disk); the folder then holds the earlier three exactly, and the error names the file.
-    from boardpack import pipeline
+    from boardpack.pipeline import place
 
     def setup() -> tuple[Path, Path, list[tuple[Path | None, Path]]]:
         out, stage = tmp_path / "out", tmp_path / "stage"
@@ -590,7 +590,7 @@ def test_putting_a_paper_in_place_is_all_or_nothing_whichever_rename_fails(
         replace(source, target)
 
     monkeypatch.setattr(os, "replace", counting)
-    pipeline._move_in(moves, stage)
+    place._move_in(moves, stage)
     total, renames = renames, 0
     assert {n: d.decode() for n, d in folder_files(out).items()} == {n: f"new {n}" for n in before}
     for failing in range(1, total + 1):
@@ -605,11 +605,11 @@ def test_putting_a_paper_in_place_is_all_or_nothing_whichever_rename_fails(
             replace(source, target)
 
         monkeypatch.setattr(os, "replace", failing_at)
-        with pytest.raises(pipeline._NotPlaced) as caught:
-            pipeline._move_in(moves, stage)
+        with pytest.raises(place._NotPlaced) as caught:
+            place._move_in(moves, stage)
         assert caught.value.restored
         assert folder_files(out) == before, failing
-        message = str(pipeline._not_placed(caught.value, "paper.docx and its PDF"))
+        message = str(place._not_placed(caught.value, "paper.docx and its PDF"))
         assert (
             "(No space left on device); the earlier paper.docx and its PDF, if any, are left"
             in message

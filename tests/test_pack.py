@@ -212,22 +212,22 @@ def test_a_workbook_cannot_take_the_packs_name(tmp_path: Path) -> None:
 def test_a_paper_that_fails_to_render_is_left_out_of_the_pack(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import boardpack.pipeline as pipeline
+    import boardpack.pipeline.render as rendering
     from boardpack.errors import TemplateProblem
 
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     edit_workbook(EXAMPLE, inputs / "a.xlsx", {"Paper!B2": "Alpha"})
     edit_workbook(EXAMPLE, inputs / "b.xlsx", {"Paper!B2": "Beta"})
-    real_render = pipeline.render_paper
+    real_render = rendering.render_paper
 
-    def render_all_but_alpha(paper, template, history=None):  # type: ignore[no-untyped-def]
+    def render_all_but_alpha(paper, template, history=None, chart=None):  # type: ignore[no-untyped-def]
         if paper.details.project == "Alpha":
             raise TemplateProblem("a stand-in failure of the first paper")
-        return real_render(paper, template, history)
+        return real_render(paper, template, history, chart)
 
-    monkeypatch.setattr(pipeline, "render_paper", render_all_but_alpha)
-    report = pipeline.build([inputs], tmp_path / "out", pdf=False)
+    monkeypatch.setattr(rendering, "render_paper", render_all_but_alpha)
+    report = build([inputs], tmp_path / "out", pdf=False)
     assert [p.status.value for p in report.papers] == ["failed", "built"]
     assert report.pack is not None and report.pack.papers == ["b"]
     rows = docx.Document(str(report.pack.docx)).tables[0].rows

@@ -39,8 +39,8 @@ from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_
 from boardpack.paper.changes import History
 from boardpack.paper.context import build_context, pack_running_heads
 from boardpack.paper.models import Paper
-from boardpack.paper.page import A4, PageArea, chart_parts
-from boardpack.paper.profile import Profile
+from boardpack.paper.page import A4, ChartParts, PageArea, chart_parts
+from boardpack.paper.profile import Page, Profile
 
 
 def _bundled_templates() -> Path:
@@ -83,16 +83,22 @@ _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;"})
 
 
 def render_paper(
-    paper: Paper, template: Path | None = None, history: History | None = None
+    paper: Paper,
+    template: Path | None = None,
+    history: History | None = None,
+    chart: ChartParts | None = None,
 ) -> bytes:
     """The .docx of one paper, rendered from `template` (its profile's unless told); with
-    `history`, it says what changed since the last paper."""
+    `history`, it says what changed since the last paper. `chart` is the plan already cut into
+    parts for this template's page (CheckedPaper.chart); it is cut here when not given."""
     template = template or template_for(paper.profile)
     document = _load(template)
     if paper.profile.page is not None:
         set_page(document.docx, paper.profile.page)
     area = page_area(document)
-    context: dict[str, Any] = build_context(paper, area, history)
+    if chart is None and paper.profile.plan is not None:
+        chart = chart_parts(paper.milestones, area, paper.profile.plan)
+    context: dict[str, Any] = build_context(paper, area, history, chart)
     # A character style for the boldness: docxtpl writes bold after colour, an order Word
     # does not accept in a run's properties.
     status = RichText(context["status"], style=STATUS_STYLE, color=context["status_colour"])
@@ -101,8 +107,8 @@ def render_paper(
         if field["status"]:
             field["value"] = status
     alt_texts = (
-        _add_charts(document, paper, area, context["gantt_parts"], history)
-        if paper.profile.plan
+        _add_charts(document, paper, area, context["gantt_parts"], chart, history)
+        if chart is not None
         else {}
     )
     _render(document, template, context)
@@ -152,17 +158,18 @@ def _add_charts(
     paper: Paper,
     area: PageArea,
     parts: list[dict[str, Any]],
+    drawn: ChartParts,
     history: History | None = None,
 ) -> dict[bytes, list[str]]:
-    """Draw each part of the paper's Gantt chart into its entry of the context's gantt_parts, as
-    a picture the text width wide; returns the pictures' alt texts in order, by their bytes."""
+    """Draw each part of the paper's Gantt chart (`drawn`, the milestones of each part) into
+    its entry of the context's gantt_parts, as a picture the text width wide; returns the
+    pictures' alt texts in order, by their bytes."""
     report_date = paper.details.report_date
     assert report_date is not None  # a profile with a plan has a required report date
     width_cm = min(max(area.width_cm, MIN_WIDTH_CM), 100.0)
     alt_texts: dict[bytes, list[str]] = {}
     scheme = paper.profile.plan
     assert scheme is not None  # only a profile with a plan has a chart
-    drawn = chart_parts(paper.milestones, area, scheme)
     for entry, milestones in zip(parts, drawn, strict=True):
         png = draw_gantt(
             milestones,
@@ -184,13 +191,16 @@ def _add_charts(
     return alt_texts
 
 
-def template_page_area(template: Path) -> PageArea:
-    """The text area of a template's page; A4's if the template cannot be opened (rendering
-    it will then say why)."""
+def template_page_area(template: Path, page: Page | None = None) -> PageArea:
+    """The text area of a template's page, given `page` (a profile's) where it says; A4's if the
+    template cannot be opened (rendering it will then say why)."""
     try:
-        return page_area(_load(template))
+        document = _load(template)
     except TemplateProblem:
         return A4
+    if page is not None:
+        set_page(document.docx, page)
+    return page_area(document)
 
 
 def page_area(document: DocxTemplate) -> PageArea:

@@ -14,7 +14,7 @@ from typing import Any
 
 from boardpack.paper.changes import TREND_WORDS, History, Slip
 from boardpack.paper.models import MONTH_NAMES, Paper, Row, headline_score, trend_text
-from boardpack.paper.page import A4, DoesNotFit, PageArea, chart_parts
+from boardpack.paper.page import A4, ChartParts, DoesNotFit, PageArea, chart_parts
 from boardpack.paper.profile import (
     Block,
     Column,
@@ -85,7 +85,10 @@ ELLIPSIS = "\u2026"
 
 
 def build_context(
-    paper: Paper, area: PageArea = A4, history: History | None = None
+    paper: Paper,
+    area: PageArea = A4,
+    history: History | None = None,
+    chart: ChartParts | None = None,
 ) -> dict[str, Any]:
     """The template's values for one paper; every value is text, a number, a list or a dict.
 
@@ -95,9 +98,10 @@ def build_context(
     `section_list` (each with its block), `register` and `tables`. With `history` (what the
     archive's last paper said), `changes` lists what moved since, the register gains each risk's
     trend and the plan each slip; without it, `changes` is empty and nothing else differs.
+    `chart` is the plan already cut into parts for `area` (it is cut here when not given).
     """
     profile = paper.profile
-    parts = chart_parts(paper.milestones, area, profile.plan) if profile.plan else ((),)
+    parts = chart if chart is not None else _chart_of(paper, area)
     values = header_values(paper)
     status = paper.status
     sections = _sections(paper)
@@ -152,6 +156,12 @@ def build_context(
         section["landscape"] = bool(block and block["landscape"])
         section["page"] = block["page"] if block and block["landscape"] else None
     return context
+
+
+def _chart_of(paper: Paper, area: PageArea) -> ChartParts:
+    """The paper's plan cut into parts for the page: one empty part without a plan."""
+    plan = paper.profile.plan
+    return chart_parts(paper.milestones, area, plan) if plan is not None else ((),)
 
 
 def header_values(paper: Paper) -> dict[str, str]:

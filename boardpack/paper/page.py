@@ -103,9 +103,10 @@ def chart_order(milestones: Sequence[Milestone], plan: PlanScheme) -> tuple[Mile
     return tuple(m for scope in plan.scopes for m in milestones if m.scope == scope.name)
 
 
-def chart_parts(
-    milestones: Sequence[Milestone], area: PageArea, plan: PlanScheme
-) -> tuple[tuple[Milestone, ...], ...]:
+ChartParts = tuple[tuple[Milestone, ...], ...]  # the plan cut into charts, each a page long
+
+
+def chart_parts(milestones: Sequence[Milestone], area: PageArea, plan: PlanScheme) -> ChartParts:
     """The plan cut into charts that each fit the page's text area, in chart order.
 
     Each part repeats the heading of the scope it continues, so a heading costs a row in every

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from boardpack.errors import InvalidWorkbook, Problem
 from boardpack.paper.models import BudgetLine, Paper, headline_score, models_for
-from boardpack.paper.page import A4, PageArea, chart_parts
+from boardpack.paper.page import A4, ChartParts, PageArea, chart_parts
 from boardpack.paper.profile import Profile
 from boardpack.text import without_controls
 from boardpack.workbook.layout import TableSheet, WorkbookLayout, layout_for
@@ -33,6 +33,8 @@ class CheckedPaper:
     source_sha256: str  # of the workbook as read: what the paper was built from
     # Where each risk and milestone was typed ("risks" and "plan": a row's cells, in order).
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The plan cut into charts for the page it was checked for: the render draws these parts.
+    chart: ChartParts | None = None
 
 
 def load_paper(
@@ -86,9 +88,10 @@ def validate(raw: RawWorkbook, source: Path, area: PageArea = A4) -> CheckedPape
         tables=tables,
     )
     warnings.extend(_board_warnings(paper, raw, layout))
-    warnings.extend(_layout_warnings(paper, area, layout))
+    chart = chart_parts(paper.milestones, area, profile.plan) if profile.plan else None
+    warnings.extend(_layout_warnings(paper, chart, layout))
     places = {key: tuple(r.where for r in raw.tables.get(key, [])) for key in ("risks", "plan")}
-    return CheckedPaper(source, paper, tuple(raw.in_order(warnings)), raw.sha256, places)
+    return CheckedPaper(source, paper, tuple(raw.in_order(warnings)), raw.sha256, places, chart)
 
 
 def _required_sections(profile: Profile, paragraphs: list[Any], sheet: TableSheet) -> list[Problem]:
@@ -244,12 +247,11 @@ def _either(names: set[str]) -> str:
     return " or ".join(ordered) if ordered else "done"
 
 
-def _layout_warnings(paper: Paper, area: PageArea, layout: WorkbookLayout) -> list[Problem]:
+def _layout_warnings(
+    paper: Paper, parts: ChartParts | None, layout: WorkbookLayout
+) -> list[Problem]:
     """What will not be laid out as a reader might expect: a chart too long for one page."""
-    if paper.profile.plan is None:
-        return []
-    parts = chart_parts(paper.milestones, area, paper.profile.plan)
-    if len(parts) == 1:
+    if parts is None or len(parts) == 1:
         return []
     sheet = layout.sheet("plan")
     return [
