@@ -20,6 +20,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 from PIL import Image
 
+from boardpack.outputs import gantt
 from boardpack.outputs.gantt import (
     NO_PLAN,
     _figure,
@@ -168,6 +169,7 @@ def test_height_grows_with_the_rows(png: bytes) -> None:
 
 
 def test_same_plan_gives_identical_bytes(png: bytes) -> None:
+    gantt._DRAWN.clear()  # drawn again, not taken from the charts drawn before
     assert draw_gantt(PLAN, REPORT_DATE) == png
     # No software version or timestamp, which would change the bytes between installs.
     assert b"tEXt" not in png and b"tIME" not in png
@@ -203,6 +205,18 @@ def test_different_plans_give_different_pictures(png: bytes) -> None:
     delayed = (PLAN[0].model_copy(update={"status": "Delayed"}), *PLAN[1:])
     assert draw_gantt(delayed, REPORT_DATE) != png
     assert draw_gantt(PLAN, D(2008, 2, 14)) != png
+
+
+def test_a_chart_drawn_before_is_reused_only_for_the_very_same_plan(png: bytes) -> None:
+    # `watch` redraws a paper on every save; a chart is drawn again only when what it shows
+    # changed, and the picture kept is the one a fresh draw gives.
+    assert draw_gantt(PLAN, REPORT_DATE) == png
+    renamed = (PLAN[0].model_copy(update={"label": "Renamed"}), *PLAN[1:])
+    first_planned = {renamed[0].text: renamed[0].due - dt.timedelta(days=60)}
+    kept = draw_gantt(renamed, REPORT_DATE, baselines=first_planned)
+    gantt._DRAWN.clear()
+    assert draw_gantt(renamed, REPORT_DATE, baselines=first_planned) == kept
+    assert draw_gantt(renamed, REPORT_DATE) not in (kept, png)
 
 
 def test_empty_plan_gives_a_small_chart_saying_so() -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import math
 import textwrap
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
@@ -100,11 +101,51 @@ def draw_gantt(
     its statuses (the default profile's unless told). `baselines` gives a milestone (by its
     text) its first planned due date, marked by an outlined diamond behind its bar.
     """
+    # The same plan always gives the same bytes, so a chart drawn before is not drawn again:
+    # `watch` rebuilds a paper on every save, and most saves change its text, not its plan.
+    key = _drawing_key(milestones, report_date, width_cm, plan, scheme, baselines)
+    if key is not None and (png := _DRAWN.get(key)) is not None:
+        _DRAWN.move_to_end(key)
+        return png
     canvas = _figure(milestones, report_date, width_cm, plan, scheme, baselines).canvas
     assert isinstance(canvas, FigureCanvasAgg)  # as _figure makes every chart
     # One draw, encoded here: savefig would draw the figure a second time.
     canvas.draw()
-    return _png(canvas)
+    png = _png(canvas)
+    if key is not None:
+        _DRAWN[key] = png
+        while len(_DRAWN) > _DRAWN_KEPT:
+            _DRAWN.popitem(last=False)
+    return png
+
+
+_DRAWN: OrderedDict[tuple[object, ...], bytes] = OrderedDict()  # the charts drawn, newest last
+_DRAWN_KEPT = 64  # a 20-paper meeting's charts, their parts and a few earlier versions
+
+
+def _drawing_key(
+    milestones: Sequence[Milestone],
+    report_date: dt.date,
+    width_cm: float,
+    plan: Sequence[Milestone] | None,
+    scheme: PlanScheme | None,
+    baselines: dict[str, dt.date] | None,
+) -> tuple[object, ...] | None:
+    """Everything a chart is drawn from, as a key (frozen models compare by value); None when
+    some part of it cannot be a key, and the chart is then drawn every time."""
+    key = (
+        tuple(milestones),
+        report_date,
+        width_cm,
+        None if plan is None else tuple(plan),
+        scheme,
+        None if baselines is None else tuple(sorted(baselines.items())),
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def describe_gantt(
