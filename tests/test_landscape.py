@@ -1,4 +1,4 @@
-"""A register too wide for a portrait page is printed on landscape pages (outputs/landscape.py):
+"""A register too wide for a portrait page is printed on landscape pages (outputs/docx/sections.py):
 in the paper, in the pack and as a cover report's appendix, with the running header and
 footer on every page, reaching the turned page's right margin."""
 

@@ -1,4 +1,6 @@
-"""Landscape pages for a section whose register or table is too wide for a portrait page.
+"""Sections and page set-up in Word XML: a profile's page size, orientation and margins, each
+merged paper keeping its own page, and landscape pages for a section whose register or table is
+too wide for a portrait page.
 
 A template marks where a section may turn with two empty paragraphs of the style "Section
 Turn", one before the section's heading and one after its block, both inside `{%p if
