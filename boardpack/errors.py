@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class BoardpackError(Exception):
@@ -57,6 +61,15 @@ class TemplateProblem(BoardpackError):
 
 class ConversionError(BoardpackError):
     """LibreOffice could not turn a paper into a valid PDF."""
+
+
+class BatchConversionError(ConversionError):
+    """Some papers could not be converted; carries the PDFs that were made and what went wrong."""
+
+    def __init__(self, message: str, converted: dict[Path, Path], failed: dict[Path, str]) -> None:
+        super().__init__(message)
+        self.converted = converted
+        self.failed = failed
 
 
 class OutputError(BoardpackError):

@@ -201,8 +201,8 @@ def test_core_properties_name_who_saved_it_once(folder: Path, name: str, author:
 
 
 IMPORT_ORDERS = {
-    "boardpack first": "import boardpack.outputs.ooxml, docxcompose.properties",
-    "docxcompose first": "import docxcompose.properties, boardpack.outputs.ooxml",
+    "boardpack first": "import boardpack.outputs.docx.package, docxcompose.properties",
+    "docxcompose first": "import docxcompose.properties, boardpack.outputs.docx.package",
 }
 
 

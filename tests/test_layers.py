@@ -73,3 +73,46 @@ def test_imports_flow_one_way(path: Path) -> None:
         if imported != "__version__" and _layer(imported) not in ALLOWED[layer]
     ]
     assert not wrong, f"{layer} may import only from {sorted(ALLOWED[layer])}: {wrong}"
+
+
+WORD_LAYER = PACKAGE / "outputs" / "docx"
+# What builds or reads Word's markup by hand: python-docx's XML helpers (a tag by its w: name).
+_WORD_XML_CALLS = {"qn", "OxmlElement", "parse_xml", "nsdecls"}
+
+
+def _raw_word_xml(path: Path) -> list[str]:
+    """Where a module handles Word's XML itself: imports docx.oxml, calls qn, OxmlElement and
+    the like, or spells a w: tag ("w:p", "<w:t>")."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("docx.oxml"):
+            found.append(f"{node.lineno}: imports {node.module}")
+        elif isinstance(node, ast.Import) and any(
+            a.name.startswith("docx.oxml") for a in node.names
+        ):
+            found.append(f"{node.lineno}: imports docx.oxml")
+        elif isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in _WORD_XML_CALLS:
+                found.append(f"{node.lineno}: calls {name}")
+        elif isinstance(node, ast.Constant) and _spells_a_tag(node.value):
+            found.append(f"{node.lineno}: spells {node.value[:30]!r}")
+    return found
+
+
+def _spells_a_tag(value: object) -> bool:
+    """Whether a constant is a w: tag's name or markup with one."""
+    return isinstance(value, str) and (value.startswith("w:") or "<w:" in value)
+
+
+def test_raw_word_xml_is_only_in_the_word_layer() -> None:
+    outside = [p for p in MODULES if WORD_LAYER not in p.parents]
+    found = [f"{p.relative_to(ROOT)}:{where}" for p in outside for where in _raw_word_xml(p)]
+    assert not found, f"Word's XML belongs in boardpack/outputs/docx/: {found}"
+
+
+def test_the_word_layer_check_finds_raw_xml() -> None:
+    # The check above must be able to fail: the layer's own modules are full of what it looks for.
+    assert _raw_word_xml(WORD_LAYER / "fields.py")
+    assert _raw_word_xml(WORD_LAYER / "schema.py")

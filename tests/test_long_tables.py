@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from boardpack.outputs import render
-from boardpack.outputs.long_tables import ROWS_PER_TABLE
+from boardpack.outputs.docx.long_tables import ROWS_PER_TABLE
 from boardpack.outputs.render import render_paper
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE

@@ -80,3 +80,19 @@ def test_a_wheel_installed_in_a_fresh_environment_builds_the_example(tmp_path: P
     ).stdout
     for name in bundled_profiles():
         assert name in listed
+
+
+def test_every_subpackage_is_in_the_wheel() -> None:
+    # setuptools packs only the packages pyproject.toml lists: a new subpackage left out of the
+    # list is missing from an installed boardpack, though every test of this checkout passes.
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "boardpack").rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

@@ -1,7 +1,7 @@
 """The page is declared and fitting never breaks a word (paper/page.py, the column fitting of
-paper/context.py, outputs/landscape.py and outputs/tables.py): wide registers built to PDF and
-their words read back whole, the page a profile declares, and a build that says what to change
-when nothing fits."""
+paper/context.py, outputs/docx/sections.py and outputs/docx/tables.py): wide registers built to
+PDF and their words read back whole, the page a profile declares, and a build that says what to
+change when nothing fits."""
 
 from __future__ import annotations
 

@@ -20,9 +20,9 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from boardpack.errors import ConversionError
+from boardpack.errors import BatchConversionError, ConversionError
 from boardpack.outputs import lo_profile, pdf
-from boardpack.outputs.pdf import BatchConversionError, convert_to_pdf, find_soffice, verify_pdf
+from boardpack.outputs.pdf import convert_to_pdf, find_soffice, verify_pdf
 
 TEXT = "R&D <test> £50k \u2013 café"  # an en dash
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

@@ -1,6 +1,7 @@
 """The meeting's board pack: cover, contents and programme summary, then every paper in order.
 
-The papers are merged with docxcompose, each starting on a new page with its own section
+This module says which papers, in which order, with which summary; the Word layer
+(outputs/docx/compose.py) merges them, each starting on a new page with its own section
 numbering. The contents are PAGEREF fields to a bookmark on each paper's first line, so
 LibreOffice and Word work out the page numbers when laying the pack out.
 
@@ -12,37 +13,35 @@ its sub-headings Heading 3, so no level is skipped and readers that go by style 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from docx import Document
-from docx.enum.style import WD_STYLE_TYPE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
 
 from boardpack.errors import BoardpackError, ConversionError, Problem
 from boardpack.meeting.settings import PackSettings
-from boardpack.outputs.compose import HEADINGS_IN_PACK, PackComposer, restyle_headings
-from boardpack.outputs.landscape import end_upright, keep_own_page, settle_sections
-from boardpack.outputs.ooxml import in_schema_order
-from boardpack.outputs.render import (
-    PACK_TEMPLATE,
-    PENDING_IDENTIFIER,
-    deterministic_zip,
-    document_timestamp,
-    render_front_matter,
-)
+from boardpack.outputs.docx.compose import PackDocument
+
+# The pack's contents as the build reads and fills them after the PDF is laid out (pipeline.py).
+from boardpack.outputs.docx.fields import pageref_pages as contents_pages
+from boardpack.outputs.docx.fields import with_pageref_pages as with_contents_pages
+from boardpack.outputs.docx.package import document_timestamp
+from boardpack.outputs.render import PACK_TEMPLATE, render_front_matter
 from boardpack.paper.changes import History
 from boardpack.paper.context import build_pack_context, paper_bookmark
 from boardpack.paper.models import Paper
 
+__all__ = [
+    "PackBuilder",
+    "PackPaper",
+    "compose_pack",
+    "contents_pages",
+    "destination_pages",
+    "meeting_of",
+    "order_papers",
+    "with_contents_pages",
+]
+
 FRONT_PAGES = 3  # cover, contents, programme summary
 PAGES_PER_PAPER_GUESS = 3  # only for Word's cached page numbers before LibreOffice lays it out
-# A paper's heading styles and the pack's that take their place, one level down.
 
 
 @dataclass(frozen=True)
@@ -124,11 +123,7 @@ class PackBuilder:
             [p.history for p in papers],
             [p.appendices for p in papers],
         )
-        front = render_front_matter(context, self._date, template)
-        self._composer = PackComposer(Document(io.BytesIO(front)))
-        _pack_heading_levels(self._composer.doc)
-        # Each paper's lists are its own already; docxcompose's restart would renumber 2.1 as 1.1.
-        self._composer.restart_numbering = False
+        self._document = PackDocument(render_front_matter(context, self._date, template))
         self._expected = [p.docx for p in papers]
         self._added = 0
 
@@ -137,24 +132,7 @@ class PackBuilder:
         if self._added >= len(self._expected) or docx != self._expected[self._added]:
             raise ValueError(f"{docx} is not the next paper of the pack")
         self._added += 1
-        body = self._composer.doc.element.body
-        paper = Document(str(docx))
-        keep_own_page(self._composer.doc, paper)  # an A3 paper stays A3 in an A4 pack
-        # The paper goes before the final section properties, and after any paragraph closing
-        # the pack's section so far: its first paragraph is the one the bookmark marks.
-        first_index = len(body) - 1
-        end_upright(paper)  # its turned pages stay turned in the pack
-        _headings_one_level_down(paper, self._composer.doc)
-        self._composer.append(paper)
-        first = body[first_index]
-        Paragraph(first, self._composer.doc._body).paragraph_format.page_break_before = True
-        start = OxmlElement("w:bookmarkStart")
-        start.set(qn("w:id"), str(1000 + self._added))
-        start.set(qn("w:name"), paper_bookmark(self._added))
-        end = OxmlElement("w:bookmarkEnd")
-        end.set(qn("w:id"), str(1000 + self._added))
-        first.insert(1, start)
-        first.append(end)
+        self._document.append(docx, paper_bookmark(self._added), 1000 + self._added)
 
     def without(self, names: set[str]) -> bytes:
         """The pack's .docx bytes made again from scratch, leaving out the papers named."""
@@ -166,9 +144,7 @@ class PackBuilder:
         """The pack's .docx bytes, once every paper has been added."""
         if self._added != len(self._expected):
             raise ValueError(f"the pack has {self._added} of {len(self._expected)} papers")
-        self._composer.renumber_once()
-        settle_sections(self._composer.doc)
-        return _identified(self._composer.doc, document_timestamp(self._date))
+        return self._document.finish(document_timestamp(self._date))
 
 
 def compose_pack(
@@ -179,50 +155,6 @@ def compose_pack(
     for paper in papers:
         builder.add(paper.docx)
     return builder.finish()
-
-
-def _pack_heading_levels(pack: Any) -> None:
-    """Put, in place, the pack's Heading 1 to 3 at outline levels 1 to 3 and its Title at none,
-    whatever a restyled pack template says (one restyled from the earlier template has Title
-    at 1 and Heading 1 at 2), adding a Heading 3 based on Heading 2 to a template without one;
-    the PDF's bookmarks and the contents' page numbers follow these levels."""
-    styles = pack.styles
-    for level, name in enumerate(("Heading 1", "Heading 2", "Heading 3")):
-        if name in styles:
-            style = styles[name]
-        else:
-            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-            style.base_style = styles[f"Heading {level}"] if level else styles["Normal"]
-        _set_outline_level(style, level)
-    if "Title" in styles:
-        _set_outline_level(styles["Title"], None)
-
-
-def _set_outline_level(style: Any, level: int | None) -> None:
-    properties = style.element.get_or_add_pPr()
-    for old in properties.findall(qn("w:outlineLvl")):
-        properties.remove(old)
-    if level is not None:
-        outline = OxmlElement("w:outlineLvl")
-        outline.set(qn("w:val"), str(level))
-        properties.append(outline)
-        in_schema_order(style.element)
-
-
-def _headings_one_level_down(paper: Any, pack: Any) -> None:
-    """Restyle, in place, a paper's title and headings with the pack's heading one level
-    below (HEADINGS_IN_PACK); the paragraphs keep their own numbering, so each paper's
-    sections still start at 1."""
-    restyle_headings(paper, pack, HEADINGS_IN_PACK)
-
-
-def _identified(document: Any, made: dt.datetime) -> bytes:
-    """A pack's .docx bytes whose identifier (its keywords) is a hash of its own final parts,
-    not the front matter's it was begun with."""
-    document.core_properties.keywords = PENDING_IDENTIFIER
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return deterministic_zip(buffer.getvalue(), made, identify=True)
 
 
 def destination_pages(pack_pdf: Path, bookmarks: list[str], papers: int) -> dict[str, int]:
@@ -264,41 +196,3 @@ def _pdf_name(bookmark: str) -> str:
     """A bookmark's name as LibreOffice writes it as a PDF destination: each character but a
     letter or digit as the hex of its UTF-8 bytes (boardpack_paper_1 is boardpack5Fpaper5F1)."""
     return "".join(c if c.isascii() and c.isalnum() else c.encode().hex().upper() for c in bookmark)
-
-
-def _contents_results(document: Any) -> dict[str, Any]:
-    """The text element holding each contents entry's PAGEREF result, by the bookmark the
-    field refers to."""
-    results = {}
-    for paragraph in document.element.body.iter(qn("w:p")):
-        instructions = "".join(t.text or "" for t in paragraph.iter(qn("w:instrText")))
-        words = instructions.split()
-        if len(words) < 2 or words[0] != "PAGEREF":
-            continue
-        in_result = False
-        for run in paragraph.iter(qn("w:r")):
-            char = run.find(qn("w:fldChar"))
-            if char is not None:
-                in_result = char.get(qn("w:fldCharType")) == "separate"
-            elif in_result and (text := run.find(qn("w:t"))) is not None:
-                results[words[1]] = text
-                break
-    return results
-
-
-def contents_pages(pack_docx: Path) -> dict[str, str]:
-    """The page each contents entry gives, as the pack's .docx holds it (Word shows a field's
-    last result until it is updated), by the bookmark its PAGEREF field refers to."""
-    return {b: text.text or "" for b, text in _contents_results(Document(str(pack_docx))).items()}
-
-
-def with_contents_pages(pack_docx: Path, pages: dict[str, int]) -> bytes:
-    """The pack's .docx bytes with the page of each bookmark given in the contents' PAGEREF
-    results, and its identifier made again for those final parts."""
-    document = Document(str(pack_docx))
-    for bookmark, text in _contents_results(document).items():
-        if bookmark in pages:
-            text.text = str(pages[bookmark])
-    with zipfile.ZipFile(pack_docx) as existing:
-        stamp = dt.datetime(*existing.infolist()[0].date_time)
-    return _identified(document, stamp)

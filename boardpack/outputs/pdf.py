@@ -21,10 +21,11 @@ from typing import Any, TypeVar
 from pypdf import PdfReader
 from pypdf.xmp import XmpInformation
 
-from boardpack.errors import ConversionError, OutputError
+from boardpack.errors import BatchConversionError, ConversionError, OutputError
 from boardpack.files import write_atomic
 from boardpack.outputs import lo_profile, reaper, scratch
 
+# BatchConversionError is errors.py's; named here too while pipeline.py imports it from here.
 __all__ = ["BatchConversionError", "convert_to_pdf", "find_soffice", "verify_pdf"]
 
 SOFFICE_ENV = "BOARDPACK_SOFFICE"
@@ -71,15 +72,6 @@ _INSTALL_HINT = (
 )
 
 T = TypeVar("T")
-
-
-class BatchConversionError(ConversionError):
-    """Some papers could not be converted; carries the PDFs that were made and what went wrong."""
-
-    def __init__(self, message: str, converted: dict[Path, Path], failed: dict[Path, str]) -> None:
-        super().__init__(message)
-        self.converted = converted
-        self.failed = failed
 
 
 def find_soffice() -> Path:

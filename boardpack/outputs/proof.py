@@ -19,11 +19,11 @@ from pypdf import PageObject, PdfReader
 from pypdf.generic import DecodedStreamObject, NameObject
 
 from boardpack.errors import ConversionError
+from boardpack.outputs.docx.text import printed_paragraphs
 from boardpack.outputs.pdf import verify_pdf
 
 __all__ = ["docx_identity", "pdf_identifier", "prove_pdf"]
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = {
     "title": "{http://purl.org/dc/elements/1.1/}title",
     "keywords": "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}keywords",
@@ -171,24 +171,8 @@ def _comparable(text: str) -> str:
 def _opening_text(body: IO[bytes]) -> str:
     """A document body's first paragraph of visible text, its words in the form _comparable
     gives, a space between them."""
-    words: list[str] = []
-    hidden = False
-    for event, element in ElementTree.iterparse(body, events=("start", "end")):
-        tag = element.tag
-        if event == "start":
-            if tag == _W + "r":
-                hidden = False
-            continue
-        if tag == _W + "vanish" and element.get(_W + "val", "true") not in ("0", "false"):
-            hidden = True  # hidden text is in the .docx but never in its PDF
-        elif tag == _W + "t" and not hidden and element.text:
-            words.append(element.text)
-        elif tag == _W + "tab" and words:
-            words.append(" ")
-        elif tag == _W + "p":
-            opening = " ".join(c for w in "".join(words).split() if (c := _comparable(w)))
-            if opening:
-                return opening
-            words = []
-            element.clear()  # the body of a large paper need not stay in memory
+    for text in printed_paragraphs(body):
+        opening = " ".join(c for w in text.split() if (c := _comparable(w)))
+        if opening:
+            return opening
     return ""

@@ -11,30 +11,31 @@ sent.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import os
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from docx.opc.oxml import serialize_part_xml
-from docx.oxml.ns import qn
-from docx.oxml.parser import parse_xml
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
 from markupsafe import Markup, escape
 
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.files import OutsideFolder, inside
+from boardpack.outputs.docx.long_tables import split_long_tables
+from boardpack.outputs.docx.package import (
+    document_timestamp,
+    identified_bytes,
+    set_core_properties,
+    tidy_package,
+)
+from boardpack.outputs.docx.schema import in_schema_order
+from boardpack.outputs.docx.sections import set_page, turn_pages, turns_pages
+from boardpack.outputs.docx.styles import default_font_size
+from boardpack.outputs.docx.tables import shape_tables, sizes_columns
 from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
-from boardpack.outputs.landscape import set_page, turn_pages, turns_pages
-from boardpack.outputs.long_tables import split_long_tables
-from boardpack.outputs.ooxml import in_schema_order, tidy_package
 from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
-from boardpack.outputs.tables import shape_tables, sizes_columns
 from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
 from boardpack.paper.changes import History
 from boardpack.paper.context import build_context, pack_running_heads
@@ -224,7 +225,7 @@ def page_area(document: DocxTemplate) -> PageArea:
         size = style.font.size
         style = style.base_style
     if size is None:
-        size = _default_font_size(document)
+        size = default_font_size(document.docx)
     # Word keeps lengths in twentieths of a point: 16 cm comes back as 16.002 cm. To 0.1 mm,
     # so the bundled A4 page draws the same chart as a width of exactly 16 cm.
     width, height = round(width, 2), round(height, 2)
@@ -247,17 +248,6 @@ def _style_named(document: DocxTemplate, name: str) -> Any:
         return document.docx.styles[name]
     except KeyError:
         return None
-
-
-def _default_font_size(document: DocxTemplate) -> Any:
-    """The document defaults' font size, if the template sets one."""
-    from docx.shared import Pt
-
-    size = document.docx.styles.element.find(
-        f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}"
-    )
-    value = size.get(qn("w:val")) if size is not None else None
-    return Pt(int(value) / 2) if value and value.isdigit() else None
 
 
 def render_front_matter(
@@ -302,25 +292,9 @@ def _rendered_parts(document: DocxTemplate) -> list[tuple[str, Any]]:
 def _save(
     document: DocxTemplate, *, title: str, subject: str, author: str, made: dt.datetime
 ) -> bytes:
-    # ooxml.py (imported above) keeps python-docx's `cp` prefix on the core-properties
-    # namespace, which docxcompose rebinds, so these are real core properties.
-    properties = document.docx.core_properties
-    properties.title = title
-    properties.subject = subject
-    properties.author = author
-    properties.last_modified_by = author
-    properties.language = "en-GB"
-    properties.created = made
-    properties.modified = made
-    properties.revision = 1
-    properties.comments = ""
-    # The keywords are the one core property LibreOffice carries into the PDF (as /Keywords
-    # and XMP pdf:Keywords; dc:identifier and custom properties are dropped), so they hold
-    # the identifier that proves which .docx a PDF was made from (boardpack.outputs.proof).
-    properties.keywords = PENDING_IDENTIFIER
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return deterministic_zip(buffer.getvalue(), made, identify=True)
+    """A rendered document's .docx bytes, described in its core properties and identified."""
+    set_core_properties(document.docx, title=title, subject=subject, author=author, made=made)
+    return identified_bytes(document.docx, made, saver=document)
 
 
 def _load(template: Path) -> DocxTemplate:
@@ -559,56 +533,3 @@ def _unprinted_sections(template: Path, paper: Paper, paragraphs: list[str]) -> 
         for section in paper.profile.sections
         if section.title.casefold() not in printed and not section.omit_if_empty
     ]
-
-
-def document_timestamp(day: dt.date) -> dt.datetime:
-    """When a document is said to be made: SOURCE_DATE_EPOCH if set, else the given day."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if re.fullmatch(r"\d+", epoch):
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    return dt.datetime.combine(day, dt.time())
-
-
-def deterministic_zip(data: bytes, when: dt.datetime, *, identify: bool = False) -> bytes:
-    """The same zip with fixed entry times, so equal documents are equal bytes; with `identify`,
-    the pending identifier in the core properties becomes a hash of every other part."""
-    stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]
-    source = zipfile.ZipFile(io.BytesIO(data))
-    entries = [(entry.filename, source.read(entry.filename)) for entry in source.infolist()]
-    if identify:
-        entries = _with_identifier(entries)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in entries:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, content)
-    return out.getvalue()
-
-
-IDENTIFIER_PREFIX = "boardpack-"  # LibreOffice splits keywords at ":" and ",", not at "-"
-PENDING_IDENTIFIER = IDENTIFIER_PREFIX + "pending"  # replaced by the identifier on saving
-_CORE_PART = "docProps/core.xml"
-_CORE_NAMESPACE = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-_KEYWORDS = f"{{{_CORE_NAMESPACE}}}keywords"
-
-
-def _with_identifier(entries: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    """The entries with the core properties' pending keywords replaced by the document's
-    identifier: a SHA-256 of every other part, names and bytes."""
-    digest = hashlib.sha256()
-    for name, content in entries:
-        if name != _CORE_PART:
-            digest.update(f"{name}\0{len(content)}\0".encode())
-            digest.update(content)
-    stamped = []
-    for name, content in entries:
-        if name == _CORE_PART:
-            core = parse_xml(content)
-            for keywords in core.iter(_KEYWORDS):
-                if keywords.text == PENDING_IDENTIFIER:
-                    keywords.text = IDENTIFIER_PREFIX + digest.hexdigest()
-            content = serialize_part_xml(core)
-        stamped.append((name, content))
-    return stamped

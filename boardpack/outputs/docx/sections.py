@@ -1,4 +1,6 @@
-"""Landscape pages for a section whose register or table is too wide for a portrait page.
+"""Sections and page set-up in Word XML: a profile's page size, orientation and margins, each
+merged paper keeping its own page, and landscape pages for a section whose register or table is
+too wide for a portrait page.
 
 A template marks where a section may turn with two empty paragraphs of the style "Section
 Turn", one before the section's heading and one after its block, both inside `{%p if
@@ -25,7 +27,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml.ns import qn
 from docx.parts.hdrftr import FooterPart, HeaderPart
 
-from boardpack.outputs.ooxml import in_schema_order
+from boardpack.outputs.docx.schema import in_schema_order
 from boardpack.paper.profile import Orientation, Page, PageSize
 
 TURN_STYLE = "SectionTurn"  # the style id of "Section Turn"
