@@ -13,9 +13,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from boardpack.meeting.pack import PackPaper, compose_pack, contents_pages, with_contents_pages
+from boardpack.meeting.pack import PackPaper, compose_pack
 from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.composite import compose_appendices
+from boardpack.outputs.docx.fields import pageref_pages, with_pageref_pages
 from boardpack.outputs.docx.package import deterministic_zip, package_identifier
 from boardpack.outputs.render import render_paper
 from boardpack.paper.context import paper_bookmark
@@ -94,11 +95,11 @@ def test_a_pack_with_its_contents_filled_in_is_identified_again(
 ) -> None:
     first = tmp_path / "board-pack.docx"
     first.write_bytes(pack)
-    assert {paper_bookmark(1), paper_bookmark(2)} <= set(contents_pages(first))
-    filled = with_contents_pages(first, {paper_bookmark(1): 4, paper_bookmark(2): 9})
+    assert {paper_bookmark(1), paper_bookmark(2)} <= set(pageref_pages(first))
+    filled = with_pageref_pages(first, {paper_bookmark(1): 4, paper_bookmark(2): 9})
     target = tmp_path / "filled.docx"
     target.write_bytes(filled)
-    pages = contents_pages(target)
+    pages = pageref_pages(target)
     assert (pages[paper_bookmark(1)], pages[paper_bookmark(2)]) == ("4", "9")
     assert keywords(filled) == parts_hash(filled) != keywords(pack)
     assert entry_times(filled) == entry_times(pack)

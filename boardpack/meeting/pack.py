@@ -21,8 +21,6 @@ from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.docx.compose import PackDocument
 
 # The pack's contents as the build reads and fills them after the PDF is laid out (pipeline.py).
-from boardpack.outputs.docx.fields import pageref_pages as contents_pages
-from boardpack.outputs.docx.fields import with_pageref_pages as with_contents_pages
 from boardpack.outputs.docx.package import document_timestamp
 from boardpack.outputs.render import PACK_TEMPLATE, render_front_matter
 from boardpack.paper.changes import History
@@ -33,11 +31,9 @@ __all__ = [
     "PackBuilder",
     "PackPaper",
     "compose_pack",
-    "contents_pages",
     "destination_pages",
     "meeting_of",
     "order_papers",
-    "with_contents_pages",
 ]
 
 FRONT_PAGES = 3  # cover, contents, programme summary

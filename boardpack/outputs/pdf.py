@@ -25,8 +25,7 @@ from boardpack.errors import BatchConversionError, ConversionError, OutputError
 from boardpack.files import write_atomic
 from boardpack.outputs import lo_profile, reaper, scratch
 
-# BatchConversionError is errors.py's; named here too while pipeline.py imports it from here.
-__all__ = ["BatchConversionError", "convert_to_pdf", "find_soffice", "verify_pdf"]
+__all__ = ["convert_to_pdf", "find_soffice", "verify_pdf"]
 
 SOFFICE_ENV = "BOARDPACK_SOFFICE"
 

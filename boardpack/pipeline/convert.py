@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from boardpack.errors import ConversionError
+from boardpack.errors import BatchConversionError, ConversionError
 from boardpack.files import sha256_of, write_atomic
 from boardpack.pipeline.report import Converter, OnProgress, PackResult, PaperResult
 
@@ -67,7 +67,7 @@ def make_pdfs(
     """Convert papers (and the pack, if given and made) to PDF in one call, and prove each PDF
     is its paper's; errors name the files as they will be in `out`."""
     # Here, not at the top: they load pypdf and pikepdf, which a build without PDFs never needs.
-    from boardpack.outputs.pdf import BatchConversionError, convert_to_pdf
+    from boardpack.outputs.pdf import convert_to_pdf
     from boardpack.outputs.proof import prove_pdf
 
     by_docx = {p.docx: p for p in papers if p.docx is not None}
@@ -135,18 +135,19 @@ def _finish_pack_pdf(pack: PackResult, made: Path, timeout: float, out: Path) ->
     """Give the pack's .docx contents the pages its proven PDF shows each paper starting on;
     when that changes the .docx, its PDF is made and proven again, so that nothing is
     rewritten after its PDF is proven."""
-    from boardpack.meeting.pack import contents_pages, destination_pages, with_contents_pages
+    from boardpack.meeting.pack import destination_pages
+    from boardpack.outputs.docx.fields import pageref_pages, with_pageref_pages
     from boardpack.outputs.pdf import convert_to_pdf
     from boardpack.outputs.proof import prove_pdf
 
     assert pack.docx is not None
     # LibreOffice worked out where each paper starts; Word shows the contents' last results.
-    shown = contents_pages(pack.docx)
+    shown = pageref_pages(pack.docx)
     pages = destination_pages(made, list(shown), len(pack.papers))
     if all(shown[bookmark] == str(pages[bookmark]) for bookmark in shown if bookmark in pages):
         return
     made.unlink()
-    write_atomic(pack.docx, with_contents_pages(pack.docx, pages))
+    write_atomic(pack.docx, with_pageref_pages(pack.docx, pages))
     convert_to_pdf([pack.docx], timeout=timeout, jobs=1)
     prove_pdf(made, pack.docx, shown_in=out, checked=True)
     if destination_pages(made, list(shown), len(pack.papers)) != pages:
