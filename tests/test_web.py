@@ -25,14 +25,16 @@ PASSWORD = "a long pass phrase 4 tests"
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Django set up on a data folder of the test run's own, its tables made."""
     from boardpack.web import server
 
     data = tmp_path_factory.mktemp("web-data")
     server.prepare(data, hosts="testserver,127.0.0.1")  # Django's test client is testserver
-    return data
+    from django.conf import settings
+
+    return Path(settings.DATA)  # the first one set up, when another module asks again
 
 
 @dataclass
@@ -134,11 +136,29 @@ def test_every_page_answers_each_role_as_it_should(cast: Cast) -> None:
     paper, meeting = cast.paper.pk, cast.meeting.pk
     # Pages that read: (address, roles that may) -- anyone else gets "not found", and a
     # visitor who has not signed in is sent to sign in.
+    board = cast.board.pk
     reads = {
         f"/papers/{paper}/": {"manager", "approver", "clerk"},
         f"/papers/{paper}/starter.xlsx": {"manager"},
         f"/meetings/{meeting}/": {"clerk"},
+        f"/boards/{board}/meetings/new": {"clerk"},
+        f"/meetings/{meeting}/edit": {"clerk"},
+        f"/meetings/{meeting}/papers/new": {"clerk"},
+        f"/meetings/{meeting}/agenda": {"clerk"},
+        f"/papers/{paper}/edit": {"clerk"},
     }
+    # Downloads that exist only once something is made: nobody else gets even that far.
+    made_later = [
+        f"/papers/{paper}/preview.pdf",
+        f"/papers/{paper}/problems.xlsx",
+        f"/meetings/{meeting}/pack.pdf",
+        f"/meetings/{meeting}/drafts.zip",
+    ]
+    for address in made_later:
+        for role in ROLES:
+            response = client_for(_who(cast, role)).get(address)
+            expected = 302 if role == "anonymous" else 404
+            assert response.status_code == expected, (address, role)
     for address, allowed in reads.items():
         for role in ROLES:
             response = client_for(_who(cast, role)).get(address)
@@ -151,22 +171,45 @@ def test_every_page_answers_each_role_as_it_should(cast: Cast) -> None:
                 assert response.status_code == 404, (address, role)
     # Actions: nobody but the one role may, and a wrong role changes nothing.
     actions = {
+        f"/papers/{paper}/upload": "manager",
         f"/papers/{paper}/submit": "manager",
         f"/papers/{paper}/decide": "approver",
         f"/meetings/{meeting}/build": "clerk",
         f"/meetings/{meeting}/archive": "clerk",
+        f"/meetings/{meeting}/send": "clerk",
+        f"/boards/{board}/meetings/new": "clerk",
+        f"/meetings/{meeting}/edit": "clerk",
+        f"/meetings/{meeting}/papers/new": "clerk",
+        f"/meetings/{meeting}/agenda": "clerk",
+        f"/papers/{paper}/edit": "clerk",
     }
-    for address, _ in actions.items():
-        for role in ("anonymous", "other_manager", "reader", "stranger"):
-            response = client_for(_who(cast, role)).post(address, {"action": "approve"})
+    forms = {
+        "action": "approve",
+        "how": "drafts",
+        "date": "2008-02-21",
+        "deadline_time": "10:00",
+        "name": "stolen",
+        "title": "Stolen",
+        "position": "1",
+        "manager": str(cast.other_manager.pk),
+        f"place-{paper}": "9",
+    }
+    for address, allowed in actions.items():
+        for role in ROLES:
+            if role == allowed:
+                continue
+            response = client_for(_who(cast, role)).post(address, forms)
             assert response.status_code in (302, 403, 404), (address, role)
             if role != "anonymous":
                 assert response.status_code in (403, 404), (address, role)
     cast.paper.refresh_from_db()
-    assert cast.paper.state == "owed"
-    from boardpack.web.models import Event
+    assert (cast.paper.state, cast.paper.position, cast.paper.name) == ("owed", 1, "procurement")
+    from boardpack.web.models import Build, Event, Meeting
 
     assert not Event.objects.filter(paper=cast.paper).exists()
+    assert not Event.objects.filter(meeting__board=cast.board).exists()
+    assert Meeting.objects.filter(board=cast.board).count() == 1
+    assert not Build.objects.filter(meeting=cast.meeting).exists()
 
 
 def test_a_reader_sees_a_meeting_only_once_it_is_published(cast: Cast) -> None:

@@ -49,4 +49,8 @@ def serve(host: str, port: int, threads: int = 8) -> None:
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
-    waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads)
+    from boardpack.web import reminders
+
+    application = get_wsgi_application()
+    reminders.start_periodic()  # managers who still owe a paper are reminded before it is due
+    waitress_serve(application, host=host, port=port, threads=threads)

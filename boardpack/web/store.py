@@ -118,7 +118,7 @@ def gather(meeting: Meeting) -> Any:
         upload = paper.submitted_upload()
         assert upload is not None  # submitted and approved papers have one
         shutil.copyfile(upload.path(), folder / f"{paper.name}.xlsx")
-    (folder / "boardpack.toml").write_text(_settings_text(meeting, chosen), encoding="utf-8")
+    write_settings(meeting)
     return boardpack.build([folder], folder / "output", pack=True)
 
 
@@ -129,6 +129,15 @@ def archive(meeting: Meeting) -> Any:
     return archive_papers(meeting.folder() / "output", data() / "archive")
 
 
+def write_settings(meeting: Meeting) -> None:
+    """The meeting folder's boardpack.toml, from the meeting and its board as they are now, for
+    the workbooks laid out in it (a board's new [email] table reaches a pack built before)."""
+    folder = meeting.folder()
+    laid_out = {p.stem for p in folder.glob("*.xlsx")}
+    papers = [p for p in meeting.papers.all() if p.name in laid_out]
+    (folder / "boardpack.toml").write_text(_settings_text(meeting, papers), encoding="utf-8")
+
+
 def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:
     import json
 
@@ -137,10 +146,18 @@ def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:
         f"meeting_date = {meeting.date.isoformat()}",
         f"profile = {json.dumps(meeting.board.profile)}",
         "agenda = [" + ", ".join(json.dumps(p.name) for p in papers) + "]",
+        # The data folder's archive: papers say what changed since their last one there, and
+        # the send log is kept beside it, as for a meeting folder the CLI builds.
+        'archive = "../../archive"',
     ]
     if meeting.venue:
         lines.append(f"venue = {json.dumps(meeting.venue)}")
-    return "\n".join(lines) + "\n"
+    if meeting.time:
+        lines.append(f'meeting_time = "{meeting.time:%H:%M}"')
+    text = "\n".join(lines) + "\n"
+    if meeting.board.email.strip():  # checked when the clerk saved it; the engine checks again
+        text += "\n" + meeting.board.email.strip() + "\n"
+    return text
 
 
 def annotated_copy(upload: Upload) -> tuple[str, bytes]:
@@ -168,3 +185,39 @@ def starter_workbook(paper: Paper) -> bytes:
         path = Path(work) / f"{paper.name}.xlsx"
         write_workbook(path, profile=load_profile(paper.meeting.board.profile))
         return path.read_bytes()
+
+
+def _read(upload: Upload) -> Any:
+    """The uploaded workbook's paper, read and validated as `boardpack check` reads it."""
+    from boardpack.paper.profile import load_profile
+    from boardpack.workbook.validate import load_paper
+
+    paper = upload.paper
+    with tempfile.TemporaryDirectory(dir=data()) as work:
+        copy = Path(work) / f"{paper.name}.xlsx"
+        shutil.copyfile(upload.path(), copy)
+        return load_paper(copy, profile=load_profile(paper.meeting.board.profile))
+
+
+def changes(paper: Paper) -> tuple[Upload, Any] | None:
+    """What the paper's last good workbook says that the workbook last submitted before it did
+    not, compared as the build compares a paper with its last one in the archive
+    (paper/changes.py): that earlier upload and the History; None when there is none."""
+    from boardpack.paper.changes import compare, snapshot_of
+    from boardpack.web.models import Event
+
+    latest = paper.latest()
+    if latest is None or not latest.valid:
+        return None
+    submitted = Event.objects.filter(paper=paper, action="submit").order_by("-pk")
+    earlier = next((e.detail for e in submitted if e.detail != latest.sha256), None)
+    previous = paper.uploads.filter(sha256=earlier, valid=True).order_by("-pk").first()
+    if previous is None:
+        return None
+    try:
+        then, now = _read(previous), _read(latest)
+    except BoardpackError:
+        return None  # checked when uploaded: only a changed profile could refuse them now
+    then_snapshot = snapshot_of(then.paper)
+    history = compare(now.paper, then_snapshot, then_snapshot, previous.file_name, now.places, [])
+    return previous, history
