@@ -453,6 +453,11 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
     good.parent.mkdir()
     good.write_bytes(EXAMPLE.read_bytes())
     paper = f"{live}/papers/{cast.paper.pk}/"
+    cast.board.email = (
+        '[email]\nfrom = "clerk@council.example.gov.uk"\nrecipients = [{ name = "A Member",'
+        ' address = "member@example.org", gets = ["pdf"] }]\n'
+    )
+    cast.board.save()
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -497,6 +502,38 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
         clerk.get_by_role("button", name="Build the pack from the approved papers").click()
         assert clerk.get_by_text("The pack is built: 1 paper(s).").is_visible()
         assert clerk.get_by_role("link", name="The meeting's pack (PDF)").is_visible()
+        _accessible(clerk)
+        clerk.get_by_role("button", name="Write the covering emails as drafts").click()
+        assert clerk.get_by_text("1 draft(s) written: to member@example.org.").is_visible()
+        with clerk.expect_download() as drafts:
+            clerk.get_by_role("link", name="The covering emails as drafts").click()
+        assert drafts.value.suggested_filename.endswith("drafts.zip")
+        _accessible(clerk)
+
+        # The clerk's own pages: the agenda's order, a paper owed, a meeting, each checked.
+        clerk.get_by_role("link", name="Put the agenda in order").click()
+        clerk.get_by_label("Place of Housing").fill("1")
+        clerk.get_by_label("Place of Procurement").fill("2")
+        _accessible(clerk)
+        clerk.get_by_role("button", name="Save the order").click()
+        agenda = clerk.get_by_role("table", name="The agenda's papers").inner_text()
+        assert agenda.index("Housing") < agenda.index("Procurement")
+        clerk.get_by_role("link", name="Add a paper owed to this meeting").click()
+        clerk.get_by_role("button", name="Add the paper").click()  # nothing filled in
+        assert clerk.get_by_text("things to put right").is_visible()
+        _accessible(clerk)
+        clerk.get_by_label("Workbook name").fill("roads")
+        clerk.get_by_label("Title on the agenda").fill("Roads")
+        clerk.get_by_label("Manager who writes it").select_option(label="Manager")
+        clerk.get_by_role("button", name="Add the paper").click()
+        assert clerk.get_by_text("Roads is owed by").is_visible()
+        clerk.get_by_role("link", name="Change the meeting's date").click()
+        _accessible(clerk)
+        clerk.goto(f"{live}/")
+        clerk.get_by_role("link", name=f"set up a meeting of the {cast.board.name}").click()
+        clerk.get_by_label("Date of the meeting").fill("2008-03-13")
+        clerk.get_by_role("button", name="Set up the meeting").click()
+        assert clerk.get_by_text("The meeting is set up.").is_visible()
         _accessible(clerk)
 
         # The other manager, signed in, cannot open the first manager's paper.

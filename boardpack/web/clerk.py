@@ -163,6 +163,11 @@ def send(meeting: Meeting, user: Any, how: str) -> str:
     return said
 
 
+def has_drafts(meeting: Meeting) -> bool:
+    folder = drafts_folder(meeting)
+    return folder.is_dir() and any(folder.glob("*.eml"))
+
+
 def drafts_zip(meeting: Meeting) -> bytes | None:
     """The meeting's drafts (.eml) in one .zip, None when none are written."""
     folder = drafts_folder(meeting)

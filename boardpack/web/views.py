@@ -246,7 +246,7 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
             "interrupted": clerk.interrupted(meeting) if is_clerk else [],
             "running": clerk.running(meeting) if is_clerk else [],
             "smtp": is_clerk and clerk.can_send_by_smtp(meeting),
-            "has_drafts": is_clerk and clerk.drafts_zip(meeting) is not None,
+            "has_drafts": is_clerk and clerk.has_drafts(meeting),
         },
     )
 
