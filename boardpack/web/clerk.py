@@ -106,8 +106,13 @@ def run_build(meeting: Meeting, user: Any) -> tuple[Build, list[str]]:
 
 
 def interrupted(meeting: Meeting) -> list[Build]:
-    """Builds of the meeting that a server stopped before they finished."""
-    return list(meeting.builds.filter(finished__isnull=True).exclude(boot=BOOT))
+    """Builds of the meeting that a server stopped before they finished, since the last one
+    that finished (which did what they did not)."""
+    unfinished = meeting.builds.filter(finished__isnull=True).exclude(boot=BOOT)
+    last = meeting.builds.filter(finished__isnull=False).order_by("-finished").first()
+    if last is not None and last.finished is not None:
+        unfinished = unfinished.filter(started__gt=last.finished)
+    return list(unfinished)
 
 
 def running(meeting: Meeting) -> list[Build]:
