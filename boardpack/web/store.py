@@ -3,9 +3,13 @@ gathering a meeting's folder to build its pack and archive it, as the CLI would.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,10 @@ from boardpack.errors import BoardpackError, InvalidWorkbook
 from boardpack.web.models import Meeting, Paper, State, Upload
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the guard refuses larger workbooks anyway
+log = logging.getLogger(__name__)
+# LibreOffice kept running for previews while the server serves (warm_previews), as `boardpack
+# watch` keeps it; None: each preview starts LibreOffice afresh.
+_warm: Any = None
 
 
 class WebError(BoardpackError):
@@ -79,13 +87,56 @@ def preview(upload: Upload) -> Path:
         with tempfile.TemporaryDirectory(dir=data()) as work:
             copy = Path(work) / f"{paper.name}.xlsx"
             shutil.copyfile(upload.path(), copy)
-            report = boardpack.build([copy], Path(work) / "out", pack=False)
+            report = boardpack.build(
+                [copy], Path(work) / "out", pack=False, converter=preview_converter()
+            )
             (result,) = report.papers
             if result.pdf is None or not result.pdf.is_file():
                 raise WebError(f"the preview could not be made: {result.error}")
             folder.mkdir(exist_ok=True)
             shutil.copyfile(result.pdf, pdf)
     return pdf
+
+
+def preview_converter() -> Any:
+    """The warm converter's `convert` while the server keeps LibreOffice running, else None."""
+    warm = _warm
+    return warm.convert if warm is not None and not warm.closed else None
+
+
+@contextlib.contextmanager
+def warm_previews(workers: int | None = None) -> Iterator[Any]:
+    """Keep LibreOffice running for previews while in the block, started in the background
+    (as `boardpack watch` starts it), so that a preview is a conversion, not a cold start;
+    yields the WarmConverter, or None when it cannot be kept running here (previews then start
+    LibreOffice each time, as `boardpack build` does)."""
+    global _warm
+    from boardpack.outputs.warm import WarmConverter
+
+    try:
+        warm = WarmConverter(workers)
+    except BoardpackError as exc:
+        log.warning("previews start LibreOffice each time: %s", exc)
+        yield None
+        return
+
+    def start() -> None:
+        try:
+            warm.start()
+        except BoardpackError as exc:
+            if not warm.closed:
+                log.warning("LibreOffice could not be kept running for previews: %s", exc)
+
+    with warm:
+        starting = threading.Thread(target=start, name="boardpack-warm", daemon=True)
+        starting.start()
+        _warm = warm
+        try:
+            yield warm
+        finally:
+            _warm = None
+            warm.close()  # before the join: a start still waiting is cut short
+            starting.join()
 
 
 def papers_for_pack(meeting: Meeting) -> list[Paper]:
@@ -119,7 +170,7 @@ def gather(meeting: Meeting) -> Any:
         assert upload is not None  # submitted and approved papers have one
         shutil.copyfile(upload.path(), folder / f"{paper.name}.xlsx")
     write_settings(meeting)
-    return boardpack.build([folder], folder / "output", pack=True)
+    return boardpack.build([folder], folder / "output", pack=True, converter=preview_converter())
 
 
 def archive(meeting: Meeting) -> Any:
