@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from boardpack.web import clerk_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(extra_context={"provider": settings.OIDC_ENABLED}),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("papers/<int:pk>/", views.paper_page, name="paper"),
     path("papers/<int:pk>/starter.xlsx", views.starter, name="starter"),
@@ -32,4 +37,6 @@ urlpatterns = [
     path("papers/<int:pk>/edit", clerk_views.paper_edit, name="paper_edit"),
     path("admin/", admin.site.urls),
 ]
+if settings.OIDC_ENABLED:  # the code flow's start and callback: /oidc/authenticate/, /callback/
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 handler404 = "boardpack.web.views.page_not_found"
