@@ -452,6 +452,9 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
     good = tmp_path / "fixed" / "procurement.xlsx"
     good.parent.mkdir()
     good.write_bytes(EXAMPLE.read_bytes())
+    revised = tmp_path / "revised" / "procurement.xlsx"
+    revised.parent.mkdir()
+    edit_workbook(EXAMPLE, revised, {"Risks!B2": 2, "Risks!D2": 8})  # a risk more likely
     paper = f"{live}/papers/{cast.paper.pk}/"
     cast.board.email = (
         '[email]\nfrom = "clerk@council.example.gov.uk"\nrecipients = [{ name = "A Member",'
@@ -489,6 +492,11 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
 
         manager.goto(paper)
         assert manager.get_by_text("Say what the revised budget is.").is_visible()
+        manager.get_by_label("Workbook (.xlsx)").set_input_files(str(revised))
+        manager.get_by_role("button", name="Upload and check").click()
+        changes = manager.get_by_role("table", name="Risks, against the last paper")
+        assert "up" in changes.inner_text()
+        _accessible(manager)
         manager.get_by_role("button", name="Submit this paper for the meeting").click()
         approver.goto(paper)
         approver.get_by_role("button", name="Approve").click()

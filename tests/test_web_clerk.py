@@ -133,6 +133,17 @@ def test_a_clerk_sets_up_a_meeting_its_papers_and_agenda_from_the_pages(cast: Ca
     )
     roads.refresh_from_db()
     assert roads.manager == cast.other_manager and roads.approver is None
+    # Published: its readers see it, and its managers can no longer change their papers.
+    reader = client_for(cast.reader)
+    assert reader.get(f"/meetings/{meeting.pk}/").status_code == 404
+    clerk.post(
+        f"/meetings/{meeting.pk}/edit",
+        {"date": "2008-03-20", "venue": "Room 2", "deadline_time": "10:00", "published": "on"},
+    )
+    assert "Roads" in _page(reader.get(f"/meetings/{meeting.pk}/"))
+    assert "Upload the workbook" not in _page(
+        client_for(cast.other_manager).get(f"/papers/{roads.pk}/")
+    )
     trail = list(
         Event.objects.filter(meeting=meeting).order_by("pk").values_list("user__username", "action")
     )
@@ -144,7 +155,11 @@ def test_a_clerk_sets_up_a_meeting_its_papers_and_agenda_from_the_pages(cast: Ca
         (who, "agenda"),
         (who, "changed the meeting"),
         (who, "changed who owes it"),
+        (who, "changed the meeting"),
     ]
+    assert Event.objects.filter(meeting=meeting).order_by("pk").last().detail == (
+        f"{meeting}, published"
+    )
 
 
 @pytest.mark.libreoffice

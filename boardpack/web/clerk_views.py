@@ -47,7 +47,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MeetingForm(request.POST or None, instance=meeting, board=meeting.board)
     if request.method == "POST" and form.is_valid():
         form.save()
-        record(request.user, "changed the meeting", meeting=meeting, detail=str(meeting))
+        said = f"{meeting}{', published' if meeting.published else ''}"
+        record(request.user, "changed the meeting", meeting=meeting, detail=said)
         messages.success(request, "The meeting is changed.")
         return redirect("meeting", pk=meeting.pk)
     return render(

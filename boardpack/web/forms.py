@@ -15,13 +15,18 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["date", "time", "venue", "deadline_days", "deadline_time"]
+        fields = ["date", "time", "venue", "deadline_days", "deadline_time", "published"]
         labels = {
             "date": "Date of the meeting",
             "time": "Time it starts",
             "venue": "Venue",
             "deadline_days": "Papers due, in working days before the meeting",
             "deadline_time": "Papers due at (time of day)",
+            "published": "Published",
+        }
+        help_texts = {
+            "published": "The board's readers see its papers and pack; managers can no longer"
+            " change their papers",
         }
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
