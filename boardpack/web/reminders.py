@@ -130,13 +130,15 @@ def _message(paper: Paper, name: str, address: str, sender: str, now: dt.datetim
     message = EmailMessage()
     message["From"] = sender
     message["To"] = f"{one_line(name)} <{address}>"
-    message["Subject"] = one_line(f"Reminder: {paper.title} is due {deadline:%A %-d %B at %H:%M}")
+    # The day of the month by itself: strftime's %-d is not there on Windows.
+    day = f"{deadline:%A} {deadline.day} {deadline:%B}"
+    message["Subject"] = one_line(f"Reminder: {paper.title} is due {day} at {deadline:%H:%M}")
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     message.set_content(
         f"Dear {name},\n\n"
         f"Your paper {paper.title} for the {paper.meeting} is due by"
-        f" {deadline:%A %-d %B %Y at %H:%M}, and it is not submitted yet.\n\n"
+        f" {day} {deadline:%Y at %H:%M}, and it is not submitted yet.\n\n"
         "Sign in to boardpack, upload the workbook, check it and submit it.\n"
     )
     return message
