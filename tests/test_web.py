@@ -25,14 +25,16 @@ PASSWORD = "a long pass phrase 4 tests"
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Django set up on a data folder of the test run's own, its tables made."""
     from boardpack.web import server
 
     data = tmp_path_factory.mktemp("web-data")
     server.prepare(data, hosts="testserver,127.0.0.1")  # Django's test client is testserver
-    return data
+    from django.conf import settings
+
+    return Path(settings.DATA)  # the first one set up, when another module asks again
 
 
 @dataclass
@@ -134,11 +136,29 @@ def test_every_page_answers_each_role_as_it_should(cast: Cast) -> None:
     paper, meeting = cast.paper.pk, cast.meeting.pk
     # Pages that read: (address, roles that may) -- anyone else gets "not found", and a
     # visitor who has not signed in is sent to sign in.
+    board = cast.board.pk
     reads = {
         f"/papers/{paper}/": {"manager", "approver", "clerk"},
         f"/papers/{paper}/starter.xlsx": {"manager"},
         f"/meetings/{meeting}/": {"clerk"},
+        f"/boards/{board}/meetings/new": {"clerk"},
+        f"/meetings/{meeting}/edit": {"clerk"},
+        f"/meetings/{meeting}/papers/new": {"clerk"},
+        f"/meetings/{meeting}/agenda": {"clerk"},
+        f"/papers/{paper}/edit": {"clerk"},
     }
+    # Downloads that exist only once something is made: nobody else gets even that far.
+    made_later = [
+        f"/papers/{paper}/preview.pdf",
+        f"/papers/{paper}/problems.xlsx",
+        f"/meetings/{meeting}/pack.pdf",
+        f"/meetings/{meeting}/drafts.zip",
+    ]
+    for address in made_later:
+        for role in ROLES:
+            response = client_for(_who(cast, role)).get(address)
+            expected = 302 if role == "anonymous" else 404
+            assert response.status_code == expected, (address, role)
     for address, allowed in reads.items():
         for role in ROLES:
             response = client_for(_who(cast, role)).get(address)
@@ -151,22 +171,45 @@ def test_every_page_answers_each_role_as_it_should(cast: Cast) -> None:
                 assert response.status_code == 404, (address, role)
     # Actions: nobody but the one role may, and a wrong role changes nothing.
     actions = {
+        f"/papers/{paper}/upload": "manager",
         f"/papers/{paper}/submit": "manager",
         f"/papers/{paper}/decide": "approver",
         f"/meetings/{meeting}/build": "clerk",
         f"/meetings/{meeting}/archive": "clerk",
+        f"/meetings/{meeting}/send": "clerk",
+        f"/boards/{board}/meetings/new": "clerk",
+        f"/meetings/{meeting}/edit": "clerk",
+        f"/meetings/{meeting}/papers/new": "clerk",
+        f"/meetings/{meeting}/agenda": "clerk",
+        f"/papers/{paper}/edit": "clerk",
     }
-    for address, _ in actions.items():
-        for role in ("anonymous", "other_manager", "reader", "stranger"):
-            response = client_for(_who(cast, role)).post(address, {"action": "approve"})
+    forms = {
+        "action": "approve",
+        "how": "drafts",
+        "date": "2008-02-21",
+        "deadline_time": "10:00",
+        "name": "stolen",
+        "title": "Stolen",
+        "position": "1",
+        "manager": str(cast.other_manager.pk),
+        f"place-{paper}": "9",
+    }
+    for address, allowed in actions.items():
+        for role in ROLES:
+            if role == allowed:
+                continue
+            response = client_for(_who(cast, role)).post(address, forms)
             assert response.status_code in (302, 403, 404), (address, role)
             if role != "anonymous":
                 assert response.status_code in (403, 404), (address, role)
     cast.paper.refresh_from_db()
-    assert cast.paper.state == "owed"
-    from boardpack.web.models import Event
+    assert (cast.paper.state, cast.paper.position, cast.paper.name) == ("owed", 1, "procurement")
+    from boardpack.web.models import Build, Event, Meeting
 
     assert not Event.objects.filter(paper=cast.paper).exists()
+    assert not Event.objects.filter(meeting__board=cast.board).exists()
+    assert Meeting.objects.filter(board=cast.board).count() == 1
+    assert not Build.objects.filter(meeting=cast.meeting).exists()
 
 
 def test_a_reader_sees_a_meeting_only_once_it_is_published(cast: Cast) -> None:
@@ -409,7 +452,15 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
     good = tmp_path / "fixed" / "procurement.xlsx"
     good.parent.mkdir()
     good.write_bytes(EXAMPLE.read_bytes())
+    revised = tmp_path / "revised" / "procurement.xlsx"
+    revised.parent.mkdir()
+    edit_workbook(EXAMPLE, revised, {"Risks!B2": 2, "Risks!D2": 8})  # a risk more likely
     paper = f"{live}/papers/{cast.paper.pk}/"
+    cast.board.email = (
+        '[email]\nfrom = "clerk@council.example.gov.uk"\nrecipients = [{ name = "A Member",'
+        ' address = "member@example.org", gets = ["pdf"] }]\n'
+    )
+    cast.board.save()
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -441,6 +492,11 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
 
         manager.goto(paper)
         assert manager.get_by_text("Say what the revised budget is.").is_visible()
+        manager.get_by_label("Workbook (.xlsx)").set_input_files(str(revised))
+        manager.get_by_role("button", name="Upload and check").click()
+        changes = manager.get_by_role("table", name="Risks, against the last paper")
+        assert "up" in changes.inner_text()
+        _accessible(manager)
         manager.get_by_role("button", name="Submit this paper for the meeting").click()
         approver.goto(paper)
         approver.get_by_role("button", name="Approve").click()
@@ -454,6 +510,38 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
         clerk.get_by_role("button", name="Build the pack from the approved papers").click()
         assert clerk.get_by_text("The pack is built: 1 paper(s).").is_visible()
         assert clerk.get_by_role("link", name="The meeting's pack (PDF)").is_visible()
+        _accessible(clerk)
+        clerk.get_by_role("button", name="Write the covering emails as drafts").click()
+        assert clerk.get_by_text("1 draft(s) written: to member@example.org.").is_visible()
+        with clerk.expect_download() as drafts:
+            clerk.get_by_role("link", name="The covering emails as drafts").click()
+        assert drafts.value.suggested_filename.endswith("drafts.zip")
+        _accessible(clerk)
+
+        # The clerk's own pages: the agenda's order, a paper owed, a meeting, each checked.
+        clerk.get_by_role("link", name="Put the agenda in order").click()
+        clerk.get_by_label("Place of Housing").fill("1")
+        clerk.get_by_label("Place of Procurement").fill("2")
+        _accessible(clerk)
+        clerk.get_by_role("button", name="Save the order").click()
+        agenda = clerk.get_by_role("table", name="The agenda's papers").inner_text()
+        assert agenda.index("Housing") < agenda.index("Procurement")
+        clerk.get_by_role("link", name="Add a paper owed to this meeting").click()
+        clerk.get_by_role("button", name="Add the paper").click()  # nothing filled in
+        assert clerk.get_by_text("things to put right").is_visible()
+        _accessible(clerk)
+        clerk.get_by_label("Workbook name").fill("roads")
+        clerk.get_by_label("Title on the agenda").fill("Roads")
+        clerk.get_by_label("Manager who writes it").select_option(label="Manager")
+        clerk.get_by_role("button", name="Add the paper").click()
+        assert clerk.get_by_text("Roads is owed by").is_visible()
+        clerk.get_by_role("link", name="Change the meeting's date").click()
+        _accessible(clerk)
+        clerk.goto(f"{live}/")
+        clerk.get_by_role("link", name=f"set up a meeting of the {cast.board.name}").click()
+        clerk.get_by_label("Date of the meeting").fill("2008-03-13")
+        clerk.get_by_role("button", name="Set up the meeting").click()
+        assert clerk.get_by_text("The meeting is set up.").is_visible()
         _accessible(clerk)
 
         # The other manager, signed in, cannot open the first manager's paper.

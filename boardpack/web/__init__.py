@@ -29,3 +29,10 @@ def configure(data: Path, *, database: str | None = None, hosts: str | None = No
         os.environ[HOSTS_ENV] = hosts
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardpack.web.settings")
     django.setup()
+
+
+# Sign-in through the council's identity provider (OpenID Connect, as Microsoft Entra ID offers):
+# on only when the issuer is set, e.g. https://login.microsoftonline.com/TENANT/v2.0.
+OIDC_ISSUER_ENV = "BOARDPACK_WEB_OIDC_ISSUER"
+OIDC_CLIENT_ID_ENV = "BOARDPACK_WEB_OIDC_CLIENT_ID"
+OIDC_CLIENT_SECRET_ENV = "BOARDPACK_WEB_OIDC_CLIENT_SECRET"

@@ -26,9 +26,54 @@ class Board(models.Model):
     deadline_days = models.PositiveSmallIntegerField(
         default=5, help_text="Papers are due this many working days before the meeting, at 10:00"
     )
+    reminder_days = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="Managers who still owe a paper are reminded this many working days before"
+        " its deadline (0: no reminders)",
+    )
+    email = models.TextField(
+        blank=True,
+        help_text="Who the papers go to, as boardpack.toml's [email] table (from, recipients,"
+        " and [email.smtp] to send from here); reminders go through its server too",
+    )
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            email_settings(self.email)
+        except ValueError as exc:
+            raise ValidationError({"email": str(exc)}) from exc
+
+
+def email_settings(text: str) -> Any:
+    """The board's [email] table as the engine reads it (a Distribution), None when it has none;
+    ValueError saying what is wrong, by setting."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from boardpack.meeting.settings import PackSettings
+
+    if not text.strip():
+        return None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"this is not TOML: {exc}") from exc
+    if set(table) != {"email"}:
+        raise ValueError("give only the [email] table (and its [email.smtp]), as boardpack.toml")
+    try:
+        return PackSettings.model_validate(table).email
+    except ValidationError as exc:
+        said = "; ".join(
+            ".".join(str(part) for part in error["loc"]) + ": " + error["msg"]
+            for error in exc.errors()
+        )
+        raise ValueError(said) from exc
 
 
 class Role(models.TextChoices):
@@ -61,6 +106,12 @@ class Meeting(models.Model):
     date = models.DateField()
     time = models.TimeField(null=True, blank=True)
     venue = models.CharField(max_length=200, blank=True)
+    deadline_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Papers are due this many working days before (empty: the board's rule)",
+    )
+    deadline_time = models.TimeField(default=dt.time(10, 0), help_text="At this time of day")
     published = models.BooleanField(
         default=False, help_text="Once published, its readers see the pack and every paper"
     )
@@ -80,7 +131,8 @@ class Meeting(models.Model):
         """When its papers are due, in UK time, working days counted as the CLI counts them."""
         from boardpack.meeting.meetings import DeadlineRule, paper_deadline
 
-        return paper_deadline(self.date, DeadlineRule(working_days=self.board.deadline_days))
+        days = self.deadline_days if self.deadline_days is not None else self.board.deadline_days
+        return paper_deadline(self.date, DeadlineRule(working_days=days, time=self.deadline_time))
 
 
 class State(models.TextChoices):
@@ -112,6 +164,9 @@ class Paper(models.Model):
     position = models.PositiveSmallIntegerField(default=1, help_text="Its place on the agenda")
     state = models.CharField(max_length=20, choices=State.choices, default=State.OWED)
     comment = models.TextField(blank=True, help_text="The approver's comment when returned")
+    approved_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="The workbook its approver last approved"
+    )
 
     class Meta:
         ordering = ["meeting", "position", "name"]
@@ -148,6 +203,35 @@ class Upload(models.Model):
     def path(self) -> Path:
         """Where its bytes are kept: by paper and hash, never by the name it came with."""
         return Path(settings.DATA) / "uploads" / str(self.paper_id) / f"{self.sha256}.xlsx"
+
+
+class Build(models.Model):
+    """A build of a meeting's pack, recorded before it starts and again when it ends, so one a
+    stopped server never finished is known as such (its `boot` is not this server's)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="builds")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    started = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    boot = models.CharField(max_length=32, help_text="The server process that ran it")
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started", "-pk"]
+
+
+class Reminder(models.Model):
+    """A reminder sent to a paper's manager before a deadline: once per paper and deadline."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="reminders")
+    deadline = models.DateTimeField()
+    to = models.CharField(max_length=254)
+    sent = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "deadline"], name="one_reminder_a_deadline")
+        ]
 
 
 class Event(models.Model):

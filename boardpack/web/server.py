@@ -49,4 +49,9 @@ def serve(host: str, port: int, threads: int = 8) -> None:
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
-    waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads)
+    from boardpack.web import reminders, store
+
+    application = get_wsgi_application()
+    reminders.start_periodic()  # managers who still owe a paper are reminded before it is due
+    with store.warm_previews():  # a preview in about a second, not a cold LibreOffice
+        waitress_serve(application, host=host, port=port, threads=threads)

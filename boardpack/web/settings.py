@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from boardpack.web import DATA_ENV, DATABASE_ENV, HOSTS_ENV, SECURE_ENV
+from boardpack.web.oidc import settings_from
 
 DATA = Path(os.environ[DATA_ENV])
 DATA.mkdir(parents=True, exist_ok=True)
@@ -123,6 +124,16 @@ if os.environ.get(SECURE_ENV) == "1":
 # A workbook is a few hundred kilobytes; the guard refuses more than it can safely open.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Sign-in by the council's identity provider, when configured (oidc.py); local accounts too.
+OIDC = settings_from()
+OIDC_ENABLED = bool(OIDC)
+if OIDC_ENABLED:
+    globals().update(OIDC)
+    AUTHENTICATION_BACKENDS = [
+        "boardpack.web.oidc_backend.CouncilAccounts",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,9 +3,13 @@ gathering a meeting's folder to build its pack and archive it, as the CLI would.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,10 @@ from boardpack.errors import BoardpackError, InvalidWorkbook
 from boardpack.web.models import Meeting, Paper, State, Upload
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the guard refuses larger workbooks anyway
+log = logging.getLogger(__name__)
+# LibreOffice kept running for previews while the server serves (warm_previews), as `boardpack
+# watch` keeps it; None: each preview starts LibreOffice afresh.
+_warm: Any = None
 
 
 class WebError(BoardpackError):
@@ -79,13 +87,56 @@ def preview(upload: Upload) -> Path:
         with tempfile.TemporaryDirectory(dir=data()) as work:
             copy = Path(work) / f"{paper.name}.xlsx"
             shutil.copyfile(upload.path(), copy)
-            report = boardpack.build([copy], Path(work) / "out", pack=False)
+            report = boardpack.build(
+                [copy], Path(work) / "out", pack=False, converter=preview_converter()
+            )
             (result,) = report.papers
             if result.pdf is None or not result.pdf.is_file():
                 raise WebError(f"the preview could not be made: {result.error}")
             folder.mkdir(exist_ok=True)
             shutil.copyfile(result.pdf, pdf)
     return pdf
+
+
+def preview_converter() -> Any:
+    """The warm converter's `convert` while the server keeps LibreOffice running, else None."""
+    warm = _warm
+    return warm.convert if warm is not None and not warm.closed else None
+
+
+@contextlib.contextmanager
+def warm_previews(workers: int | None = None) -> Iterator[Any]:
+    """Keep LibreOffice running for previews while in the block, started in the background
+    (as `boardpack watch` starts it), so that a preview is a conversion, not a cold start;
+    yields the WarmConverter, or None when it cannot be kept running here (previews then start
+    LibreOffice each time, as `boardpack build` does)."""
+    global _warm
+    from boardpack.outputs.warm import WarmConverter
+
+    try:
+        warm = WarmConverter(workers)
+    except BoardpackError as exc:
+        log.warning("previews start LibreOffice each time: %s", exc)
+        yield None
+        return
+
+    def start() -> None:
+        try:
+            warm.start()
+        except BoardpackError as exc:
+            if not warm.closed:
+                log.warning("LibreOffice could not be kept running for previews: %s", exc)
+
+    with warm:
+        starting = threading.Thread(target=start, name="boardpack-warm", daemon=True)
+        starting.start()
+        _warm = warm
+        try:
+            yield warm
+        finally:
+            _warm = None
+            warm.close()  # before the join: a start still waiting is cut short
+            starting.join()
 
 
 def papers_for_pack(meeting: Meeting) -> list[Paper]:
@@ -118,8 +169,8 @@ def gather(meeting: Meeting) -> Any:
         upload = paper.submitted_upload()
         assert upload is not None  # submitted and approved papers have one
         shutil.copyfile(upload.path(), folder / f"{paper.name}.xlsx")
-    (folder / "boardpack.toml").write_text(_settings_text(meeting, chosen), encoding="utf-8")
-    return boardpack.build([folder], folder / "output", pack=True)
+    write_settings(meeting)
+    return boardpack.build([folder], folder / "output", pack=True, converter=preview_converter())
 
 
 def archive(meeting: Meeting) -> Any:
@@ -127,6 +178,15 @@ def archive(meeting: Meeting) -> Any:
     from boardpack.meeting.archive import archive_papers
 
     return archive_papers(meeting.folder() / "output", data() / "archive")
+
+
+def write_settings(meeting: Meeting) -> None:
+    """The meeting folder's boardpack.toml, from the meeting and its board as they are now, for
+    the workbooks laid out in it (a board's new [email] table reaches a pack built before)."""
+    folder = meeting.folder()
+    laid_out = {p.stem for p in folder.glob("*.xlsx")}
+    papers = [p for p in meeting.papers.all() if p.name in laid_out]
+    (folder / "boardpack.toml").write_text(_settings_text(meeting, papers), encoding="utf-8")
 
 
 def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:
@@ -137,10 +197,18 @@ def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:
         f"meeting_date = {meeting.date.isoformat()}",
         f"profile = {json.dumps(meeting.board.profile)}",
         "agenda = [" + ", ".join(json.dumps(p.name) for p in papers) + "]",
+        # The data folder's archive: papers say what changed since their last one there, and
+        # the send log is kept beside it, as for a meeting folder the CLI builds.
+        'archive = "../../archive"',
     ]
     if meeting.venue:
         lines.append(f"venue = {json.dumps(meeting.venue)}")
-    return "\n".join(lines) + "\n"
+    if meeting.time:
+        lines.append(f'meeting_time = "{meeting.time:%H:%M}"')
+    text = "\n".join(lines) + "\n"
+    if meeting.board.email.strip():  # checked when the clerk saved it; the engine checks again
+        text += "\n" + meeting.board.email.strip() + "\n"
+    return text
 
 
 def annotated_copy(upload: Upload) -> tuple[str, bytes]:
@@ -168,3 +236,39 @@ def starter_workbook(paper: Paper) -> bytes:
         path = Path(work) / f"{paper.name}.xlsx"
         write_workbook(path, profile=load_profile(paper.meeting.board.profile))
         return path.read_bytes()
+
+
+def _read(upload: Upload) -> Any:
+    """The uploaded workbook's paper, read and validated as `boardpack check` reads it."""
+    from boardpack.paper.profile import load_profile
+    from boardpack.workbook.validate import load_paper
+
+    paper = upload.paper
+    with tempfile.TemporaryDirectory(dir=data()) as work:
+        copy = Path(work) / f"{paper.name}.xlsx"
+        shutil.copyfile(upload.path(), copy)
+        return load_paper(copy, profile=load_profile(paper.meeting.board.profile))
+
+
+def changes(paper: Paper) -> tuple[Upload, Any] | None:
+    """What the paper's last good workbook says that the workbook last submitted before it did
+    not, compared as the build compares a paper with its last one in the archive
+    (paper/changes.py): that earlier upload and the History; None when there is none."""
+    from boardpack.paper.changes import compare, snapshot_of
+    from boardpack.web.models import Event
+
+    latest = paper.latest()
+    if latest is None or not latest.valid:
+        return None
+    submitted = Event.objects.filter(paper=paper, action="submit").order_by("-pk")
+    earlier = next((e.detail for e in submitted if e.detail != latest.sha256), None)
+    previous = paper.uploads.filter(sha256=earlier, valid=True).order_by("-pk").first()
+    if previous is None:
+        return None
+    try:
+        then, now = _read(previous), _read(latest)
+    except BoardpackError:
+        return None  # checked when uploaded: only a changed profile could refuse them now
+    then_snapshot = snapshot_of(then.paper)
+    history = compare(now.paper, then_snapshot, then_snapshot, previous.file_name, now.places, [])
+    return previous, history

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from boardpack.errors import BoardpackError
 from boardpack.meeting.meetings import time_left
-from boardpack.web import access, store
-from boardpack.web.models import Meeting, Membership, Paper, Role, State, record
+from boardpack.web import access, clerk, store
+from boardpack.web.models import Board, Meeting, Membership, Paper, Role, State, record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
     meetings = (
         Meeting.objects.all() if user.is_superuser else Meeting.objects.filter(board__in=clerk_of)
     ).select_related("board")
+    boards = Board.objects.all() if user.is_superuser else Board.objects.filter(pk__in=clerk_of)
     readable = Membership.objects.filter(user=user, role=Role.READER).values_list(
         "board", flat=True
     )
@@ -67,7 +68,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "boardpack/home.html",
-        {"owed": rows, "to_approve": to_approve, "meetings": meetings, "published": published},
+        {
+            "owed": rows,
+            "to_approve": to_approve,
+            "meetings": meetings,
+            "boards": boards,
+            "published": published,
+        },
     )
 
 
@@ -93,6 +100,7 @@ def paper_page(request: HttpRequest, pk: int) -> HttpResponse:
             "can_approve": access.can_approve(request.user, paper),
             "can_see_meeting": access.can_see_meeting(request.user, paper.meeting),
             "history": paper.event_set.all()[:20],
+            "changes": store.changes(paper) if access.can_upload(request.user, paper) else None,
         },
     )
 
@@ -209,7 +217,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         paper.state = State.APPROVED if action == "approve" else State.RETURNED
         paper.comment = comment if action == "return" else ""
-        paper.save(update_fields=["state", "comment"])
+        if action == "approve":
+            approved = paper.submitted_upload()
+            paper.approved_sha256 = approved.sha256 if approved is not None else ""
+        paper.save(update_fields=["state", "comment", "approved_sha256"])
         record(request.user, action, paper=paper, detail=comment)
     messages.success(request, "Approved." if action == "approve" else "Returned to its manager.")
     return redirect("paper", pk=pk)
@@ -219,19 +230,23 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    clerk = access.is_clerk(request.user, meeting.board)
+    is_clerk = access.is_clerk(request.user, meeting.board)
     pack = meeting.folder() / "output" / "board-pack.pdf"
     return render(
         request,
         "boardpack/meeting.html",
         {
             "meeting": meeting,
-            "clerk": clerk,
-            "papers": meeting.papers.select_related("manager", "approver"),
+            "clerk": is_clerk,
+            "rows": clerk.dashboard(meeting),
             "deadline": meeting.deadline(),
             "left": time_left(meeting.deadline(), timezone.now()),
             "has_pack": pack.is_file(),
-            "events": meeting.event_set.all()[:50] if clerk else [],
+            "events": meeting.event_set.all()[:50] if is_clerk else [],
+            "interrupted": clerk.interrupted(meeting) if is_clerk else [],
+            "running": clerk.running(meeting) if is_clerk else [],
+            "smtp": is_clerk and clerk.can_send_by_smtp(meeting),
+            "has_drafts": is_clerk and clerk.has_drafts(meeting),
         },
     )
 
@@ -241,18 +256,15 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
 def build_pack(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk, clerk=True)
     try:
-        report = store.gather(meeting)
-    except store.WebError as exc:
+        _, faults = clerk.run_build(meeting, request.user)
+    except BoardpackError as exc:
         messages.error(request, str(exc))
         return redirect("meeting", pk=pk)
-    faults = [f"{p.name}: {p.error}" for p in report.papers if p.error is not None]
-    if report.pack is not None and report.pack.error is not None:
-        faults.append(f"the pack: {report.pack.error}")
-    record(request.user, "build", meeting=meeting, detail="; ".join(faults) or "built")
     if faults:
         messages.error(request, "Not everything was built: " + "; ".join(faults))
     else:
-        messages.success(request, f"The pack is built: {len(report.papers)} paper(s).")
+        count = len(store.papers_for_pack(meeting))
+        messages.success(request, f"The pack is built: {count} paper(s).")
     return redirect("meeting", pk=pk)
 
 
