@@ -13,7 +13,7 @@ shows itself. The default time-out for a conversion is 120 s.
 Measured on the shared 2-core machine (other builds running), 4,999 risks, 253 pages: read
 3.0 s, render 6.4 s, PDF 69-77 s, of which 10 s is our PDF finishing (pdf_finish.py) and 2.4 s
 its verification; LibreOffice took 583 s for the same register printed as one table, before it
-was cut into tables of 100 rows (outputs/docx/long_tables.py).
+was cut into tables of 100 rows (outputs/word/long_tables.py).
 """
 
 from __future__ import annotations

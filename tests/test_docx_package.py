@@ -1,4 +1,4 @@
-"""The Word layer's packages (outputs/docx/): a paper, a cover with its appendix and a pack are
+"""The Word layer's packages (outputs/word/): a paper, a cover with its appendix and a pack are
 each stamped with an identifier that is the hash of their own final parts, with fixed entry
 times, so that the same papers give the same bytes; no LibreOffice needed."""
 
@@ -16,9 +16,9 @@ import pytest
 from boardpack.meeting.pack import PackPaper, compose_pack
 from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.composite import compose_appendices
-from boardpack.outputs.docx.fields import pageref_pages, with_pageref_pages
-from boardpack.outputs.docx.package import deterministic_zip, package_identifier
 from boardpack.outputs.render import render_paper
+from boardpack.outputs.word.fields import pageref_pages, with_pageref_pages
+from boardpack.outputs.word.package import deterministic_zip, package_identifier
 from boardpack.paper.context import paper_bookmark
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT

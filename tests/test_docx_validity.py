@@ -201,8 +201,8 @@ def test_core_properties_name_who_saved_it_once(folder: Path, name: str, author:
 
 
 IMPORT_ORDERS = {
-    "boardpack first": "import boardpack.outputs.docx.package, docxcompose.properties",
-    "docxcompose first": "import docxcompose.properties, boardpack.outputs.docx.package",
+    "boardpack first": "import boardpack.outputs.word.package, docxcompose.properties",
+    "docxcompose first": "import docxcompose.properties, boardpack.outputs.word.package",
 }
 
 

@@ -1,4 +1,4 @@
-"""A register too wide for a portrait page is printed on landscape pages (outputs/docx/sections.py):
+"""A register too wide for a portrait page is printed on landscape pages (outputs/word/sections.py):
 in the paper, in the pack and as a cover report's appendix, with the running header and
 footer on every page, reaching the turned page's right margin."""
 
@@ -205,8 +205,8 @@ def test_a_cover_and_a_pack_ending_on_landscape_pages_end_there(tmp_path: Path) 
 
 def _unturnable_template(folder: Path) -> Path:
     """A council's copy restyled from an older report.docx: no Section Turn paragraphs."""
-    from boardpack.outputs.docx.sections import TURN_STYLE
     from boardpack.outputs.render import REPORT_TEMPLATE
+    from boardpack.outputs.word.sections import TURN_STYLE
 
     template = docx.Document(str(REPORT_TEMPLATE))
     body = template.element.body

@@ -75,7 +75,7 @@ def test_imports_flow_one_way(path: Path) -> None:
     assert not wrong, f"{layer} may import only from {sorted(ALLOWED[layer])}: {wrong}"
 
 
-WORD_LAYER = PACKAGE / "outputs" / "docx"
+WORD_LAYER = PACKAGE / "outputs" / "word"
 # What builds or reads Word's markup by hand: python-docx's XML helpers (a tag by its w: name).
 _WORD_XML_CALLS = {"qn", "OxmlElement", "parse_xml", "nsdecls"}
 
@@ -109,7 +109,7 @@ def _spells_a_tag(value: object) -> bool:
 def test_raw_word_xml_is_only_in_the_word_layer() -> None:
     outside = [p for p in MODULES if WORD_LAYER not in p.parents]
     found = [f"{p.relative_to(ROOT)}:{where}" for p in outside for where in _raw_word_xml(p)]
-    assert not found, f"Word's XML belongs in boardpack/outputs/docx/: {found}"
+    assert not found, f"Word's XML belongs in boardpack/outputs/word/: {found}"
 
 
 def test_the_word_layer_check_finds_raw_xml() -> None:

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from boardpack.outputs import render
-from boardpack.outputs.docx.long_tables import ROWS_PER_TABLE
 from boardpack.outputs.render import render_paper
+from boardpack.outputs.word.long_tables import ROWS_PER_TABLE
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE
 from tests.docx_audit import audit

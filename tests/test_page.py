@@ -1,5 +1,5 @@
 """The page is declared and fitting never breaks a word (paper/page.py, the column fitting of
-paper/context.py, outputs/docx/sections.py and outputs/docx/tables.py): wide registers built to
+paper/context.py, outputs/word/sections.py and outputs/word/tables.py): wide registers built to
 PDF and their words read back whole, the page a profile declares, and a build that says what to
 change when nothing fits."""
 

@@ -1,5 +1,5 @@
 """Registers as boards keep them (the register parts of paper/profile.py, paper/models.py,
-paper/context.py and outputs/docx/tables.py): rated in words with no score, the key only when
+paper/context.py and outputs/word/tables.py): rated in words with no score, the key only when
 declared, codes that are codes, grouped headers, a board's own trend words and date forms, rows
 kept whole under repeated headers; and the examples, read back from their PDFs, printing
 nothing they do not have."""

@@ -1,7 +1,7 @@
 """The meeting's board pack: cover, contents and programme summary, then every paper in order.
 
 This module says which papers, in which order, with which summary; the Word layer
-(outputs/docx/compose.py) merges them, each starting on a new page with its own section
+(outputs/word/compose.py) merges them, each starting on a new page with its own section
 numbering. The contents are PAGEREF fields to a bookmark on each paper's first line, so
 LibreOffice and Word work out the page numbers when laying the pack out.
 
@@ -18,11 +18,11 @@ from pathlib import Path
 
 from boardpack.errors import BoardpackError, ConversionError, Problem
 from boardpack.meeting.settings import PackSettings
-from boardpack.outputs.docx.compose import PackDocument
+from boardpack.outputs.render import PACK_TEMPLATE, render_front_matter
+from boardpack.outputs.word.compose import PackDocument
 
 # The pack's contents as the build reads and fills them after the PDF is laid out (pipeline.py).
-from boardpack.outputs.docx.package import document_timestamp
-from boardpack.outputs.render import PACK_TEMPLATE, render_front_matter
+from boardpack.outputs.word.package import document_timestamp
 from boardpack.paper.changes import History
 from boardpack.paper.context import build_pack_context, paper_bookmark
 from boardpack.paper.models import Paper

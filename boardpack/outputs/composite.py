@@ -13,7 +13,7 @@ import datetime as dt
 import string
 from collections.abc import Sequence
 
-from boardpack.outputs.docx.compose import compose_with_appendices
+from boardpack.outputs.word.compose import compose_with_appendices
 
 LETTERS = string.ascii_uppercase
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from boardpack.errors import Problem
-from boardpack.outputs.docx.colours import (
+from boardpack.outputs.word.colours import (
     BLACK,
     StyleColours,
     page_colour,

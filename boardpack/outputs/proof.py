@@ -19,8 +19,8 @@ from pypdf import PageObject, PdfReader
 from pypdf.generic import DecodedStreamObject, NameObject
 
 from boardpack.errors import ConversionError
-from boardpack.outputs.docx.text import printed_paragraphs
 from boardpack.outputs.pdf import verify_pdf
+from boardpack.outputs.word.text import printed_paragraphs
 
 __all__ = ["docx_identity", "pdf_identifier", "prove_pdf"]
 

@@ -23,20 +23,20 @@ from markupsafe import Markup, escape
 
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.files import OutsideFolder, inside
-from boardpack.outputs.docx.long_tables import split_long_tables
-from boardpack.outputs.docx.package import (
+from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
+from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
+from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
+from boardpack.outputs.word.long_tables import split_long_tables
+from boardpack.outputs.word.package import (
     document_timestamp,
     identified_bytes,
     set_core_properties,
     tidy_package,
 )
-from boardpack.outputs.docx.schema import in_schema_order
-from boardpack.outputs.docx.sections import set_page, turn_pages, turns_pages
-from boardpack.outputs.docx.styles import default_font_size
-from boardpack.outputs.docx.tables import shape_tables, sizes_columns
-from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
-from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
-from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
+from boardpack.outputs.word.schema import in_schema_order
+from boardpack.outputs.word.sections import set_page, turn_pages, turns_pages
+from boardpack.outputs.word.styles import default_font_size
+from boardpack.outputs.word.tables import shape_tables, sizes_columns
 from boardpack.paper.changes import History
 from boardpack.paper.context import build_context, pack_running_heads
 from boardpack.paper.models import Paper

@@ -136,9 +136,9 @@ def _finish_pack_pdf(pack: PackResult, made: Path, timeout: float, out: Path) ->
     when that changes the .docx, its PDF is made and proven again, so that nothing is
     rewritten after its PDF is proven."""
     from boardpack.meeting.pack import destination_pages
-    from boardpack.outputs.docx.fields import pageref_pages, with_pageref_pages
     from boardpack.outputs.pdf import convert_to_pdf
     from boardpack.outputs.proof import prove_pdf
+    from boardpack.outputs.word.fields import pageref_pages, with_pageref_pages
 
     assert pack.docx is not None
     # LibreOffice worked out where each paper starts; Word shows the contents' last results.

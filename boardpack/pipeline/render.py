@@ -19,8 +19,8 @@ from boardpack.files import PACK_NAME, write_atomic
 from boardpack.guard import import_openpyxl
 from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
 from boardpack.meeting.settings import PackSettings
-from boardpack.outputs.docx.package import document_timestamp
 from boardpack.outputs.render import made_on, render_paper
+from boardpack.outputs.word.package import document_timestamp
 from boardpack.paper.changes import History
 from boardpack.paper.models import Paper
 from boardpack.paper.page import ChartParts

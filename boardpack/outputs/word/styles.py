@@ -10,7 +10,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from boardpack.outputs.docx.schema import in_schema_order
+from boardpack.outputs.word.schema import in_schema_order
 
 # A paper's heading styles inside a pack (or an appendix inside its cover), one level down.
 HEADINGS_IN_PACK = (("Title", "Heading 1"), ("Heading 1", "Heading 2"), ("Heading 2", "Heading 3"))

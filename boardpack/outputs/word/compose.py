@@ -19,10 +19,10 @@ from docx import Document
 from docx.text.paragraph import Paragraph
 from docxcompose.composer import Composer
 
-from boardpack.outputs.docx.fields import bookmark_paragraph
-from boardpack.outputs.docx.package import identified_bytes
-from boardpack.outputs.docx.sections import end_upright, keep_own_page, settle_sections
-from boardpack.outputs.docx.styles import HEADINGS_IN_PACK, pack_heading_levels, restyle_headings
+from boardpack.outputs.word.fields import bookmark_paragraph
+from boardpack.outputs.word.package import identified_bytes
+from boardpack.outputs.word.sections import end_upright, keep_own_page, settle_sections
+from boardpack.outputs.word.styles import HEADINGS_IN_PACK, pack_heading_levels, restyle_headings
 
 
 class PackComposer(Composer):

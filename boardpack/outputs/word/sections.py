@@ -27,7 +27,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml.ns import qn
 from docx.parts.hdrftr import FooterPart, HeaderPart
 
-from boardpack.outputs.docx.schema import in_schema_order
+from boardpack.outputs.word.schema import in_schema_order
 from boardpack.paper.profile import Orientation, Page, PageSize
 
 TURN_STYLE = "SectionTurn"  # the style id of "Section Turn"

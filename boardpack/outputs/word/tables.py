@@ -17,7 +17,7 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
-from boardpack.outputs.docx.schema import in_schema_order
+from boardpack.outputs.word.schema import in_schema_order
 from boardpack.paper.context import TABLE_PT
 from boardpack.paper.profile import Block
 

@@ -26,7 +26,7 @@ from docx.opc.oxml import serialize_part_xml
 from docx.oxml.ns import nsmap, qn
 from docx.oxml.parser import parse_xml
 
-from boardpack.outputs.docx.styles import rename_figure_style
+from boardpack.outputs.word.styles import rename_figure_style
 
 CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"

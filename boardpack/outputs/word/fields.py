@@ -12,7 +12,7 @@ from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from boardpack.outputs.docx.package import identified_bytes
+from boardpack.outputs.word.package import identified_bytes
 
 
 def bookmark_paragraph(paragraph: Any, bookmark_id: int, name: str) -> None:
