@@ -175,3 +175,16 @@ def test_a_build_record_is_a_typed_model_written_and_read_in_one_place(tmp_path:
         )
         with pytest.raises(ArchiveError, match="cannot be used"):
             read_record(out / ".boardpack" / name)
+
+
+def test_the_staleness_of_one_output_is_asked_of_the_same_rule(tmp_path: Path) -> None:
+    root = _built_meeting(tmp_path)
+    out = root / "output"
+    (out / "procurement.docx").write_bytes(b"not the paper")
+    record = read_record(out / ".boardpack" / "procurement.json")
+    assert check_built(record, out) == ["procurement.docx has changed since the build", EDITED]
+    # As the build's list of stale outputs asks it, one file at a time, the workbook hashed once.
+    assert check_built(record, out, record.source_sha256, outputs=["procurement.pdf"]) == []
+    moved = root / "inputs" / "procurement.xlsx"
+    moved.rename(root / "procurement.xlsx")
+    assert check_built(record, out, outputs=()) == [f"its workbook {moved} is no longer there"]

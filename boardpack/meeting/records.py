@@ -407,16 +407,17 @@ def check_built(
     workbook_now: str | None = None,
     *,
     meeting: date | None = None,
+    outputs: Iterable[str] | None = None,
 ) -> list[str]:
     """Why the paper `record` describes is no longer what its build made from its workbook, each
     reason in the words `build`, `status`, `email` and `archive` all say (empty: it still is).
 
     `workbook_now` is the workbook's SHA-256 as it is now, when the caller has it (None: the
     workbook is hashed where the record says it is); `meeting` is the meeting the papers are
-    for (None: not checked)."""
-    faults = check_outputs(
-        out_dir, ((record.docx, record.docx_sha256), (record.pdf, record.pdf_sha256))
-    )
+    for (None: not checked); `outputs` the names of the outputs to check (None: all it made)."""
+    made = ((record.docx, record.docx_sha256), (record.pdf, record.pdf_sha256))
+    wanted = None if outputs is None else set(outputs)
+    faults = check_outputs(out_dir, (f for f in made if wanted is None or f[0] in wanted))
     workbook = (
         file_fault(record.source, record.source_sha256, CHANGED)
         if workbook_now is None

@@ -152,6 +152,19 @@ class SettingsRead:
         wanted = {"", *needs}
         return tuple(problem for key, problem in self.faults if key in wanted)
 
+    def aside(self, needs: Iterable[str]) -> tuple[Problem, ...]:
+        """The faults in settings that `needs` does not name, as warnings: what needs only
+        those goes on without them."""
+        needed = set(needs)
+        return tuple(
+            Problem(
+                f"{self.path}: {problem.where}" if problem.where else str(self.path),
+                f"{problem.message} (not needed here, so left out; correct it before it is used)",
+            )
+            for key, problem in self.faults
+            if key and key not in needed
+        )
+
     def refusal(self, needs: Iterable[str]) -> BoardpackError | None:
         """The error naming each fault in the settings `needs` names (None: they are sound)."""
         if self.error is not None:
@@ -221,18 +234,10 @@ def load_settings(
     warnings: a fault in a setting the build does not need (`[email]`, `[deadline]`, `archive`
     ...) is a warning naming it, and that setting is left at its default. Raises BoardpackError
     naming the file and each faulty setting that is needed."""
-    read = read_settings(path)
+    read, needs = read_settings(path), tuple(needs)
     if (refused := read.refusal(needs)) is not None:
         raise refused
-    unneeded = tuple(
-        Problem(
-            f"{path}: {problem.where}" if problem.where else str(path),
-            f"{problem.message} (not needed here, so left out; correct it before it is used)",
-        )
-        for key, problem in read.faults
-        if key not in needs
-    )
-    return read.settings, read.warnings + unneeded
+    return read.settings, read.warnings + read.aside(needs)
 
 
 def _problem(error: Any) -> Problem:
