@@ -24,6 +24,7 @@ from boardpack.meeting.records import (
     recorded_path,
     recorded_source,
 )
+from boardpack.meeting.send_log import load_log
 from boardpack.meeting.sending import write_email_drafts
 from boardpack.meeting.status import folder_status
 from tests.conftest import EXAMPLE, edit_workbook
@@ -188,3 +189,23 @@ def test_the_staleness_of_one_output_is_asked_of_the_same_rule(tmp_path: Path) -
     moved = root / "inputs" / "procurement.xlsx"
     moved.rename(root / "procurement.xlsx")
     assert check_built(record, out, outputs=()) == [f"its workbook {moved} is no longer there"]
+
+
+def test_a_send_log_line_is_read_as_its_typed_entry_or_named_and_skipped(tmp_path: Path) -> None:
+    entry = {
+        "sent_at": "2026-03-12T10:00:00+00:00",
+        "board": "Cabinet",
+        "meeting_date": "2026-03-19",
+        "to": "clerk@council.example.gov.uk",
+        "attachments": [{"file": "procurement.pdf", "sha256": "a" * 64}],
+    }
+    unknown = {**entry, "outcome": "sent"}
+    unhashed = {**entry, "attachments": [{"file": "procurement.pdf", "sha256": "a"}]}
+    log = tmp_path / "sent.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in (entry, unknown, unhashed)))
+    read = load_log(log)
+    assert read.entries == [entry]
+    assert [d.removeprefix(f"{log}: ").split(" (")[0] for d in read.damaged] == [
+        "line 2 is not a whole send-log entry",
+        "line 3 is not a whole send-log entry",
+    ]

@@ -1,7 +1,11 @@
-"""The JSON records the archive rests on, read strictly: a build record and a version's manifest.
+"""The JSON records the meeting rests on, written and read here: a paper's and the pack's build
+records, a line of the send log, and a version's manifest; and the one rule, `check_built`, by
+which `build`, `status`, `email` and `archive` say a built paper is no longer what was built.
 
-Both are written by boardpack but read back from folders anyone can edit, so every field is
-checked before it is used: names must be plain file names, hashes SHA-256 in hex, dates ISO.
+All are written by boardpack but read back from folders anyone can edit, so every field is
+checked before it is used (the models forbid any field they do not know): names must be plain
+file names, hashes SHA-256 in hex, dates ISO. A build record names its workbooks by the way from
+its own folder, so a meeting's folder can be moved or copied whole.
 """
 
 from __future__ import annotations
@@ -255,6 +259,36 @@ class PackBuildRecord(_OnDisk):
     def dump(self) -> tuple[str, bytes]:
         """The record's file name and bytes, as the build writes them."""
         return f"{PACK_NAME}.json", self.model_dump_json(indent=2).encode()
+
+
+# The send log is read whole by `status`, thousands of lines of dozens of files each: its
+# fields are checked by pydantic's own patterns, at about the cost of parsing the JSON.
+_QuickSha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+_QuickDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+class SentFile(_OnDisk):
+    """A file a sent message carried, by the SHA-256 of its bytes."""
+
+    file: _Text
+    attached_as: _Text | None = None  # the name the recipient saw (logged since names differ)
+    sha256: _QuickSha256
+
+
+class SendLogEntry(_OnDisk):
+    """One line of the send log (ARCHIVE_DIR/sent.jsonl): a message the server accepted."""
+
+    sent_at: _Text  # ISO 8601, with its offset
+    board: str
+    meeting_date: _QuickDate
+    to: _Text
+    name: str = ""
+    role: str = ""
+    message_id: str = ""
+    server: str = ""
+    papers: tuple[str, ...] = ()
+    attachments: tuple[SentFile, ...]
+    versions: dict[str, str] = Field(default_factory=dict)  # logged since versions were kept
 
 
 def paper_record(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from boardpack.errors import MailError
 from boardpack.files import hold_lock
+from boardpack.meeting.records import SendLogEntry
 
 if TYPE_CHECKING:
     from boardpack.meeting.mail import Draft, Letter
@@ -116,10 +117,12 @@ def load_log(log: Path) -> SendLog:
             continue
         cut = number == len(lines)  # no line end after it: the write was cut short
         try:
+            # Read as records.SendLogEntry says a line is: anything else is not trusted.
+            SendLogEntry.model_validate_json(raw)
             entry = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError):  # pydantic's and json's errors are ValueErrors
             entry = None
-        if not isinstance(entry, dict) or not isinstance(entry.get("attachments"), list):
+        if not isinstance(entry, dict):
             how = "cut short" if cut else "damaged"
             damaged.append(
                 f"{log}: line {number} is not a whole send-log entry ({how}); it is skipped, so"

@@ -541,7 +541,9 @@ def folder_status(
     built: list[Built] = []
     covers = meeting_folder.appendix_of()
     profile = meeting_folder.profile
-    for workbook in meeting_folder.workbooks:
+    # In the agenda's order, as the pack and the covering emails list them.
+    ordered, _ = meeting_folder.agenda_order(meeting_folder.workbooks, lambda w: safe_stem(w.stem))
+    for workbook in ordered:
         if not is_utf8(workbook.name):  # no paper can be named after it: said, and skipped
             notes.append(str(not_utf8_name(workbook)))
             continue
