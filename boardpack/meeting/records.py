@@ -360,17 +360,18 @@ def _model_errors(exc: ValidationError) -> str:
     )
 
 
-def read_record(path: Path) -> Record:
-    """A build record, checked; ArchiveError saying what to do if it cannot be used."""
+def read_record(path: Path, *, data: bool = True) -> Record:
+    """A build record, checked; ArchiveError saying what to do if it cannot be used. Without
+    `data`, the paper's data is left unread (None), for those that do not file it."""
     try:
         raw = read_regular(path)
         try:
             model = BuildRecord.model_validate_json(raw)
         except ValidationError as exc:
             raise ValueError(_model_errors(exc)) from exc
-        sizes = [_data_bytes(model.paper_data)] + [
-            _data_bytes(a.paper_data) for a in model.appendices
-        ]
+        papers = [model.paper_data, *(a.paper_data for a in model.appendices)]
+        # Made into the archive's bytes only when asked: `status` reads every record each time.
+        sizes = [_data_bytes(p) if data else None for p in papers]
         return Record(
             name=model.name,
             project=model.project,

@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from boardpack.errors import BoardpackError, MailError
 from boardpack.files import PACK_NAME, OutsideFolder, inside, open_regular
@@ -41,6 +40,7 @@ from boardpack.meeting.mail import (
     send,
     write_drafts,
 )
+from boardpack.meeting.records import SendLogEntry
 from boardpack.meeting.send_log import load_log, send_lock, send_log_path
 from boardpack.meeting.settings import EMAIL_NEEDS, SETTINGS_FILE, PackSettings
 from boardpack.meeting.status import (
@@ -87,7 +87,7 @@ class SendReport:
 
     sent: tuple[Sent, ...]
     refused: tuple[Refused, ...]
-    skipped: tuple[tuple[Recipient, dict[str, Any]], ...]  # already sent: (whom, its log entry)
+    skipped: tuple[tuple[Recipient, SendLogEntry], ...]  # already sent: (whom, its log entry)
     log: Path
     server: str
     warnings: tuple[str, ...] = ()
@@ -247,7 +247,7 @@ def send_papers(
         for damage in read.damaged:
             warnings.add(damage)
         to_send: list[Letter] = []
-        skipped: list[tuple[Recipient, dict[str, Any]]] = []
+        skipped: list[tuple[Recipient, SendLogEntry]] = []
         for letter in outbox.letters:
             earlier = None if again else already_sent(letter, read.entries)
             if earlier is None:

@@ -32,6 +32,7 @@ from boardpack.meeting.records import (
     MANIFEST,
     PackRecord,
     Record,
+    SendLogEntry,
     check_built,
     check_built_pack,
     parse_manifest,
@@ -94,7 +95,7 @@ def built_paper(
         unrecorded = (orphan,) if present_docx or present_pdf else ()
         return Built(name, None, present_docx, present_pdf, unrecorded)
     try:
-        record = read_record(record_path)
+        record = read_record(record_path, data=False)
     except ArchiveError:
         reason = f"its build record {record_path.name} cannot be read"
         return Built(name, None, present_docx, present_pdf, (reason,))
@@ -282,7 +283,7 @@ def recipients_of(
 
 
 def sent_to(
-    entries: Sequence[dict[str, Any]],
+    entries: Sequence[SendLogEntry],
     files: dict[Deliverable, str | None],
     recipients: Sequence[tuple[Recipient, tuple[Deliverable, ...]]],
 ) -> tuple[str, ...]:
@@ -290,15 +291,13 @@ def sent_to(
     should get them; with no distribution, everyone the log shows got any of them."""
     if not recipients:
         hashes = {h for h in files.values() if h}
-        return tuple(sorted({str(e.get("to")) for e in entries if attachment_hashes(e) & hashes}))
+        return tuple(sorted({e.to for e in entries if attachment_hashes(e) & hashes}))
     done = []
     for recipient, gets in recipients:
         needed = {files.get(d) for d in gets}
         if None in needed:
             continue  # a file they get was not built, so they cannot have had this build
-        if any(
-            e.get("to") == recipient.address and needed <= attachment_hashes(e) for e in entries
-        ):
+        if any(e.to == recipient.address and needed <= attachment_hashes(e) for e in entries):
             done.append(recipient.address)
     return tuple(done)
 
@@ -528,7 +527,7 @@ def folder_status(
             f"{archive}: the archive folder does not exist yet; nothing is archived or sent"
         )
     log = send_log_path(archive) if archive is not None else None
-    entries: list[dict[str, Any]] = []
+    entries: list[SendLogEntry] = []
     if log is not None:
         try:
             read = load_log(log)
@@ -593,7 +592,7 @@ def _paper_status(
     out: Path,
     meeting: dt.date | None,
     view: ArchiveView,
-    entries: Sequence[dict[str, Any]],
+    entries: Sequence[SendLogEntry],
     settings: PackSettings,
     profile: Profile | None,
 ) -> tuple[PaperStatus, Built]:
@@ -655,7 +654,7 @@ def _pack_status(
     out: Path,
     papers: Sequence[Built],
     view: ArchiveView,
-    entries: Sequence[dict[str, Any]],
+    entries: Sequence[SendLogEntry],
     folder: MeetingFolder,
 ) -> PackStatus | None:
     pack = built_pack(out, papers)
@@ -697,9 +696,9 @@ def _date(text: str) -> dt.date | None:
 
 
 def _for_meeting(
-    entries: Sequence[dict[str, Any]], board: str, meeting_date: str
-) -> list[dict[str, Any]]:
-    return [e for e in entries if e.get("board") == board and e.get("meeting_date") == meeting_date]
+    entries: Sequence[SendLogEntry], board: str, meeting_date: str
+) -> list[SendLogEntry]:
+    return [e for e in entries if e.board == board and e.meeting_date == meeting_date]
 
 
 def _or_none(path: Path | None) -> str | None:
