@@ -204,7 +204,7 @@ def test_a_send_log_line_is_read_as_its_typed_entry_or_named_and_skipped(tmp_pat
     log = tmp_path / "sent.jsonl"
     log.write_text("".join(json.dumps(e) + "\n" for e in (entry, unknown, unhashed)))
     read = load_log(log)
-    assert [(e.to, e.meeting_date, e.attachments[0].sha256) for e in read.entries] == [
+    assert [(e.to, e.meeting_date, e.attachments[0]["sha256"]) for e in read.entries] == [
         ("clerk@council.example.gov.uk", "2026-03-19", "a" * 64)
     ]
     assert [d.removeprefix(f"{log}: ").split(" (")[0] for d in read.damaged] == [

@@ -135,7 +135,7 @@ def load_log(log: Path) -> SendLog:
 
 def attachment_hashes(entry: SendLogEntry) -> set[str]:
     """The SHA-256 of every file a log entry records as attached."""
-    return {a.sha256 for a in entry.attachments}
+    return {a["sha256"] for a in entry.attachments}
 
 
 def already_sent(draft: Draft | Letter, entries: Sequence[SendLogEntry]) -> SendLogEntry | None:
