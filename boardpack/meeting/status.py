@@ -541,7 +541,9 @@ def folder_status(
     covers = meeting_folder.appendix_of()
     profile = meeting_folder.profile
     # In the agenda's order, as the pack and the covering emails list them.
-    ordered, _ = meeting_folder.agenda_order(meeting_folder.workbooks, lambda w: safe_stem(w.stem))
+    ordered, _ = meeting_folder.agenda_order(
+        meeting_folder.workbooks, lambda w: safe_stem(w.stem) if is_utf8(w.name) else w.name
+    )
     for workbook in ordered:
         if not is_utf8(workbook.name):  # no paper can be named after it: said, and skipped
             notes.append(str(not_utf8_name(workbook)))
