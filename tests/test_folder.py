@@ -178,3 +178,26 @@ def test_one_reader_of_the_settings_file() -> None:
 @pytest.mark.xfail(strict=True, reason="lead wires pipeline to MeetingFolder")
 def test_one_reader_of_the_settings_file_in_the_build_too() -> None:
     assert _calling("find_settings") == ["boardpack/meeting/folder.py"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "place", "stops"),
+    [
+        ('[deadline]\nworking_days = "five"\n', "deadline.working_days", "status and the calendar"),
+        ('archive = ""\n', "archive", "email would refuse to send"),
+    ],
+)
+def test_a_faulty_deadline_or_archive_is_named_and_the_papers_and_pack_are_built(
+    tmp_path: Path, setting: str, place: str, stops: str
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(EXAMPLE, inputs / "procurement.xlsx")
+    settings = inputs / "boardpack.toml"
+    settings.write_text('board = "Joint Improvement Board"\n' + setting, encoding="utf-8")
+    report = build([inputs], tmp_path / "out", pdf=False)
+    assert report.ok and report.pack is not None and report.pack.docx is not None
+    assert [str(w).split(": ")[1] for w in report.pack.warnings] == [place]
+    (problem,) = check_meeting([inputs], on=dt.date(2008, 1, 1)).problems
+    assert str(problem).startswith(f"{settings}: {place}: ") and stops in str(problem)
+    assert any(n.startswith(f"{settings}: {place}: ") for n in folder_status(inputs).notes)
