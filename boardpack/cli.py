@@ -679,7 +679,7 @@ def _email(
     for recipient, entry in report.skipped:
         click.echo(
             f"not sent again to {recipient.address}: these files went on"
-            f" {entry.get('sent_at', '?')} (add --again to send them again)"
+            f" {entry.sent_at} (add --again to send them again)"
         )
     if report.sent or report.refused:
         click.echo(f"{len(report.sent)} sent through {report.server}; recorded in {report.log}")

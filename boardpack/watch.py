@@ -34,7 +34,8 @@ from pathlib import Path
 
 from boardpack.errors import BoardpackError
 from boardpack.files import WORKBOOK_SUFFIXES, find_workbooks, safe_stem, sha256_of
-from boardpack.meeting.settings import SETTINGS_FILE, find_settings, load_settings
+from boardpack.meeting.folder import MeetingFolder
+from boardpack.meeting.settings import SETTINGS_FILE
 from boardpack.pipeline import BuildReport, Converter, PaperResult, Status, build
 
 __all__ = ["Notice", "Rebuild", "WatchEvent", "watch"]
@@ -286,10 +287,8 @@ class _Session:
 
     def build_papers(self, changed: list[Path]) -> None:
         """Rebuild the papers saved since the last poll, each with its cover or appendices."""
-        try:
-            appendices = load_settings(find_settings([self.folder]))[0].appendices
-        except (BoardpackError, OSError):
-            appendices = {}  # the build reports a faulty boardpack.toml
+        # A faulty boardpack.toml leaves none: the build reports it.
+        appendices = MeetingFolder.open([self.folder], workbooks=False).settings.appendices
         done: set[Path] = set()
         for path in changed:
             if path in done:

@@ -407,13 +407,15 @@ def test_refuses_a_paper_whose_workbook_changed_after_the_build_and_files_the_re
     report = archive_papers(out, store)
     assert not report.ok
     assert lines(report) == [
-        "procurement: refused: the workbook changed after the build; run boardpack build again"
-        " before archiving",
+        "procurement: refused: its workbook procurement.xlsx has changed since the build; run"
+        " boardpack build again before archiving",
         "staffing: archived as v1",
     ]
     error = report.papers[0].error
     assert isinstance(error, ArchiveError)
-    assert str(error).startswith("procurement: the workbook changed after the build")
+    assert str(error).startswith(
+        "procurement: its workbook procurement.xlsx has changed since the build"
+    )
     assert sorted(p.name for p in (store / PAPER.parent).iterdir()) == ["staffing"]
     assert verify_archive(store).problems == []
 
@@ -443,7 +445,7 @@ def test_refuses_a_paper_built_without_pdf_or_edited_after_the_build(tmp_path: P
     with (out / "procurement.docx").open("ab") as docx:
         docx.write(b"\0")
     reason = archive_papers(out, store).papers[0].reason
-    assert f"{out / 'procurement.docx'} was changed after the build" in reason
+    assert "procurement.docx has changed since the build" in reason
     assert "make changes in the workbook" in reason
     assert snapshot(store) == {}
     with pytest.raises(ArchiveError, match="holds no boardpack archive"):

@@ -236,7 +236,10 @@ def test_a_stale_paper_is_never_sent(
     workbook = root / "inputs" / "procurement.xlsx"
     edit_workbook(workbook, workbook, {"Paper!B8": "Amber"})
     received = len(mailbox.received)
-    message = "procurement: its workbook has changed since the build; run boardpack build first"
+    message = (
+        "procurement: its workbook procurement.xlsx has changed since the build; run boardpack"
+        " build first"
+    )
     with pytest.raises(MailError, match=message):
         send_papers(root / "output", environ=PASSWORD_ENV)
     with pytest.raises(MailError, match=message):
@@ -705,11 +708,19 @@ def test_a_meeting_date_no_calendar_holds_is_a_fault_not_a_crash(tmp_path: Path,
         "[deadline]\nworking_days = 5\n",
         encoding="utf-8",
     )
-    for command in (["calendar", str(tmp_path), "--out", str(tmp_path / "c.ics")],
-                    ["status", str(tmp_path), "--out", str(tmp_path / "out")]):  # fmt: skip
-        result = CliRunner().invoke(main, command)
-        assert result.exit_code == 1, result.output
-        assert "meeting_date: must be a meeting date between 1900 and 2999" in result.output
+    calendar = CliRunner().invoke(
+        main, ["calendar", str(tmp_path), "--out", str(tmp_path / "c.ics")]
+    )
+    assert calendar.exit_code == 1, calendar.output
+    assert "meetings item 1: must be a meeting date between 1900 and 2999" in calendar.output
+    # status shows what it can, and names each faulty setting where the meeting would be.
+    status = CliRunner().invoke(
+        main, ["status", str(tmp_path), "--out", str(tmp_path / "out")], env={"COLUMNS": "1000"}
+    )
+    assert status.exit_code == 0, status.output
+    assert "meeting_date: must be a meeting date between 1900 and 2999" in status.output
+    assert "meetings item 1: must be a meeting date between 1900 and 2999" in status.output
+    for result in (calendar, status):
         assert "Traceback" not in result.output and "Internal error" not in result.output
 
 

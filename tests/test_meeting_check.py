@@ -186,7 +186,10 @@ def test_a_mistyped_setting_is_an_error_and_the_workbooks_are_still_checked(
         " meeting_time, venue, agenda, meetings, deadline, email, archive, profile, template,"
         " templates, appendices);"
         " correct or remove it; the pack"
-        " would not be built"
+        " would not be built",
+        # The rest of the settings are sound, and are held against the papers.
+        f"{folder / 'boardpack.toml'}: agenda item 1: 'procurement' is on the agenda, but"
+        " procurement.xlsx is invalid, so the pack would go without it; fix its errors (above)",
     ]
     assert "Risks!B2: likelihood must be a whole number from 1 to 4 (got 7)" in result.lines()[1]
 

@@ -498,7 +498,7 @@ def test_a_changed_appendix_makes_its_cover_stale_and_unarchivable(tmp_path: Pat
     assert cover.faults == ("its appendix corporate-risks.xlsx has changed since the build",)
     filed = archive_papers(tmp_path / "out", tmp_path / "archive")
     refused = next(p for p in filed.papers if p.name == "risk-management-update")
-    assert "its appendix corporate-risks.xlsx changed after the build" in str(refused)
+    assert "its appendix corporate-risks.xlsx has changed since the build" in str(refused)
 
 
 def test_the_packs_person_columns_are_the_fields_each_profile_names(tmp_path: Path) -> None:

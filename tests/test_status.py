@@ -82,7 +82,7 @@ def test_touching_the_workbook_is_not_a_change_but_editing_it_is(meeting: Path) 
     edit_workbook(workbook, workbook, {"Paper!B8": "Amber"})
     status = status_of(meeting)
     (paper,) = status.papers
-    assert paper.stale == ("its workbook has changed since the build",)
+    assert paper.stale == ("its workbook procurement.xlsx has changed since the build",)
     assert (paper.built, paper.valid, paper.validated_by) == (True, True, "validator")
     assert status.pack is not None
     assert status.pack.stale == ("its paper procurement is stale",)
@@ -100,7 +100,7 @@ def test_an_invalid_workbook_is_counted_and_an_output_edited_after_the_build_is_
     assert "likelihood must be a whole number" in paper.error
     assert paper.stale == (
         "procurement.docx has changed since the build",
-        "its workbook has changed since the build",
+        "its workbook procurement.xlsx has changed since the build",
     )
 
 
@@ -127,7 +127,8 @@ def test_no_meetings_or_settings_are_said_plainly(meeting: Path) -> None:
 
 def test_a_workbook_not_built_yet(meeting: Path) -> None:
     shutil.copy(meeting / "inputs" / "procurement.xlsx", meeting / "inputs" / "housing.xlsx")
-    housing, procurement = status_of(meeting).papers
+    # In the agenda's order, as the pack has them; those not on it after, by name.
+    procurement, housing = status_of(meeting).papers
     assert (housing.name, housing.valid, housing.validated_by) == ("housing", True, "validator")
     assert (housing.built, housing.stale, housing.archived, housing.sent) == (
         False,

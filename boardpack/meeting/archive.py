@@ -20,7 +20,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,6 @@ from boardpack.files import PACK_NAME, RECORD_FOLDER, safe_stem
 from boardpack.meeting.archive_fs import (
     check_real_folders,
     copy_regular,
-    file_fault,
     fsync_folder,
     read_regular,
     write_new,
@@ -54,9 +53,11 @@ from boardpack.meeting.archive_verify import (
     no_index_message,
     verify_archive,
 )
+from boardpack.meeting.folder import which_meeting
 from boardpack.meeting.records import (
     APPENDIX_DATA,
     APPENDIX_WORKBOOK,
+    CHANGED,
     DATA,
     DATA_NAME,
     MANIFEST,
@@ -67,10 +68,13 @@ from boardpack.meeting.records import (
     Manifest,
     PackRecord,
     Record,
+    check_built,
+    check_built_pack,
     parse_manifest,
     read_pack_record,
     read_record,
 )
+from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.proof import prove_pdf
 
 __all__ = [
@@ -84,8 +88,6 @@ __all__ = [
     "archive_papers",
     "verify_archive",
 ]
-
-_CHANGED = "was changed after the build"
 
 
 class ArchiveOutcome(StrEnum):
@@ -479,30 +481,18 @@ def _already(name: str, same: _Version, latest: _Version | None) -> PaperArchive
 
 
 def _check_built_files(record: Record, out_dir: Path) -> list[_Part]:
-    """The files to archive, once they are shown to be exactly what the build made."""
-    faults: list[str] = []
-    workbook = _fault(record.source, record.source_sha256)
-    if workbook == _CHANGED:
-        faults.append("the workbook changed after the build")
-    elif workbook:
-        faults.append(f"the workbook {record.source} it was built from {workbook}")
-    for source, sha256 in record.appendices:
-        if (appendix := _fault(source, sha256)) == _CHANGED:
-            faults.append(f"its appendix {source.name} changed after the build")
-        elif appendix:
-            faults.append(f"its appendix {source} {appendix}")
+    """The files to archive, once they are shown to be exactly what the build made from the
+    workbook as it is (records.check_built, the rule status and email go by too)."""
+    faults = check_built(record, out_dir)
     docx = out_dir / record.docx
     pdf = out_dir / record.pdf if record.pdf else None
-    outputs = [(docx, _fault(docx, record.docx_sha256))]
     if pdf is None:
         faults.append("it was built without a PDF (--no-pdf)")
-    else:
-        outputs.append((pdf, _fault(pdf, record.pdf_sha256 or "")))
-    faults.extend(f"{path} {fault}" for path, fault in outputs if fault)
     if faults:
         advice = "run boardpack build again" + (" without --no-pdf" if pdf is None else "")
         advice += " before archiving"
-        if any(fault == _CHANGED for _, fault in outputs):
+        edited = {f"{name} {CHANGED}" for name in (record.docx, record.pdf) if name}
+        if edited.intersection(faults):
             advice += " (the archive takes papers only as built: make changes in the workbook)"
         raise ArchiveError("; ".join(faults) + "; " + advice)
     assert pdf is not None and record.pdf_sha256 is not None
@@ -556,24 +546,20 @@ def _check_built_pack(record: PackRecord, out_dir: Path) -> list[_Part]:
             "it was built without a PDF (--no-pdf); build the meeting's folder again without"
             " --no-pdf before archiving"
         )
-    pdf, docx = out_dir / record.pdf, out_dir / record.docx
-    parts = [
-        _Part("pdf", pdf, f"{PACK_NAME}.pdf", record.pdf_sha256),
-        _Part("docx", docx, f"{PACK_NAME}.docx", record.docx_sha256),
-    ]
-    built = [(pdf, record.pdf_sha256), (docx, record.docx_sha256)]
-    faults = [f"{path} {fault}" for path, sha in built if (fault := _fault(path, sha))]
-    if faults:
+    if faults := check_built_pack(record, out_dir):
         raise ArchiveError(
             "; ".join(faults) + "; build the meeting's folder again before archiving"
         )
-    return parts
+    return [
+        _Part("pdf", out_dir / record.pdf, f"{PACK_NAME}.pdf", record.pdf_sha256),
+        _Part("docx", out_dir / record.docx, f"{PACK_NAME}.docx", record.docx_sha256),
+    ]
 
 
 def _meeting_of_pack(record: PackRecord, papers: dict[str, Record]) -> tuple[str, str]:
     """The board and meeting date of a pack, from its papers, each shown to be archived as the
     very paper that went into the pack."""
-    meetings = set()
+    held: list[tuple[str, str | None, date | None]] = []
     for name, docx_sha256 in record.papers:
         paper = papers.get(name)
         if paper is None:
@@ -586,18 +572,15 @@ def _meeting_of_pack(record: PackRecord, papers: dict[str, Record]) -> tuple[str
                 f"it holds an older build of {name}; build the meeting's folder again so the"
                 " pack holds the papers as archived"
             )
-        meetings.add((paper.board, paper.meeting_date))
-    if len(meetings) != 1:
+        held.append((name, paper.board, date.fromisoformat(paper.meeting_date)))
+    # Filed beside its papers: by the meeting they were filed for, which they must agree on.
+    agreed = which_meeting(PackSettings(), held)
+    if agreed.board is None or agreed.date is None:
         raise ArchiveError(
             "its papers are for different boards or meetings; a pack is filed beside its"
             " meeting's papers, so build each meeting's papers into a folder of their own"
         )
-    return meetings.pop()
-
-
-def _fault(path: Path, sha256: str) -> str | None:
-    """What is wrong with a file the build made or read, or None if it is as it was then."""
-    return file_fault(path, sha256, _CHANGED)
+    return agreed.board, agreed.date.isoformat()
 
 
 def _compare(

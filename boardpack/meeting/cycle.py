@@ -10,8 +10,9 @@ from pathlib import Path
 
 from boardpack.errors import BoardpackError, Problem
 from boardpack.files import write_atomic
+from boardpack.meeting.folder import MeetingFolder
 from boardpack.meeting.meetings import Meeting, calendar_ics, meetings
-from boardpack.meeting.settings import SETTINGS_FILE, PackSettings, find_settings, load_settings
+from boardpack.meeting.settings import CALENDAR_NEEDS, SETTINGS_FILE, PackSettings
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,12 @@ def write_calendar(folder: Path, target: Path, now: dt.datetime | None = None) -
 def _settings(folder: Path) -> tuple[Path, PackSettings, tuple[Problem, ...]]:
     if not folder.is_dir():
         raise BoardpackError(f"{folder}: is not a folder; give the folder of the meeting's papers")
-    settings_file = find_settings([folder])
-    if settings_file is None:
+    meeting = MeetingFolder.open([folder], workbooks=False)
+    if meeting.settings_file is None:
         raise BoardpackError(
             f"{folder}: has no {SETTINGS_FILE}; the board's meetings and deadlines are kept"
             " there (see the README's example)"
         )
-    settings, warnings = load_settings(settings_file)
-    return settings_file, settings, warnings
+    # A fault in [email] or the agenda does not stop the calendar; one in what it shows does.
+    meeting.require(CALENDAR_NEEDS)
+    return meeting.settings_file, meeting.settings, meeting.warnings

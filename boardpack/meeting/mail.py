@@ -41,6 +41,7 @@ from boardpack.meeting.distribution import (
     Security,
     SmtpSettings,
 )
+from boardpack.meeting.records import SendLogEntry, SentFile
 from boardpack.meeting.send_log import SEND_LOG, already_sent, append_log, read_log
 from boardpack.paper.profile import fill
 
@@ -754,24 +755,25 @@ def log_entry(
     """What the send log records of one accepted message; `versions` names the archived
     version ("v2") of each paper that is in the archive, so "did members get v2?" has an
     answer."""
-    return {
-        "sent_at": sent.accepted_at.isoformat(timespec="seconds"),
-        "board": meeting.board,
-        "meeting_date": meeting.date.isoformat(),
-        "to": sent.recipient.address,
-        "name": sent.recipient.name,
-        "role": sent.recipient.role,
-        "message_id": sent.message_id,
-        "server": server,
-        "papers": list(sent.papers),
-        "attachments": [
-            {"file": a.path.name, "attached_as": a.shown, "sha256": a.sha256}
+    entry = SendLogEntry(
+        sent_at=sent.accepted_at.isoformat(timespec="seconds"),
+        board=meeting.board,
+        meeting_date=meeting.date.isoformat(),
+        to=sent.recipient.address,
+        name=sent.recipient.name,
+        role=sent.recipient.role,
+        message_id=sent.message_id,
+        server=server,
+        papers=tuple(sent.papers),
+        attachments=tuple(
+            SentFile(file=a.path.name, attached_as=a.shown, sha256=a.sha256)
             for a in sent.attachments
-        ],
+        ),
         # a paper's version, and the pack's when it is attached
-        "versions": {
+        versions={
             name: version
             for name, version in (versions or {}).items()
             if name in sent.papers or any(a.path.stem == name for a in sent.attachments)
         },
-    }
+    )
+    return entry.model_dump(mode="json")

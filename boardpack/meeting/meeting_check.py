@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from boardpack.errors import BoardpackError, InvalidWorkbook, Problem, ProfileError
+from boardpack.errors import BoardpackError, InvalidWorkbook, Problem
 from boardpack.files import find_workbooks, not_utf8_name, safe_stem
 from boardpack.meeting.distribution import Distribution
 from boardpack.paper.models import parse_date
@@ -116,44 +116,54 @@ def check_meeting(paths: Sequence[Path | str], on: dt.date | None = None) -> Mee
     given, the meeting its boardpack.toml describes; `on` is today's date (default: today in
     the UK). Raises BoardpackError when there is no workbook to check."""
     sources = [Path(p) for p in paths]
+    from boardpack.meeting.folder import MeetingFolder
+    from boardpack.meeting.settings import BUILD_NEEDS, EMAIL_NEEDS
+
     workbooks = find_workbooks(sources)
     if not workbooks:
         raise BoardpackError(f"no workbooks (.xlsx) found in {', '.join(map(str, sources))}")
     is_meeting = any(p.is_dir() for p in sources)  # as for build's pack
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    settings, settings_file = _Said(), None
-    profile: Profile | None = None
+    folder = MeetingFolder.open(sources, workbooks=False)
+    settings, settings_file = _Said(), folder.settings_file
     distribution: Distribution | None = None
     appendices: dict[str, tuple[str, ...]] = {}
-    from boardpack.meeting.settings import (
-        find_settings,
-        load_settings,
-        settings_profile,
-        unusable_profile,
-    )
-
+    unreadable = folder.read.error  # the file cannot be read at all: the papers are, by default
+    if unreadable is not None and is_meeting:
+        problems.append(Problem("", f"{unreadable}; the pack would not be built"))
     # The settings say which profile the papers are read with, a meeting's or not; only a
     # folder is checked as a meeting, as only then does build make the pack.
-    settings_file = find_settings(sources)
     try:
-        read_settings, found = load_settings(settings_file)
-        profile = settings_profile(read_settings, settings_file)
-        if is_meeting:
-            settings = _Said(read_settings.board, read_settings.meeting_date, read_settings.agenda)
-            distribution, appendices = read_settings.email, read_settings.appendices
-            warnings.extend(found)
-    except ProfileError as exc:  # no paper can be read as its board means: none is read
-        problems.append(Problem("", str(unusable_profile(read_settings, settings_file, exc))))
+        profile = folder.profile
+    except BoardpackError as exc:  # no paper can be read as its board means: none is read
+        problems.append(Problem("", str(exc)))
         unread = Problem("", "not checked: boardpack.toml's profile cannot be used (see below)")
         results = tuple(
             WorkbookCheck(w, None, InvalidWorkbook(printable(w.name), [unread]), ())
             for w in workbooks
         )
         return MeetingCheck(results, settings_file, None, None, tuple(problems), ())
-    except BoardpackError as exc:
-        if is_meeting:
-            problems.append(Problem("", f"{exc}; the pack would not be built"))
+    if is_meeting and unreadable is None:
+        said = folder.settings
+        settings = _Said(said.board, said.meeting_date, said.agenda)
+        distribution, appendices = said.email, said.appendices
+        warnings.extend(folder.warnings)
+        # Each faulty setting named at its key, with what it stops: only what needs it.
+        stopped: dict[str, list[str]] = {}
+        for key, fault in folder.read.faults:
+            stops = (
+                "the pack would not be built"
+                if key in ("", *BUILD_NEEDS)
+                else "email would refuse to send"
+                if key in EMAIL_NEEDS
+                else "status and the calendar go without it"
+            )
+            stopped.setdefault(stops, []).append(str(fault))
+        problems.extend(
+            Problem(str(settings_file), f"{'; '.join(faults)}; {stops}")
+            for stops, faults in stopped.items()
+        )
     if not is_meeting:
         settings_file = None
     read = [_read(source, profile) for source in workbooks]
@@ -259,28 +269,27 @@ def _meeting_warnings(raw: RawWorkbook, settings: _Said) -> list[Problem]:
 def _agreed(
     results: Sequence[WorkbookCheck], settings: _Said, problems: list[Problem]
 ) -> tuple[str | None, dt.date | None]:
-    """The meeting's board and date: the settings', else the papers' when they all agree.
-    Papers that disagree with no setting to decide are a problem: the pack cannot be made."""
-    papers = [(r.source.name, r.checked.paper.details) for r in results if r.checked]
-    boards: dict[str, list[str]] = {}
-    dates: dict[dt.date, list[str]] = {}
-    for workbook, details in papers:
-        # A paper without a board or a meeting date says nothing about the meeting.
-        if details.board is not None:
-            boards.setdefault(details.board, []).append(workbook)
-        if details.meeting_date is not None:
-            dates.setdefault(details.meeting_date, []).append(workbook)
-    board, date = settings.board, settings.meeting_date
-    if board is None and len(boards) > 1:
-        problems.append(_disagree("boards", "board", {f"'{b}'": n for b, n in boards.items()}))
-    elif board is None and boards:
-        board = next(iter(boards))
-    if date is None and len(dates) > 1:
-        shown = {f"{d:%d/%m/%Y}": n for d, n in sorted(dates.items())}
+    """The meeting's board and date (folder.which_meeting). Papers that disagree with no
+    setting to decide are a problem: the pack cannot be made."""
+    from boardpack.meeting.folder import which_meeting
+    from boardpack.meeting.settings import PackSettings
+
+    said = PackSettings(board=settings.board, meeting_date=settings.meeting_date)
+    agreed = which_meeting(
+        said,
+        (
+            (r.source.name, r.checked.paper.details.board, r.checked.paper.details.meeting_date)
+            for r in results
+            if r.checked
+        ),
+    )
+    if agreed.board is None and len(agreed.boards) > 1:
+        shown = {f"'{b}'": list(n) for b, n in agreed.boards.items()}
+        problems.append(_disagree("boards", "board", shown))
+    if agreed.date is None and len(agreed.dates) > 1:
+        shown = {f"{d:%d/%m/%Y}": list(n) for d, n in agreed.dates.items()}
         problems.append(_disagree("meeting dates", "meeting_date", shown))
-    elif date is None and dates:
-        date = next(iter(dates))
-    return board, date
+    return agreed.board, agreed.date
 
 
 def _disagree(what: str, setting: str, seen: dict[str, list[str]]) -> Problem:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from boardpack.errors import BoardpackError, ConversionError, Problem
+from boardpack.meeting.folder import agenda_order, which_meeting
 from boardpack.meeting.settings import PackSettings
 from boardpack.outputs.render import PACK_TEMPLATE, render_front_matter
 from boardpack.outputs.word.compose import PackDocument
@@ -54,44 +55,33 @@ class PackPaper:
 def order_papers(
     papers: list[PackPaper], settings: PackSettings, settings_file: Path | None
 ) -> tuple[list[PackPaper], list[Problem]]:
-    """Papers in agenda order (the settings' list first, then the rest alphabetically).
-
-    A paper the agenda names but that was not built is a problem naming it."""
-    by_name = {p.name.casefold(): p for p in papers}
-    ordered: list[PackPaper] = []
-    problems = []
-    for wanted in settings.agenda:
-        key = wanted.removesuffix(".xlsx").casefold()
-        if key in by_name:
-            if by_name[key] not in ordered:
-                ordered.append(by_name[key])
-        else:
-            problems.append(
-                Problem(
-                    str(settings_file or "boardpack.toml"),
-                    f"the agenda lists '{wanted}', but no paper of that name was built; add"
-                    f" {wanted}.xlsx, fix its errors, or remove it from the agenda",
-                )
-            )
-    rest = sorted((p for p in papers if p not in ordered), key=lambda p: p.name.casefold())
-    return ordered + rest, problems
+    """Papers in agenda order (folder.agenda_order); a paper the agenda names but that was not
+    built is a problem naming it."""
+    ordered, unmatched = agenda_order(settings.agenda, papers, lambda p: p.name)
+    problems = [
+        Problem(
+            str(settings_file or "boardpack.toml"),
+            f"the agenda lists '{wanted}', but no paper of that name was built; add"
+            f" {wanted}.xlsx, fix its errors, or remove it from the agenda",
+        )
+        for _, wanted in unmatched
+    ]
+    return ordered, problems
 
 
 def meeting_of(papers: list[PackPaper], settings: PackSettings) -> tuple[str, dt.date]:
-    """The pack's board and meeting date: from the settings, else agreed by every paper."""
-    # A paper without a board or meeting date (a register annex) leaves them to the others.
-    boards = {b for p in papers if (b := p.paper.details.board) is not None}
-    dates = {d for p in papers if (d := p.paper.details.meeting_date) is not None}
-    board = settings.board or (boards.pop() if len(boards) == 1 else None)
-    date = settings.meeting_date or (dates.pop() if len(dates) == 1 else None)
-    if board is None or date is None:
-        what = "boards" if board is None else "meeting dates"
-        said = "name different" if (boards if board is None else dates) else "name no"
+    """The pack's board and meeting date (folder.which_meeting), or BoardpackError saying why
+    it is not known."""
+    agreed = which_meeting(
+        settings,
+        ((p.name, p.paper.details.board, p.paper.details.meeting_date) for p in papers),
+    )
+    if agreed.board is None or agreed.date is None:
         raise BoardpackError(
-            f"the papers {said} {what}; set board and meeting_date in boardpack.toml"
+            f"{agreed.unsettled()}; set board and meeting_date in boardpack.toml"
             " beside the workbooks to say which meeting the pack is for"
         )
-    return board, date
+    return agreed.board, agreed.date
 
 
 class PackBuilder:

@@ -1,22 +1,41 @@
-"""The JSON records the archive rests on, read strictly: a build record and a version's manifest.
+"""The JSON records the meeting rests on, written and read here: a paper's and the pack's build
+records, a line of the send log, and a version's manifest; and the one rule, `check_built`, by
+which `build`, `status`, `email` and `archive` say a built paper is no longer what was built.
 
-Both are written by boardpack but read back from folders anyone can edit, so every field is
-checked before it is used: names must be plain file names, hashes SHA-256 in hex, dates ISO.
+All are written by boardpack but read back from folders anyone can edit, so every field is
+checked before it is used (the models forbid any field they do not know): names must be plain
+file names, hashes SHA-256 in hex, dates ISO. A build record names its workbooks by the way from
+its own folder, so a meeting's folder can be moved or copied whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    with_config,
+)
+from typing_extensions import TypedDict
+
+from boardpack import __version__
 from boardpack.errors import ArchiveError
-from boardpack.files import PACK_NAME, WORKBOOK_SUFFIXES, safe_stem
-from boardpack.meeting.archive_fs import read_regular
+from boardpack.files import PACK_NAME, RECORD_FOLDER, WORKBOOK_SUFFIXES, safe_stem
+from boardpack.meeting.archive_fs import file_fault, read_regular
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -138,36 +157,244 @@ def recorded_source(text: str, folder: Path) -> Path:
     return path if path.is_absolute() else (folder / path).resolve()
 
 
-def read_record(path: Path) -> Record:
-    """A build record, checked; ArchiveError saying what to do if it cannot be used."""
+# --- build records as they are on disk ------------------------------------------------------
+
+
+def _sha256_text(value: str) -> str:
+    if not _SHA256.fullmatch(value):
+        raise ValueError("is not a SHA-256 in hex")
+    return value
+
+
+def _plain_name(value: str) -> str:
+    # The stem and suffix apart: safe_stem caps a stem, so a whole name may be longer.
+    stem, suffix = Path(value).stem, "x" + Path(value).suffix
+    unsafe = safe_stem(stem) != stem or safe_stem(suffix) != suffix
+    if value in (".", "..") or "/" in value or "\\" in value or unsafe:
+        raise ValueError(f"{value!r} is not a plain file name")
+    return value
+
+
+def _iso_text(value: str) -> str:
     try:
-        data = json.loads(read_regular(path).decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        name = _text(data, "name")
-        if safe_stem(name) != name:
-            raise ValueError(f"name {name!r} is not a safe file name")
-        source = recorded_source(_text(data, "source"), path.parent)
-        if source.suffix.lower() not in WORKBOOK_SUFFIXES:
-            raise ValueError(f"source {str(source)!r} is not the path of a workbook")
-        pdf = data.get("pdf")
-        appendices = _appendices(data, path.parent)
+        if date.fromisoformat(value).isoformat() == value:
+            return value
+    except ValueError:
+        pass
+    raise ValueError(f"{value!r} is not a date written as YYYY-MM-DD")
+
+
+def _workbook_path(value: str) -> str:
+    if Path(value).suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise ValueError(f"{value!r} is not the path of a workbook")
+    return value
+
+
+_Text = Annotated[str, StringConstraints(min_length=1)]
+_Sha256 = Annotated[str, AfterValidator(_sha256_text)]
+_FileName = Annotated[str, StringConstraints(min_length=1), AfterValidator(_plain_name)]
+_IsoDate = Annotated[str, AfterValidator(_iso_text)]
+_Workbook = Annotated[str, StringConstraints(min_length=1), AfterValidator(_workbook_path)]
+
+
+class _OnDisk(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class AppendixRecord(_OnDisk):
+    """A cover report's appendix in its build record: the workbook it was built from."""
+
+    source: _Workbook  # from the record's folder (a full path in records made before)
+    source_sha256: _Sha256
+    paper_data: dict[str, Any] | None = None
+
+
+class BuildRecord(_OnDisk):
+    """A paper's build record as written in the output folder's .boardpack/<name>.json: what
+    `archive`, `status` and `email` need without reading the workbook again."""
+
+    name: _Text
+    project: _Text
+    # None when the paper has none: archive then says it cannot file it, and why.
+    board: _Text | None = None
+    meeting_date: _IsoDate | None = None
+    source: _Workbook  # from the record's folder, so the meeting's folder can move
+    source_sha256: _Sha256  # the bytes built from: the manager may have saved it since
+    docx: _FileName
+    docx_sha256: _Sha256
+    pdf: _FileName | None = None  # None: built with --no-pdf
+    pdf_sha256: _Sha256 | None = None
+    boardpack_version: _Text
+    paper_data: dict[str, Any] | None = None  # the paper as data, for the archive's history
+    appendices: tuple[AppendixRecord, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        if safe_stem(value) != value:
+            raise ValueError(f"{value!r} is not a safe file name")
+        return value
+
+    def dump(self) -> tuple[str, bytes]:
+        """The record's file name and bytes, as the build writes them."""
+        return f"{self.name}.json", self.model_dump_json(indent=2).encode()
+
+
+class PackedPaper(_OnDisk):
+    """A paper in the pack, by the SHA-256 of the .docx that went into it."""
+
+    name: _FileName
+    docx_sha256: _Sha256
+
+
+class PackBuildRecord(_OnDisk):
+    """The pack's build record as written in .boardpack/board-pack.json."""
+
+    kind: Literal["pack"] = "pack"
+    docx: _FileName
+    docx_sha256: _Sha256
+    pdf: _FileName | None = None
+    pdf_sha256: _Sha256 | None = None
+    papers: tuple[PackedPaper, ...] = Field(min_length=1)  # in agenda order
+    boardpack_version: _Text
+
+    def dump(self) -> tuple[str, bytes]:
+        """The record's file name and bytes, as the build writes them."""
+        return f"{PACK_NAME}.json", self.model_dump_json(indent=2).encode()
+
+
+# The send log is read whole by `status`, thousands of lines of dozens of files each: its
+# fields are checked by pydantic's own patterns, at about the cost of parsing the JSON.
+_QuickSha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+_QuickDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class SentFile(TypedDict):
+    """A file a sent message carried, by the SHA-256 of its bytes."""
+
+    # A checked dict, not a model: a log holds tens of thousands, and a model each doubles the
+    # time `status` takes to read them.
+    file: _Text
+    attached_as: NotRequired[_Text]  # the name the recipient saw (logged since names differ)
+    sha256: _QuickSha256
+
+
+class SendLogEntry(_OnDisk):
+    """One line of the send log (ARCHIVE_DIR/sent.jsonl): a message the server accepted."""
+
+    sent_at: _Text  # ISO 8601, with its offset
+    board: str
+    meeting_date: _QuickDate
+    to: _Text
+    name: str = ""
+    role: str = ""
+    message_id: str = ""
+    server: str = ""
+    papers: tuple[str, ...] = ()
+    attachments: tuple[SentFile, ...]
+    versions: dict[str, str] = Field(default_factory=dict)  # logged since versions were kept
+
+
+def paper_record(
+    out_dir: Path,
+    *,
+    name: str,
+    project: str,
+    board: str | None,
+    meeting_date: date | None,
+    source: Path,
+    source_sha256: str,
+    docx: Path,
+    docx_sha256: str,
+    pdf: Path | None,
+    pdf_sha256: str | None,
+    paper_data: dict[str, Any] | None,
+    appendices: Sequence[tuple[Path, str, dict[str, Any] | None]] = (),
+) -> BuildRecord:
+    """The build record of a paper built into `out_dir`, its workbooks named from the record's
+    folder; `appendices` are a cover report's, each (workbook, SHA-256, data)."""
+    folder = out_dir / RECORD_FOLDER
+    return BuildRecord(
+        name=name,
+        project=project,
+        board=board,
+        meeting_date=meeting_date.isoformat() if meeting_date else None,
+        source=recorded_path(source, folder),
+        source_sha256=source_sha256,
+        docx=docx.name,
+        docx_sha256=docx_sha256,
+        pdf=pdf.name if pdf else None,
+        pdf_sha256=pdf_sha256 if pdf else None,
+        boardpack_version=__version__,
+        paper_data=paper_data,
+        appendices=tuple(
+            AppendixRecord(source=recorded_path(a, folder), source_sha256=h, paper_data=d)
+            for a, h, d in appendices
+        ),
+    )
+
+
+def pack_record(docx: Path, pdf: Path | None, papers: Sequence[tuple[str, str]]) -> PackBuildRecord:
+    """The build record of a pack: its files (hashed as they are) and its papers, each (name,
+    SHA-256 of its .docx), in agenda order."""
+    return PackBuildRecord(
+        docx=docx.name,
+        docx_sha256=_file_sha256(docx),
+        pdf=pdf.name if pdf else None,
+        pdf_sha256=_file_sha256(pdf) if pdf else None,
+        papers=tuple(PackedPaper(name=n, docx_sha256=h) for n, h in papers),
+        boardpack_version=__version__,
+    )
+
+
+def record_path(out_dir: Path, name: str) -> Path:
+    """Where the build record of paper `name` (or the pack, PACK_NAME) is kept in `out_dir`."""
+    return out_dir / RECORD_FOLDER / f"{name}.json"
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _model_errors(exc: ValidationError) -> str:
+    """A record's faults, each by its field, as a ValueError's message says them."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])} {str(e['msg']).removeprefix('Value error, ')}"
+        for e in exc.errors(include_url=False)
+    )
+
+
+def read_record(path: Path, *, data: bool = True) -> Record:
+    """A build record, checked; ArchiveError saying what to do if it cannot be used. Without
+    `data`, the paper's data is left unread (None), for those that do not file it."""
+    try:
+        raw = read_regular(path)
+        try:
+            model = BuildRecord.model_validate_json(raw)
+        except ValidationError as exc:
+            raise ValueError(_model_errors(exc)) from exc
+        papers = [model.paper_data, *(a.paper_data for a in model.appendices)]
+        # Made into the archive's bytes only when asked: `status` reads every record each time.
+        sizes = [_data_bytes(p) if data else None for p in papers]
         return Record(
-            name=name,
-            project=_text(data, "project"),
+            name=model.name,
+            project=model.project,
             # A paper without a board or a meeting date is recorded with none ("").
-            board=_text(data, "board") if data.get("board") is not None else "",
-            meeting_date=_iso_date(data, "meeting_date") if data.get("meeting_date") else "",
-            source=source,
-            source_sha256=_digest(data, "source_sha256"),
-            docx=_file_name(data, "docx"),
-            docx_sha256=_digest(data, "docx_sha256"),
-            pdf=None if pdf is None else _file_name(data, "pdf"),
-            pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
-            boardpack_version=_text(data, "boardpack_version"),
-            appendices=tuple((source, digest) for source, digest, _ in appendices),
-            data=_paper_data(data),
-            appendix_data=tuple(paper for _, _, paper in appendices),
+            board=model.board or "",
+            meeting_date=model.meeting_date or "",
+            source=recorded_source(model.source, path.parent),
+            source_sha256=model.source_sha256,
+            docx=model.docx,
+            docx_sha256=model.docx_sha256,
+            pdf=model.pdf,
+            pdf_sha256=model.pdf_sha256 if model.pdf is not None else None,
+            boardpack_version=model.boardpack_version,
+            appendices=tuple(
+                (recorded_source(a.source, path.parent), a.source_sha256) for a in model.appendices
+            ),
+            data=sizes[0],
+            appendix_data=tuple(sizes[1:]),
         )
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ArchiveError(
@@ -179,23 +406,103 @@ def read_record(path: Path) -> Record:
 def read_pack_record(path: Path) -> PackRecord:
     """The pack's build record, checked; ArchiveError saying what to do if it cannot be used."""
     try:
-        data = json.loads(read_regular(path).decode("utf-8"))
-        if not isinstance(data, dict) or data.get("kind") != PACK:
-            raise ValueError("not the build record of a pack")
-        pdf = data.get("pdf")
+        raw = read_regular(path)
+        try:
+            model = PackBuildRecord.model_validate_json(raw)
+        except ValidationError as exc:
+            raise ValueError(_model_errors(exc)) from exc
         return PackRecord(
-            docx=_file_name(data, "docx"),
-            docx_sha256=_digest(data, "docx_sha256"),
-            pdf=None if pdf is None else _file_name(data, "pdf"),
-            pdf_sha256=None if pdf is None else _digest(data, "pdf_sha256"),
-            papers=_pack_papers(data),
-            boardpack_version=_text(data, "boardpack_version"),
+            docx=model.docx,
+            docx_sha256=model.docx_sha256,
+            pdf=model.pdf,
+            pdf_sha256=model.pdf_sha256 if model.pdf is not None else None,
+            papers=tuple((p.name, p.docx_sha256) for p in model.papers),
+            boardpack_version=model.boardpack_version,
         )
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ArchiveError(
             f"its build record {path} cannot be used ({exc}); build the meeting's folder again"
             " before archiving"
         ) from exc
+
+
+def _data_bytes(paper: dict[str, Any] | None) -> bytes | None:
+    """A paper's data as a build record holds it, as the bytes of the archive's paper.json."""
+    if paper is None:
+        return None  # recorded by a boardpack from before papers were kept as data
+    raw = (json.dumps(paper, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    if len(raw) > MAX_DATA_BYTES:
+        raise ValueError(f"paper_data is larger than {MAX_DATA_BYTES >> 20} MB")
+    return raw
+
+
+# --- one staleness rule ----------------------------------------------------------------------
+
+CHANGED = "has changed since the build"
+
+
+def check_built(
+    record: Record,
+    out_dir: Path,
+    workbook_now: str | None = None,
+    *,
+    meeting: date | None = None,
+    outputs: Iterable[str] | None = None,
+) -> list[str]:
+    """Why the paper `record` describes is no longer what its build made from its workbook, each
+    reason in the words `build`, `status`, `email` and `archive` all say (empty: it still is).
+
+    `workbook_now` is the workbook's SHA-256 as it is now, when the caller has it (None: the
+    workbook is hashed where the record says it is); `meeting` is the meeting the papers are
+    for (None: not checked); `outputs` the names of the outputs to check (None: all it made)."""
+    made = ((record.docx, record.docx_sha256), (record.pdf, record.pdf_sha256))
+    wanted = None if outputs is None else set(outputs)
+    faults = check_outputs(out_dir, (f for f in made if wanted is None or f[0] in wanted))
+    workbook = (
+        file_fault(record.source, record.source_sha256, CHANGED)
+        if workbook_now is None
+        else (None if workbook_now == record.source_sha256 else CHANGED)
+    )
+    faults.extend(_source_fault("workbook", record.source, workbook))
+    for source, sha256 in record.appendices:
+        faults.extend(_source_fault("appendix", source, file_fault(source, sha256, CHANGED)))
+    # A paper with no meeting date of its own is for whichever meeting it is taken to.
+    if meeting is not None and record.meeting_date and record.meeting_date != meeting.isoformat():
+        faults.append(
+            f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
+        )
+    return faults
+
+
+def check_built_pack(record: PackRecord, out_dir: Path) -> list[str]:
+    """Why the pack `record` describes is no longer the files its build wrote (empty: it is);
+    whether it holds the papers as built now is the caller's to say, from their records."""
+    return check_outputs(
+        out_dir, ((record.docx, record.docx_sha256), (record.pdf, record.pdf_sha256))
+    )
+
+
+def check_outputs(out_dir: Path, files: Iterable[tuple[str | None, str | None]]) -> list[str]:
+    """Why the files a build wrote in `out_dir`, each (name, SHA-256), are not those bytes;
+    a file not made (a build with --no-pdf) is passed over."""
+    faults = []
+    for name, sha256 in files:
+        if name is None or sha256 is None:
+            continue
+        if (fault := file_fault(out_dir / name, sha256, CHANGED)) is not None:
+            faults.append(f"{name} {fault}")
+    return faults
+
+
+def _source_fault(what: str, source: Path, fault: str | None) -> list[str]:
+    """The reason a workbook a paper was built from is not what it was built from."""
+    if fault is None:
+        return []
+    if fault == CHANGED:
+        return [f"its {what} {source.name} {CHANGED}"]
+    if fault == "is missing":
+        return [f"its {what} {source} is no longer there"]
+    return [f"its {what} {source} {fault}"]
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -294,34 +601,6 @@ def _appendix_files(data: dict[str, Any], files: tuple[Entry, ...]) -> tuple[App
         if any(roles.get(name) != role for name, role in wanted):
             raise ValueError(f"{MANIFEST}: appendix {appendix.name}'s files are not listed")
         appendices.append(appendix)
-    return tuple(appendices)
-
-
-def _paper_data(data: dict[str, Any]) -> bytes | None:
-    """A paper's data as a build record holds it, as the bytes of the archive's paper.json."""
-    paper = data.get("paper_data")
-    if paper is None:
-        return None  # recorded by a boardpack from before papers were kept as data
-    if not isinstance(paper, dict):
-        raise ValueError("paper_data is not a JSON object")
-    raw = (json.dumps(paper, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    if len(raw) > MAX_DATA_BYTES:
-        raise ValueError(f"paper_data is larger than {MAX_DATA_BYTES >> 20} MB")
-    return raw
-
-
-def _appendices(data: dict[str, Any], folder: Path) -> tuple[tuple[Path, str, bytes | None], ...]:
-    listed = data.get("appendices", [])
-    if not isinstance(listed, list):
-        raise ValueError("appendices is not a list")
-    appendices = []
-    for entry in listed:
-        if not isinstance(entry, dict):
-            raise ValueError("an appendix is not a JSON object")
-        source = recorded_source(_text(entry, "source"), folder)
-        if source.suffix.lower() not in WORKBOOK_SUFFIXES:
-            raise ValueError(f"appendix {str(source)!r} is not the path of a workbook")
-        appendices.append((source, _digest(entry, "source_sha256"), _paper_data(entry)))
     return tuple(appendices)
 
 

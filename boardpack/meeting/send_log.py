@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from boardpack.errors import MailError
 from boardpack.files import hold_lock
+from boardpack.meeting.records import SendLogEntry
 
 if TYPE_CHECKING:
     from boardpack.meeting.mail import Draft, Letter
@@ -82,13 +83,14 @@ def _sync_folder(folder: Path) -> None:
 class SendLog:
     """The send log as read: its entries, and each damaged line that was skipped."""
 
-    entries: list[dict[str, Any]]
+    entries: list[SendLogEntry]
     damaged: tuple[str, ...]  # what is wrong with each line skipped, naming the line
 
 
 def read_log(log: Path) -> list[dict[str, Any]]:
-    """Every whole entry of the send log (none when there is no log); see `load_log`."""
-    return load_log(log).entries
+    """Every whole entry of the send log as JSON data (none when there is no log); see
+    `load_log`."""
+    return [entry.model_dump(mode="json") for entry in load_log(log).entries]
 
 
 def load_log(log: Path) -> SendLog:
@@ -116,10 +118,11 @@ def load_log(log: Path) -> SendLog:
             continue
         cut = number == len(lines)  # no line end after it: the write was cut short
         try:
-            entry = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            # Read as records.SendLogEntry says a line is: anything else is not trusted.
+            entry: SendLogEntry | None = SendLogEntry.model_validate_json(raw)
+        except ValueError:  # pydantic's ValidationError, for bad JSON and bad fields alike
             entry = None
-        if not isinstance(entry, dict) or not isinstance(entry.get("attachments"), list):
+        if entry is None:
             how = "cut short" if cut else "damaged"
             damaged.append(
                 f"{log}: line {number} is not a whole send-log entry ({how}); it is skipped, so"
@@ -130,16 +133,16 @@ def load_log(log: Path) -> SendLog:
     return SendLog(entries, tuple(damaged))
 
 
-def attachment_hashes(entry: dict[str, Any]) -> set[str]:
+def attachment_hashes(entry: SendLogEntry) -> set[str]:
     """The SHA-256 of every file a log entry records as attached."""
-    return {str(a.get("sha256")) for a in entry["attachments"] if isinstance(a, dict)}
+    return {a["sha256"] for a in entry.attachments}
 
 
-def already_sent(draft: Draft | Letter, entries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+def already_sent(draft: Draft | Letter, entries: Sequence[SendLogEntry]) -> SendLogEntry | None:
     """The log entry of an earlier send of these very files to this recipient, if any."""
     files = sorted(a.sha256 for a in draft.attachments)
     for entry in entries:
-        if entry.get("to") == draft.recipient.address and sorted(attachment_hashes(entry)) == files:
+        if entry.to == draft.recipient.address and sorted(attachment_hashes(entry)) == files:
             return entry
     return None
 

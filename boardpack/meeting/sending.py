@@ -17,11 +17,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from boardpack.errors import BoardpackError, MailError
 from boardpack.files import PACK_NAME, OutsideFolder, inside, open_regular
 from boardpack.meeting.distribution import Deliverable, Distribution, Recipient
+from boardpack.meeting.folder import MeetingFolder
 from boardpack.meeting.mail import (
     DEFAULT_NOTE,
     Draft,
@@ -40,18 +40,19 @@ from boardpack.meeting.mail import (
     send,
     write_drafts,
 )
+from boardpack.meeting.records import SendLogEntry
 from boardpack.meeting.send_log import load_log, send_lock, send_log_path
-from boardpack.meeting.settings import SETTINGS_FILE, PackSettings, find_settings, load_settings
+from boardpack.meeting.settings import EMAIL_NEEDS, SETTINGS_FILE, PackSettings
 from boardpack.meeting.status import (
     BUILD_FIRST,
     ArchiveView,
     Built,
     BuiltPack,
-    archive_of,
     archived_version,
+    built_pack,
     built_papers,
-    check_built_pack,
 )
+from boardpack.paper.profile import Profile
 
 MAX_NOTE_BYTES = 64 * 1024  # a covering note is a few paragraphs
 MAX_CA_BYTES = 4 * 1024 * 1024  # a whole system bundle of CAs is ~0.2 MB
@@ -86,7 +87,7 @@ class SendReport:
 
     sent: tuple[Sent, ...]
     refused: tuple[Refused, ...]
-    skipped: tuple[tuple[Recipient, dict[str, Any]], ...]  # already sent: (whom, its log entry)
+    skipped: tuple[tuple[Recipient, SendLogEntry], ...]  # already sent: (whom, its log entry)
     log: Path
     server: str
     warnings: tuple[str, ...] = ()
@@ -108,16 +109,18 @@ def prepare(
     out = Path(out_dir)
     papers = built_papers(out)
     sources = [p.record.source for p in papers if p.record is not None]
-    settings_file = find_settings(sources)
+    # The meeting of the workbooks the papers were built from: where the record says they are.
+    folder = MeetingFolder.open(sources, workbooks=False)
+    settings_file, settings = folder.settings_file, folder.settings
     if settings_file is None:
         folders = ", ".join(sorted({str(s.parent) for s in sources})) or str(out)
         raise BoardpackError(
             f"no {SETTINGS_FILE} beside the workbooks ({folders}); the distribution is kept"
             " there in an [email] table (see the README)"
         )
-    settings, found = load_settings(settings_file)
-    warnings = _Warnings(str(w) for w in found)
-    meeting = _meeting(papers, settings, settings_file, warnings)
+    folder.require(EMAIL_NEEDS)  # a fault in [deadline] or the calendar does not stop email
+    warnings = _Warnings(str(w) for w in folder.warnings)
+    meeting = _meeting(papers, folder, warnings)
     papers = [_for_meeting(p, meeting.date) for p in papers]
     distribution = settings.email
     if distribution is None:
@@ -126,7 +129,7 @@ def prepare(
             " sender and recipients (see the README)"
         )
     _known_papers(distribution, papers, settings, settings_file, out)
-    pack = check_built_pack(out, papers)
+    pack = built_pack(out, papers)
     pack_wanted = any(
         d in r.gets
         for r in distribution.recipients
@@ -141,9 +144,7 @@ def prepare(
             + "; ".join(f"{p.name}: {', '.join(p.faults)}" for p in stale)
             + f"; {BUILD_FIRST}"
         )
-    archive = archive_of(
-        settings, settings_file, None if archive_dir is None else Path(archive_dir)
-    )
+    archive = folder.archive(archive_dir)
     view = ArchiveView(archive if archive is not None and archive.is_dir() else None)
     if view.problem:
         warnings.add(view.problem)
@@ -156,7 +157,8 @@ def prepare(
         latest = view.latest(meeting.board, meeting.date.isoformat(), PACK_NAME)
         if latest is not None and latest.docx_sha256 == pack.record.docx_sha256:
             versions[PACK_NAME] = latest.version
-    files = [_paper_files(p, warnings) for p in _agenda_order(papers, settings)]
+    ordered, _ = folder.agenda_order(papers, lambda p: p.name)
+    files = [_paper_files(p, folder.profile, warnings) for p in ordered]
     pack_files = (pack.docx, pack.pdf) if pack is not None and not pack.stale else (None, None)
     note = _note(distribution, settings_file)
     letters = plan(distribution, meeting, files, pack_files)
@@ -245,7 +247,7 @@ def send_papers(
         for damage in read.damaged:
             warnings.add(damage)
         to_send: list[Letter] = []
-        skipped: list[tuple[Recipient, dict[str, Any]]] = []
+        skipped: list[tuple[Recipient, SendLogEntry]] = []
         for letter in outbox.letters:
             earlier = None if again else already_sent(letter, read.entries)
             if earlier is None:
@@ -284,26 +286,23 @@ def send_papers(
     )
 
 
-def _meeting(
-    papers: Sequence[Built], settings: PackSettings, settings_file: Path, warnings: _Warnings
-) -> Meeting:
-    """The meeting the papers go to: boardpack.toml's board and meeting date, else the one
-    every paper was built for; a board name on several lines is put on one, with a warning."""
-    boards = {p.record.board for p in papers if p.record is not None}
-    dates = {p.record.meeting_date for p in papers if p.record is not None}
-    board = settings.board or (boards.pop() if len(boards) == 1 else None)
-    date = settings.meeting_date or (
-        dt.date.fromisoformat(dates.pop()) if len(dates) == 1 else None
+def _meeting(papers: Sequence[Built], folder: MeetingFolder, warnings: _Warnings) -> Meeting:
+    """The meeting the papers go to (folder.which_meeting); a board name on several lines is put
+    on one, with a warning."""
+    records = [p.record for p in papers if p.record is not None]
+    agreed = folder.meeting(
+        (r.name, r.board, dt.date.fromisoformat(r.meeting_date) if r.meeting_date else None)
+        for r in records
     )
-    if board is None or date is None:
-        what = "boards" if board is None else "meeting dates"
+    if agreed.board is None or agreed.date is None:
         raise MailError(
-            f"the papers are for different {what}; set board and meeting_date in {settings_file}"
+            f"{agreed.unsettled()}; set board and meeting_date in {folder.settings_file}"
             " to say which meeting to send, and build each meeting into a folder of its own"
         )
-    board = _one_line(board, "the board's name", warnings)
+    board = _one_line(agreed.board, "the board's name", warnings)
+    settings = folder.settings
     venue = None if settings.venue is None else _one_line(settings.venue, "venue", warnings)
-    return Meeting(board, date, venue, settings.meeting_time)
+    return Meeting(board, agreed.date, venue, settings.meeting_time)
 
 
 def _one_line(text: str, what: str, warnings: _Warnings) -> str:
@@ -351,26 +350,13 @@ def _for_meeting(paper: Built, meeting: dt.date) -> Built:
     return Built(paper.name, record, paper.docx, paper.pdf, (*paper.faults, fault))
 
 
-def _agenda_order(papers: Sequence[Built], settings: PackSettings) -> list[Built]:
-    """The papers in the order of the agenda, then the rest alphabetically, as in the pack."""
-    by_name = {p.name.casefold(): p for p in papers}
-    ordered = []
-    for wanted in settings.agenda:
-        paper = by_name.get(wanted.removesuffix(".xlsx").casefold())
-        if paper is not None and paper not in ordered:
-            ordered.append(paper)
-    return ordered + sorted(
-        (p for p in papers if p not in ordered), key=lambda p: p.name.casefold()
-    )
-
-
-def _paper_files(paper: Built, warnings: _Warnings) -> PaperFiles:
+def _paper_files(paper: Built, profile: Profile | None, warnings: _Warnings) -> PaperFiles:
     """The paper as the covering note quotes it, read from the very workbook it was built from."""
     from boardpack.workbook.validate import load_paper
 
     record = paper.record
     assert record is not None and paper.docx is not None
-    checked = load_paper(record.source)
+    checked = load_paper(record.source, profile=profile)  # read as the build read it
     # The section a profile keys "recommendation" (the JIB paper's section 1); a profile
     # without one gives the covering note no recommendation to quote.
     recommendation = " ".join(

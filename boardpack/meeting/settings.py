@@ -2,7 +2,8 @@
 
 The file is as untrusted as a workbook: it is read only when it is a regular file of a sane
 size, its text is cleaned as cell text is, and every fault is reported naming the file and the
-setting, so that the papers are still built and only the pack waits for the fix.
+setting. Each setting is validated on its own, so that a fault stops only what needs that
+setting: a mistyped [email] stops `email`, not the build of the papers and the pack.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import os
 import tomllib
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +128,68 @@ def find_settings(paths: list[Path]) -> Path | None:
     return None
 
 
-def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]:
-    """Settings from a boardpack.toml (defaults when there is none), with warnings about its
-    text. Raises BoardpackError naming the file and each faulty setting."""
+@dataclass(frozen=True)
+class SettingsRead:
+    """boardpack.toml as read: the settings that are sound, its warnings, and each fault by the
+    setting it is in ("" for the file as a whole), so that a fault stops only what needs it."""
+
+    path: Path | None
+    settings: PackSettings
+    warnings: tuple[Problem, ...] = ()
+    faults: tuple[tuple[str, Problem], ...] = ()
+    error: BoardpackError | None = None  # the file cannot be read at all: nothing is known
+
+    @classmethod
+    def of(cls, path: Path | None) -> SettingsRead:
+        """read_settings(path), or the file's error kept when it cannot be read at all."""
+        try:
+            return read_settings(path)
+        except BoardpackError as exc:
+            return cls(path, PackSettings(), error=exc)
+
+    def faults_in(self, needs: Iterable[str]) -> tuple[Problem, ...]:
+        """The faults in the settings `needs` names, and those of the file as a whole."""
+        wanted = {"", *needs}
+        return tuple(problem for key, problem in self.faults if key in wanted)
+
+    def aside(self, needs: Iterable[str]) -> tuple[Problem, ...]:
+        """The faults in settings that `needs` does not name, as warnings: what needs only
+        those goes on without them."""
+        needed = set(needs)
+        return tuple(
+            Problem(
+                f"{self.path}: {problem.where}" if problem.where else str(self.path),
+                f"{problem.message} (not needed here, so left out; correct it before it is used)",
+            )
+            for key, problem in self.faults
+            if key and key not in needed
+        )
+
+    def refusal(self, needs: Iterable[str]) -> BoardpackError | None:
+        """The error naming each fault in the settings `needs` names (None: they are sound)."""
+        if self.error is not None:
+            return self.error
+        faults = self.faults_in(needs)
+        if not faults:
+            return None
+        return BoardpackError(f"{self.path}: " + "; ".join(str(p) for p in faults))
+
+
+# What each part of boardpack needs of boardpack.toml; a fault elsewhere does not stop it.
+# Every paper is read by the profile and rendered with its template, and a cover report is
+# built with its appendices: a fault in these stops what it stops today.
+EVERY_PAPER = ("profile", "template", "templates", "appendices")
+BUILD_NEEDS = (*EVERY_PAPER, "agenda", "board", "meeting_date", "venue")  # papers and pack
+EMAIL_NEEDS = (*BUILD_NEEDS, "meeting_time", "email", "archive")
+CALENDAR_NEEDS = ("board", "meeting_time", "venue", "meetings", "deadline")
+
+
+def read_settings(path: Path | None) -> SettingsRead:
+    """boardpack.toml (defaults when there is none), each setting validated on its own: a
+    faulty one is left at its default and named in `faults`. Raises BoardpackError only when
+    the file cannot be read at all (not a file, not UTF-8, not TOML, over its bounds)."""
     if path is None:
-        return PackSettings(), ()
+        return SettingsRead(None, PackSettings())
     text = _read(path)
     try:
         data = tomllib.loads(text)
@@ -144,43 +203,63 @@ def load_settings(path: Path | None) -> tuple[PackSettings, tuple[Problem, ...]]
     # Counts and nesting bounded before any work is done with them (paper/limits.py).
     if over := over_limits(data, lambda loc: line_of(text, loc), SETTINGS_BOUNDS):
         raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in over))
-    values, warnings, problems = _cleaned(data, path)
-    try:
-        settings = PackSettings.model_validate(values)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            if error["type"] == "extra_forbidden" and len(error["loc"]) > 1:
-                problems.append(
-                    Problem(_place(error["loc"]), "is not a setting here; check its spelling")
-                )
-            elif error["type"] == "extra_forbidden":
-                known = ", ".join(PackSettings.model_fields)
-                message = (
-                    f"unknown setting '{error['loc'][0]}' (known: {known}); correct or remove it"
-                )
-                problems.append(Problem("", message))
-            else:
-                problems.append(Problem(_place(error["loc"]), _says(error)))
-    else:
-        problems.extend(_outside(settings, path.parent))
-        problems.extend(_appendix_faults(settings.appendices))
-    if problems:
-        raise BoardpackError(f"{path}: " + "; ".join(str(p) for p in problems))
-    return settings, tuple(warnings)
+    values, warnings, faults = _cleaned(data, path)
+    sound: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in PackSettings.model_fields:
+            known = ", ".join(PackSettings.model_fields)
+            message = f"unknown setting '{key}' (known: {known}); correct or remove it"
+            # Perhaps a setting misspelt, that a build would then go without: as the file's.
+            faults.append(("", Problem("", message)))
+            continue
+        try:
+            PackSettings.model_validate({key: value})
+        except ValidationError as exc:
+            faults.extend((key, _problem(error)) for error in exc.errors(include_url=False))
+        else:
+            sound[key] = value
+    settings = PackSettings.model_validate(sound)
+    for key, problem in [*_outside(settings, path.parent), *_appendix_faults(settings.appendices)]:
+        faults.append((key, problem))
+        sound.pop(key, None)
+    if len(sound) != len(settings.model_fields_set):
+        settings = PackSettings.model_validate(sound)
+    return SettingsRead(path, settings, tuple(warnings), tuple(faults))
 
 
-def _outside(settings: PackSettings, folder: Path) -> list[Problem]:
-    """A problem for each file the settings name outside the meeting folder."""
+def load_settings(
+    path: Path | None, needs: Iterable[str] = BUILD_NEEDS
+) -> tuple[PackSettings, tuple[Problem, ...]]:
+    """Settings from a boardpack.toml as a build reads them (defaults when there is none), with
+    warnings: a fault in a setting the build does not need (`[email]`, `[deadline]`, `archive`
+    ...) is a warning naming it, and that setting is left at its default. Raises BoardpackError
+    naming the file and each faulty setting that is needed."""
+    read, needs = read_settings(path), tuple(needs)
+    if (refused := read.refusal(needs)) is not None:
+        raise refused
+    return read.settings, read.warnings + read.aside(needs)
+
+
+def _problem(error: Any) -> Problem:
+    """A pydantic error as a fault at its setting."""
+    if error["type"] == "extra_forbidden":
+        return Problem(_place(error["loc"]), "is not a setting here; check its spelling")
+    return Problem(_place(error["loc"]), _says(error))
+
+
+def _outside(settings: PackSettings, folder: Path) -> list[tuple[str, Problem]]:
+    """A fault, by its setting, for each file the settings name outside the meeting folder."""
     problems = []
     for setting, name in settings.named_files():
         try:
             inside(folder, name, setting=setting)
         except OutsideFolder as exc:
-            problems.append(Problem("", str(exc)))
+            key = setting.strip("[").split("]")[0].split(".")[0]
+            problems.append((key, Problem("", str(exc))))
     return problems
 
 
-def _appendix_faults(appendices: dict[str, tuple[str, ...]]) -> list[Problem]:
+def _appendix_faults(appendices: dict[str, tuple[str, ...]]) -> list[tuple[str, Problem]]:
     """What keeps `appendices` from being one level of cover reports and their appendices: a
     paper that is its own appendix, an appendix with appendices of its own (a chain, or a cycle
     of papers naming each other), an appendix of two covers or named twice. Each is refused:
@@ -222,7 +301,7 @@ def _appendix_faults(appendices: dict[str, tuple[str, ...]]) -> list[Problem]:
                     f" under the cover report, or make {cover} a paper of its own",
                 )
             )
-    return faults
+    return [("appendices", fault) for fault in faults]
 
 
 def _read(path: Path) -> str:
@@ -255,11 +334,11 @@ def _read(path: Path) -> str:
 
 def _cleaned(
     data: dict[str, Any], path: Path
-) -> tuple[dict[str, Any], list[Problem], list[Problem]]:
-    """The settings with their text cleaned as cell text is; warnings and problems found."""
+) -> tuple[dict[str, Any], list[Problem], list[tuple[str, Problem]]]:
+    """The settings with their text cleaned as cell text is; warnings, and faults by setting."""
     values: dict[str, Any] = {}
     warnings: list[Problem] = []
-    problems: list[Problem] = []
+    problems: list[tuple[str, Problem]] = []
 
     def clean(value: Any, place: str) -> Any:
         if not isinstance(value, str):
@@ -277,11 +356,16 @@ def _cleaned(
 
     for key, value in data.items():
         if key in _TEXT_SETTINGS and not isinstance(value, str):
-            problems.append(Problem(key, 'must be text in quotes, e.g. "Council Chamber"'))
+            problems.append((key, Problem(key, 'must be text in quotes, e.g. "Council Chamber"')))
         elif key == "agenda" and isinstance(value, list):
             others = [i for i, name in enumerate(value) if not isinstance(name, str)]
             problems.extend(
-                Problem(_place((key, i)), 'must be a workbook name in quotes, e.g. "procurement"')
+                (
+                    key,
+                    Problem(
+                        _place((key, i)), 'must be a workbook name in quotes, e.g. "procurement"'
+                    ),
+                )
                 for i in others
             )
             if not others:  # else pydantic's item numbers would not be the file's

@@ -16,35 +16,31 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from boardpack import __version__
-from boardpack.errors import ArchiveError, BoardpackError, InvalidWorkbook, MailError, ProfileError
-from boardpack.files import PACK_NAME, RECORD_FOLDER, find_workbooks, not_utf8_name, safe_stem
-from boardpack.meeting.archive_fs import file_fault, hash_regular, read_regular
+from boardpack.errors import ArchiveError, BoardpackError, InvalidWorkbook, MailError
+from boardpack.files import PACK_NAME, RECORD_FOLDER, not_utf8_name, safe_stem
+from boardpack.meeting.archive_fs import hash_regular, read_regular
 from boardpack.meeting.distribution import Deliverable, Distribution, Recipient
+from boardpack.meeting.folder import MeetingFolder
 from boardpack.meeting.meetings import LONDON, meetings, next_meeting, paper_deadline, time_left
 from boardpack.meeting.records import (
     MANIFEST,
     PackRecord,
     Record,
+    SendLogEntry,
+    check_built,
+    check_built_pack,
     parse_manifest,
     read_pack_record,
     read_record,
 )
 from boardpack.meeting.send_log import attachment_hashes, load_log, send_log_path
-from boardpack.meeting.settings import (
-    SETTINGS_FILE,
-    PackSettings,
-    find_settings,
-    load_settings,
-    settings_profile,
-    unusable_profile,
-)
+from boardpack.meeting.settings import EVERY_PAPER, SETTINGS_FILE, PackSettings
 from boardpack.paper.profile import Profile
 from boardpack.text import is_utf8
 
@@ -78,14 +74,15 @@ class Built:
         return bool(self.faults)
 
 
-def check_built(
+def built_paper(
     out_dir: Path,
     name: str,
     *,
     workbook_sha256: str | None = None,
     meeting: dt.date | None = None,
 ) -> Built:
-    """Paper `name`'s outputs in `out_dir`, checked by content against its build record.
+    """Paper `name`'s outputs in `out_dir`, checked by content against its build record by the
+    one staleness rule (records.check_built).
 
     `workbook_sha256` is the workbook's SHA-256 now (None: hash the workbook the record names,
     where it was); `meeting` is the meeting the papers are for (None: not checked)."""
@@ -98,39 +95,13 @@ def check_built(
         unrecorded = (orphan,) if present_docx or present_pdf else ()
         return Built(name, None, present_docx, present_pdf, unrecorded)
     try:
-        record = read_record(record_path)
+        record = read_record(record_path, data=False)
     except ArchiveError:
         reason = f"its build record {record_path.name} cannot be read"
         return Built(name, None, present_docx, present_pdf, (reason,))
-    faults: list[str] = []
-    for path, present, sha256 in (
-        (docx, present_docx, record.docx_sha256),
-        (pdf, present_pdf, record.pdf_sha256),
-    ):
-        if sha256 is None:  # built with --no-pdf
-            continue
-        if present is None:
-            faults.append(f"{path.name} is missing")
-        elif (fault := _file_fault(path, sha256)) is not None:
-            faults.append(f"{path.name} {fault}")
+    faults = check_built(record, out_dir, workbook_sha256, meeting=meeting)
     if record.pdf is None:
         present_pdf = None  # a PDF left from another build is not this build's
-    if workbook_sha256 is None:
-        fault = _file_fault(record.source, record.source_sha256)
-        if fault == "is missing":
-            faults.append(f"its workbook {record.source} is no longer there")
-        elif fault is not None:
-            faults.append("its workbook has changed since the build")
-    elif workbook_sha256 != record.source_sha256:
-        faults.append("its workbook has changed since the build")
-    for source, sha256 in record.appendices:
-        if (fault := _file_fault(source, sha256)) is not None:
-            faults.append(f"its appendix {source.name} {fault}")
-    # A paper with no meeting date of its own is for whichever meeting it is taken to.
-    if meeting is not None and record.meeting_date and record.meeting_date != meeting.isoformat():
-        faults.append(
-            f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
-        )
     return Built(name, record, present_docx, present_pdf, tuple(faults))
 
 
@@ -154,7 +125,7 @@ class BuiltPack:
         return bool(self.faults)
 
 
-def check_built_pack(out_dir: Path, papers: Sequence[Built]) -> BuiltPack | None:
+def built_pack(out_dir: Path, papers: Sequence[Built]) -> BuiltPack | None:
     """The pack in `out_dir` checked against its record and its papers' (None: no pack);
     it is stale when it does not hold exactly the papers as they are built now."""
     docx, pdf = out_dir / f"{PACK_NAME}.docx", out_dir / f"{PACK_NAME}.pdf"
@@ -170,18 +141,7 @@ def check_built_pack(out_dir: Path, papers: Sequence[Built]) -> BuiltPack | None
         record = read_pack_record(record_path)
     except ArchiveError:
         return BuiltPack(None, present_docx, present_pdf, ("its build record cannot be read",))
-    faults: list[str] = []
-    checked: tuple[tuple[Path, Path | None, str | None], ...] = (
-        (docx, present_docx, record.docx_sha256),
-        (pdf, present_pdf, record.pdf_sha256),
-    )
-    for path, present, sha256 in checked:
-        if sha256 is None:
-            continue
-        if present is None:
-            faults.append(f"{path.name} is missing")
-        elif (fault := _file_fault(path, sha256)) is not None:
-            faults.append(f"{path.name} {fault}")
+    faults = check_built_pack(record, out_dir)
     by_name = {p.name: p for p in papers}
     held = {name for name, _ in record.papers}
     for name, docx_sha256 in record.papers:
@@ -215,7 +175,7 @@ def built_papers(out_dir: Path) -> list[Built]:
     )
     if not names:
         raise BoardpackError(f"{out_dir}: no built papers (no build records); {BUILD_FIRST}")
-    return [check_built(out_dir, name) for name in names]
+    return [built_paper(out_dir, name) for name in names]
 
 
 def _exists(path: Path) -> bool:
@@ -224,11 +184,6 @@ def _exists(path: Path) -> bool:
     except OSError:
         return False
     return True
-
-
-def _file_fault(path: Path, sha256: str) -> str | None:
-    """What is wrong with a file a build wrote or read, or None if it is those bytes."""
-    return file_fault(path, sha256, "has changed since the build")
 
 
 # --- the archive and the send log -----------------------------------------------------------------
@@ -328,7 +283,7 @@ def recipients_of(
 
 
 def sent_to(
-    entries: Sequence[dict[str, Any]],
+    entries: Sequence[SendLogEntry],
     files: dict[Deliverable, str | None],
     recipients: Sequence[tuple[Recipient, tuple[Deliverable, ...]]],
 ) -> tuple[str, ...]:
@@ -336,15 +291,13 @@ def sent_to(
     should get them; with no distribution, everyone the log shows got any of them."""
     if not recipients:
         hashes = {h for h in files.values() if h}
-        return tuple(sorted({str(e.get("to")) for e in entries if attachment_hashes(e) & hashes}))
+        return tuple(sorted({e.to for e in entries if attachment_hashes(e) & hashes}))
     done = []
     for recipient, gets in recipients:
         needed = {files.get(d) for d in gets}
         if None in needed:
             continue  # a file they get was not built, so they cannot have had this build
-        if any(
-            e.get("to") == recipient.address and needed <= attachment_hashes(e) for e in entries
-        ):
+        if any(e.to == recipient.address and needed <= attachment_hashes(e) for e in entries):
             done.append(recipient.address)
     return tuple(done)
 
@@ -532,25 +485,6 @@ class FolderStatus:
         }
 
 
-def settings_of(folder: Path) -> tuple[Path | None, PackSettings, tuple[str, ...]]:
-    """The folder's boardpack.toml as `build` finds it, read; BoardpackError if it is faulty."""
-    settings_file = find_settings([folder])
-    settings, warnings = load_settings(settings_file)
-    return settings_file, settings, tuple(str(w) for w in warnings)
-
-
-def archive_of(
-    settings: PackSettings, settings_file: Path | None, given: Path | None
-) -> Path | None:
-    """The archive folder: the one given, else boardpack.toml's `archive` (relative to the file)."""
-    if given is not None:
-        return given
-    if settings.archive is None:
-        return None
-    base = settings_file.parent if settings_file is not None else Path()
-    return Path(os.path.normpath(base / settings.archive))  # "inputs/../archive" as "archive"
-
-
 def folder_status(
     folder: Path | str = "inputs",
     out_dir: Path | str = "output",
@@ -559,24 +493,32 @@ def folder_status(
     now: dt.datetime | None = None,
 ) -> FolderStatus:
     """Where each paper in `folder` stands, and the meeting it is for; BoardpackError when the
-    folder does not exist or its boardpack.toml is faulty."""
+    folder does not exist, or its boardpack.toml cannot be read or has a fault in what every
+    paper is read by (profile, templates, appendices). Other faults are notes."""
     folder, out = Path(folder), Path(out_dir)
     if not folder.is_dir():
         raise BoardpackError(
             f"{folder}: is not a folder; give the folder of the meeting's workbooks"
         )
     now = now or dt.datetime.now(dt.UTC)
-    settings_file, settings, warnings = settings_of(folder)
-    notes = list(warnings)
+    meeting_folder = MeetingFolder.open([folder])
+    # Every paper is read and shown by these (appendices in their cover); a fault in any other
+    # setting is a note, and only what needs it goes without it.
+    meeting_folder.require(EVERY_PAPER)
+    settings, settings_file = meeting_folder.settings, meeting_folder.settings_file
+    # A faulty setting is named at its key, and only what needs it goes without it.
+    notes = [str(w) for w in meeting_folder.warnings] + [str(f) for f in meeting_folder.faults]
     if settings_file is None:
         notes.append(
             f"{folder} has no {SETTINGS_FILE}: no meetings, deadline, archive or distribution"
             " are known (see the README)"
         )
     meeting = meeting_status(settings, settings_file, now)
-    archive = archive_of(
-        settings, settings_file, None if archive_dir is None else Path(archive_dir)
-    )
+    if unknown := meeting_folder.read.faults_in(("meeting_date", "meetings", "deadline")):
+        # Gone without, the meeting would be said to be missing rather than mistyped.
+        said = "; ".join(str(p) for p in unknown)
+        meeting = MeetingStatus(None, None, None, f"{settings_file}: {said}; correct it")
+    archive = meeting_folder.archive(archive_dir)
     view = ArchiveView(archive if archive is not None and archive.is_dir() else None)
     if view.problem:
         notes.append(view.problem)
@@ -585,7 +527,7 @@ def folder_status(
             f"{archive}: the archive folder does not exist yet; nothing is archived or sent"
         )
     log = send_log_path(archive) if archive is not None else None
-    entries: list[dict[str, Any]] = []
+    entries: list[SendLogEntry] = []
     if log is not None:
         try:
             read = load_log(log)
@@ -594,17 +536,20 @@ def folder_status(
         except MailError as exc:
             notes.append(str(exc))
 
-    workbooks = find_workbooks([folder])
     papers: list[PaperStatus] = []
     built: list[Built] = []
-    covers = {a: cover for cover, names in settings.appendices.items() for a in names}
-    profile = _folder_profile(settings, settings_file)
-    for workbook in workbooks:
+    covers = meeting_folder.appendix_of()
+    profile = meeting_folder.profile
+    # In the agenda's order, as the pack and the covering emails list them.
+    ordered, _ = meeting_folder.agenda_order(
+        meeting_folder.workbooks, lambda w: safe_stem(w.stem) if is_utf8(w.name) else w.name
+    )
+    for workbook in ordered:
         if not is_utf8(workbook.name):  # no paper can be named after it: said, and skipped
             notes.append(str(not_utf8_name(workbook)))
             continue
         name = safe_stem(workbook.stem)
-        if name in covers:
+        if name.casefold() in covers:
             valid, problems, error = _validate(workbook, profile)
             papers.append(
                 PaperStatus(
@@ -620,7 +565,7 @@ def folder_status(
                     sent_to=(),
                     recipients=0,
                     error=error,
-                    appendix_of=covers[name],
+                    appendix_of=covers[name.casefold()],
                 )
             )
             continue
@@ -629,7 +574,7 @@ def folder_status(
         )
         papers.append(paper)
         built.append(outputs)
-    pack = _pack_status(out, built, view, entries, settings)
+    pack = _pack_status(out, built, view, entries, meeting_folder)
     return FolderStatus(
         folder,
         out,
@@ -649,7 +594,7 @@ def _paper_status(
     out: Path,
     meeting: dt.date | None,
     view: ArchiveView,
-    entries: Sequence[dict[str, Any]],
+    entries: Sequence[SendLogEntry],
     settings: PackSettings,
     profile: Profile | None,
 ) -> tuple[PaperStatus, Built]:
@@ -658,7 +603,7 @@ def _paper_status(
         workbook_sha256: str | None = hash_regular(workbook, follow=True)[0]
     except OSError:
         workbook_sha256 = None
-    outputs = check_built(out, name, workbook_sha256=workbook_sha256 or "-", meeting=meeting)
+    outputs = built_paper(out, name, workbook_sha256=workbook_sha256, meeting=meeting)
     record = outputs.record
     if (
         record is not None
@@ -693,16 +638,6 @@ def _paper_status(
     return status, outputs
 
 
-def _folder_profile(settings: PackSettings, settings_file: Path | None) -> Profile | None:
-    """The profile boardpack.toml gives the folder's papers, as a build reads them (None: the
-    default). One that cannot be used is refused as `check` and `build` refuse it: reading the
-    papers by another would show them valid when no build would make them."""
-    try:
-        return settings_profile(settings, settings_file)
-    except ProfileError as exc:
-        raise unusable_profile(settings, settings_file, exc) from exc
-
-
 def _validate(workbook: Path, profile: Profile | None = None) -> tuple[bool, int, str]:
     """Whether the validator accepts the workbook (of `profile`, unless its own Profile row
     names another); its count of problems and the first."""
@@ -721,17 +656,17 @@ def _pack_status(
     out: Path,
     papers: Sequence[Built],
     view: ArchiveView,
-    entries: Sequence[dict[str, Any]],
-    settings: PackSettings,
+    entries: Sequence[SendLogEntry],
+    folder: MeetingFolder,
 ) -> PackStatus | None:
-    pack = check_built_pack(out, papers)
+    pack = built_pack(out, papers)
     if pack is None:
         return None
     archived = None
     sent: tuple[str, ...] = ()
-    recipients = recipients_of(settings.email, None)
+    recipients = recipients_of(folder.settings.email, None)
     record = pack.record
-    meeting = _meeting_of(papers, record)
+    meeting = _meeting_of(papers, record, folder)
     if record is not None and meeting is not None:
         latest = view.latest(*meeting, PACK_NAME)
         if latest is not None and latest.docx_sha256 == record.docx_sha256:
@@ -743,23 +678,29 @@ def _pack_status(
     )
 
 
-def _meeting_of(papers: Iterable[Built], record: PackRecord | None) -> tuple[str, str] | None:
-    """The board and meeting date of the pack, when its papers agree on one."""
+def _meeting_of(
+    papers: Iterable[Built], record: PackRecord | None, folder: MeetingFolder
+) -> tuple[str, str] | None:
+    """The board and meeting date of the pack, as `email` sends it (folder.which_meeting)."""
     if record is None:
         return None
     by_name = {p.name: p.record for p in papers}
-    meetings_held = {
-        (r.board, r.meeting_date)
-        for name, _ in record.papers
-        if (r := by_name.get(name)) is not None
-    }
-    return meetings_held.pop() if len(meetings_held) == 1 else None
+    held = [r for name, _ in record.papers if (r := by_name.get(name)) is not None]
+    agreed = folder.meeting((r.name, r.board, _date(r.meeting_date)) for r in held)
+    if agreed.board is None or agreed.date is None:
+        return None
+    return agreed.board, agreed.date.isoformat()
+
+
+def _date(text: str) -> dt.date | None:
+    """A build record's meeting date ("" when the paper names none)."""
+    return dt.date.fromisoformat(text) if text else None
 
 
 def _for_meeting(
-    entries: Sequence[dict[str, Any]], board: str, meeting_date: str
-) -> list[dict[str, Any]]:
-    return [e for e in entries if e.get("board") == board and e.get("meeting_date") == meeting_date]
+    entries: Sequence[SendLogEntry], board: str, meeting_date: str
+) -> list[SendLogEntry]:
+    return [e for e in entries if e.board == board and e.meeting_date == meeting_date]
 
 
 def _or_none(path: Path | None) -> str | None:
