@@ -164,20 +164,34 @@ def _calling(name: str) -> list[str]:
     )
 
 
-def _build_module(path: str) -> bool:
-    return path.startswith("boardpack/pipeline")  # pipeline.py, or the pipeline/ package
-
-
 def test_one_reader_of_the_settings_file() -> None:
-    # The build is the lead's to rewire (its modules are left out here, and named below).
-    assert [c for c in _calling("find_settings") if not _build_module(c)] == [
-        "boardpack/meeting/folder.py"
-    ]
-
-
-@pytest.mark.xfail(strict=True, reason="lead wires pipeline to MeetingFolder")
-def test_one_reader_of_the_settings_file_in_the_build_too() -> None:
+    # build, check, status, email, archive, the calendar and watch all open the meeting's
+    # folder through MeetingFolder, so none can come to another answer about boardpack.toml.
     assert _calling("find_settings") == ["boardpack/meeting/folder.py"]
+
+
+def test_one_agenda_order_and_one_staleness_rule() -> None:
+    # Each is defined once; build (its stale list), status, email and archive call the rule.
+    defining = {
+        rule: sorted(
+            path.relative_to(ROOT).as_posix()
+            for path in (ROOT / "boardpack").rglob("*.py")
+            if f"def {rule}(" in path.read_text(encoding="utf-8")
+        )
+        for rule in ("agenda_order", "_agenda_order", "order", "check_built", "_record_fault")
+    }
+    assert defining == {
+        "agenda_order": ["boardpack/meeting/folder.py"],
+        "_agenda_order": [],
+        "order": [],
+        "check_built": ["boardpack/meeting/records.py"],
+        "_record_fault": ["boardpack/pipeline/place.py"],  # calls check_built
+    }
+    assert {
+        "boardpack/pipeline/place.py",
+        "boardpack/meeting/status.py",
+        "boardpack/meeting/archive.py",
+    } <= set(_calling("check_built"))
 
 
 @pytest.mark.parametrize(

@@ -285,9 +285,9 @@ def test_when_the_pdf_cannot_be_made_the_earlier_pair_is_kept_untouched(
     # ... and the build says they no longer show the workbook
     stale = {s.path.name: s.reason for s in report.stale}
     assert stale == {
-        "procurement.docx": "its workbook procurement.xlsx has changed since it was built;"
+        "procurement.docx": "its workbook procurement.xlsx has changed since the build;"
         " build it again",
-        "procurement.pdf": "its workbook procurement.xlsx has changed since it was built;"
+        "procurement.pdf": "its workbook procurement.xlsx has changed since the build;"
         " build it again",
     }
     assert [p.name for p in out.iterdir() if p.name.startswith(".boardpack-tmp")] == []

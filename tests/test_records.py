@@ -128,7 +128,6 @@ def test_a_workbook_edited_after_the_build_is_one_reason_in_status_email_and_arc
     assert filed["procurement"].startswith(f"{EDITED}; ")
 
 
-@pytest.mark.xfail(strict=True, reason="lead wires pipeline to records.check_built")
 def test_a_workbook_edited_after_the_build_is_the_same_reason_in_builds_stale_list(
     tmp_path: Path,
 ) -> None:

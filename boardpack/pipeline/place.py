@@ -6,12 +6,10 @@ shows its workbook.
 from __future__ import annotations
 
 import errno
-import json
 import os
 from pathlib import Path
 
-from boardpack import __version__
-from boardpack.errors import OutputError
+from boardpack.errors import ArchiveError, OutputError
 from boardpack.files import (
     PACK_NAME,
     RECORD_FOLDER,
@@ -19,7 +17,13 @@ from boardpack.files import (
     sha256_of,
     write_synced,
 )
-from boardpack.meeting.records import recorded_path, recorded_source
+from boardpack.meeting.records import (
+    check_built,
+    pack_record,
+    paper_record,
+    read_record,
+    record_path,
+)
 from boardpack.outputs.proof import docx_identity, pdf_identifier
 from boardpack.paper.changes import paper_data
 from boardpack.pipeline.report import BuildReport, PaperResult, StaleOutput, Status
@@ -225,36 +229,29 @@ def _write_record(paper: PaperResult, out: Path) -> tuple[str, bytes]:
     without reading the workbook again, its files named as they are in `out`."""
     assert paper.checked is not None and paper.docx is not None
     details = paper.checked.paper.details
-    record: dict[str, object] = {
-        "name": paper.name,
-        "project": details.project,
+    return paper_record(
+        out,
+        name=paper.name,
+        project=details.project,
         # None when the paper has none: archive then says it cannot file it, and why.
-        "board": details.board,
-        "meeting_date": details.meeting_date.isoformat() if details.meeting_date else None,
-        # From the record's folder, so that the meeting's folder can be moved or copied.
-        "source": recorded_path(paper.source, out / RECORD_FOLDER),
+        board=details.board,
+        meeting_date=details.meeting_date,
+        source=paper.source,
         # The bytes the paper was built from: the manager may have saved the workbook since.
-        "source_sha256": paper.checked.source_sha256,
+        source_sha256=paper.checked.source_sha256,
         # The bytes this build wrote, kept from the render and the conversion.
-        "docx": paper.docx.name,
-        "docx_sha256": paper.docx_sha256,
-        "pdf": paper.pdf.name if paper.pdf else None,
-        "pdf_sha256": paper.pdf_sha256 if paper.pdf else None,
-        "boardpack_version": __version__,
+        docx=paper.docx,
+        docx_sha256=paper.docx_sha256,
+        pdf=paper.pdf,
+        pdf_sha256=paper.pdf_sha256 or None,
         # The paper as data, which the archive keeps beside its workbook for history.
-        "paper_data": paper_data(paper.checked.paper),
-    }
-    if paper.appendices:  # a cover report: the workbooks of its appendices, in order
-        record["appendices"] = [
-            {
-                "source": recorded_path(a.source, out / RECORD_FOLDER),
-                "source_sha256": a.checked.source_sha256,
-                "paper_data": paper_data(a.checked.paper),
-            }
+        paper_data=paper_data(paper.checked.paper),
+        appendices=[
+            (a.source, a.checked.source_sha256, paper_data(a.checked.paper))
             for a in paper.appendices
             if a.checked is not None
-        ]
-    return f"{paper.name}.json", json.dumps(record, indent=2).encode()
+        ],
+    ).dump()
 
 
 def _pack_record(report: BuildReport, docx: Path, pdf: Path | None) -> tuple[str, bytes]:
@@ -263,22 +260,13 @@ def _pack_record(report: BuildReport, docx: Path, pdf: Path | None) -> tuple[str
     pack = report.pack
     assert pack is not None
     by_name = {p.name: p for p in report.papers}
-    record = {
-        "kind": "pack",
-        "docx": docx.name,
-        "docx_sha256": sha256_of(docx),
-        "pdf": pdf.name if pdf else None,
-        "pdf_sha256": sha256_of(pdf) if pdf else None,
-        "papers": [{"name": n, "docx_sha256": by_name[n].docx_sha256} for n in pack.papers],
-        "boardpack_version": __version__,
-    }
-    return f"{PACK_NAME}.json", json.dumps(record, indent=2).encode()
+    return pack_record(docx, pdf, [(n, by_name[n].docx_sha256) for n in pack.papers]).dump()
 
 
 def _write_pack_record(report: BuildReport, out: Path) -> None:
     """Remove the record of an earlier pack when this build made none, or left the new pack out
     for want of its PDF, so the archive never files a pack other than the one this build made."""
-    path = out / RECORD_FOLDER / f"{PACK_NAME}.json"
+    path = record_path(out, PACK_NAME)
     try:
         path.unlink(missing_ok=True)
     except OSError as exc:
@@ -335,32 +323,31 @@ def stale_outputs(report: BuildReport) -> list[StaleOutput]:
     return stale
 
 
-def _record_fault(path: Path, record_path: Path, sources: dict[Path, str | None]) -> str:
-    """Why an output no longer shows its workbook, or "" if it still does."""
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        name_key = "docx" if path.suffix.lower() == ".docx" else "pdf"
-        recorded_name, recorded_hash = record[name_key], record[f"{name_key}_sha256"]
-        source = recorded_source(record["source"], record_path.parent)
-        source_hash = record["source_sha256"]
-    except FileNotFoundError:
+def _record_fault(path: Path, record_file: Path, sources: dict[Path, str | None]) -> str:
+    """Why an output no longer shows its workbook, or "" if it still does: the one staleness
+    rule (records.check_built) that status, email and archive say too."""
+    if not record_file.exists():
         return "no build record: boardpack did not make it in this folder, or its record is gone"
-    except (OSError, ValueError, KeyError, TypeError):
-        return f"its build record {record_path.name} cannot be read; build the paper again"
-    if recorded_name != path.name or not isinstance(recorded_hash, str):
-        return "not the file its build record names; build the paper again"
     try:
-        if sha256_of(path) != recorded_hash:
-            return "changed since it was built; build the paper again"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    if source not in sources:
-        try:
-            sources[source] = sha256_of(source) if source.is_file() else None
-        except OSError:
-            sources[source] = None
-    if sources[source] is None:
-        return f"its workbook {source} is no longer there"
-    if sources[source] != source_hash:
-        return f"its workbook {source.name} has changed since it was built; build it again"
-    return ""
+        record = read_record(record_file, data=False)
+    except ArchiveError:
+        return f"its build record {record_file.name} cannot be read; build the paper again"
+    if path.name not in (record.docx, record.pdf):
+        return "not the file its build record names; build the paper again"
+    if record.source not in sources:
+        sources[record.source] = _hash_if_there(record.source)
+    faults = check_built(record, path.parent, sources[record.source], outputs=[path.name])
+    if not faults:
+        return ""
+    # A paper whose workbook is gone (withdrawn from the meeting) cannot be built again.
+    gone = sources[record.source] is None and not record.source.exists()
+    return "; ".join(faults) + ("" if gone else "; build it again")
+
+
+def _hash_if_there(path: Path) -> str | None:
+    """The SHA-256 of a workbook, or None when it is not there to be read (check_built then
+    looks for itself, and says so)."""
+    try:
+        return sha256_of(path) if path.is_file() else None
+    except OSError:
+        return None

@@ -14,16 +14,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from boardpack.errors import BoardpackError, Problem, ProfileError, TemplateProblem
+from boardpack.errors import BoardpackError, Problem, TemplateProblem
 from boardpack.files import (
     ensure_folder,
-    find_workbooks,
     output_lock,
     remove_stale_temporaries,
     staging_folder,
 )
+from boardpack.meeting.folder import MeetingFolder
 from boardpack.meeting.history import ArchiveHistory
-from boardpack.meeting.settings import PackSettings, settings_profile, unusable_profile
+from boardpack.meeting.settings import BUILD_NEEDS, EVERY_PAPER, PackSettings
 from boardpack.outputs.render import PACK_TEMPLATE, vet_template
 from boardpack.paper.profile import Profile
 from boardpack.pipeline import place
@@ -130,7 +130,8 @@ def _past_meetings(report: BuildReport, today: dt.date | None) -> list[Problem]:
 def _build_staged(sources: list[Path], out: Path, stage: Path, run: _Run) -> BuildReport:
     """The build, each output made in `stage` and moved into `out` once it is complete."""
     report = BuildReport(out)
-    report.papers = name_papers(find_workbooks(sources))
+    folder = MeetingFolder.open(sources)
+    report.papers = name_papers(list(folder.workbooks))
     try:
         # Once, before any paper: the render workers forked later inherit the check.
         if run.template is not None:
@@ -143,7 +144,8 @@ def _build_staged(sources: list[Path], out: Path, stage: Path, run: _Run) -> Bui
 
     pdfs = _Conversions(run, out)
     try:
-        _make_docx_files(report, sources, stage, run, pdfs.start_early if run.pdf else None)
+        meeting = _Meeting.of(folder, run.archive)
+        _make_docx_files(report, meeting, stage, run, pdfs.start_early if run.pdf else None)
         built = [p for p in report.papers if p.status is Status.BUILT]
         if run.pdf and built:
             pdfs.convert_rest(built, report.pack)
@@ -211,45 +213,37 @@ class _Conversions:
 
 
 @dataclass(frozen=True)
-class _FolderSettings:
-    """The folder's boardpack.toml, read once for the papers and the pack."""
+class _Meeting:
+    """What the build takes from the meeting's folder (meeting/folder.py reads it)."""
 
-    settings: PackSettings
+    settings: PackSettings  # the defaults when a setting every paper needs is faulty
+    base: Path  # the folder the settings' paths start from
     file: Path | None
-    warnings: tuple[Problem, ...] = ()
-    error: BoardpackError | None = None  # it cannot be read: the pack says so
+    profile: Profile | None  # None: the default, or each workbook's own
+    archive: Path | None
+    pack_error: BoardpackError | None  # a fault in a setting the pack needs: it says so
+    pack_warnings: tuple[Problem, ...]  # including faults in settings the build does not need
 
-    @property
-    def folder(self) -> Path:
-        """The folder the settings' paths start from."""
-        return self.file.parent if self.file is not None else Path()
-
-
-def _folder_settings(sources: list[Path]) -> _FolderSettings:
-    """The folder's boardpack.toml. One that cannot be read is reported by the pack, and the
-    papers are built without it."""
-    from boardpack.meeting.settings import find_settings, load_settings
-
-    settings_file = find_settings(sources)
-    try:
-        settings, warnings = load_settings(settings_file)
-    except BoardpackError as exc:
-        return _FolderSettings(PackSettings(), settings_file, error=exc)
-    return _FolderSettings(settings, settings_file, warnings)
-
-
-def _folder_profile(folder: _FolderSettings) -> Profile | None:
-    """The profile boardpack.toml names for every paper (None: the default, or a workbook's);
-    one it names that cannot be used stops the build, as every paper is read by it."""
-    try:
-        return settings_profile(folder.settings, folder.file)
-    except ProfileError as exc:
-        raise unusable_profile(folder.settings, folder.file, exc) from exc
+    @classmethod
+    def of(cls, folder: MeetingFolder, archive: Path | None) -> _Meeting:
+        """The build's view of `folder`; BoardpackError when its profile cannot be used, since
+        every paper is read by it."""
+        profile = folder.profile
+        usable = folder.refusal(EVERY_PAPER) is None  # else the papers are built without it
+        return cls(
+            folder.settings if usable else PackSettings(),
+            folder.base,
+            folder.settings_file,
+            profile,
+            folder.archive(archive) if usable else archive,
+            folder.refusal(BUILD_NEEDS),
+            folder.warnings + folder.read.aside(BUILD_NEEDS),
+        )
 
 
 def _make_docx_files(
     report: BuildReport,
-    sources: list[Path],
+    meeting: _Meeting,
     out: Path,
     run: _Run,
     convert_early: Callable[[list[PaperResult]], None] | None = None,
@@ -257,19 +251,14 @@ def _make_docx_files(
     """Check every workbook, render the valid ones and, with a pack, merge them into the pack
     as each is rendered, while the rest are still rendering. `convert_early` is handed the
     first papers (in agenda order) once they are all rendered."""
-    folder = _folder_settings(sources)
-    profile = _folder_profile(folder)
     papers = [p for p in report.papers if p.status is Status.BUILT]
-    archive = run.archive
-    if archive is None and folder.settings.archive is not None:
-        archive = folder.folder / folder.settings.archive
-    history_of = ArchiveHistory(archive) if archive is not None else None
-    papers = gather_appendices(report, papers, folder.settings)
-    templates = Templates(run.template, folder.settings, folder.folder)
+    history_of = ArchiveHistory(meeting.archive) if meeting.archive is not None else None
+    papers = gather_appendices(report, papers, meeting.settings)
+    templates = Templates(run.template, meeting.settings, meeting.base)
     with Renderers(len(papers)) as renderers:
         rendering: dict[str, Callable[[], tuple[float, str]]] = {}
         for paper in papers:
-            chosen = check_paper(paper, profile, templates)
+            chosen = check_paper(paper, meeting.profile, templates)
             if chosen is None or paper.checked is None:
                 continue
             if history_of is not None:
@@ -289,14 +278,14 @@ def _make_docx_files(
             rendering[paper.name] = renderers.start(
                 out / f"{paper.name}.docx", parts, paper.history
             )
-        _render_and_merge(report, papers, rendering, folder, out, run, convert_early)
+        _render_and_merge(report, papers, rendering, meeting, out, run, convert_early)
 
 
 def _render_and_merge(
     report: BuildReport,
     papers: list[PaperResult],
     rendering: dict[str, Callable[[], tuple[float, str]]],
-    folder: _FolderSettings,
+    meeting: _Meeting,
     out: Path,
     run: _Run,
     convert_early: Callable[[list[PaperResult]], None] | None,
@@ -306,14 +295,14 @@ def _render_and_merge(
     valid = [p for p in papers if p.status is Status.BUILT]
     builder = None
     if run.pack and valid:
-        if folder.error is not None:
-            report.pack = PackResult(error=folder.error)
+        if meeting.pack_error is not None:
+            report.pack = PackResult(error=meeting.pack_error)
         else:
             builder = start_pack(
-                report, valid, folder.settings, folder.file, out, run.pack_template
+                report, valid, meeting.settings, meeting.file, out, run.pack_template
             )
             assert report.pack is not None
-            report.pack.warnings = folder.warnings
+            report.pack.warnings = meeting.pack_warnings
     if builder is not None and report.pack is not None:
         by_name = {p.name: p for p in valid}
         valid = [by_name[name] for name in report.pack.papers]  # agenda order
