@@ -467,6 +467,29 @@ def test_a_pack_without_a_register_has_no_key_and_tells_no_plan_from_all_complet
     assert "Risk bands" not in "\n".join(p.text for p in pack.paragraphs)
 
 
+def test_a_register_with_no_score_is_counted_in_the_summary_not_called_empty(
+    tmp_path: Path,
+) -> None:
+    # A strategic register rated in words, with no score to rank its risks by: the summary
+    # says how many it lists, and names no highest risk it would have to invent.
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    words = ROOT / "examples" / "rated-in-words"
+    shutil.copyfile(words / "rated-in-words.toml", inputs / "rated-in-words.toml")
+    shutil.copyfile(words / "strategic-risks.xlsx", inputs / "strategic-risks.xlsx")
+    shutil.copyfile(EXAMPLE, inputs / "procurement.xlsx")
+    (inputs / "boardpack.toml").write_text(
+        'board = "Cabinet"\nmeeting_date = 2011-11-24\n', encoding="utf-8"
+    )
+    report = build([inputs], tmp_path / "out", pdf=False)
+    assert report.pack is not None and report.pack.docx is not None, report.pack
+    rows = summary_rows(report.pack.docx)
+    assert [(r[0], r[4]) for r in rows[1:]] == [
+        ("Procurement", "9"),
+        ("Strategic Risk Register", "3 risks listed, not scored"),
+    ]
+
+
 # --- an honest pack ---------------------------------------------------------------------------
 
 

@@ -1048,7 +1048,10 @@ def _pack_risk(
     texts, fill, scored = [], "", []
     for letter, source in registers:
         highest = highest_risk(source)
-        if highest is None:
+        if highest is None and source.risks:  # a register with no score to rank its risks by
+            count = len(source.risks)
+            text = f"{count} risk{'' if count == 1 else 's'} listed, not scored"
+        elif highest is None:
             text = NO_RISKS
         else:
             scored.append(source)
