@@ -490,6 +490,32 @@ def test_a_register_with_no_score_is_counted_in_the_summary_not_called_empty(
     ]
 
 
+def test_a_paper_with_a_number_field_keeps_its_agenda_number_in_the_contents(
+    tmp_path: Path,
+) -> None:
+    # The monthly RAG profile has a "number" field (the project's number, TCR-014): the
+    # contents still number the papers 1, 2 in agenda order.
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    rag = ROOT / "examples" / "monthly-rag"
+    shutil.copyfile(rag / "monthly-rag.toml", inputs / "monthly-rag.toml")
+    shutil.copyfile(rag / "town-centre.xlsx", inputs / "town-centre.xlsx")
+    shutil.copyfile(EXAMPLE, inputs / "procurement.xlsx")
+    (inputs / "boardpack.toml").write_text(
+        'board = "Cabinet"\nmeeting_date = 2024-03-21\nagenda = ["town-centre"]\n',
+        encoding="utf-8",
+    )
+    report = build([inputs], tmp_path / "out", pdf=False)
+    assert report.pack is not None and report.pack.docx is not None, report.pack
+    pack = docx.Document(str(report.pack.docx))
+    entries = [p.text for p in pack.paragraphs if p.style.name == "Contents Entry"]
+    assert [e.rsplit("\t", 1)[0].split("\t") for e in entries[1:]] == [
+        ["1.", "Town Centre Regeneration"],
+        ["2.", "Procurement"],
+    ]
+    assert "TCR-014" not in "\n".join(entries)
+
+
 # --- an honest pack ---------------------------------------------------------------------------
 
 

@@ -1003,8 +1003,10 @@ def build_pack_context(
             status_text = f"{status.name} (was {was})"
         rows.append(
             {
-                "number": number,
+                # The paper's own fields first, so that one named like a summary value (a
+                # "number" field: the project's number) never takes the agenda number's place.
                 **values,
+                "number": number,
                 "project": paper.details.project,
                 "sponsor": values.get(paper.profile.pack_sponsor or "") or "-",
                 "manager": values.get(paper.profile.pack_manager or "") or "-",
