@@ -256,6 +256,26 @@ def _faults(source: str) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
+def test_a_header_field_keyed_like_a_value_the_template_holds_is_refused() -> None:
+    # A field keyed "plan" would be hidden by the paper's plan in the template's values.
+    source = FIVE_BY_FIVE.replace(
+        '[[header]]\nkey = "board"',
+        '[[header]]\nkey = "plan"\nlabel = "Plan"\n\n[[header]]\nkey = "board"',
+    )
+    (fault,) = _faults(source)
+    assert "'plan' is a name the template gives the paper's own plan; key this field" in fault
+
+
+def test_the_names_refused_are_those_the_template_values_hold() -> None:
+    from boardpack.paper.context import build_context, header_values
+    from boardpack.paper.profile import TEMPLATE_NAMES
+    from boardpack.workbook.validate import load_paper
+    from tests.conftest import EXAMPLE
+
+    paper = load_paper(EXAMPLE).paper
+    assert set(build_context(paper)) - set(header_values(paper)) == set(TEMPLATE_NAMES)
+
+
 def test_an_unknown_key_is_named_with_its_line() -> None:
     source = FIVE_BY_FIVE.replace('title = "Purpose"', 'titel = "Purpose"')
     line = source.splitlines().index('titel = "Purpose"') + 1
@@ -307,7 +327,7 @@ def test_a_title_may_only_name_header_keys() -> None:
 
 
 def test_a_paper_needs_a_project_and_nothing_else_of_the_meeting() -> None:
-    source = FIVE_BY_FIVE.replace('key = "project"', 'key = "register"')
+    source = FIVE_BY_FIVE.replace('key = "project"', 'key = "register_name"')
     (fault,) = _faults(source)
     assert "header must have a field with key = 'project'" in fault
     # A committee field plays the board's role; no field need say the meeting date.

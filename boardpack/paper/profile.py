@@ -38,6 +38,34 @@ DEFAULT_PROFILE = "jib"
 MAX_PROFILE_BYTES = 256 * 1024  # the bundled ones are ~5 KB; more is not a profile
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+# The names a paper's template values (paper/context.py) hold for the paper's own shape; a
+# header field keyed like one would be hidden by it (each with what it holds, for the error).
+TEMPLATE_NAMES = {
+    "budget": "budget",
+    "changes": "changes since the last paper",
+    "changes_placed": "changes since the last paper",
+    "footer_left": "running footer",
+    "gantt_parts": "Gantt chart",
+    "header": "header block",
+    "header_board": "running header",
+    "header_left": "running header",
+    "header_project": "running header",
+    "header_right": "running header",
+    "highest_risk": "highest risk",
+    "kind": "title",
+    "plan": "plan",
+    "register": "risk register",
+    "register_title": "risk register",
+    "risks": "risk register",
+    "section_list": "sections",
+    "sections": "sections",
+    "status_colour": "status",
+    "status_key": "status",
+    "subtitle": "subtitle",
+    "tables": "tables",
+    "title": "title",
+    "title_line": "title",
+}
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 
@@ -162,6 +190,12 @@ class HeaderField(_Frozen):
 
     @model_validator(mode="after")
     def _fits(self) -> HeaderField:
+        if self.key in TEMPLATE_NAMES:
+            raise _located(
+                f"{self.key!r} is a name the template gives the paper's own"
+                f" {TEMPLATE_NAMES[self.key]}; key this field otherwise",
+                "key",
+            )
         if self.format is not None and self.type not in (FieldType.DATE, FieldType.MONTH):
             raise _located(
                 f"format is for a date or month field; {self.key!r} has type {self.type.value!r}",
