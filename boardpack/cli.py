@@ -459,12 +459,13 @@ def _profile_from(workbook: Path, profile_name: str | None) -> str | None:
 @click.option(
     "--to",
     "archive_dir",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
-    help="The archive folder; papers go under BOARD/MEETING-DATE/PAPER/vN.",
+    help="The archive folder; papers go under BOARD/MEETING-DATE/PAPER/vN. Default: the"
+    " `archive` boardpack.toml names beside the workbooks.",
 )
 @_reports_errors
-def archive(out_dir: Path, archive_dir: Path) -> None:
+def archive(out_dir: Path, archive_dir: Path | None) -> None:
     """File every paper built in OUT_DIR (PDF, .docx and workbook), and the meeting's pack,
     in the archive, each entered in its index.
 

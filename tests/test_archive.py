@@ -626,3 +626,23 @@ def test_two_archivers_at_once_take_turns_and_the_index_stays_one_chain(
 def test_nothing_built_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="run boardpack build first"):
         archive_papers(tmp_path, tmp_path / "archive")
+
+
+def test_without_to_the_archive_is_the_one_boardpack_toml_names(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copyfile(EXAMPLE, inputs / "procurement.xlsx")
+    out = build_with_pdf([inputs / "procurement.xlsx"], tmp_path / "out")
+    with pytest.raises(ArchiveError) as unnamed:
+        archive_papers(out, now=NOW)
+    assert str(unnamed.value) == (
+        "no archive folder named: give one with --to ARCHIVE_DIR, or set"
+        ' archive = "../archive" in a boardpack.toml beside the workbooks'
+    )
+    assert not (tmp_path / "archive").exists()
+
+    (inputs / "boardpack.toml").write_text('archive = "../archive"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["archive", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "archive" / PAPER / "v1" / "procurement.pdf").is_file()
+    assert result.output == "procurement: archived as v1\n"

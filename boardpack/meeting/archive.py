@@ -53,7 +53,7 @@ from boardpack.meeting.archive_verify import (
     no_index_message,
     verify_archive,
 )
-from boardpack.meeting.folder import which_meeting
+from boardpack.meeting.folder import MeetingFolder, which_meeting
 from boardpack.meeting.records import (
     APPENDIX_DATA,
     APPENDIX_WORKBOOK,
@@ -139,10 +139,11 @@ class ArchiveReport:
 
 
 def archive_papers(
-    out_dir: Path, archive_dir: Path, *, now: datetime | None = None
+    out_dir: Path, archive_dir: Path | None = None, *, now: datetime | None = None
 ) -> ArchiveReport:
     """File every paper built in `out_dir`, and the meeting's pack if it was built, into
-    `archive_dir`; see ArchiveReport for the outcome.
+    `archive_dir` (default: the `archive` the meeting's boardpack.toml names, beside the
+    workbooks the papers were built from); see ArchiveReport for the outcome.
 
     A refused paper does not stop the others: the report says why, and `report.ok` is False.
     ArchiveError is raised only when nothing can be archived at all (no build records in
@@ -150,8 +151,9 @@ def archive_papers(
     run filing into it for too long). `now` is the time recorded as `archived_at` (default: the
     current time; a naive datetime is taken to be UTC).
     """
-    out_dir, archive_dir = Path(out_dir), Path(archive_dir)
+    out_dir = Path(out_dir)
     records, pack_record = _record_paths(out_dir)
+    archive_dir = Path(archive_dir) if archive_dir is not None else _meetings_archive(records)
     _open_archive(archive_dir)
     archived_at = _utc_iso(now or datetime.now(UTC))
     report = ArchiveReport(archive_dir)
@@ -666,6 +668,28 @@ def _copy_file(source: Path, target: Path) -> tuple[str, int]:
 
 
 # --- reading records --------------------------------------------------------------------------
+
+
+def _meetings_archive(records: list[Path]) -> Path:
+    """The archive folder boardpack.toml names for the meeting the papers were built from;
+    ArchiveError saying how to name one when it names none."""
+    sources = []
+    for path in records:
+        try:
+            sources.append(read_record(path, data=False).source)
+        except ArchiveError:
+            continue  # refused, and said why, when the paper is filed
+    folder = MeetingFolder.open(sources, workbooks=False)
+    if (refused := folder.refusal(("archive",))) is not None:
+        raise ArchiveError(str(refused))
+    archive = folder.archive()
+    if archive is None:
+        where = folder.settings_file or "a boardpack.toml beside the workbooks"
+        raise ArchiveError(
+            f"no archive folder named: give one with --to ARCHIVE_DIR, or set"
+            f' archive = "../archive" in {where}'
+        )
+    return archive
 
 
 def _record_paths(out_dir: Path) -> tuple[list[Path], Path | None]:
