@@ -646,3 +646,33 @@ def test_without_to_the_archive_is_the_one_boardpack_toml_names(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert (tmp_path / "archive" / PAPER / "v1" / "procurement.pdf").is_file()
     assert result.output == "procurement: archived as v1\n"
+
+
+def test_a_paper_with_no_board_of_its_own_is_filed_under_the_meeting_boardpack_toml_names(
+    tmp_path: Path,
+) -> None:
+    # A monthly RAG report names no board or meeting: in a meeting's folder it is that
+    # meeting's paper, filed (and shown filed, and sent) beside the others, with the pack.
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    rag = EXAMPLE.parent.parent / "examples" / "monthly-rag"
+    shutil.copyfile(rag / "monthly-rag.toml", inputs / "monthly-rag.toml")
+    shutil.copyfile(rag / "town-centre.xlsx", inputs / "town-centre.xlsx")
+    shutil.copyfile(EXAMPLE, inputs / "procurement.xlsx")
+    (inputs / "boardpack.toml").write_text(
+        'board = "Joint Improvement Board"\nmeeting_date = 2008-01-24\narchive = "../archive"\n',
+        encoding="utf-8",
+    )
+    out = build_with_pdf([inputs], tmp_path / "out")
+    report = archive_papers(out, now=NOW)
+    assert lines(report) == [
+        "procurement: archived as v1",
+        "town-centre: archived as v1",
+        "board-pack: archived as v1",
+    ]
+    meeting = tmp_path / "archive" / "Joint Improvement Board" / "2008-01-24"
+    assert (meeting / "town-centre" / "v1" / "town-centre.pdf").is_file()
+    from boardpack.meeting.status import folder_status
+
+    shown = {p.name: p.archived for p in folder_status(inputs, out).papers}
+    assert shown == {"procurement": "v1", "town-centre": "v1"}

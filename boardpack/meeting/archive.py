@@ -70,6 +70,7 @@ from boardpack.meeting.records import (
     Record,
     check_built,
     check_built_pack,
+    filed_as,
     parse_manifest,
     read_pack_record,
     read_record,
@@ -153,7 +154,8 @@ def archive_papers(
     """
     out_dir = Path(out_dir)
     records, pack_record = _record_paths(out_dir)
-    archive_dir = Path(archive_dir) if archive_dir is not None else _meetings_archive(records)
+    folder = _meeting_folder(records)
+    archive_dir = Path(archive_dir) if archive_dir is not None else _meetings_archive(folder)
     _open_archive(archive_dir)
     archived_at = _utc_iso(now or datetime.now(UTC))
     report = ArchiveReport(archive_dir)
@@ -161,7 +163,7 @@ def archive_papers(
         index = _Index.open(archive_dir)
         report.notes.extend(index.notes)
         with Staging(archive_dir) as staging:
-            filer = _Filer(archive_dir, staging, index, archived_at, out_dir)
+            filer = _Filer(archive_dir, staging, index, archived_at, out_dir, folder.settings)
             papers: dict[str, Record] = {}
             for path in records:
                 outcome, record = filer.paper(path)
@@ -281,21 +283,31 @@ class _Filer:
     """Files papers and the pack into an archive whose lock this run holds."""
 
     def __init__(
-        self, archive_dir: Path, staging: Staging, index: _Index, archived_at: str, out: Path
+        self,
+        archive_dir: Path,
+        staging: Staging,
+        index: _Index,
+        archived_at: str,
+        out: Path,
+        settings: PackSettings,
     ) -> None:
         self.archive_dir, self.staging, self.index = archive_dir, staging, index
         self.archived_at, self.out = archived_at, out
+        self.settings = settings  # the meeting's, for a paper with no board or date of its own
 
     def paper(self, record_path: Path) -> tuple[PaperArchive, Record | None]:
         """File one built paper, or say why not; with its record when it could be read."""
         record = None
         try:
             record = read_record(record_path)
+            record = filed_as(record, self.settings)
             if not record.board or not record.meeting_date:
                 missing = "board" if not record.board else "meeting date"
+                setting = "board" if not record.board else "meeting_date"
                 raise ArchiveError(
                     f"it has no {missing}: the archive files papers by board and meeting;"
-                    " give its profile a field with that role to archive it"
+                    f" give its profile a field with that role, or the meeting's"
+                    f" boardpack.toml its {setting}, to archive it"
                 )
             parts = _check_built_files(record, self.out)
             fields: dict[str, Any] = {
@@ -670,16 +682,20 @@ def _copy_file(source: Path, target: Path) -> tuple[str, int]:
 # --- reading records --------------------------------------------------------------------------
 
 
-def _meetings_archive(records: list[Path]) -> Path:
-    """The archive folder boardpack.toml names for the meeting the papers were built from;
-    ArchiveError saying how to name one when it names none."""
+def _meeting_folder(records: list[Path]) -> MeetingFolder:
+    """The meeting's folder of the workbooks the papers were built from."""
     sources = []
     for path in records:
         try:
             sources.append(read_record(path, data=False).source)
         except ArchiveError:
             continue  # refused, and said why, when the paper is filed
-    folder = MeetingFolder.open(sources, workbooks=False)
+    return MeetingFolder.open(sources, workbooks=False)
+
+
+def _meetings_archive(folder: MeetingFolder) -> Path:
+    """The archive folder boardpack.toml names for the meeting; ArchiveError saying how to name
+    one when it names none."""
     if (refused := folder.refusal(("archive",))) is not None:
         raise ArchiveError(str(refused))
     archive = folder.archive()

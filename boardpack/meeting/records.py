@@ -15,10 +15,10 @@ import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, NotRequired
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired
 
 from pydantic import (
     AfterValidator,
@@ -36,6 +36,9 @@ from boardpack import __version__
 from boardpack.errors import ArchiveError
 from boardpack.files import PACK_NAME, RECORD_FOLDER, WORKBOOK_SUFFIXES, safe_stem
 from boardpack.meeting.archive_fs import file_fault, read_regular
+
+if TYPE_CHECKING:
+    from boardpack.meeting.settings import PackSettings
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -466,12 +469,31 @@ def check_built(
     faults.extend(_source_fault("workbook", record.source, workbook))
     for source, sha256 in record.appendices:
         faults.extend(_source_fault("appendix", source, file_fault(source, sha256, CHANGED)))
-    # A paper with no meeting date of its own is for whichever meeting it is taken to.
-    if meeting is not None and record.meeting_date and record.meeting_date != meeting.isoformat():
-        faults.append(
-            f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
-        )
+    if meeting is not None and (other := meeting_fault(record, meeting)) is not None:
+        faults.append(other)
     return faults
+
+
+def filed_as(record: Record, settings: PackSettings) -> Record:
+    """The record with the board and meeting date the archive files its paper under: the
+    paper's own, else those of the meeting boardpack.toml names (a paper whose profile has no
+    board or meeting date goes to whichever meeting it is taken to)."""
+    if record.board and record.meeting_date:
+        return record
+    return replace(
+        record,
+        board=record.board or settings.board or "",
+        meeting_date=record.meeting_date
+        or (settings.meeting_date.isoformat() if settings.meeting_date else ""),
+    )
+
+
+def meeting_fault(record: Record, meeting: date) -> str | None:
+    """Why the paper `record` describes is not for `meeting` (None: it is). A paper with no
+    meeting date of its own is for whichever meeting it is taken to."""
+    if not record.meeting_date or record.meeting_date == meeting.isoformat():
+        return None
+    return f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
 
 
 def check_built_pack(record: PackRecord, out_dir: Path) -> list[str]:

@@ -40,7 +40,7 @@ from boardpack.meeting.mail import (
     send,
     write_drafts,
 )
-from boardpack.meeting.records import SendLogEntry
+from boardpack.meeting.records import SendLogEntry, filed_as, meeting_fault
 from boardpack.meeting.send_log import load_log, send_lock, send_log_path
 from boardpack.meeting.settings import EMAIL_NEEDS, SETTINGS_FILE, PackSettings
 from boardpack.meeting.status import (
@@ -151,7 +151,7 @@ def prepare(
     versions = {}
     for paper in papers:
         assert paper.record is not None
-        if (version := archived_version(view, paper.record)) is not None:
+        if (version := archived_version(view, filed_as(paper.record, settings))) is not None:
             versions[paper.name] = version
     if pack is not None and pack.record is not None and not pack.stale:
         latest = view.latest(meeting.board, meeting.date.isoformat(), PACK_NAME)
@@ -344,9 +344,8 @@ def _known_papers(
 def _for_meeting(paper: Built, meeting: dt.date) -> Built:
     """The paper, stale too if it was built for another meeting."""
     record = paper.record
-    if record is None or record.meeting_date == meeting.isoformat():
+    if record is None or (fault := meeting_fault(record, meeting)) is None:
         return paper
-    fault = f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
     return Built(paper.name, record, paper.docx, paper.pdf, (*paper.faults, fault))
 
 

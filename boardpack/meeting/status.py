@@ -35,6 +35,7 @@ from boardpack.meeting.records import (
     SendLogEntry,
     check_built,
     check_built_pack,
+    filed_as,
     parse_manifest,
     read_pack_record,
     read_record,
@@ -618,9 +619,10 @@ def _paper_status(
     sent: tuple[str, ...] = ()
     recipients = recipients_of(settings.email, name)
     if record is not None and outputs.built:
-        archived = archived_version(view, record)
+        filed = filed_as(record, settings)
+        archived = archived_version(view, filed)
         files = {Deliverable.DOCX: record.docx_sha256, Deliverable.PDF: record.pdf_sha256}
-        sent = sent_to(_for_meeting(entries, record.board, record.meeting_date), files, recipients)
+        sent = sent_to(_for_meeting(entries, filed.board, filed.meeting_date), files, recipients)
     status = PaperStatus(
         name=name,
         workbook=workbook,

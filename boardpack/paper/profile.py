@@ -162,8 +162,8 @@ class HeaderField(_Frozen):
     """`board`, `meeting_date` (a `date`) or `report_date` (a `date` or `month`): what the pack,
     history and the meeting cycle read it for; a field keyed `board`, `meeting_date` or
     `report_date` plays that role. Each is optional: a paper without a board or meeting date prints
-    none, and is not archived or compared with earlier papers. A profile with a `[plan]` needs a
-    required report date
+    none, is archived under the meeting its folder's boardpack.toml names (else not at all), and
+    is not compared with earlier papers. A profile with a `[plan]` needs a required report date
     """
     format: Annotated[DateForm, BeforeValidator(_date_form)] | None = None  # of a date or month
     """How a date or month is printed: `long` (17 November 2011), `short` (17 Nov 2011),
