@@ -186,3 +186,44 @@ def test_build_warns_of_a_workbook_open_in_excel(tmp_path: Path) -> None:
     shown = " ".join(result.output.split())  # the summary wraps long lines
     assert "procurement.xlsx: is open in Excel (~$procurement.xlsx is beside it)" in shown
     assert (out / "procurement.docx").is_file()
+
+
+def _paper_rows_added(tmp_path: Path, rows: list[tuple[str, str]]) -> tuple[Path, int]:
+    """The example with rows added below its Paper sheet's fields; the first added row's number."""
+    book = openpyxl.load_workbook(EXAMPLE)
+    sheet = book["Paper"]
+    first = sheet.max_row + 1
+    for offset, (label, value) in enumerate(rows):
+        sheet.cell(first + offset, 1, label)
+        sheet.cell(first + offset, 2, value)
+    path = tmp_path / "procurement.xlsx"
+    book.save(path)
+    return path, first
+
+
+def test_a_field_given_twice_with_another_value_is_named_at_the_second(tmp_path: Path) -> None:
+    # Which board the paper shows is the manager's to say: never the first row silently.
+    path, row = _paper_rows_added(tmp_path, [("Board", "Cabinet")])
+    with pytest.raises(InvalidWorkbook) as caught:
+        load_paper(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"Paper!B{row}: 'Board' is given again here, with another value than in Paper!B5;"
+        " delete one of the two rows"
+    ]
+
+
+def test_a_field_copied_with_the_same_value_or_left_empty_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    path, _ = _paper_rows_added(tmp_path, [("Board", "Joint Improvement Board"), ("Board", None)])  # type: ignore[list-item]
+    assert load_paper(path).paper.details.board == "Joint Improvement Board"
+
+
+def test_two_profile_rows_naming_different_profiles_are_named(tmp_path: Path) -> None:
+    path, row = _paper_rows_added(tmp_path, [("Profile", "jib"), ("Profile", "prince2")])
+    with pytest.raises(InvalidWorkbook) as caught:
+        load_paper(path)
+    assert (
+        f"Paper!B{row + 1}: 'Profile' is given again here, with another value than in"
+        f" Paper!B{row}; delete one of the two rows"
+    ) in [str(p) for p in caught.value.problems]

@@ -338,16 +338,45 @@ def _read(
     return raw
 
 
+def _twice(
+    sheet: _Sheet,
+    label: str,
+    first: str,
+    value: Any,
+    row: tuple[Any, ...],
+    index: int,
+    problems: list[Problem],
+) -> None:
+    """A problem when a field's row is there twice with another value: which one the paper
+    should show is the manager's to say, never boardpack's to guess."""
+    again = row[1] if len(row) > 1 else None
+    if again is None or again == value:
+        return  # an empty or identical copy changes nothing the paper shows
+    problems.append(
+        Problem(
+            sheet.ref((index, 2)),
+            f"'{label}' is given again here, with another value than in {first};"
+            " delete one of the two rows",
+        )
+    )
+
+
 def _profile_named(
     sheet: _Sheet, profile: Profile, folder: Path, problems: list[Problem]
 ) -> Profile | None:
     """The profile the Paper sheet's "Profile" row names; `profile` when it names none; None
     with a problem when it names one that cannot be used."""
     wanted = normalise_header(PROFILE_LABEL)
-    for index, row in enumerate(sheet.rows, start=1):
-        label = row[0] if row else None
-        if not isinstance(label, str) or normalise_header(label) != wanted:
-            continue
+    named = [
+        (index, row)
+        for index, row in enumerate(sheet.rows, start=1)
+        if row and isinstance(row[0], str) and normalise_header(row[0]) == wanted
+    ]
+    for index, row in named[1:]:
+        first_index, first = named[0]
+        first_value = first[1] if len(first) > 1 else None
+        _twice(sheet, PROFILE_LABEL, sheet.ref((first_index, 2)), first_value, row, index, problems)
+    for index, row in named[:1]:
         value = row[1] if len(row) > 1 else None
         if value is None:
             return profile
@@ -654,6 +683,7 @@ def _read_fields(
                 )
             continue
         if spec.field in values:
+            _twice(sheet, spec.label, cells[spec.field], values[spec.field], row, index, problems)
             continue
         values[spec.field] = row[1] if len(row) > 1 else None
         cells[spec.field] = sheet.ref((index, 2))
