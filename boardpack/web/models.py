@@ -234,6 +234,29 @@ class Reminder(models.Model):
         ]
 
 
+class Notice(models.Model):
+    """An email telling someone a paper waits for them: its approver when it is submitted, its
+    manager when it is returned or approved. Made with the step itself, so a server stopped
+    before sending it sends it later; once sent (or found unsendable), never sent again."""
+
+    class Kind(models.TextChoices):
+        TO_APPROVE = "to approve", "To its approver: waiting for approval"
+        RETURNED = "returned", "To its manager: returned"
+        APPROVED = "approved", "To its manager: approved"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    link = models.URLField(max_length=500, help_text="The paper's page, where sign-in is asked")
+    comment = models.TextField(blank=True, help_text="The approver's comment, when there is one")
+    made = models.DateTimeField(auto_now_add=True)
+    sent = models.DateTimeField(null=True, blank=True)
+    given_up = models.TextField(blank=True, help_text="Why it can never be sent, when so")
+
+    class Meta:
+        ordering = ["pk"]
+
+
 class Event(models.Model):
     """One line of the audit trail: who did what, when."""
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 from filelock import FileLock
 
 from boardpack.errors import BoardpackError
-from boardpack.web import store
-from boardpack.web.models import Board, Meeting, Paper, Reminder, State, email_settings, record
+from boardpack.web import notices, store
+from boardpack.web.mailing import board_mail
+from boardpack.web.models import Board, Meeting, Paper, Reminder, State, record
 
 STILL_OWED = (State.OWED, State.CHECKED, State.RETURNED)
 EVERY = 15 * 60  # seconds between the server's looks for reminders due
@@ -81,12 +82,9 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
     from boardpack.meeting.mail import Draft, Sent, send
 
     try:
-        settings = email_settings(board.email)
-    except ValueError as exc:
-        done.not_sent.append(f"{board}: its [email] settings cannot be used ({exc})")
-        return
-    if settings is None or settings.smtp is None:
-        done.not_sent.append(f"{board}: names no mail server to send reminders through")
+        mail = board_mail(board)
+    except BoardpackError as exc:
+        done.not_sent.append(str(exc))
         return
     drafts = []
     for paper in papers:
@@ -101,7 +99,7 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
         except ValueError:
             done.not_sent.append(f"{paper.title}: its manager {manager} has no email address")
             continue
-        message = _message(paper, recipient.name, recipient.address, settings.sender, now)
+        message = _message(paper, recipient.name, recipient.address, mail.sender, now)
         drafts.append(Draft(recipient, message, (), (str(paper.pk),)))
     by_pk = {str(p.pk): p for p in papers}
 
@@ -116,7 +114,7 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
         done.sent.append(reminder)
 
     try:
-        outcome = send(drafts, settings.smtp, on_sent=sent)
+        outcome = send(drafts, mail.smtp, on_sent=sent, ca_data=mail.ca_data)
     except BoardpackError as exc:
         done.not_sent.append(f"{board}: {exc}")
         return
@@ -158,6 +156,13 @@ def start_periodic() -> threading.Thread:
             else:
                 for why in done.not_sent:
                     log.warning("reminder not sent: %s", why)
+            try:  # notices the mail server could not take when they were made
+                noticed = notices.send_pending()
+            except Exception:
+                log.exception("notices could not be sent")
+            else:
+                for why in noticed.not_sent:
+                    log.warning("notice not sent: %s", why)
             finally:
                 close_old_connections()
             stop.wait(EVERY)

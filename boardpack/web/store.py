@@ -187,6 +187,32 @@ def write_settings(meeting: Meeting) -> None:
     laid_out = {p.stem for p in folder.glob("*.xlsx")}
     papers = [p for p in meeting.papers.all() if p.name in laid_out]
     (folder / "boardpack.toml").write_text(_settings_text(meeting, papers), encoding="utf-8")
+    _place_ca_file(meeting)
+
+
+def _place_ca_file(meeting: Meeting) -> None:
+    """The board's `ca_file` is kept in the data folder, as reminders and notices read it; the
+    meeting folder gets a copy where its boardpack.toml names it, so that sending the papers
+    (meeting/sending.py, which reads it beside boardpack.toml) trusts the same authority."""
+    from boardpack.files import write_atomic
+    from boardpack.web.mailing import ca_data
+    from boardpack.web.models import email_settings
+
+    try:
+        settings = email_settings(meeting.board.email)
+    except ValueError:
+        return  # the engine reads the settings again and says what is wrong with them
+    ca_file = settings.smtp.ca_file if settings is not None and settings.smtp else None
+    if ca_file is None or ca_file.is_absolute() or ".." in ca_file.parts:
+        return  # the engine refuses a name outside the meeting folder, and says so
+    try:
+        text = ca_data(meeting.board, ca_file)
+    except BoardpackError:
+        return  # a build needs no certificate; sending says what is wrong with it
+    if text is not None:
+        target = meeting.folder() / ca_file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text.encode("ascii", "replace"))
 
 
 def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:

@@ -11,14 +11,25 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from boardpack.errors import BoardpackError
 from boardpack.meeting.meetings import time_left
-from boardpack.web import access, clerk, store
-from boardpack.web.models import Board, Meeting, Membership, Paper, Role, State, record
+from boardpack.web import access, clerk, notices, store
+from boardpack.web.models import (
+    Board,
+    Meeting,
+    Membership,
+    Notice,
+    Paper,
+    Role,
+    State,
+    record,
+)
 
+MAX_COMMENT = 4000  # an approver's comment: a few paragraphs, not a document
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -197,8 +208,34 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         paper.comment = ""
         paper.save(update_fields=["state", "comment"])
         record(request.user, "submit", paper=paper, detail=latest.sha256)
-    messages.success(request, "Submitted." + (" Its approver has been asked." if needs else ""))
+        if needs:
+            notices.make(paper, Notice.Kind.TO_APPROVE, paper.approver, _link(request, paper))
+    if not needs:
+        messages.success(request, "Submitted. It needs no approval: it goes into the pack.")
+        return redirect("paper", pk=pk)
+    approver = paper.approver
+    who = (approver.get_full_name() or approver.username) if approver is not None else ""
+    messages.success(request, f"Submitted. It now waits for {who} to approve it.")
+    _tell(request, paper, who)
     return redirect("paper", pk=pk)
+
+
+def _link(request: HttpRequest, paper: Paper) -> str:
+    """The paper's page as an address to put in an email: it asks for sign-in, holds no key."""
+    return request.build_absolute_uri(reverse("paper", args=[paper.pk]))
+
+
+def _tell(request: HttpRequest, paper: Paper, who: str) -> None:
+    """Send the paper's notices now, and say on the page whether they went."""
+    done = notices.send_pending(paper)
+    if done.sent:
+        messages.info(request, f"{who} has been sent an email with a link to the paper.")
+    elif done.not_sent:
+        messages.warning(
+            request,
+            f"{who} could not be emailed ({'; '.join(done.not_sent)}); they see it on their"
+            " boardpack home page.",
+        )
 
 
 @login_required
@@ -208,7 +245,14 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can_approve(request.user, paper):
         return HttpResponse("Only the paper's approver may approve or return it.", status=403)
     action = request.POST.get("action")
-    comment = request.POST.get("comment", "").strip()[:4000]
+    comment = request.POST.get("comment", "").strip()
+    if len(comment) > MAX_COMMENT:
+        messages.error(
+            request,
+            f"The comment is {len(comment)} characters long; shorten it to {MAX_COMMENT} or"
+            " fewer (nothing was approved or returned).",
+        )
+        return redirect("paper", pk=pk)
     if action == "return" and not comment:
         messages.error(request, "Say what the manager should change before returning it.")
         return redirect("paper", pk=pk)
@@ -222,7 +266,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             paper.approved_sha256 = approved.sha256 if approved is not None else ""
         paper.save(update_fields=["state", "comment", "approved_sha256"])
         record(request.user, action, paper=paper, detail=comment)
+        kind = Notice.Kind.APPROVED if action == "approve" else Notice.Kind.RETURNED
+        notices.make(paper, kind, paper.manager, _link(request, paper), comment)
     messages.success(request, "Approved." if action == "approve" else "Returned to its manager.")
+    manager = paper.manager
+    _tell(request, paper, manager.get_full_name() or manager.username)
     return redirect("paper", pk=pk)
 
 
