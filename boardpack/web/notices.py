@@ -33,7 +33,7 @@ class Noticed:
     not_sent: list[str] = field(default_factory=list)
 
 
-def make(paper: Paper, kind: str, to: Any, link: str, comment: str = "") -> Notice:
+def make(paper: Paper, kind: Any, to: Any, link: str, comment: str = "") -> Notice:
     """A notice to send, made with the step it tells of (inside its transaction)."""
     return Notice.objects.create(paper=paper, kind=kind, to=to, link=link, comment=comment)
 
