@@ -200,6 +200,11 @@ class Upload(models.Model):
     warnings = models.JSONField(default=list)
     submitted = models.BooleanField(default=False)
 
+    def markable(self) -> bool:
+        """Whether its problems are at cells that a marked copy can show (not a file refused
+        as a whole: not a workbook, damaged, too big when opened)."""
+        return not any(p.get("file") for p in self.problems)
+
     def path(self) -> Path:
         """Where its bytes are kept: by paper and hash, never by the name it came with."""
         return Path(settings.DATA) / "uploads" / str(self.paper_id) / f"{self.sha256}.xlsx"

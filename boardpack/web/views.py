@@ -137,12 +137,15 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     if sent is None:
         messages.error(request, "Choose the workbook to upload first.")
         return redirect("paper", pk=pk)
+    if sent.size is not None and sent.size > store.MAX_UPLOAD_BYTES:  # refused unread
+        messages.error(request, store.too_big(store.upload_name(sent.name or "")))
+        return redirect("paper", pk=pk)
     try:
         with transaction.atomic():
             done = store.check_upload(
                 paper, sent.name or "workbook.xlsx", sent.read(), request.user
             )
-            state = "no problems" if done.valid else f"{len(done.problems)} problem(s)"
+            state = "no problems" if done.valid else _problems(len(done.problems))
             record(request.user, "upload", paper=paper, detail=f"{done.file_name}: {state}")
     except store.WebError as exc:
         messages.error(request, str(exc))
@@ -152,8 +155,16 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             request, "The workbook has no problems. Preview the paper, then submit it."
         )
     else:
-        messages.error(request, f"The workbook has {len(done.problems)} problem(s): see below.")
+        messages.error(
+            request,
+            f"The workbook has {_problems(len(done.problems))} to fix, listed below with where"
+            " each one is. Nothing is submitted until it has none.",
+        )
     return redirect("paper", pk=pk)
+
+
+def _problems(count: int) -> str:
+    return f"{count} problem{'s' if count != 1 else ''}"
 
 
 @login_required
@@ -200,6 +211,14 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can_upload(request.user, paper) or latest is None or not latest.valid:
         return HttpResponse("Only a checked workbook can be submitted, by its manager.", status=403)
     with transaction.atomic():
+        # Looked at again inside the transaction: a second click, or a second tab, finds the
+        # paper submitted already and changes nothing (its approver is not asked twice).
+        paper = Paper.objects.select_for_update().select_related("meeting__board").get(pk=pk)
+        if paper.state not in (State.CHECKED, State.RETURNED) or paper.latest() != latest:
+            messages.info(
+                request, f"It is {paper.get_state_display().lower()} already; nothing changed."
+            )
+            return redirect("paper", pk=pk)
         paper.uploads.update(submitted=False)
         latest.submitted = True
         latest.save(update_fields=["submitted"])
@@ -218,6 +237,14 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, f"Submitted. It now waits for {who} to approve it.")
     _tell(request, paper, who)
     return redirect("paper", pk=pk)
+
+
+def _not_waiting(paper: Paper) -> str:
+    """What an approver is told when the paper no longer waits for them."""
+    return (
+        f"It does not wait for your approval now (it is {paper.get_state_display().lower()});"
+        " nothing changed."
+    )
 
 
 def _link(request: HttpRequest, paper: Paper) -> str:
@@ -242,8 +269,11 @@ def _tell(request: HttpRequest, paper: Paper, who: str) -> None:
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper(request, pk)
-    if not access.can_approve(request.user, paper):
+    if paper.approver_id != request.user.pk:
         return HttpResponse("Only the paper's approver may approve or return it.", status=403)
+    if not access.can_approve(request.user, paper):  # a second click, or a new upload since
+        messages.info(request, _not_waiting(paper))
+        return redirect("paper", pk=pk)
     action = request.POST.get("action")
     comment = request.POST.get("comment", "").strip()
     if len(comment) > MAX_COMMENT:
@@ -259,6 +289,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if action not in ("approve", "return"):
         return HttpResponse("Approve or return.", status=400)
     with transaction.atomic():
+        paper = Paper.objects.select_for_update().select_related("meeting__board").get(pk=pk)
+        if not access.can_approve(request.user, paper):  # changed since the check above
+            messages.info(request, _not_waiting(paper))
+            return redirect("paper", pk=pk)
         paper.state = State.APPROVED if action == "approve" else State.RETURNED
         paper.comment = comment if action == "return" else ""
         if action == "approve":

@@ -1,0 +1,171 @@
+"""`boardpack serve` tried by hand as a manager and an intruder would try it, each finding kept
+as a test: a file's name as it was sent (without its folders or control characters), a file
+refused as a whole named as sent and offered no marked copy, a file too big refused unread (by
+the page and by the server itself), a workbook for another meeting warned of at its cells, an
+address for what does not exist answered "not found"."""
+
+# ruff: noqa: F811 - the fixtures of test_web.py are imported, and named as parameters
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import EXAMPLE, edit_workbook
+from tests.test_web import (  # noqa: F401 - fixtures
+    Cast,
+    _upload,
+    cast,
+    client_for,
+    running,
+    web,
+)
+
+
+def _problems(page: str) -> list[tuple[str, str]]:
+    """The rows of the page's first table of problems: (where, what)."""
+    table = page.split('<table class="problems">', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r"<td>(.*?)</td>", table, flags=re.S)
+    return [
+        (html.unescape(a), html.unescape(b)) for a, b in zip(cells[::2], cells[1::2], strict=True)
+    ]
+
+
+def _send(client: Any, paper: Any, name: str, content: bytes) -> str:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sent = SimpleUploadedFile(name, content)
+    response = client.post(f"/papers/{paper.pk}/upload", {"workbook": sent}, follow=True)
+    return str(response.content.decode())
+
+
+def test_an_uploads_name_loses_its_folders_and_shows_its_control_characters(cast: Cast) -> None:
+    from boardpack.web import store
+    from boardpack.web.models import Upload
+
+    done = store.check_upload(
+        cast.paper, "C:\\Users\\mark\\Desktop\\hous\x1b[31ming\x07.xlsx", b"PK", cast.manager
+    )
+    assert done.file_name == "hous\\x1b[31ming\\x07.xlsx"
+    assert done.path().parent.name == str(cast.paper.pk)  # kept by its hash, never its name
+    page = _send(client_for(cast.manager), cast.paper, "../../etc/passwd.xlsx", b"PK")
+    assert Upload.objects.filter(paper=cast.paper).latest("pk").file_name == "passwd.xlsx"
+    assert "\x1b" not in page
+
+
+def test_a_file_refused_as_a_whole_is_named_as_sent_with_no_marked_copy_offered(
+    cast: Cast,
+) -> None:
+    manager = client_for(cast.other_manager)
+    page = _send(manager, cast.other_paper, "budget.xlsx", b"<html><p>Not a workbook</p></html>")
+    ((where, what),) = _problems(page)
+    assert where == "budget.xlsx"
+    assert what.startswith("is a web page (HTML), not an Excel workbook")
+    assert "housing.xlsx" not in page  # the name only the server uses
+    assert "problems.xlsx" not in page  # nothing to mark: no link to a copy
+    assert "Upload the paper's workbook itself, saved from Excel" in page
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * (200 * 1024 * 1024) + b"</a>")
+    page = _send(manager, cast.other_paper, "q3.xlsx", bomb.getvalue())
+    ((where, what),) = _problems(page)
+    assert where == "q3.xlsx" and "would expand to 200 MB when opened" in what
+    assert "problems.xlsx" not in page
+
+
+def test_a_file_too_big_to_be_a_workbook_is_refused_unread(cast: Cast) -> None:
+    from boardpack.web.models import Upload
+
+    page = _send(client_for(cast.manager), cast.paper, "scan.xlsx", b"\0" * (21 * 1024 * 1024))
+    assert "scan.xlsx is over 20 MB, far more than a paper&#x27;s workbook" in page
+    assert not Upload.objects.filter(paper=cast.paper).exists()
+
+
+def test_the_server_refuses_a_request_bigger_than_any_workbook(
+    running: tuple[str, Path],
+) -> None:
+    address, _ = running
+    request = urllib.request.Request(
+        f"{address}/login/", data=b"x" * (30 * 1024 * 1024), method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (ConnectionError, urllib.error.URLError):
+        status = 413  # the server may close the connection while the body is still sent
+    assert status == 413
+
+
+def test_a_workbook_for_another_board_or_meeting_is_warned_of_at_its_cells(
+    cast: Cast, tmp_path: Path
+) -> None:
+    manager = client_for(cast.manager)
+    page = _upload(manager, cast.paper, EXAMPLE)
+    assert "It has no problems" in page.content.decode()  # a warning does not stop it
+    board = cast.board.name
+    warnings = _problems(page.content.decode())  # with no problems, the warnings' table
+    assert (
+        "Paper!B5",
+        f"the workbook says the board is 'Joint Improvement Board', but this paper is for"
+        f" the {board}; type {board} there",
+    ) in warnings
+
+    cast.board.name = "joint  improvement BOARD"  # the same words
+    cast.board.save()
+    last_quarter = edit_workbook(
+        EXAMPLE, tmp_path / "procurement.xlsx", {"Paper!B6": dt.datetime(2007, 10, 25)}
+    )
+    page = _upload(manager, cast.paper, last_quarter).content.decode()
+    warnings = _problems(page)
+    assert not any("the workbook says the board is" in what for _, what in warnings)
+    assert (
+        "Paper!B6",
+        "the workbook is for a meeting on 25/10/2007, but this paper is for the meeting on"
+        " 24/01/2008: update the paper for this meeting",
+    ) in warnings
+
+
+def test_an_address_for_what_does_not_exist_is_not_found(cast: Cast) -> None:
+    clerk = client_for(cast.clerk)
+    for address in ("/meetings/99999/", "/papers/99999/", "/boards/99999/meetings/new"):
+        response = clerk.get(address)
+        assert response.status_code == 404, address
+        assert "Traceback" not in response.content.decode()
+    for address in ("/meetings/99999/build", "/papers/99999/decide", "/meetings/abc/"):
+        assert clerk.post(address).status_code == 404, address
+
+
+def test_a_second_click_on_submit_or_approve_changes_nothing_and_asks_nobody_twice(
+    cast: Cast,
+) -> None:
+    from boardpack.web.models import Event, Notice, Paper
+
+    manager, approver = client_for(cast.manager), client_for(cast.approver)
+    _upload(manager, cast.paper, EXAMPLE)
+    submit = f"/papers/{cast.paper.pk}/submit"
+    manager.post(submit)
+    again = manager.post(submit, follow=True).content.decode()
+    assert "It is submitted already; nothing changed." in again
+    assert Notice.objects.filter(paper=cast.paper).count() == 1
+
+    decide = f"/papers/{cast.paper.pk}/decide"
+    approver.post(decide, {"action": "approve"})
+    again = approver.post(decide, {"action": "return", "comment": "Late thought"}, follow=True)
+    said = html.unescape(again.content.decode())
+    assert "It does not wait for your approval now (it is approved); nothing changed." in said
+    assert Paper.objects.get(pk=cast.paper.pk).state == "approved"
+    # An approved paper is not put back to waiting by a stray submit.
+    assert "It is approved already" in manager.post(submit, follow=True).content.decode()
+    actions = Event.objects.filter(paper=cast.paper).values_list("action", flat=True)
+    assert sorted(set(actions)) == ["approve", "notice not sent", "submit", "upload"]
+    assert list(actions).count("submit") == 1 and list(actions).count("approve") == 1
