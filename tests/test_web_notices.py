@@ -98,6 +98,10 @@ def test_the_approver_gets_a_link_that_asks_for_sign_in_and_the_manager_hears_ba
         # Each once: another look sends nothing more.
         assert notices.send_pending().sent == []
         assert len(mailbox.received) == 4
+    # The clerk's trail says the server sent them, and the workbook submitted, shortly.
+    trail = client_for(cast.clerk).get(f"/meetings/{cast.meeting.pk}/").content.decode()
+    assert "<td>boardpack</td><td>notice: Procurement</td>" in trail
+    assert re.search(r"<td>the workbook [0-9a-f]{12}…</td>", trail)
     told = Event.objects.filter(paper=cast.paper, action="notice").order_by("pk")
     assert [e.detail for e in told] == [
         "To its approver: waiting for approval, to approver@example.org",

@@ -169,3 +169,26 @@ def test_a_second_click_on_submit_or_approve_changes_nothing_and_asks_nobody_twi
     actions = Event.objects.filter(paper=cast.paper).values_list("action", flat=True)
     assert sorted(set(actions)) == ["approve", "notice not sent", "submit", "upload"]
     assert list(actions).count("submit") == 1 and list(actions).count("approve") == 1
+
+
+def test_the_meeting_page_says_when_and_where_in_plain_words(cast: Cast) -> None:
+    import datetime as dt
+
+    clerk = client_for(cast.clerk)
+
+    def said() -> str:
+        page = clerk.get(f"/meetings/{cast.meeting.pk}/").content.decode()
+        return html.unescape(page.split("<h1>", 1)[1].split("Papers due", 1)[0])
+
+    cast.meeting.date = dt.date(2008, 1, 3)
+    cast.meeting.save()
+    assert said().startswith("Joint Improvement Board")
+    assert f"{cast.board.name}, 3 January 2008</h1>" in said()  # not "03 January"
+    assert "<p>At Council Chamber, County Hall." in said()  # no time: no stray comma
+    cast.meeting.time = dt.time(14, 30)
+    cast.meeting.venue = ""
+    cast.meeting.save()
+    assert "<p>At 14:30." in said()
+    cast.meeting.time = None
+    cast.meeting.save()
+    assert said().endswith("</h1>\n<p>\n")  # neither: no stray full stop

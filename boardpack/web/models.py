@@ -121,7 +121,7 @@ class Meeting(models.Model):
         constraints = [models.UniqueConstraint(fields=["board", "date"], name="one_a_day")]
 
     def __str__(self) -> str:
-        return f"{self.board}, {self.date:%d %B %Y}"
+        return f"{self.board}, {self.date.day} {self.date:%B %Y}"  # 4 March, not 04 March
 
     def folder(self) -> Path:
         """The meeting's folder of workbooks, as `boardpack build` reads one."""
