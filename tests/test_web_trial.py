@@ -192,3 +192,28 @@ def test_the_meeting_page_says_when_and_where_in_plain_words(cast: Cast) -> None
     cast.meeting.time = None
     cast.meeting.save()
     assert said().endswith("</h1>\n<p>\n")  # neither: no stray full stop
+
+
+def test_the_manager_is_told_what_to_do_next_at_each_step(cast: Cast, tmp_path: Path) -> None:
+    manager, approver = client_for(cast.manager), client_for(cast.approver)
+    cast.board.email = ""
+    cast.board.save()
+
+    def next_on_home() -> str:
+        page = html.unescape(manager.get("/").content.decode())
+        row = page[page.index(">Procurement</a>") :]
+        return row[: row.index("</tr>")].rsplit("<td>", 1)[1].removesuffix("</td>\n    ")
+
+    assert next_on_home().startswith("Download the blank workbook, fill it in, and upload it")
+    bad = edit_workbook(EXAMPLE, tmp_path / "procurement.xlsx", {"Risks!B2": 7})
+    page = html.unescape(_upload(manager, cast.paper, bad).content.decode())
+    assert "What to do next: Fix the problems listed on its page, and upload it again." in page
+    _upload(manager, cast.paper, EXAMPLE)
+    assert next_on_home().startswith("Preview it, then submit it")
+    manager.post(f"/papers/{cast.paper.pk}/submit")
+    assert next_on_home().startswith("Nothing for now: it waits for Approver to approve it")
+    approver.post(f"/papers/{cast.paper.pk}/decide", {"action": "return", "comment": "Costs?"})
+    assert next_on_home().startswith("Read the approver's comment, change the workbook")
+    manager.post(f"/papers/{cast.paper.pk}/submit")
+    approver.post(f"/papers/{cast.paper.pk}/decide", {"action": "approve"})
+    assert next_on_home().startswith("Nothing: it is approved and goes into the pack")

@@ -73,6 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "paper": p,
             "deadline": p.meeting.deadline(),
             "left": time_left(p.meeting.deadline(), now),
+            "next": next_step(p) if access.can_upload(user, p) else "Nothing: it is published",
         }
         for p in owed
     ]
@@ -87,6 +88,24 @@ def home(request: HttpRequest) -> HttpResponse:
             "published": published,
         },
     )
+
+
+def next_step(paper: Paper) -> str:
+    """What the paper's manager does next, in their words."""
+    if paper.state == State.OWED:
+        return "Download the blank workbook, fill it in, and upload it"
+    if paper.state == State.CHECKED:
+        latest = paper.latest()
+        if latest is not None and latest.valid:
+            return "Preview it, then submit it"
+        return "Fix the problems listed on its page, and upload it again"
+    if paper.state == State.SUBMITTED:
+        approver = paper.approver
+        who = (approver.get_full_name() or approver.username) if approver else "its approver"
+        return f"Nothing for now: it waits for {who} to approve it"
+    if paper.state == State.RETURNED:
+        return "Read the approver's comment, change the workbook, upload it and submit it again"
+    return "Nothing: it is approved and goes into the pack"
 
 
 @login_required
@@ -104,6 +123,7 @@ def paper_page(request: HttpRequest, pk: int) -> HttpResponse:
             "deadline": deadline,
             "left": time_left(deadline, timezone.now()),
             "can_upload": access.can_upload(request.user, paper),
+            "next": next_step(paper) if access.can_upload(request.user, paper) else "",
             "can_submit": access.can_upload(request.user, paper)
             and latest is not None
             and latest.valid
