@@ -217,3 +217,11 @@ def test_the_manager_is_told_what_to_do_next_at_each_step(cast: Cast, tmp_path: 
     manager.post(f"/papers/{cast.paper.pk}/submit")
     approver.post(f"/papers/{cast.paper.pk}/decide", {"action": "approve"})
     assert next_on_home().startswith("Nothing: it is approved and goes into the pack")
+
+
+def test_the_sign_in_page_says_why_it_is_asked_for_and_whom_to_ask(cast: Cast) -> None:
+    first = client_for(None).get(f"/papers/{cast.paper.pk}/", follow=True).content.decode()
+    assert "Sign in to open the page you were sent to" in first
+    assert "Ask your committee clerk." in first
+    plain = client_for(None).get("/login/").content.decode()
+    assert "Sign in to open the page you were sent to" not in plain
