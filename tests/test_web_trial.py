@@ -225,3 +225,29 @@ def test_the_sign_in_page_says_why_it_is_asked_for_and_whom_to_ask(cast: Cast) -
     assert "Ask your committee clerk." in first
     plain = client_for(None).get("/login/").content.decode()
     assert "Sign in to open the page you were sent to" not in plain
+
+
+def test_a_very_long_file_name_is_shortened_keeping_its_ending(cast: Cast) -> None:
+    from boardpack.web import store
+
+    name = "Procurement " + "very " * 100 + "final v3.xlsx"
+    shown = store.upload_name(name)
+    assert len(shown) == 200 and shown.startswith("Procurement very")
+    assert shown.endswith("\u2026 very final v3.xlsx")
+    done = store.check_upload(cast.paper, name, b"PK", cast.manager)
+    assert done.file_name == shown  # checked as a workbook, not refused for its ending
+
+
+def test_forms_posted_from_another_site_are_refused_and_change_nothing(cast: Cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from boardpack.web.models import Build, Upload
+
+    manager = client_for(cast.manager, enforce_csrf_checks=True)
+    sent = SimpleUploadedFile("procurement.xlsx", EXAMPLE.read_bytes())
+    assert manager.post(f"/papers/{cast.paper.pk}/upload", {"workbook": sent}).status_code == 403
+    assert manager.post(f"/papers/{cast.paper.pk}/submit").status_code == 403
+    clerk = client_for(cast.clerk, enforce_csrf_checks=True)
+    assert clerk.post(f"/meetings/{cast.meeting.pk}/build").status_code == 403
+    assert not Upload.objects.filter(paper=cast.paper).exists()
+    assert not Build.objects.filter(meeting=cast.meeting).exists()

@@ -41,8 +41,10 @@ def upload_name(name: str) -> str:
     acted on, and not too long to show."""
     from boardpack.text import printable
 
-    last = re.split(r"[\\/]", name)[-1]
-    return printable(last).strip()[:200] or "workbook.xlsx"
+    shown = printable(re.split(r"[\\/]", name)[-1]).strip() or "workbook.xlsx"
+    if len(shown) > 200:  # cut in the middle, so that its .xlsx is still seen
+        shown = shown[:180] + "\u2026" + shown[-19:]
+    return shown
 
 
 def check_upload(paper: Paper, name: str, content: bytes, user: Any) -> Upload:
