@@ -276,7 +276,8 @@ def test_a_paper_goes_from_its_problems_to_the_meetings_archived_pack(
     bad = edit_workbook(EXAMPLE, tmp_path / "Procurement v1.xlsx", {"Risks!B2": 7})
     page = _upload(manager, paper, bad).content.decode()
     assert "1 problem to fix in the workbook" in page
-    assert "Risks!B2" in page and "likelihood must be a whole number from 1 to 4 (got 7)" in page
+    assert "sheet Risks, cell B2" in page
+    assert "likelihood must be a whole number from 1 to 4 (got 7)" in page
     assert "Submit this paper" not in page
     marked = manager.get(f"/papers/{paper.pk}/problems.xlsx")
     assert marked["Content-Disposition"] == 'attachment; filename="procurement (problems).xlsx"'
@@ -474,7 +475,7 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
         manager.get_by_label("Workbook (.xlsx)").set_input_files(str(bad))
         manager.get_by_role("button", name="Upload and check").click()
         problems = manager.get_by_role("table", name="1 problem to fix in the workbook")
-        assert "Risks!B2" in problems.inner_text()
+        assert "sheet Risks, cell B2" in problems.inner_text()
         assert "must be a whole number from 1 to 4 (got 7)" in problems.inner_text()
         _accessible(manager)
 
@@ -596,7 +597,7 @@ def test_twenty_managers_uploading_at_once_each_get_their_own_result(
         latest = paper.latest()
         assert latest is not None and latest.sha256 == _sha256(books[number]), number
         assert latest.valid is (number % 2 == 0), (number, latest.problems)
-        assert ("Risks!B2" in pages[number]) is (number % 2 == 1), number
+        assert ("sheet Risks, cell B2" in pages[number]) is (number % 2 == 1), number
         assert paper.uploads.count() == 1
 
 

@@ -65,7 +65,7 @@ def test_a_file_refused_as_a_whole_is_named_as_sent_with_no_marked_copy_offered(
     manager = client_for(cast.other_manager)
     page = _send(manager, cast.other_paper, "budget.xlsx", b"<html><p>Not a workbook</p></html>")
     ((where, what),) = _problems(page)
-    assert where == "budget.xlsx"
+    assert where == "budget.xlsx (the whole file)"
     assert what.startswith("is a web page (HTML), not an Excel workbook")
     assert "housing.xlsx" not in page  # the name only the server uses
     assert "problems.xlsx" not in page  # nothing to mark: no link to a copy
@@ -77,7 +77,7 @@ def test_a_file_refused_as_a_whole_is_named_as_sent_with_no_marked_copy_offered(
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * (200 * 1024 * 1024) + b"</a>")
     page = _send(manager, cast.other_paper, "q3.xlsx", bomb.getvalue())
     ((where, what),) = _problems(page)
-    assert where == "q3.xlsx" and "would expand to 200 MB when opened" in what
+    assert where == "q3.xlsx (the whole file)" and "would expand to 200 MB when opened" in what
     assert "problems.xlsx" not in page
 
 
@@ -115,7 +115,7 @@ def test_a_workbook_for_another_board_or_meeting_is_warned_of_at_its_cells(
     board = cast.board.name
     warnings = _problems(page.content.decode())  # with no problems, the warnings' table
     assert (
-        "Paper!B5",
+        "sheet Paper, cell B5",
         f"the workbook says the board is 'Joint Improvement Board', but this paper is for"
         f" the {board}; type {board} there",
     ) in warnings
@@ -129,7 +129,7 @@ def test_a_workbook_for_another_board_or_meeting_is_warned_of_at_its_cells(
     warnings = _problems(page)
     assert not any("the workbook says the board is" in what for _, what in warnings)
     assert (
-        "Paper!B6",
+        "sheet Paper, cell B6",
         "the workbook is for a meeting on 25/10/2007, but this paper is for the meeting on"
         " 24/01/2008: update the paper for this meeting",
     ) in warnings
@@ -207,7 +207,11 @@ def test_the_manager_is_told_what_to_do_next_at_each_step(cast: Cast, tmp_path: 
     assert next_on_home().startswith("Download the blank workbook, fill it in, and upload it")
     bad = edit_workbook(EXAMPLE, tmp_path / "procurement.xlsx", {"Risks!B2": 7})
     page = html.unescape(_upload(manager, cast.paper, bad).content.decode())
-    assert "What to do next: Fix the problems listed on its page, and upload it again." in page
+    assert (
+        "What to do next: Fix the problems listed below in the workbook, and upload it again."
+        in page
+    )
+    assert next_on_home().startswith("Fix the problems its page lists in the workbook")
     _upload(manager, cast.paper, EXAMPLE)
     assert next_on_home().startswith("Preview it, then submit it")
     manager.post(f"/papers/{cast.paper.pk}/submit")
@@ -251,3 +255,14 @@ def test_forms_posted_from_another_site_are_refused_and_change_nothing(cast: Cas
     assert clerk.post(f"/meetings/{cast.meeting.pk}/build").status_code == 403
     assert not Upload.objects.filter(paper=cast.paper).exists()
     assert not Build.objects.filter(meeting=cast.meeting).exists()
+
+
+def test_each_problem_is_placed_in_words_a_manager_reads() -> None:
+    from boardpack.web.models import place_in_words
+
+    assert place_in_words({"where": "Risks!B2"}) == "sheet Risks, cell B2"
+    assert place_in_words({"where": "Risks!A5:F5"}) == "sheet Risks, row 5"
+    assert place_in_words({"where": "Paper!A:A"}) == "sheet Paper, column A"
+    assert place_in_words({"where": "Plan!B2:C9"}) == "sheet Plan, cells B2:C9"
+    assert place_in_words({"where": "Sections"}) == "sheet Sections"
+    assert place_in_words({"where": "q3.xlsx", "file": 1}) == "q3.xlsx (the whole file)"

@@ -200,6 +200,13 @@ class Upload(models.Model):
     warnings = models.JSONField(default=list)
     submitted = models.BooleanField(default=False)
 
+    def problem_rows(self) -> list[dict[str, str]]:
+        """Its problems, each with its place in words: "sheet Risks, cell B2"."""
+        return [{"where": place_in_words(p), "message": p["message"]} for p in self.problems]
+
+    def warning_rows(self) -> list[dict[str, str]]:
+        return [{"where": place_in_words(p), "message": p["message"]} for p in self.warnings]
+
     def markable(self) -> bool:
         """Whether its problems are at cells that a marked copy can show (not a file refused
         as a whole: not a workbook, damaged, too big when opened)."""
@@ -208,6 +215,25 @@ class Upload(models.Model):
     def path(self) -> Path:
         """Where its bytes are kept: by paper and hash, never by the name it came with."""
         return Path(settings.DATA) / "uploads" / str(self.paper_id) / f"{self.sha256}.xlsx"
+
+
+def place_in_words(problem: dict[str, Any]) -> str:
+    """Where a problem is, as a manager reads it: "sheet Risks, cell B2" for Risks!B2, "sheet
+    Risks, row 5" for Risks!A5:F5, "sheet Paper, column A" for Paper!A:A, "sheet Sections" for
+    a sheet, and the file's own name for a file refused as a whole."""
+    import re
+
+    where = str(problem.get("where", ""))
+    if problem.get("file"):
+        return f"{where} (the whole file)"
+    sheet, bang, cell = where.rpartition("!")
+    if not bang:
+        return f"sheet {where}" if where else "the workbook"
+    if match := re.fullmatch(r"([A-Z]+):\1", cell):
+        return f"sheet {sheet}, column {match.group(1)}"
+    if match := re.fullmatch(r"[A-Z]+(\d+):[A-Z]+\1", cell):
+        return f"sheet {sheet}, row {match.group(1)}"
+    return f"sheet {sheet}, {'cells' if ':' in cell else 'cell'} {cell}"
 
 
 class Build(models.Model):

@@ -90,7 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def next_step(paper: Paper) -> str:
+def next_step(paper: Paper, *, on_its_page: bool = False) -> str:
     """What the paper's manager does next, in their words."""
     if paper.state == State.OWED:
         return "Download the blank workbook, fill it in, and upload it"
@@ -98,7 +98,8 @@ def next_step(paper: Paper) -> str:
         latest = paper.latest()
         if latest is not None and latest.valid:
             return "Preview it, then submit it"
-        return "Fix the problems listed on its page, and upload it again"
+        listed = "listed below" if on_its_page else "its page lists"
+        return f"Fix the problems {listed} in the workbook, and upload it again"
     if paper.state == State.SUBMITTED:
         approver = paper.approver
         who = (approver.get_full_name() or approver.username) if approver else "its approver"
@@ -123,7 +124,9 @@ def paper_page(request: HttpRequest, pk: int) -> HttpResponse:
             "deadline": deadline,
             "left": time_left(deadline, timezone.now()),
             "can_upload": access.can_upload(request.user, paper),
-            "next": next_step(paper) if access.can_upload(request.user, paper) else "",
+            "next": (
+                next_step(paper, on_its_page=True) if access.can_upload(request.user, paper) else ""
+            ),
             "can_submit": access.can_upload(request.user, paper)
             and latest is not None
             and latest.valid
