@@ -266,3 +266,42 @@ def test_each_problem_is_placed_in_words_a_manager_reads() -> None:
     assert place_in_words({"where": "Plan!B2:C9"}) == "sheet Plan, cells B2:C9"
     assert place_in_words({"where": "Sections"}) == "sheet Sections"
     assert place_in_words({"where": "q3.xlsx", "file": 1}) == "q3.xlsx (the whole file)"
+
+
+def test_an_approver_from_an_old_email_is_told_the_paper_does_not_wait_for_them(
+    cast: Cast,
+) -> None:
+    cast.board.email = ""
+    cast.board.save()
+    manager, approver = client_for(cast.manager), client_for(cast.approver)
+    _upload(manager, cast.paper, EXAMPLE)
+    manager.post(f"/papers/{cast.paper.pk}/submit")
+    _upload(manager, cast.paper, EXAMPLE)  # changed again before the approver looked
+    page = html.unescape(approver.get(f"/papers/{cast.paper.pk}/").content.decode())
+    assert "It does not wait for your approval yet: its manager has not submitted it" in page
+    assert "Approve or return" not in page
+    manager.post(f"/papers/{cast.paper.pk}/submit")
+    page = html.unescape(approver.get(f"/papers/{cast.paper.pk}/").content.decode())
+    assert "Approve or return" in page and "does not wait" not in page
+    approver.post(f"/papers/{cast.paper.pk}/decide", {"action": "approve"})
+    page = html.unescape(approver.get(f"/papers/{cast.paper.pk}/").content.decode())
+    assert "It is approved. Nothing waits for you." in page
+
+
+def test_a_paper_cannot_be_approved_by_its_own_manager(cast: Cast) -> None:
+    from boardpack.web.models import Membership, Paper
+
+    Membership.objects.create(user=cast.manager, board=cast.board, role="approver")
+    page = client_for(cast.clerk).post(
+        f"/meetings/{cast.meeting.pk}/papers/new",
+        {
+            "name": "roads",
+            "title": "Roads",
+            "position": "3",
+            "manager": str(cast.manager.pk),
+            "approver": str(cast.manager.pk),
+        },
+    )
+    assert page.status_code == 200  # the form again, saying why
+    assert "The approver must be someone other than its manager" in page.content.decode()
+    assert not Paper.objects.filter(meeting=cast.meeting, name="roads").exists()

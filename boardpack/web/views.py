@@ -132,6 +132,7 @@ def paper_page(request: HttpRequest, pk: int) -> HttpResponse:
             and latest.valid
             and paper.state in (State.CHECKED, State.RETURNED),
             "can_approve": access.can_approve(request.user, paper),
+            "approver_note": _approver_note(request.user, paper),
             "can_see_meeting": access.can_see_meeting(request.user, paper.meeting),
             "history": paper.event_set.all()[:20],
             "changes": store.changes(paper) if access.can_upload(request.user, paper) else None,
@@ -260,6 +261,21 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, f"Submitted. It now waits for {who} to approve it.")
     _tell(request, paper, who)
     return redirect("paper", pk=pk)
+
+
+def _approver_note(user: Any, paper: Paper) -> str:
+    """What the paper's approver is told when it does not wait for them (they may come from
+    an email sent before its manager changed it)."""
+    if paper.approver_id != user.pk or paper.state == State.SUBMITTED:
+        return ""
+    if paper.state == State.APPROVED:
+        return "It is approved. Nothing waits for you."
+    if paper.state == State.RETURNED:
+        return "You returned it to its manager. You will be emailed when they submit it again."
+    return (
+        "It does not wait for your approval yet: its manager has not submitted it (or has"
+        " changed it since). You will be emailed when they submit it."
+    )
 
 
 def _not_waiting(paper: Paper) -> str:
