@@ -505,7 +505,7 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
         manager.get_by_role("button", name="Submit this paper for the meeting").click()
         approver.goto(paper)
         approver.get_by_role("button", name="Approve").click()
-        assert approver.get_by_text("Approved.").is_visible()
+        assert approver.get_by_text("Approved.", exact=True).is_visible()
 
         clerk = _sign_in(browser, live, cast.clerk)
         clerk.get_by_role("link", name=str(cast.meeting)).click()

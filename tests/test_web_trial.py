@@ -305,3 +305,42 @@ def test_a_paper_cannot_be_approved_by_its_own_manager(cast: Cast) -> None:
     assert page.status_code == 200  # the form again, saying why
     assert "The approver must be someone other than its manager" in page.content.decode()
     assert not Paper.objects.filter(meeting=cast.meeting, name="roads").exists()
+
+
+def test_building_or_filing_too_early_says_what_to_do_without_server_paths(
+    cast: Cast, web: Path
+) -> None:
+    clerk = client_for(cast.clerk)
+    meeting = f"/meetings/{cast.meeting.pk}/"
+    built = clerk.post(f"{meeting}build", follow=True).content.decode()
+    assert "Nothing to build yet: no paper is approved." in built
+    filed = clerk.post(f"{meeting}archive", follow=True).content.decode()
+    assert "Not archived: nothing is built to file yet: build the pack first." in filed
+    assert str(web) not in built + filed
+
+
+def test_a_second_build_while_one_runs_is_refused_not_mixed_in(cast: Cast) -> None:
+    from filelock import FileLock
+
+    from boardpack.web import store
+
+    clerk = client_for(cast.clerk)
+    with FileLock(str(store.building_lock(cast.meeting))):  # a build in another thread
+        page = clerk.post(f"/meetings/{cast.meeting.pk}/build", follow=True).content.decode()
+    assert "The pack is being built already (another click, or another clerk)" in page
+    page = clerk.post(f"/meetings/{cast.meeting.pk}/build", follow=True).content.decode()
+    assert "Nothing to build yet" in page  # the lock is free again
+
+
+def test_a_reader_cannot_preview_a_paper_its_pack_does_not_hold(cast: Cast) -> None:
+    cast.board.email = ""
+    cast.board.save()
+    manager, approver = client_for(cast.manager), client_for(cast.approver)
+    _upload(manager, cast.paper, EXAMPLE)
+    manager.post(f"/papers/{cast.paper.pk}/submit")
+    approver.post(f"/papers/{cast.paper.pk}/decide", {"action": "return", "comment": "No."})
+    cast.meeting.published = True
+    cast.meeting.save()
+    reader = client_for(cast.reader)
+    assert reader.get(f"/papers/{cast.paper.pk}/").status_code == 200  # its place, not its text
+    assert reader.get(f"/papers/{cast.paper.pk}/preview.pdf").status_code == 404

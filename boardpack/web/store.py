@@ -234,6 +234,28 @@ def papers_for_pack(meeting: Meeting) -> list[Paper]:
 def gather(meeting: Meeting) -> Any:
     """Lay out the meeting's folder (each paper's submitted workbook and a boardpack.toml) and
     build it with the pack, as `boardpack build FOLDER` does; the BuildReport."""
+    from filelock import Timeout
+
+    try:
+        # One build of a meeting at a time: a second (a double click, another clerk) would
+        # empty the folder while the first reads it.
+        with FileLock(str(building_lock(meeting)), timeout=0):
+            return _gather(meeting)
+    except Timeout as exc:
+        raise WebError(
+            "the pack is being built already (another click, or another clerk); wait for it"
+            " to finish and reload the page"
+        ) from exc
+
+
+def building_lock(meeting: Meeting) -> Path:
+    """The file locked while the meeting's pack is built."""
+    folder = data() / "meetings"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{meeting.pk}.building.lock"
+
+
+def _gather(meeting: Meeting) -> Any:
     import boardpack
 
     folder = meeting.folder()
@@ -242,7 +264,10 @@ def gather(meeting: Meeting) -> Any:
         old.unlink()
     chosen = papers_for_pack(meeting)
     if not chosen:
-        raise WebError("no paper is ready for the pack yet (approved, or submitted)")
+        raise WebError(
+            "nothing to build yet: no paper is approved"
+            + ("" if meeting.board.requires_approval else " or submitted")
+        )
     for paper in chosen:
         upload = paper.submitted_upload()
         assert upload is not None  # submitted and approved papers have one
@@ -255,6 +280,8 @@ def archive(meeting: Meeting) -> Any:
     """File the meeting's built papers and pack in the data folder's archive."""
     from boardpack.meeting.archive import archive_papers
 
+    if not (meeting.folder() / "output").is_dir():  # said for the page, not as a server path
+        raise WebError("nothing is built to file yet: build the pack first")
     return archive_papers(meeting.folder() / "output", data() / "archive")
 
 

@@ -199,6 +199,13 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = latest if latest is not None and latest.valid else paper.submitted_upload()
     if chosen is None or not chosen.valid:
         raise Http404("no valid workbook to preview yet")
+    # A reader of the published meeting reads what its pack holds, not a paper returned or
+    # still waiting for approval.
+    involved = request.user.pk in (paper.manager_id, paper.approver_id)
+    if not (involved or access.is_clerk(request.user, paper.meeting.board)) and (
+        paper not in store.papers_for_pack(paper.meeting)
+    ):
+        raise Http404("not in the meeting's pack")
     try:
         pdf = store.preview(chosen)
     except store.WebError as exc:
@@ -378,6 +385,10 @@ def build_pack(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk, clerk=True)
     try:
         _, faults = clerk.run_build(meeting, request.user)
+    except store.WebError as exc:
+        said = str(exc)
+        messages.error(request, said[:1].upper() + said[1:] + ".")
+        return redirect("meeting", pk=pk)
     except BoardpackError as exc:
         messages.error(request, str(exc))
         return redirect("meeting", pk=pk)
@@ -407,7 +418,7 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         report = store.archive(meeting)
     except store.WebError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, f"Not archived: {exc}.")
         return redirect("meeting", pk=pk)
     except BoardpackError as exc:  # the library's own errors, said for the page
         messages.error(request, f"Not archived: {exc}")
