@@ -342,5 +342,10 @@ def test_a_reader_cannot_preview_a_paper_its_pack_does_not_hold(cast: Cast) -> N
     cast.meeting.published = True
     cast.meeting.save()
     reader = client_for(cast.reader)
-    assert reader.get(f"/papers/{cast.paper.pk}/").status_code == 200  # its place, not its text
+    page = reader.get(f"/papers/{cast.paper.pk}/")
+    assert page.status_code == 200  # where it is, not its text nor its uploads
+    assert "Returned" in page.content.decode()
+    assert "procurement.xlsx" not in page.content.decode()
+    assert "The last workbook uploaded" not in page.content.decode()
+    assert "Returned by its approver" not in page.content.decode()  # said to its manager
     assert reader.get(f"/papers/{cast.paper.pk}/preview.pdf").status_code == 404

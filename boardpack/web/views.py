@@ -133,6 +133,9 @@ def paper_page(request: HttpRequest, pk: int) -> HttpResponse:
             and paper.state in (State.CHECKED, State.RETURNED),
             "can_approve": access.can_approve(request.user, paper),
             "approver_note": _approver_note(request.user, paper),
+            # A reader of the published meeting sees where the paper is, not its uploads.
+            "sees_uploads": request.user.pk in (paper.manager_id, paper.approver_id)
+            or access.is_clerk(request.user, paper.meeting.board),
             "can_see_meeting": access.can_see_meeting(request.user, paper.meeting),
             "history": paper.event_set.all()[:20],
             "changes": store.changes(paper) if access.can_upload(request.user, paper) else None,
