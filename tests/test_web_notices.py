@@ -213,3 +213,38 @@ def test_notices_and_reminders_use_the_boards_security_password_and_ca_file(
         assert reminded.sent == [] and mailbox.received == []
         assert any(f"{name} is not in the data folder" in w for w in reminded.not_sent)
     assert notices.send_pending().sent == []
+
+
+def test_a_new_approver_of_a_paper_waiting_for_approval_is_told(cast: Cast) -> None:
+    from django.contrib.auth import get_user_model
+
+    from boardpack.web.models import Membership
+
+    _addresses(cast)
+    deputy = get_user_model().objects.create_user(
+        f"deputy{cast.board.pk}", email="deputy@example.org", first_name="Deputy"
+    )
+    Membership.objects.create(user=deputy, board=cast.board, role="approver")
+    with smtp() as (mailbox, port):
+        cast.board.email = email_table(port)
+        cast.board.save()
+        _submitted(cast)
+        page = client_for(cast.clerk).post(
+            f"/papers/{cast.paper.pk}/edit",
+            {
+                "name": "procurement",
+                "title": "Procurement",
+                "position": "1",
+                "manager": str(cast.manager.pk),
+                "approver": str(deputy.pk),
+            },
+            follow=True,
+        )
+        assert "Deputy has been sent an email with a link to the paper." in page.content.decode()
+        assert [to for to, _ in mailbox.received] == [
+            ["approver@example.org"],
+            ["deputy@example.org"],
+        ]
+    assert (
+        "Approve or return" in client_for(deputy).get(f"/papers/{cast.paper.pk}/").content.decode()
+    )
