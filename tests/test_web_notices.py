@@ -248,3 +248,21 @@ def test_a_new_approver_of_a_paper_waiting_for_approval_is_told(cast: Cast) -> N
     assert (
         "Approve or return" in client_for(deputy).get(f"/papers/{cast.paper.pk}/").content.decode()
     )
+
+
+def test_a_notice_that_waited_while_the_paper_moved_on_is_not_sent(cast: Cast) -> None:
+    from boardpack.web import notices
+    from boardpack.web.models import Event
+
+    _addresses(cast)
+    cast.board.email = email_table(free_port())  # nothing listens there
+    cast.board.save()
+    _submitted(cast)
+    _upload(client_for(cast.manager), cast.paper, EXAMPLE)  # changed: no longer waiting
+    with smtp() as (mailbox, port):
+        cast.board.email = email_table(port)
+        cast.board.save()
+        done = notices.send_pending()
+    assert done.sent == [] and mailbox.received == []
+    (event,) = Event.objects.filter(paper=cast.paper, action="notice not sent")
+    assert event.detail == "to approve: no longer so: the paper is uploaded, not submitted now"

@@ -59,6 +59,18 @@ def send_pending(paper: Paper | None = None, now: dt.datetime | None = None) -> 
     return done
 
 
+def _still_so(notice: Notice) -> bool:
+    """Whether what the notice tells is still true of its paper."""
+    from boardpack.web.models import State
+
+    paper = notice.paper
+    if notice.kind == Notice.Kind.TO_APPROVE:
+        return paper.state == State.SUBMITTED and paper.approver_id == notice.to_id
+    if notice.kind == Notice.Kind.RETURNED:
+        return paper.state == State.RETURNED
+    return paper.state == State.APPROVED
+
+
 def _give_up(notice: Notice, why: str, done: Noticed) -> None:
     notice.given_up = why
     notice.save(update_fields=["given_up"])
@@ -79,6 +91,10 @@ def _send(notices: list[Notice], now: dt.datetime, done: Noticed) -> None:
         return
     drafts = []
     for notice in notices:
+        if not _still_so(notice):  # waited for a mail server while the paper moved on
+            state = notice.paper.get_state_display().lower()
+            _give_up(notice, f"no longer so: the paper is {state} now", done)
+            continue
         person = notice.to
         name = person.get_full_name() or person.username
         try:
