@@ -266,3 +266,32 @@ def test_a_notice_that_waited_while_the_paper_moved_on_is_not_sent(cast: Cast) -
     assert done.sent == [] and mailbox.received == []
     (event,) = Event.objects.filter(paper=cast.paper, action="notice not sent")
     assert event.detail == "to approve: no longer so: the paper is uploaded, not submitted now"
+
+
+def test_a_notice_is_from_the_boards_sender_to_one_mailbox_whatever_the_name(
+    cast: Cast,
+) -> None:
+    _addresses(cast)
+    cast.approver.first_name, cast.approver.last_name = "Pat", "O'Brien, MBE"
+    cast.approver.save()
+    with smtp() as (mailbox, port):
+        cast.board.email = email_table(port).replace(
+            'from = "clerk@council.example.gov.uk"\n',
+            'from = "clerk@council.example.gov.uk"\nsender_name = "Committee Services"\n'
+            'reply_to = "committees@council.example.gov.uk"\n',
+        )
+        cast.board.save()
+        _submitted(cast)
+    ((to, message),) = _messages(mailbox)
+    assert to == ["approver@example.org"]
+    (mailbox_to,) = message["To"].addresses  # one mailbox, its name with a comma quoted
+    assert (mailbox_to.display_name, mailbox_to.addr_spec) == (
+        "Pat O'Brien, MBE",
+        "approver@example.org",
+    )
+    (sender,) = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Committee Services",
+        "clerk@council.example.gov.uk",
+    )
+    assert message["Reply-To"] == "committees@council.example.gov.uk"

@@ -5,7 +5,12 @@ as `boardpack email --send` hands them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP, SMTPUTF8
+from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from boardpack.errors import BoardpackError
@@ -23,6 +28,8 @@ class BoardMail:
     smtp: Any  # boardpack.meeting.distribution.SmtpSettings
     sender: str
     ca_data: str | None
+    sender_name: str = ""
+    reply_to: str = ""
 
 
 def board_mail(board: Board) -> BoardMail:
@@ -33,7 +40,43 @@ def board_mail(board: Board) -> BoardMail:
         raise BoardpackError(f"{board}: its [email] settings cannot be used ({exc})") from exc
     if settings is None or settings.smtp is None:
         raise BoardpackError(f"{board}: names no mail server ([email.smtp]) to send through")
-    return BoardMail(settings.smtp, settings.sender, ca_data(board, settings.smtp.ca_file))
+    return BoardMail(
+        settings.smtp,
+        settings.sender,
+        ca_data(board, settings.smtp.ca_file),
+        settings.sender_name or "",
+        settings.reply_to or "",
+    )
+
+
+def new_message(
+    mail: BoardMail, name: str, address: str, subject: str, now: dt.datetime
+) -> EmailMessage:
+    """A message from the board (its sender's name and address, its Reply-To) to one person,
+    each address a header of its own (a name with a comma stays one mailbox), an international
+    address sent as SMTPUTF8 asks, as meeting/mail.py writes the papers' emails."""
+    from boardpack.meeting.mail import is_international, one_line
+
+    addresses = (mail.sender, address, mail.reply_to)
+    international = any(is_international(a) for a in addresses if a)
+    message = EmailMessage(policy=SMTPUTF8 if international else SMTP)
+    message["From"] = _mailbox(mail.sender_name, mail.sender)
+    message["To"] = _mailbox(one_line(name), address)
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
+    message["Subject"] = one_line(subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid("boardpack", domain=mail.sender.rpartition("@")[2])
+    return message
+
+
+def _mailbox(name: str, address: str) -> Address | str:
+    from boardpack.meeting.mail import is_international
+
+    if not is_international(address):
+        return Address(name, addr_spec=address)
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>' if name else address
 
 
 def ca_data(board: Board, ca_file: Any) -> str | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from django.utils import timezone
@@ -21,7 +20,7 @@ from filelock import FileLock
 
 from boardpack.errors import BoardpackError
 from boardpack.web import store
-from boardpack.web.mailing import board_mail
+from boardpack.web.mailing import BoardMail, board_mail, new_message
 from boardpack.web.models import Notice, Paper, record
 
 
@@ -104,7 +103,7 @@ def _send(notices: list[Notice], now: dt.datetime, done: Noticed) -> None:
         except ValueError:
             _give_up(notice, f"{name} has no usable email address", done)
             continue
-        message = _message(notice, recipient.name, recipient.address, mail.sender, now)
+        message = _message(notice, recipient.name, recipient.address, mail, now)
         drafts.append(Draft(recipient, message, (), (str(notice.pk),)))
     by_pk = {str(n.pk): n for n in notices}
 
@@ -127,10 +126,8 @@ def _send(notices: list[Notice], now: dt.datetime, done: Noticed) -> None:
 
 
 def _message(
-    notice: Notice, name: str, address: str, sender: str, now: dt.datetime
+    notice: Notice, name: str, address: str, mail: BoardMail, now: dt.datetime
 ) -> EmailMessage:
-    from boardpack.meeting.mail import one_line
-
     paper = notice.paper
     deadline = timezone.localtime(paper.meeting.deadline())
     due = f"{deadline:%A} {deadline.day} {deadline:%B %Y at %H:%M}"
@@ -158,12 +155,7 @@ def _message(
                 f"    {line}" for line in notice.comment.splitlines()
             )
         said += "\n\nThe paper:"
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = f"{one_line(name)} <{address}>"
-    message["Subject"] = one_line(subject)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message = new_message(mail, name, address, subject, now)
     message.set_content(
         f"Dear {name},\n\n{said}\n\n{notice.link}\n\n"
         "You will be asked to sign in to boardpack first.\n"

@@ -9,7 +9,6 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
 from django.db import close_old_connections
 from django.utils import timezone
@@ -17,7 +16,7 @@ from filelock import FileLock
 
 from boardpack.errors import BoardpackError
 from boardpack.web import notices, store
-from boardpack.web.mailing import board_mail
+from boardpack.web.mailing import BoardMail, board_mail, new_message
 from boardpack.web.models import Board, Meeting, Paper, Reminder, State, record
 
 STILL_OWED = (State.OWED, State.CHECKED, State.RETURNED)
@@ -99,7 +98,7 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
         except ValueError:
             done.not_sent.append(f"{paper.title}: its manager {manager} has no email address")
             continue
-        message = _message(paper, recipient.name, recipient.address, mail.sender, now)
+        message = _message(paper, recipient.name, recipient.address, mail, now)
         drafts.append(Draft(recipient, message, (), (str(paper.pk),)))
     by_pk = {str(p.pk): p for p in papers}
 
@@ -121,18 +120,14 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
     done.not_sent.extend(str(refused) for refused in outcome.refused)
 
 
-def _message(paper: Paper, name: str, address: str, sender: str, now: dt.datetime) -> EmailMessage:
-    from boardpack.meeting.mail import one_line
-
+def _message(
+    paper: Paper, name: str, address: str, mail: BoardMail, now: dt.datetime
+) -> EmailMessage:
     deadline = timezone.localtime(paper.meeting.deadline())
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = f"{one_line(name)} <{address}>"
     # The day of the month by itself: strftime's %-d is not there on Windows.
     day = f"{deadline:%A} {deadline.day} {deadline:%B}"
-    message["Subject"] = one_line(f"Reminder: {paper.title} is due {day} at {deadline:%H:%M}")
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    subject = f"Reminder: {paper.title} is due {day} at {deadline:%H:%M}"
+    message = new_message(mail, name, address, subject, now)
     message.set_content(
         f"Dear {name},\n\n"
         f"Your paper {paper.title} for the {paper.meeting} is due by"
