@@ -349,3 +349,18 @@ def test_a_reader_cannot_preview_a_paper_its_pack_does_not_hold(cast: Cast) -> N
     assert "The last workbook uploaded" not in page.content.decode()
     assert "Returned by its approver" not in page.content.decode()  # said to its manager
     assert reader.get(f"/papers/{cast.paper.pk}/preview.pdf").status_code == 404
+
+
+def test_a_workbook_with_only_warnings_can_be_downloaded_with_them_marked(
+    cast: Cast, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    manager = client_for(cast.manager)
+    page = _upload(manager, cast.paper, EXAMPLE).content.decode()  # the board's name differs
+    assert "Download your workbook with each warning marked on its cell" in page
+    marked = manager.get(f"/papers/{cast.paper.pk}/problems.xlsx")
+    assert marked.status_code == 200
+    (tmp_path / "marked.xlsx").write_bytes(marked.content)
+    book = openpyxl.load_workbook(tmp_path / "marked.xlsx")
+    assert "the workbook says the board is" in book["Paper"]["B5"].comment.text
