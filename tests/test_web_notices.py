@@ -295,3 +295,29 @@ def test_a_notice_is_from_the_boards_sender_to_one_mailbox_whatever_the_name(
         "clerk@council.example.gov.uk",
     )
     assert message["Reply-To"] == "committees@council.example.gov.uk"
+
+
+def test_with_the_councils_address_set_reminders_and_notices_link_to_it(cast: Cast) -> None:
+    import datetime as dt
+
+    from django.test import override_settings
+
+    from boardpack.web import reminders
+    from boardpack.web.models import Board
+
+    _addresses(cast)
+    cast.other_manager.email = "other@example.org"
+    cast.other_manager.save()
+    Board.objects.exclude(pk=cast.board.pk).update(reminder_days=0)
+    site = "https://boardpack.council.example.gov.uk"
+    with smtp() as (mailbox, port), override_settings(SITE_ADDRESS=site):
+        cast.board.email = email_table(port)
+        cast.board.save()
+        _submitted(cast)  # from the test client's own host, testserver
+        reminders.send_reminders(dt.datetime(2008, 1, 15, 12, 0, tzinfo=dt.UTC))
+    bodies = {to[0]: m.get_content().replace("\r\n", "\n") for to, m in _messages(mailbox)}
+    assert f"\n{site}/papers/{cast.paper.pk}/\n" in bodies["approver@example.org"]
+    assert (
+        f"upload the workbook, check it and submit it:\n\n{site}/papers/{cast.other_paper.pk}/\n"
+        in bodies["other@example.org"]
+    )

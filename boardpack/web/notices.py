@@ -32,6 +32,15 @@ class Noticed:
     not_sent: list[str] = field(default_factory=list)
 
 
+def paper_address(paper: Paper) -> str:
+    """The paper's page at the address the council set (BOARDPACK_WEB_ADDRESS), "" if none."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    site = str(getattr(settings, "SITE_ADDRESS", ""))
+    return f"{site}{reverse('paper', args=[paper.pk])}" if site else ""
+
+
 def make(paper: Paper, kind: Any, to: Any, link: str, comment: str = "") -> Notice:
     """A notice to send, made with the step it tells of (inside its transaction)."""
     return Notice.objects.create(paper=paper, kind=kind, to=to, link=link, comment=comment)

@@ -127,12 +127,14 @@ def _message(
     # The day of the month by itself: strftime's %-d is not there on Windows.
     day = f"{deadline:%A} {deadline.day} {deadline:%B}"
     subject = f"Reminder: {paper.title} is due {day} at {deadline:%H:%M}"
+    link = notices.paper_address(paper)
     message = new_message(mail, name, address, subject, now)
     message.set_content(
         f"Dear {name},\n\n"
         f"Your paper {paper.title} for the {paper.meeting} is due by"
         f" {day} {deadline:%Y at %H:%M}, and it is not submitted yet.\n\n"
-        "Sign in to boardpack, upload the workbook, check it and submit it.\n"
+        "Sign in to boardpack, upload the workbook, check it and submit it"
+        + (f":\n\n{link}\n" if link else ".\n")
     )
     return message
 

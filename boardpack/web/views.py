@@ -298,7 +298,8 @@ def _not_waiting(paper: Paper) -> str:
 
 def _link(request: HttpRequest, paper: Paper) -> str:
     """The paper's page as an address to put in an email: it asks for sign-in, holds no key."""
-    return request.build_absolute_uri(reverse("paper", args=[paper.pk]))
+    here = request.build_absolute_uri(reverse("paper", args=[paper.pk]))
+    return notices.paper_address(paper) or here
 
 
 def _tell(request: HttpRequest, paper: Paper, who: str) -> None:
