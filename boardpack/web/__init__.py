@@ -16,6 +16,9 @@ DATA_ENV = "BOARDPACK_WEB_DATA"  # the data folder: database, uploads, meeting f
 DATABASE_ENV = "BOARDPACK_WEB_DATABASE"  # a PostgreSQL URL instead of SQLite in the data folder
 HOSTS_ENV = "BOARDPACK_WEB_HOSTS"  # host names the server answers to, comma-separated
 SECURE_ENV = "BOARDPACK_WEB_HTTPS"  # "1" when served over HTTPS: cookies only go over HTTPS
+# The address managers and approvers open it at, https://boardpack.council.gov.uk: the links in
+# emails (reminders have one only when it is set; notices else take the request's own).
+ADDRESS_ENV = "BOARDPACK_WEB_ADDRESS"
 
 
 def configure(data: Path, *, database: str | None = None, hosts: str | None = None) -> None:

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from boardpack.errors import BoardpackError
-from boardpack.web import access, clerk
+from boardpack.web import access, clerk, notices
 from boardpack.web.forms import MeetingForm, PaperForm
-from boardpack.web.models import Board, Paper, record
-from boardpack.web.views import _meeting
+from boardpack.web.models import Board, Notice, Paper, State, record
+from boardpack.web.views import _link, _meeting, _tell
 
 
 def _board(request: HttpRequest, pk: int) -> Board:
@@ -80,11 +80,19 @@ def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.select_related("meeting__board"), pk=pk)
     if not access.is_clerk(request.user, paper.meeting.board):
         raise Http404("no such paper")
+    was_approver = paper.approver_id
     form = PaperForm(request.POST or None, instance=paper, meeting=paper.meeting)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        record(request.user, "changed who owes it", paper=paper, detail=f"by {paper.manager}")
+        with transaction.atomic():
+            form.save()
+            record(request.user, "changed who owes it", paper=paper, detail=f"by {paper.manager}")
+            # A paper waiting for approval waits for its new approver now: they are told.
+            asks = paper.state == State.SUBMITTED and paper.approver_id not in (None, was_approver)
+            if asks:
+                notices.make(paper, Notice.Kind.TO_APPROVE, paper.approver, _link(request, paper))
         messages.success(request, f"{paper.title} is changed.")
+        if asks and paper.approver is not None:
+            _tell(request, paper, paper.approver.get_full_name() or paper.approver.username)
         return redirect("meeting", pk=paper.meeting.pk)
     return render(
         request,

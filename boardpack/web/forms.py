@@ -97,6 +97,14 @@ class PaperForm(forms.ModelForm):
         )
         self.fields["name"].help_text = "Its .xlsx is kept under this name: procurement"
 
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        manager, approver = cleaned.get("manager"), cleaned.get("approver")
+        if manager is not None and approver is not None and manager == approver:
+            # Approval is a second person's word on the paper, as an authoriser's is.
+            self.add_error("approver", "the approver must be someone other than its manager")
+        return cleaned
+
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
         others = Paper.objects.filter(meeting=self.instance.meeting, name=name)

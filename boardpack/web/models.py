@@ -121,7 +121,7 @@ class Meeting(models.Model):
         constraints = [models.UniqueConstraint(fields=["board", "date"], name="one_a_day")]
 
     def __str__(self) -> str:
-        return f"{self.board}, {self.date:%d %B %Y}"
+        return f"{self.board}, {self.date.day} {self.date:%B %Y}"  # 4 March, not 04 March
 
     def folder(self) -> Path:
         """The meeting's folder of workbooks, as `boardpack build` reads one."""
@@ -200,9 +200,40 @@ class Upload(models.Model):
     warnings = models.JSONField(default=list)
     submitted = models.BooleanField(default=False)
 
+    def problem_rows(self) -> list[dict[str, str]]:
+        """Its problems, each with its place in words: "sheet Risks, cell B2"."""
+        return [{"where": place_in_words(p), "message": p["message"]} for p in self.problems]
+
+    def warning_rows(self) -> list[dict[str, str]]:
+        return [{"where": place_in_words(p), "message": p["message"]} for p in self.warnings]
+
+    def markable(self) -> bool:
+        """Whether its problems are at cells that a marked copy can show (not a file refused
+        as a whole: not a workbook, damaged, too big when opened)."""
+        return not any(p.get("file") for p in self.problems)
+
     def path(self) -> Path:
         """Where its bytes are kept: by paper and hash, never by the name it came with."""
         return Path(settings.DATA) / "uploads" / str(self.paper_id) / f"{self.sha256}.xlsx"
+
+
+def place_in_words(problem: dict[str, Any]) -> str:
+    """Where a problem is, as a manager reads it: "sheet Risks, cell B2" for Risks!B2, "sheet
+    Risks, row 5" for Risks!A5:F5, "sheet Paper, column A" for Paper!A:A, "sheet Sections" for
+    a sheet, and the file's own name for a file refused as a whole."""
+    import re
+
+    where = str(problem.get("where", ""))
+    if problem.get("file"):
+        return f"{where} (the whole file)"
+    sheet, bang, cell = where.rpartition("!")
+    if not bang:
+        return f"sheet {where}" if where else "the workbook"
+    if match := re.fullmatch(r"([A-Z]+):\1", cell):
+        return f"sheet {sheet}, column {match.group(1)}"
+    if match := re.fullmatch(r"[A-Z]+(\d+):[A-Z]+\1", cell):
+        return f"sheet {sheet}, row {match.group(1)}"
+    return f"sheet {sheet}, {'cells' if ':' in cell else 'cell'} {cell}"
 
 
 class Build(models.Model):
@@ -232,6 +263,29 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["paper", "deadline"], name="one_reminder_a_deadline")
         ]
+
+
+class Notice(models.Model):
+    """An email telling someone a paper waits for them: its approver when it is submitted, its
+    manager when it is returned or approved. Made with the step itself, so a server stopped
+    before sending it sends it later; once sent (or found unsendable), never sent again."""
+
+    class Kind(models.TextChoices):
+        TO_APPROVE = "to approve", "To its approver: waiting for approval"
+        RETURNED = "returned", "To its manager: returned"
+        APPROVED = "approved", "To its manager: approved"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    link = models.URLField(max_length=500, help_text="The paper's page, where sign-in is asked")
+    comment = models.TextField(blank=True, help_text="The approver's comment, when there is one")
+    made = models.DateTimeField(auto_now_add=True)
+    sent = models.DateTimeField(null=True, blank=True)
+    given_up = models.TextField(blank=True, help_text="Why it can never be sent, when so")
+
+    class Meta:
+        ordering = ["pk"]
 
 
 class Event(models.Model):

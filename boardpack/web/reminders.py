@@ -9,15 +9,15 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
 from django.db import close_old_connections
 from django.utils import timezone
 from filelock import FileLock
 
 from boardpack.errors import BoardpackError
-from boardpack.web import store
-from boardpack.web.models import Board, Meeting, Paper, Reminder, State, email_settings, record
+from boardpack.web import notices, store
+from boardpack.web.mailing import BoardMail, board_mail, new_message
+from boardpack.web.models import Board, Meeting, Paper, Reminder, State, record
 
 STILL_OWED = (State.OWED, State.CHECKED, State.RETURNED)
 EVERY = 15 * 60  # seconds between the server's looks for reminders due
@@ -81,12 +81,9 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
     from boardpack.meeting.mail import Draft, Sent, send
 
     try:
-        settings = email_settings(board.email)
-    except ValueError as exc:
-        done.not_sent.append(f"{board}: its [email] settings cannot be used ({exc})")
-        return
-    if settings is None or settings.smtp is None:
-        done.not_sent.append(f"{board}: names no mail server to send reminders through")
+        mail = board_mail(board)
+    except BoardpackError as exc:
+        done.not_sent.append(str(exc))
         return
     drafts = []
     for paper in papers:
@@ -101,7 +98,7 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
         except ValueError:
             done.not_sent.append(f"{paper.title}: its manager {manager} has no email address")
             continue
-        message = _message(paper, recipient.name, recipient.address, settings.sender, now)
+        message = _message(paper, recipient.name, recipient.address, mail, now)
         drafts.append(Draft(recipient, message, (), (str(paper.pk),)))
     by_pk = {str(p.pk): p for p in papers}
 
@@ -116,30 +113,28 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
         done.sent.append(reminder)
 
     try:
-        outcome = send(drafts, settings.smtp, on_sent=sent)
+        outcome = send(drafts, mail.smtp, on_sent=sent, ca_data=mail.ca_data)
     except BoardpackError as exc:
         done.not_sent.append(f"{board}: {exc}")
         return
     done.not_sent.extend(str(refused) for refused in outcome.refused)
 
 
-def _message(paper: Paper, name: str, address: str, sender: str, now: dt.datetime) -> EmailMessage:
-    from boardpack.meeting.mail import one_line
-
+def _message(
+    paper: Paper, name: str, address: str, mail: BoardMail, now: dt.datetime
+) -> EmailMessage:
     deadline = timezone.localtime(paper.meeting.deadline())
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = f"{one_line(name)} <{address}>"
     # The day of the month by itself: strftime's %-d is not there on Windows.
     day = f"{deadline:%A} {deadline.day} {deadline:%B}"
-    message["Subject"] = one_line(f"Reminder: {paper.title} is due {day} at {deadline:%H:%M}")
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    subject = f"Reminder: {paper.title} is due {day} at {deadline:%H:%M}"
+    link = notices.paper_address(paper)
+    message = new_message(mail, name, address, subject, now)
     message.set_content(
         f"Dear {name},\n\n"
         f"Your paper {paper.title} for the {paper.meeting} is due by"
         f" {day} {deadline:%Y at %H:%M}, and it is not submitted yet.\n\n"
-        "Sign in to boardpack, upload the workbook, check it and submit it.\n"
+        "Sign in to boardpack, upload the workbook, check it and submit it"
+        + (f":\n\n{link}\n" if link else ".\n")
     )
     return message
 
@@ -158,6 +153,13 @@ def start_periodic() -> threading.Thread:
             else:
                 for why in done.not_sent:
                     log.warning("reminder not sent: %s", why)
+            try:  # notices the mail server could not take when they were made
+                noticed = notices.send_pending()
+            except Exception:
+                log.exception("notices could not be sent")
+            else:
+                for why in noticed.not_sent:
+                    log.warning("notice not sent: %s", why)
             finally:
                 close_old_connections()
             stop.wait(EVERY)

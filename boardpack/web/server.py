@@ -54,4 +54,8 @@ def serve(host: str, port: int, threads: int = 8) -> None:
     application = get_wsgi_application()
     reminders.start_periodic()  # managers who still owe a paper are reminded before it is due
     with store.warm_previews():  # a preview in about a second, not a cold LibreOffice
-        waitress_serve(application, host=host, port=port, threads=threads)
+        # A request body larger than any workbook is refused before it is read to the end.
+        limit = store.MAX_UPLOAD_BYTES + 1024 * 1024
+        waitress_serve(
+            application, host=host, port=port, threads=threads, max_request_body_size=limit
+        )

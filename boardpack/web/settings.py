@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from boardpack.web import DATA_ENV, DATABASE_ENV, HOSTS_ENV, SECURE_ENV
+from boardpack.web import ADDRESS_ENV, DATA_ENV, DATABASE_ENV, HOSTS_ENV, SECURE_ENV
 from boardpack.web.oidc import settings_from
 
 DATA = Path(os.environ[DATA_ENV])
@@ -120,6 +120,10 @@ X_FRAME_OPTIONS = "DENY"
 if os.environ.get(SECURE_ENV) == "1":
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+SITE_ADDRESS = os.environ.get(ADDRESS_ENV, "").strip().rstrip("/")
+if SITE_ADDRESS and urlparse(SITE_ADDRESS).scheme not in ("http", "https"):
+    raise ValueError(f"{ADDRESS_ENV} must be an https:// address (got {SITE_ADDRESS!r})")
 
 # A workbook is a few hundred kilobytes; the guard refuses more than it can safely open.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -34,43 +35,120 @@ def data() -> Path:
     return Path(settings.DATA)
 
 
+def upload_name(name: str) -> str:
+    """The name a manager's computer gave an upload, as it may be shown: its last part only
+    (a browser may send C:\\Users\\...\\x.xlsx), control characters shown as escapes, never
+    acted on, and not too long to show."""
+    from boardpack.text import printable
+
+    shown = printable(re.split(r"[\\/]", name)[-1]).strip() or "workbook.xlsx"
+    if len(shown) > 200:  # cut in the middle, so that its .xlsx is still seen
+        shown = shown[:180] + "\u2026" + shown[-19:]
+    return shown
+
+
 def check_upload(paper: Paper, name: str, content: bytes, user: Any) -> Upload:
     """Keep the workbook's bytes and check them as `boardpack check` does, recording every
-    problem and warning at its sheet and cell."""
+    problem and warning at its sheet and cell, and whether it is for this paper's meeting."""
     from boardpack.files import write_atomic
     from boardpack.paper.profile import load_profile
-    from boardpack.workbook.validate import load_paper
+    from boardpack.workbook.read import read_workbook
+    from boardpack.workbook.validate import validate
 
+    name = upload_name(name)
     if len(content) > MAX_UPLOAD_BYTES:
-        raise WebError(f"{name} is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB; a workbook is less")
+        raise WebError(too_big(name))
     if not name.lower().endswith(".xlsx"):
         raise WebError(f"{name} is not an Excel workbook (.xlsx); save it as one and upload it")
     digest = hashlib.sha256(content).hexdigest()
-    upload = Upload(paper=paper, by=user, file_name=name[:255], sha256=digest)
+    upload = Upload(paper=paper, by=user, file_name=name, sha256=digest)
     path = upload.path()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         write_atomic(path, content)
-    # Checked under the paper's own name, so messages name the workbook the manager knows.
+    # Checked under the paper's own name, so messages about its cells name the workbook the
+    # clerk and the pack know; a fault of the file as a whole names the file as it was sent.
     with tempfile.TemporaryDirectory(dir=data()) as work:
         copy = Path(work) / f"{paper.name}.xlsx"
         shutil.copyfile(path, copy)
+
+        def said(p: Any) -> dict[str, Any]:
+            if p.where in (copy.name, str(copy), ""):
+                return {"where": name, "message": p.message.replace(str(copy), name), "file": 1}
+            return {"where": p.where, "message": p.message}
+
+        meeting: list[Any] = []
         try:
-            checked = load_paper(copy, profile=load_profile(paper.meeting.board.profile))
+            raw = read_workbook(copy, load_profile(paper.meeting.board.profile))
+            meeting = for_another_meeting(raw, paper.meeting)
+            checked = validate(raw, copy)
         except InvalidWorkbook as exc:
-            upload.problems = [{"where": p.where, "message": p.message} for p in exc.problems]
-            upload.warnings = [{"where": p.where, "message": p.message} for p in exc.warnings]
+            upload.problems = [said(p) for p in exc.problems]
+            upload.warnings = [said(p) for p in [*meeting, *exc.warnings]]
         except BoardpackError as exc:  # refused unread: damaged, a bomb, not a workbook
-            upload.problems = [{"where": name, "message": str(exc).replace(str(copy), name)}]
+            message = str(exc).replace(str(copy), name).replace(copy.name, name)
+            upload.problems = [{"where": name, "message": message, "file": 1}]
         else:
             upload.valid = True
-            upload.warnings = [{"where": p.where, "message": p.message} for p in checked.warnings]
+            upload.warnings = [said(p) for p in [*meeting, *checked.warnings]]
     upload.save()
     if paper.state in (State.OWED, State.RETURNED, State.APPROVED, State.SUBMITTED):
         # A new upload replaces what was submitted or approved: it must be submitted again.
         paper.state = State.CHECKED
         paper.save(update_fields=["state"])
     return upload
+
+
+def too_big(name: str) -> str:
+    """What a manager is told of a file too big to be a workbook."""
+    return (
+        f"{name} is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB, far more than a paper's"
+        " workbook; check it is the right file (pictures pasted into it make it large)"
+    )
+
+
+def for_another_meeting(raw: Any, meeting: Meeting) -> list[Any]:
+    """Warnings, each at its cell, when the workbook's Paper sheet names another board or
+    another meeting date than the meeting it is uploaded for (as `boardpack check` warns of a
+    meeting folder's papers): last quarter's paper uploaded again, not yet updated."""
+    import datetime as dt
+
+    from boardpack.errors import Problem
+    from boardpack.paper.models import parse_date
+    from boardpack.paper.profile import Role
+
+    found = []
+    board_field = raw.profile.field_for(Role.BOARD)
+    date_field = raw.profile.field_for(Role.MEETING_DATE)
+    if board_field is not None:
+        board = raw.details.values.get(board_field.key)
+        if isinstance(board, str) and board.strip() and _words(board) != _words(meeting.board.name):
+            found.append(
+                Problem(
+                    raw.details.cells.get(board_field.key, "Paper"),
+                    f"the workbook says the board is '{board.strip()}', but this paper is for"
+                    f" the {meeting.board.name}; type {meeting.board.name} there",
+                )
+            )
+    if date_field is not None:
+        try:
+            day: dt.date | None = parse_date(raw.details.values.get(date_field.key))
+        except ValueError:  # blank or not a date: the cell's own problem says so
+            day = None
+        if day is not None and day != meeting.date:
+            found.append(
+                Problem(
+                    raw.details.cells.get(date_field.key, "Paper"),
+                    f"the workbook is for a meeting on {day:%d/%m/%Y}, but this paper is for"
+                    f" the meeting on {meeting.date:%d/%m/%Y}: update the paper for this"
+                    " meeting",
+                )
+            )
+    return found
+
+
+def _words(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def preview(upload: Upload) -> Path:
@@ -156,6 +234,28 @@ def papers_for_pack(meeting: Meeting) -> list[Paper]:
 def gather(meeting: Meeting) -> Any:
     """Lay out the meeting's folder (each paper's submitted workbook and a boardpack.toml) and
     build it with the pack, as `boardpack build FOLDER` does; the BuildReport."""
+    from filelock import Timeout
+
+    try:
+        # One build of a meeting at a time: a second (a double click, another clerk) would
+        # empty the folder while the first reads it.
+        with FileLock(str(building_lock(meeting)), timeout=0):
+            return _gather(meeting)
+    except Timeout as exc:
+        raise WebError(
+            "the pack is being built already (another click, or another clerk); wait for it"
+            " to finish and reload the page"
+        ) from exc
+
+
+def building_lock(meeting: Meeting) -> Path:
+    """The file locked while the meeting's pack is built."""
+    folder = data() / "meetings"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{meeting.pk}.building.lock"
+
+
+def _gather(meeting: Meeting) -> Any:
     import boardpack
 
     folder = meeting.folder()
@@ -164,7 +264,10 @@ def gather(meeting: Meeting) -> Any:
         old.unlink()
     chosen = papers_for_pack(meeting)
     if not chosen:
-        raise WebError("no paper is ready for the pack yet (approved, or submitted)")
+        raise WebError(
+            "nothing to build yet: no paper is approved"
+            + ("" if meeting.board.requires_approval else " or submitted")
+        )
     for paper in chosen:
         upload = paper.submitted_upload()
         assert upload is not None  # submitted and approved papers have one
@@ -177,6 +280,8 @@ def archive(meeting: Meeting) -> Any:
     """File the meeting's built papers and pack in the data folder's archive."""
     from boardpack.meeting.archive import archive_papers
 
+    if not (meeting.folder() / "output").is_dir():  # said for the page, not as a server path
+        raise WebError("nothing is built to file yet: build the pack first")
     return archive_papers(meeting.folder() / "output", data() / "archive")
 
 
@@ -187,6 +292,32 @@ def write_settings(meeting: Meeting) -> None:
     laid_out = {p.stem for p in folder.glob("*.xlsx")}
     papers = [p for p in meeting.papers.all() if p.name in laid_out]
     (folder / "boardpack.toml").write_text(_settings_text(meeting, papers), encoding="utf-8")
+    _place_ca_file(meeting)
+
+
+def _place_ca_file(meeting: Meeting) -> None:
+    """The board's `ca_file` is kept in the data folder, as reminders and notices read it; the
+    meeting folder gets a copy where its boardpack.toml names it, so that sending the papers
+    (meeting/sending.py, which reads it beside boardpack.toml) trusts the same authority."""
+    from boardpack.files import write_atomic
+    from boardpack.web.mailing import ca_data
+    from boardpack.web.models import email_settings
+
+    try:
+        settings = email_settings(meeting.board.email)
+    except ValueError:
+        return  # the engine reads the settings again and says what is wrong with them
+    ca_file = settings.smtp.ca_file if settings is not None and settings.smtp else None
+    if ca_file is None or ca_file.is_absolute() or ".." in ca_file.parts:
+        return  # the engine refuses a name outside the meeting folder, and says so
+    try:
+        text = ca_data(meeting.board, ca_file)
+    except BoardpackError:
+        return  # a build needs no certificate; sending says what is wrong with it
+    if text is not None:
+        target = meeting.folder() / ca_file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text.encode("ascii", "replace"))
 
 
 def _settings_text(meeting: Meeting, papers: list[Paper]) -> str:
