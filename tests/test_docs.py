@@ -89,7 +89,9 @@ def test_every_profile_key_says_what_it_is() -> None:
     for table, model in docs_reference._profile_models(Profile, "profile"):
         described = key_descriptions(model)
         for name in model.model_fields:
-            assert described.get(name), f"{table} {name}: give it a docstring, as its neighbours have"
+            assert described.get(name), (
+                f"{table} {name}: give it a docstring, as its neighbours have"
+            )
 
 
 def test_every_command_the_cli_has_is_in_the_reference() -> None:

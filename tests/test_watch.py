@@ -29,7 +29,7 @@ import pytest
 from boardpack.errors import ConversionError
 from boardpack.outputs.pdf import convert_to_pdf, verify_pdf
 from boardpack.outputs.proof import prove_pdf
-from boardpack.outputs.warm import OFFICE_PYTHON_ENV, WarmConverter
+from boardpack.outputs.warm import OFFICE_PYTHON_ENV, EarlyConverter, WarmConverter
 from boardpack.pipeline import build
 from boardpack.watch import Notice, Rebuild, WatchEvent, _group, _Session
 from tests.conftest import EXAMPLE, ROOT
@@ -291,6 +291,65 @@ def test_a_paper_that_cannot_be_converted_is_named_and_the_converter_goes_on(
         assert "broken.docx" in str(raised.value)
         assert getattr(raised.value, "converted", {}) == {converted: converted.with_suffix(".pdf")}
         assert converter.convert([converted]) == {converted: converted.with_suffix(".pdf")}
+
+
+# --- a LibreOffice started early, for a build ---------------------------------------------------
+
+
+@needs_libreoffice
+@needs_proc
+def test_an_early_libreoffice_makes_the_proven_pdf_and_leaves_nothing_running(
+    converted: Path,
+) -> None:
+    with EarlyConverter(workers=1) as early:
+        done: list[Path] = []
+        result = early.convert([converted], timeout=120, on_done=done.append)
+        groups = early.groups()
+
+        assert early.warm and groups  # the warm LibreOffice made it, not a one-off one
+        assert result == {converted: converted.with_suffix(".pdf")} and done == [converted]
+        prove_pdf(converted.with_suffix(".pdf"), converted)
+        assert list(iter_problems(structure_problems(converted.with_suffix(".pdf")))) == []
+    for group in groups:
+        wait_for("the workers to end", lambda g=group: live_group_members(g) == [])
+
+
+@needs_libreoffice
+def test_without_a_python_to_drive_libreoffice_an_early_converter_converts_one_off(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(OFFICE_PYTHON_ENV, str(tmp_path / "no-python-here"))
+    with EarlyConverter() as early:
+        result = early.convert([converted], timeout=120)
+
+        assert not early.warm
+        assert result == {converted: converted.with_suffix(".pdf")}
+        prove_pdf(converted.with_suffix(".pdf"), converted)
+
+
+@needs_libreoffice
+@needs_proc
+def test_an_early_libreoffice_that_never_starts_is_ended_and_the_pdf_made_one_off(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = f"boardpack-early-{os.getpid()}"
+    (tmp_path / marker).mkdir()
+    fake = tmp_path / marker / "soffice"  # the marker shows in the processes' command lines
+    # Kept running (it is asked to --accept), it hangs; converting one-off, it is LibreOffice.
+    fake.write_text(
+        f'#!/bin/sh\ncase "$*" in *--accept*) sh -c "sleep 60" "$0-child" ;; esac\n'
+        f'exec "{SOFFICE}" "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake))
+    with EarlyConverter() as early:
+        result = early.convert([converted], timeout=3)
+
+        assert not early.warm
+        assert result == {converted: converted.with_suffix(".pdf")}
+        prove_pdf(converted.with_suffix(".pdf"), converted)
+        stray = subprocess.run(["pgrep", "-f", f"{marker}/soffice-child"], capture_output=True)
+        assert stray.stdout == b""  # the hanging start was ended when it was given up
 
 
 # --- finding saves, without LibreOffice -------------------------------------------------------
