@@ -334,22 +334,28 @@ def test_an_early_libreoffice_that_never_starts_is_ended_and_the_pdf_made_one_of
 ) -> None:
     marker = f"boardpack-early-{os.getpid()}"
     (tmp_path / marker).mkdir()
-    fake = tmp_path / marker / "soffice"  # the marker shows in the processes' command lines
-    # Kept running (it is asked to --accept), it hangs; converting one-off, it is LibreOffice.
-    fake.write_text(
-        f'#!/bin/sh\ncase "$*" in *--accept*) sh -c "sleep 60" "$0-child" ;; esac\n'
-        f'exec "{SOFFICE}" "$@"\n'
-    )
-    fake.chmod(0o755)
-    monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake))
+    python = tmp_path / marker / "python"  # the marker shows in the processes' command lines
+    python.write_text('#!/bin/sh\nexec sh -c "sleep 60" "$0-child"\n')  # never says it is ready
+    python.chmod(0o755)
+    monkeypatch.setenv(OFFICE_PYTHON_ENV, str(python))
     with EarlyConverter() as early:
         result = early.convert([converted], timeout=3)
 
         assert not early.warm
         assert result == {converted: converted.with_suffix(".pdf")}
         prove_pdf(converted.with_suffix(".pdf"), converted)
-        stray = subprocess.run(["pgrep", "-f", f"{marker}/soffice-child"], capture_output=True)
+        stray = subprocess.run(["pgrep", "-f", f"{marker}/python-child"], capture_output=True)
         assert stray.stdout == b""  # the hanging start was ended when it was given up
+
+
+def test_a_converter_named_by_boardpack_soffice_is_run_as_named_not_kept_running(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(tmp_path / "no-soffice-here"))
+    with EarlyConverter() as early:
+        assert not early.warm and early.groups() == []
+        with pytest.raises(ConversionError, match="BOARDPACK_SOFFICE is set to"):
+            early.convert([converted], timeout=3)
 
 
 # --- finding saves, without LibreOffice -------------------------------------------------------

@@ -57,7 +57,9 @@ def find_office_python(soffice: Path) -> Path | None:
     ):
         if bundled.is_file() and os.access(bundled, os.X_OK):
             return bundled
-    for name in ("python3", "/usr/bin/python3", "/usr/local/bin/python3"):
+    # The system's Python first: Linux packages put uno there, and the first python3 on PATH is
+    # often a virtual environment's or a version manager's shim (pyenv's takes 0.2 s to fail).
+    for name in ("/usr/bin/python3", "python3", "/usr/local/bin/python3"):
         found = shutil.which(name)
         if found is not None and _has_uno(found):
             return Path(found)
@@ -455,7 +457,9 @@ class EarlyConverter:
 
     Where it cannot serve (no Python that can drive LibreOffice, a LibreOffice that does not
     start, or one that is not ready within a conversion's timeout), `convert` makes the PDFs by
-    one-off LibreOffice processes instead, as a build does without it, with the same checks."""
+    one-off LibreOffice processes instead, as a build does without it, with the same checks. So
+    it does where $BOARDPACK_SOFFICE names the converter: that program is run as named, to
+    convert the files it is given (a wrapper need not know how to be kept running)."""
 
     def __init__(self, workers: int = 1) -> None:
         self._workers = max(1, workers)
@@ -464,6 +468,10 @@ class EarlyConverter:
         self._lock = threading.Lock()
         self._closed = False
         self._ready = threading.Event()  # set once the start has ended, well or not
+        if os.environ.get(pdf.SOFFICE_ENV, "").strip():
+            self._problem = ConversionError(f"{pdf.SOFFICE_ENV} names the converter")
+            self._ready.set()
+            return
         threading.Thread(target=self._start, name="early-libreoffice", daemon=True).start()
 
     def __enter__(self) -> EarlyConverter:
