@@ -486,6 +486,9 @@ class EarlyConverter:
         self.close()
 
     def _start(self) -> None:
+        # What a killed build's one-off conversions left, as pdf.convert_to_pdf sweeps it: a
+        # build converting warmly must leave the temporary folder as clean as one that does not.
+        scratch.sweep(Path(_temporary_folder()), pdf.WORK_PREFIX)
         try:
             warm = WarmConverter(self._workers)
         except ConversionError as exc:  # no LibreOffice, or no Python to drive it
