@@ -298,9 +298,13 @@ def test_a_paper_that_cannot_be_converted_is_named_and_the_converter_goes_on(
 
 @needs_libreoffice
 @needs_proc
-def test_an_early_libreoffice_makes_the_proven_pdf_and_leaves_nothing_running(
-    converted: Path,
+def test_an_early_libreoffice_makes_the_proven_pdf_once_a_profile_is_kept_and_leaves_nothing(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("BOARDPACK_CACHE", str(tmp_path / "cache"))  # no profile kept yet
+    with EarlyConverter(workers=1) as early:
+        assert early.convert([converted], timeout=120) == {converted: converted.with_suffix(".pdf")}
+        assert not early.warm  # one-off, keeping the profile a warm LibreOffice starts from
     with EarlyConverter(workers=1) as early:
         done: list[Path] = []
         result = early.convert([converted], timeout=120, on_done=done.append)
@@ -337,6 +341,7 @@ def test_an_early_libreoffice_that_never_starts_is_ended_and_the_pdf_made_one_of
     python = tmp_path / marker / "python"  # the marker shows in the processes' command lines
     python.write_text('#!/bin/sh\nexec sh -c "sleep 60" "$0-child"\n')  # never says it is ready
     python.chmod(0o755)
+    convert_to_pdf([shutil.copyfile(converted, tmp_path / converted.name)])  # a profile kept
     monkeypatch.setenv(OFFICE_PYTHON_ENV, str(python))
     with EarlyConverter() as early:
         result = early.convert([converted], timeout=3)
