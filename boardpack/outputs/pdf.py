@@ -310,6 +310,7 @@ class _Batch:
                     chunks.append(chunk)
                     self._stage(chunk, run)
                     self._start(chunk)
+                load_readers()  # while LibreOffice starts, not after it
                 self._wait(chunks)
             finally:
                 for chunk in chunks:
@@ -523,6 +524,14 @@ class _Batch:
         else:
             message += "Check the paths, or run again with --no-pdf."
         return BatchConversionError(message, dict(self.converted), failed)
+
+
+def load_readers() -> None:
+    """Import what reads the PDFs LibreOffice makes (pikepdf to check and finish them, pypdf for
+    the proof's page text: 0.07 s), for a caller to do while LibreOffice is busy."""
+    import pypdf  # noqa: F401
+
+    from boardpack.outputs import pdf_finish  # noqa: F401
 
 
 def _finish(made: Path) -> Finished:

@@ -334,6 +334,7 @@ class WarmConverter:
         ]
         for thread in threads:
             thread.start()
+        pdf.load_readers()  # while LibreOffice converts the first paper, not after it
         try:
             for _ in papers:
                 while True:
