@@ -1,8 +1,10 @@
 """Benchmark: this checkout against another (an earlier commit), on the same machine, in turns.
 
-    git worktree add /tmp/base <commit>
-    python bench/bench_compare.py --base /tmp/base            # 20 papers, 5 rounds
+    python bench/bench_compare.py --base a702f8a                # 20 papers, 5 rounds
     python bench/bench_compare.py --base /tmp/base --papers 20 --rounds 7
+
+`--base` is a commit (its files are taken into a temporary folder with `git archive`) or the
+folder of another checkout (`git worktree add /tmp/base <commit>`).
 
 It also builds with this checkout less each of two steps that every PDF now goes through, to
 show what each costs: the proof that a PDF is its paper (outputs/proof.py) and the finishing of
@@ -10,20 +12,23 @@ its tagging with pikepdf (outputs/pdf_finish.py). Those runs replace the step wi
 nothing (bench/without.py), so they measure, never ship.
 
 Each round builds the same folder of copies of the example (PDFs and the pack, one
-`boardpack build` process, each checkout's own cache folder) and times `boardpack check` on one
-workbook, first with one checkout and then the other, alternating which goes first, so that a
-machine growing busier or quieter affects both alike. It prints the median wall times and what
-this checkout costs against the other, in per cent. The other checkout runs with this
-checkout's Python and packages, its own source first on the path.
+`boardpack build` process, each checkout's own cache folder), builds one of those workbooks
+alone (one cold paper with its PDF) and times `boardpack check` on it, first with one checkout
+and then the other, alternating which goes first, so that a machine growing busier or quieter
+affects both alike. It prints the median wall times and what this checkout costs against the
+other, in per cent. The other checkout runs with this checkout's Python and packages, its own
+source first on the path.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -71,45 +76,70 @@ def timed(source: Path, cache: Path, *args: str, without: str = "") -> float:
     return time.perf_counter() - started
 
 
+def checkout(base: str, work: Path) -> Path:
+    """The folder of the other checkout: `base` itself, or commit `base`'s files in `work`."""
+    if Path(base).is_dir():
+        return Path(base).resolve()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", base], check=True, capture_output=True
+    ).stdout
+    folder = work / "base-tree"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", type=Path, required=True, help="the other checkout")
+    parser.add_argument("--base", required=True, help="the other checkout: a commit or a folder")
     parser.add_argument("--papers", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    trees = {"this": ROOT, "base": args.base.resolve()}
-    # name -> (source tree, steps left out)
-    runs = {
-        "this": (ROOT, ""),
-        "base": (trees["base"], ""),
-        "this without the proof": (ROOT, "proof"),
-        "this without finishing": (ROOT, "finish"),
-        "this without either": (ROOT, "proof,finish"),
-    }
     with tempfile.TemporaryDirectory() as work:
         base = Path(work)
-        inputs = base / "in"
-        make_copies(ROOT / "inputs" / "procurement.xlsx", inputs, args.papers)
-        example = inputs / "workstream-01.xlsx"
-        builds: dict[str, list[float]] = {name: [] for name in runs}
-        checks: dict[str, list[float]] = {name: [] for name in trees}
-        for tree in trees.values():
-            compile_tree(tree)
-        for name, tree in trees.items():  # a warm-up each: LibreOffice's profile template
-            timed(tree, base / f"cache-{name}", "build", str(inputs), "--out", str(base / name))
-        for round_ in range(args.rounds):
-            order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
-            for name in order:
-                tree, without = runs[name]
-                cache = base / f"cache-{'base' if tree != ROOT else 'this'}"
-                out = base / f"out-{len(builds[name])}-{order.index(name)}-{round_}"
-                builds[name].append(
-                    timed(tree, cache, "build", str(inputs), "--out", str(out), without=without)
-                )
-                if name in trees:
-                    check = [timed(tree, cache, "check", str(example)) for _ in range(5)]
-                    checks[name].append(statistics.median(check))
-    print(f"{args.papers} papers with PDFs and the pack, {args.rounds} rounds, in turns")
+        trees = {"this": ROOT, "base": checkout(args.base, base)}
+        compare(trees, base, args.papers, args.rounds, args.base)
+
+
+def compare(trees: dict[str, Path], base: Path, papers: int, rounds: int, named: str) -> None:
+    """Time the builds, cold papers and checks of both trees in turns and print the medians."""
+    # name -> (source tree, steps left out)
+    runs = {
+        "this": (trees["this"], ""),
+        "base": (trees["base"], ""),
+        "this without the proof": (trees["this"], "proof"),
+        "this without finishing": (trees["this"], "finish"),
+        "this without either": (trees["this"], "proof,finish"),
+    }
+    inputs = base / "in"
+    make_copies(ROOT / "inputs" / "procurement.xlsx", inputs, papers)
+    example = inputs / "workstream-01.xlsx"
+    builds: dict[str, list[float]] = {name: [] for name in runs}
+    checks: dict[str, list[float]] = {name: [] for name in trees}
+    colds: dict[str, list[float]] = {name: [] for name in trees}
+    for tree in trees.values():
+        compile_tree(tree)
+    for name, tree in trees.items():  # a warm-up each: LibreOffice's profile template
+        timed(tree, base / f"cache-{name}", "build", str(inputs), "--out", str(base / name))
+    for round_ in range(rounds):
+        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+        for name in order:
+            tree, without = runs[name]
+            cache = base / f"cache-{'base' if tree != trees['this'] else 'this'}"
+            out = base / f"out-{len(builds[name])}-{order.index(name)}-{round_}"
+            builds[name].append(
+                timed(tree, cache, "build", str(inputs), "--out", str(out), without=without)
+            )
+            if name in trees:
+                cold = [
+                    timed(tree, cache, "build", str(example), "--out", f"{out}-one-{n}")
+                    for n in range(3)
+                ]
+                colds[name].append(statistics.median(cold))
+                check = [timed(tree, cache, "check", str(example)) for _ in range(5)]
+                checks[name].append(statistics.median(check))
+    print(f"this checkout against {named}, {rounds} rounds in turns (medians)")
+    print(f"{papers} papers with PDFs and the pack:")
     reference = statistics.median(builds["base"])
     for name, figures in builds.items():
         median = statistics.median(figures)
@@ -118,11 +148,12 @@ def main() -> None:
             f" {100 * (median - reference) / reference:+.1f} % against base;"
             f" all: {sorted(round(x, 2) for x in figures)}"
         )
-    this, other = (statistics.median(checks[n]) for n in ("this", "base"))
-    print(
-        f"check, one workbook: this {this:.2f} s, base {other:.2f} s (medians),"
-        f" {100 * (this - other) / other:+.1f} %"
-    )
+    for what, timings in (("one cold paper with its PDF", colds), ("check, one workbook", checks)):
+        this, other = (statistics.median(timings[n]) for n in ("this", "base"))
+        print(
+            f"{what}: this {this:.2f} s, base {other:.2f} s (medians),"
+            f" {100 * (this - other) / other:+.1f} %"
+        )
 
 
 if __name__ == "__main__":

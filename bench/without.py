@@ -16,11 +16,15 @@ def main() -> None:
         boardpack.outputs.proof.prove_pdf = lambda *args, **kwargs: None
     if "finish" in steps:
         import boardpack.outputs.pdf_finish
+        from boardpack.outputs.pdf import _inspect
 
-        def unfinished(path: Path) -> bytes:
-            return Path(path).read_bytes()
+        def unfinished(path: Path) -> boardpack.outputs.pdf_finish.Finished:
+            # Checked as before finishing was added (pypdf), and placed as LibreOffice made it.
+            pages, problem = _inspect(Path(path), None)
+            data = Path(path).read_bytes() if problem is None else b""
+            return boardpack.outputs.pdf_finish.Finished(data, pages, problem)
 
-        boardpack.outputs.pdf_finish.finished = unfinished
+        boardpack.outputs.pdf_finish.finish = unfinished
     from boardpack.cli import run
 
     run()

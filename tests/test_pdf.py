@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from boardpack.errors import BatchConversionError, ConversionError
-from boardpack.outputs import lo_profile, pdf
+from boardpack.outputs import lo_profile, pdf, pdf_finish
 from boardpack.outputs.pdf import convert_to_pdf, find_soffice, verify_pdf
 
 TEXT = "R&D <test> £50k \u2013 café"  # an en dash
@@ -287,6 +287,15 @@ def test_verify_pdf_rejects_plain_damaged_and_empty_pdfs(tmp_path: Path) -> None
         verify_pdf(empty)
     with pytest.raises(ConversionError, match=r"missing\.pdf: no PDF was written"):
         verify_pdf(tmp_path / "missing.pdf")
+    # A build checks and finishes LibreOffice's PDFs in one open of each; it says the same.
+    for path, said in (
+        (plain, "not PDF/A"),
+        (damaged, "not a readable PDF"),
+        (empty, "the PDF is empty"),
+        (tmp_path / "missing.pdf", "no PDF was written"),
+    ):
+        finished = pdf_finish.finish(path)
+        assert (finished.problem or "").startswith(said) and finished.data == b"", path.name
 
 
 def test_missing_docx_is_reported_without_running_libreoffice(

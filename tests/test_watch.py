@@ -29,7 +29,7 @@ import pytest
 from boardpack.errors import ConversionError
 from boardpack.outputs.pdf import convert_to_pdf, verify_pdf
 from boardpack.outputs.proof import prove_pdf
-from boardpack.outputs.warm import OFFICE_PYTHON_ENV, WarmConverter
+from boardpack.outputs.warm import OFFICE_PYTHON_ENV, EarlyConverter, WarmConverter
 from boardpack.pipeline import build
 from boardpack.watch import Notice, Rebuild, WatchEvent, _group, _Session
 from tests.conftest import EXAMPLE, ROOT
@@ -291,6 +291,76 @@ def test_a_paper_that_cannot_be_converted_is_named_and_the_converter_goes_on(
         assert "broken.docx" in str(raised.value)
         assert getattr(raised.value, "converted", {}) == {converted: converted.with_suffix(".pdf")}
         assert converter.convert([converted]) == {converted: converted.with_suffix(".pdf")}
+
+
+# --- a LibreOffice started early, for a build ---------------------------------------------------
+
+
+@needs_libreoffice
+@needs_proc
+def test_an_early_libreoffice_makes_the_proven_pdf_once_a_profile_is_kept_and_leaves_nothing(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOARDPACK_CACHE", str(tmp_path / "cache"))  # no profile kept yet
+    with EarlyConverter(workers=1) as early:
+        assert early.convert([converted], timeout=120) == {converted: converted.with_suffix(".pdf")}
+        assert not early.warm  # one-off, keeping the profile a warm LibreOffice starts from
+    with EarlyConverter(workers=1) as early:
+        done: list[Path] = []
+        result = early.convert([converted], timeout=120, on_done=done.append)
+        groups = early.groups()
+
+        assert early.warm and groups  # the warm LibreOffice made it, not a one-off one
+        assert result == {converted: converted.with_suffix(".pdf")} and done == [converted]
+        prove_pdf(converted.with_suffix(".pdf"), converted)
+        assert list(iter_problems(structure_problems(converted.with_suffix(".pdf")))) == []
+    for group in groups:
+        wait_for("the workers to end", lambda g=group: live_group_members(g) == [])
+
+
+@needs_libreoffice
+def test_without_a_python_to_drive_libreoffice_an_early_converter_converts_one_off(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(OFFICE_PYTHON_ENV, str(tmp_path / "no-python-here"))
+    with EarlyConverter() as early:
+        result = early.convert([converted], timeout=120)
+
+        assert not early.warm
+        assert result == {converted: converted.with_suffix(".pdf")}
+        prove_pdf(converted.with_suffix(".pdf"), converted)
+
+
+@needs_libreoffice
+@needs_proc
+def test_an_early_libreoffice_that_never_starts_is_ended_and_the_pdf_made_one_off(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = f"boardpack-early-{os.getpid()}"
+    (tmp_path / marker).mkdir()
+    python = tmp_path / marker / "python"  # the marker shows in the processes' command lines
+    python.write_text('#!/bin/sh\nexec sh -c "sleep 60" "$0-child"\n')  # never says it is ready
+    python.chmod(0o755)
+    convert_to_pdf([shutil.copyfile(converted, tmp_path / converted.name)])  # a profile kept
+    monkeypatch.setenv(OFFICE_PYTHON_ENV, str(python))
+    with EarlyConverter() as early:
+        result = early.convert([converted], timeout=3)
+
+        assert not early.warm
+        assert result == {converted: converted.with_suffix(".pdf")}
+        prove_pdf(converted.with_suffix(".pdf"), converted)
+        stray = subprocess.run(["pgrep", "-f", f"{marker}/python-child"], capture_output=True)
+        assert stray.stdout == b""  # the hanging start was ended when it was given up
+
+
+def test_a_converter_named_by_boardpack_soffice_is_run_as_named_not_kept_running(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(tmp_path / "no-soffice-here"))
+    with EarlyConverter() as early:
+        assert not early.warm and early.groups() == []
+        with pytest.raises(ConversionError, match="BOARDPACK_SOFFICE is set to"):
+            early.convert([converted], timeout=3)
 
 
 # --- finding saves, without LibreOffice -------------------------------------------------------

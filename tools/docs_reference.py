@@ -97,7 +97,7 @@ def _cell(text: str) -> str:
 
 def profile_page() -> str:
     """Every key of a profile, table by table, from the models' fields and their descriptions."""
-    from boardpack.paper.profile import Profile
+    from boardpack.paper.profile import Profile, key_descriptions
 
     lines = [
         GENERATED,
@@ -114,11 +114,12 @@ def profile_page() -> str:
         if model.__doc__:
             lines += [" ".join(model.__doc__.split()), ""]
         lines += ["| Key | Type | Default | What it is |", "|---|---|---|---|"]
+        described = key_descriptions(model)
         for name, field in model.model_fields.items():
             key = field.alias or name
             lines.append(
                 f"| `{key}` | {_type_text(field.annotation)} | {_default_text(field)}"
-                f" | {_cell(field.description or '')} |"
+                f" | {_cell(described.get(name, ''))} |"
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

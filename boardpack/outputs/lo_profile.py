@@ -69,6 +69,11 @@ def template_for(soffice: Path) -> Path:
     return cache_root() / f"libreoffice-profile-{key}"
 
 
+def ready(template: Path) -> bool:
+    """Whether the template has been kept (by a first good one-off conversion)."""
+    return (template / _COMPLETE_MARK).is_file()
+
+
 def seed(profile: Path, template: Path) -> bool:
     """Fill the empty-to-be `profile` folder from the template; whether there was one to use."""
     if not (template / _COMPLETE_MARK).is_file():

@@ -16,14 +16,16 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pypdf import PdfReader
-from pypdf.xmp import XmpInformation
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boardpack.errors import BatchConversionError, ConversionError, OutputError
 from boardpack.files import write_atomic
 from boardpack.outputs import lo_profile, reaper, scratch
+
+if TYPE_CHECKING:
+    from pypdf.xmp import XmpInformation
+
+    from boardpack.outputs.pdf_finish import Finished
 
 __all__ = ["convert_to_pdf", "find_soffice", "verify_pdf"]
 
@@ -137,6 +139,8 @@ def _inspect(path: Path, title: str | None) -> tuple[int, str | None]:
         return 0, f"cannot read the PDF ({exc.strerror})"
     if size == 0:
         return 0, "the PDF is empty (0 bytes)"
+    from pypdf import PdfReader  # here: a build's own PDFs are checked by pdf_finish.finish
+
     try:
         reader = PdfReader(path)
         pages = len(reader.pages)
@@ -297,6 +301,7 @@ class _Batch:
                     chunks.append(chunk)
                     self._stage(chunk, run)
                     self._start(chunk)
+                load_readers()  # while LibreOffice starts, not after it
                 self._wait(chunks)
             finally:
                 for chunk in chunks:
@@ -426,11 +431,12 @@ class _Batch:
         progress = False
         for paper in chunk.queue:
             made = outdir / (paper.staged.stem + ".pdf")
-            _, problem = _inspect(made, None)
-            if problem is None:
+            finished = _finish(made)
+            if finished.problem is None:
                 progress = True
-                self._place(paper, made)
+                self._place(paper, finished.data)
                 continue
+            problem = finished.problem
             if timed_out and remaining:
                 paper.problem = "LibreOffice was stopped before it reached this paper"
             elif timed_out:
@@ -473,24 +479,14 @@ class _Batch:
             queue = []
         chunk.queue = queue
 
-    def _place(self, paper: _Paper, made: Path) -> None:
-        """Move a verified PDF into place beside its .docx and report it done."""
-        try:
-            from boardpack.outputs import pdf_finish  # pikepdf: ~0.1 s to load, once a PDF is made
-
-            finished = pdf_finish.finished(made)  # tagging LibreOffice gets wrong, mended
-        except ConversionError as exc:
-            self.failed[paper.docx] = str(exc)
-            return
+    def _place(self, paper: _Paper, finished: bytes) -> None:
+        """Put a checked and finished PDF (_finish) in place beside its .docx and report it done."""
         try:
             # Atomic, so the PDF beside the paper is the old one or the whole new one; and named
             # as boardpack's temporaries are, so a build killed meanwhile leaves nothing behind.
             write_atomic(paper.pdf, finished)
         except OutputError as exc:
             self.failed[paper.docx] = f"{exc}, and that no PDF viewer holds the PDF open"
-            return
-        except OSError as exc:
-            self.failed[paper.docx] = f"could not read the PDF LibreOffice made ({exc.strerror})"
             return
         self.converted[paper.docx] = paper.pdf
         if self.on_done is not None:
@@ -519,6 +515,22 @@ class _Batch:
         else:
             message += "Check the paths, or run again with --no-pdf."
         return BatchConversionError(message, dict(self.converted), failed)
+
+
+def load_readers() -> None:
+    """Import what reads the PDFs LibreOffice makes (pikepdf to check and finish them, pypdf for
+    the proof's page text: 0.07 s), for a caller to do while LibreOffice is busy."""
+    import pypdf  # noqa: F401
+
+    from boardpack.outputs import pdf_finish  # noqa: F401
+
+
+def _finish(made: Path) -> Finished:
+    """LibreOffice's PDF checked as an archival PDF/A-2b and its tagging mended, from one open
+    of the file: a pdf_finish.Finished, whose `problem` says what is wrong with it, if anything."""
+    from boardpack.outputs import pdf_finish  # pikepdf: ~0.1 s to load, once a PDF is made
+
+    return pdf_finish.finish(made)
 
 
 def _child_env(tmp: Path) -> dict[str, str]:

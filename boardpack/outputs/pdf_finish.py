@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,27 +25,74 @@ import pikepdf
 
 from boardpack.errors import ConversionError
 
-__all__ = ["finished"]
+__all__ = ["Finished", "finish", "finished"]
+
+_READ_ERRORS = (pikepdf.PdfError, OSError, ValueError, KeyError, TypeError, AttributeError)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A PDF LibreOffice made, checked and mended in one open of the file."""
+
+    data: bytes  # the mended PDF ("" when it is not an archival PDF)
+    pages: int
+    problem: str | None = None  # why it is not an archival PDF/A-2b, as pdf.verify_pdf says
 
 
 def finished(path: Path) -> bytes:
     """The PDF at `path` with its tab order, figures, empty paragraphs and XMP text mended."""
     try:
         with pikepdf.open(path) as pdf:
-            for page in pdf.pages:
-                # Tab order follows the structure tree (PDF/UA-1 7.18.3), for every page.
-                page.obj.Tabs = pikepdf.Name.S
-            _mend_metadata(pdf)
-            tree = pdf.Root.get("/StructTreeRoot")
-            if isinstance(tree, pikepdf.Dictionary):
-                _mend(tree)
-                _link_figures(pdf, tree)
-            out = io.BytesIO()
-            # Without object streams the file also stays checkable as PDF/A-1, which forbids
-            # them (PDFBox Preflight, the one free validator, knows only PDF/A-1).
-            pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-    except (pikepdf.PdfError, OSError, ValueError) as exc:
+            return _mended(pdf)
+    except _READ_ERRORS as exc:
         raise ConversionError(f"cannot finish the PDF LibreOffice made: {exc}") from exc
+
+
+def finish(path: Path) -> Finished:
+    """The PDF at `path` checked as an archival PDF/A-2b with pages and, when it is one, mended
+    (as `finished` does), from one open of the file: the check LibreOffice's PDFs need before
+    they are placed, without reading the file again for it."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return Finished(b"", 0, "no PDF was written")
+    except OSError as exc:
+        return Finished(b"", 0, f"cannot read the PDF ({exc.strerror})")
+    if size == 0:
+        return Finished(b"", 0, "the PDF is empty (0 bytes)")
+    try:
+        with pikepdf.open(path) as pdf:
+            pages = len(pdf.pages)
+            if pages < 1:
+                return Finished(b"", 0, "the PDF has no pages")
+            meta = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+            part, conformance = meta.get("pdfaid:part"), meta.get("pdfaid:conformance")
+            if part is None:
+                problem = "not PDF/A: its XMP metadata has no PDF/A identification (pdfaid:part)"
+                return Finished(b"", pages, problem)
+            if str(part).strip() != "2" or str(conformance or "").strip().upper() != "B":
+                shown = f"{str(part).strip()}{str(conformance or '?').strip().lower()}"
+                return Finished(b"", pages, f"PDF/A-{shown}, not PDF/A-2b")
+            return Finished(_mended(pdf), pages)
+    except _READ_ERRORS as exc:  # pikepdf's own, and what a damaged object tree gives
+        return Finished(b"", 0, f"not a readable PDF ({type(exc).__name__}: {exc})")
+
+
+def _mended(pdf: pikepdf.Pdf) -> bytes:
+    """The open PDF's bytes with its tab order, figures, empty paragraphs and XMP text mended."""
+    for page in pdf.pages:
+        # Tab order follows the structure tree (PDF/UA-1 7.18.3), for every page.
+        page.obj.Tabs = pikepdf.Name.S
+    _mend_metadata(pdf)
+    tree = pdf.Root.get("/StructTreeRoot")
+    if isinstance(tree, pikepdf.Dictionary):
+        elements = _walk(tree)  # once, for both mendings: a pack's tree has thousands
+        _mend(elements, _roles(tree))
+        _link_figures(pdf, tree, elements)
+    out = io.BytesIO()
+    # Without object streams the file also stays checkable as PDF/A-1, which forbids
+    # them (PDFBox Preflight, the one free validator, knows only PDF/A-1).
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     return out.getvalue()
 
 
@@ -91,14 +139,31 @@ def _roles(tree: pikepdf.Dictionary) -> Roles:
     return {str(key): str(value) for key, value in role_map.items()}
 
 
-def _mend(tree: pikepdf.Dictionary) -> None:
+Element = tuple[pikepdf.Dictionary, list[pikepdf.Object]]  # a structure element and its /K
+
+
+def _walk(tree: pikepdf.Dictionary) -> list[Element]:
+    """Every structure element under the root, depth first, each with its /K as a list."""
+    found: list[Element] = []
+    stack: list[pikepdf.Object] = [tree]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, pikepdf.Dictionary):
+            continue
+        kids = _kids(current)
+        if "/S" in current:
+            found.append((current, kids))
+        stack.extend(reversed([kid for kid in kids if _is_element(kid)]))
+    return found
+
+
+def _mend(elements: list[Element], roles: Roles) -> None:
     """Retag wrapper figures and drop empty paragraphs throughout a structure tree."""
-    roles = _roles(tree)
-    for parent in list(_elements(tree)):
-        kids = _kids(parent)
+    for index, (parent, kids) in enumerate(elements):
         keep = [kid for kid in kids if not _is_empty_paragraph(kid, roles)]
         if len(keep) != len(kids):
             parent.K = pikepdf.Array(keep)
+            elements[index] = (parent, keep)
         if _standard(parent, roles) == "/Figure" and _is_wrapper(parent, roles):
             # The paragraph holding the chart: a paragraph, as any other style gives.
             parent.S = pikepdf.Name.P
@@ -161,7 +226,7 @@ def _is_wrapper(figure: pikepdf.Dictionary, roles: Roles) -> bool:
     return any(_standard(kid, roles) == "/Figure" for kid in inner)
 
 
-def _link_figures(pdf: pikepdf.Pdf, tree: pikepdf.Dictionary) -> None:
+def _link_figures(pdf: pikepdf.Pdf, tree: pikepdf.Dictionary, elements: list[Element]) -> None:
     """Make each page's images the content of the described Figures LibreOffice left empty."""
     # LibreOffice 7.4 draws an inline picture as an Artifact, so its Figure (with the Alt)
     # points at nothing on the page; retagging the Artifact as the Figure's marked content
@@ -171,14 +236,11 @@ def _link_figures(pdf: pikepdf.Pdf, tree: pikepdf.Dictionary) -> None:
         return
     roles = _roles(tree)
     empty: dict[tuple[int, int], list[pikepdf.Dictionary]] = {}
-    for element in _elements(tree):
+    for element, kids in elements:
+        if kids or not element.is_indirect or _standard(element, roles) != "/Figure":
+            continue
         where = element.get("/Pg")
-        if (
-            _standard(element, roles) == "/Figure"
-            and not _kids(element)
-            and element.is_indirect
-            and isinstance(where, pikepdf.Dictionary)
-        ):
+        if isinstance(where, pikepdf.Dictionary):
             empty.setdefault(where.objgen, []).append(element)
     for page in pdf.pages:
         figures = empty.get(page.obj.objgen, [])

@@ -33,7 +33,7 @@ from types import TracebackType
 from boardpack.errors import ConversionError
 from boardpack.outputs import lo_profile, pdf, scratch, uno_worker
 
-__all__ = ["OFFICE_PYTHON_ENV", "WarmConverter", "find_office_python"]
+__all__ = ["OFFICE_PYTHON_ENV", "EarlyConverter", "WarmConverter", "find_office_python"]
 
 OFFICE_PYTHON_ENV = "BOARDPACK_OFFICE_PYTHON"
 WORK_PREFIX = ".boardpack-warm-"  # a worker's work folder, in the temporary folder
@@ -57,7 +57,9 @@ def find_office_python(soffice: Path) -> Path | None:
     ):
         if bundled.is_file() and os.access(bundled, os.X_OK):
             return bundled
-    for name in ("python3", "/usr/bin/python3", "/usr/local/bin/python3"):
+    # The system's Python first: Linux packages put uno there, and the first python3 on PATH is
+    # often a virtual environment's or a version manager's shim (pyenv's takes 0.2 s to fail).
+    for name in ("/usr/bin/python3", "python3", "/usr/local/bin/python3"):
         found = shutil.which(name)
         if found is not None and _has_uno(found):
             return Path(found)
@@ -322,7 +324,7 @@ class WarmConverter:
         todo: queue.Queue[pdf._Paper] = queue.Queue()
         for paper in papers:
             todo.put(paper)
-        made: queue.Queue[tuple[pdf._Paper, Path | None]] = queue.Queue()
+        made: queue.Queue[tuple[pdf._Paper, bytes | None]] = queue.Queue()
         stop = threading.Event()  # this call is over: its threads stop taking papers
         threads = [
             threading.Thread(
@@ -332,6 +334,7 @@ class WarmConverter:
         ]
         for thread in threads:
             thread.start()
+        pdf.load_readers()  # while LibreOffice converts the first paper, not after it
         try:
             for _ in papers:
                 while True:
@@ -347,8 +350,7 @@ class WarmConverter:
                 if result is None:
                     batch.failed[paper.docx] = paper.problem
                 else:
-                    batch._place(paper, result)  # checked, finished, put in place; on_done here
-                    result.unlink(missing_ok=True)
+                    batch._place(paper, result)  # put in place; on_done here
         finally:
             stop.set()
         if batch.failed:
@@ -358,7 +360,7 @@ class WarmConverter:
     def _convert_some(
         self,
         todo: queue.Queue[pdf._Paper],
-        made: queue.Queue[tuple[pdf._Paper, Path | None]],
+        made: queue.Queue[tuple[pdf._Paper, bytes | None]],
         timeout: float,
         cancel: threading.Event | None,
         stop: threading.Event,
@@ -379,9 +381,9 @@ class WarmConverter:
 
     def _convert_one(
         self, paper: pdf._Paper, timeout: float, cancel: threading.Event | None
-    ) -> Path | None:
-        """The checked PDF of one paper, made by a worker in its folder; None if it failed
-        twice (the reason in paper.problem)."""
+    ) -> bytes | None:
+        """The checked and finished PDF of one paper, made by a worker in its folder; None if
+        it failed twice (the reason in paper.problem)."""
         while paper.tries < 2:
             paper.tries += 1
             with self._worker(cancel) as held:
@@ -406,11 +408,13 @@ class WarmConverter:
                     self._replace(held, restart=False)  # a conversion half done: not reused
                     raise
                 if reply.get("ok"):
-                    _, problem = pdf._inspect(target, None)
-                    if problem is None:
-                        return target
-                    paper.problem = f"LibreOffice wrote a PDF that fails the check: {problem}"
+                    finished = pdf._finish(target)  # checked and mended in one open
                     target.unlink(missing_ok=True)
+                    if finished.problem is None:
+                        return finished.data
+                    paper.problem = (
+                        f"LibreOffice wrote a PDF that fails the check: {finished.problem}"
+                    )
                 else:
                     paper.problem = f"LibreOffice could not convert it: {reply.get('error')}"
                     if not reply.get("alive", True):
@@ -445,3 +449,124 @@ def _temporary_folder() -> str:
     import tempfile
 
     return tempfile.gettempdir()
+
+
+class EarlyConverter:
+    """A warm LibreOffice started in the background as soon as a build knows it will make PDFs,
+    so that its start-up overlaps reading and rendering the papers; `convert` has
+    pdf.convert_to_pdf's contract. Use as a context manager, or call `close`.
+
+    Where it cannot serve (no Python that can drive LibreOffice, a LibreOffice that does not
+    start, or one that is not ready within a conversion's timeout), `convert` makes the PDFs by
+    one-off LibreOffice processes instead, as a build does without it, with the same checks. So
+    it does where $BOARDPACK_SOFFICE names the converter: that program is run as named, to
+    convert the files it is given (a wrapper need not know how to be kept running). And so it
+    does until a one-off conversion has kept the profile template (lo_profile): a LibreOffice
+    started on a fresh profile runs its graphics self-test, 0.7 s of CPU, more than it saves."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self._workers = max(1, workers)
+        self._warm: WarmConverter | None = None
+        self._problem: ConversionError | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._ready = threading.Event()  # set once the start has ended, well or not
+        if os.environ.get(pdf.SOFFICE_ENV, "").strip():
+            self._problem = ConversionError(f"{pdf.SOFFICE_ENV} names the converter")
+            self._ready.set()
+            return
+        threading.Thread(target=self._start, name="early-libreoffice", daemon=True).start()
+
+    def __enter__(self) -> EarlyConverter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        # What a killed build's one-off conversions left, as pdf.convert_to_pdf sweeps it: a
+        # build converting warmly must leave the temporary folder as clean as one that does not.
+        scratch.sweep(Path(_temporary_folder()), pdf.WORK_PREFIX)
+        try:
+            if not lo_profile.ready(lo_profile.template_for(pdf.find_soffice())):
+                raise ConversionError("no LibreOffice profile template yet")
+            warm = WarmConverter(self._workers)
+        except ConversionError as exc:  # no LibreOffice, no template, or no Python to drive it
+            self._problem = exc
+            self._ready.set()
+            return
+        with self._lock:
+            if self._closed:
+                warm.close()
+                self._ready.set()
+                return
+            self._warm = warm
+        try:
+            warm.start()
+        except ConversionError as exc:
+            self._problem = exc
+            warm.close()
+        self._ready.set()
+
+    @property
+    def warm(self) -> bool:
+        """Whether the warm LibreOffice is ready (False while it starts, or once it failed)."""
+        return self._ready.is_set() and self._problem is None and self._warm is not None
+
+    def groups(self) -> list[int]:
+        """The process ids of the warm LibreOffice's workers (WarmConverter.groups)."""
+        with self._lock:
+            warm = self._warm
+        return warm.groups() if warm is not None else []
+
+    def _wait(self, seconds: float, cancel: threading.Event | None) -> WarmConverter | None:
+        """The warm converter once it is ready, within `seconds`; None if it will not serve."""
+        deadline = time.monotonic() + seconds
+        while not self._ready.wait(_WAIT_STEP):
+            if cancel is not None and cancel.is_set():
+                raise ConversionError("PDF conversion was stopped: the build was interrupted")
+            if time.monotonic() >= deadline:
+                self._give_up()  # a start that hangs must not hold up the build any longer
+                return None
+        with self._lock:
+            warm = self._warm if self._problem is None and not self._closed else None
+        return warm if warm is not None and not warm.closed else None
+
+    def _give_up(self) -> None:
+        with self._lock:
+            warm, self._warm = self._warm, None
+            self._problem = self._problem or ConversionError("LibreOffice was slow to start")
+        if warm is not None:
+            warm.close()
+
+    def convert(
+        self,
+        docx_paths: Sequence[Path],
+        *,
+        timeout: float = 120.0,
+        jobs: int | None = None,
+        on_done: Callable[[Path], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> dict[Path, Path]:
+        """Convert each .docx into a verified PDF/A-2b beside it, as pdf.convert_to_pdf does:
+        by the warm LibreOffice once it is ready (waiting for it at most `timeout` seconds),
+        else by one-off LibreOffice processes."""
+        warm = self._wait(timeout, cancel)
+        if warm is None:
+            return pdf.convert_to_pdf(
+                docx_paths, timeout=timeout, jobs=jobs, on_done=on_done, cancel=cancel
+            )
+        return warm.convert(docx_paths, timeout=timeout, jobs=jobs, on_done=on_done, cancel=cancel)
+
+    def close(self) -> None:
+        """Stop the warm LibreOffice, started or starting; nothing of it is left running."""
+        with self._lock:
+            self._closed = True
+            warm, self._warm = self._warm, None
+        if warm is not None:
+            warm.close()
