@@ -232,7 +232,6 @@ def build(
     """
     from boardpack.console import BuildDisplay
     from boardpack.files import find_workbooks
-    from boardpack.outputs.render import PACK_TEMPLATE
     from boardpack.pipeline import build as build_papers
 
     _collect_garbage_from_now_on()
@@ -246,7 +245,7 @@ def build(
             pdf=not no_pdf,
             pack=pack,
             template=template,
-            pack_template=pack_template or PACK_TEMPLATE,
+            pack_template=pack_template,
             archive=archive_dir,
             pdf_timeout=pdf_timeout,
             on_progress=display.advance,

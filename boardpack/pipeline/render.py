@@ -12,24 +12,36 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boardpack.errors import BoardpackError, OutputError
 from boardpack.files import PACK_NAME, write_atomic
 from boardpack.guard import import_openpyxl
-from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
 from boardpack.meeting.settings import PackSettings
-from boardpack.outputs.render import made_on, render_paper
-from boardpack.outputs.word.package import document_timestamp
 from boardpack.paper.changes import History
 from boardpack.paper.models import Paper
 from boardpack.paper.page import ChartParts
 from boardpack.pipeline.report import BuildReport, PackResult, PaperResult, Status
 
+if TYPE_CHECKING:
+    from boardpack.meeting.pack import PackBuilder
+
+# The renderer and the pack (docxtpl, matplotlib, docxcompose: about 0.4 s to import) are
+# imported where they are first used, by then with LibreOffice starting in the background.
+
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
 
 # One paper to render: the paper, its chart's parts and its template, then each appendix's.
 Part = tuple[Paper, ChartParts | None, Path]
+
+
+def render_paper(
+    paper: Paper, template: Path | None, history: History | None, chart: ChartParts | None
+) -> bytes:
+    """outputs.render.render_paper, imported when first called."""
+    from boardpack.outputs.render import render_paper as render
+
+    return render(paper, template, history, chart)
 
 
 def render_one(
@@ -42,6 +54,8 @@ def render_one(
     data = render_paper(paper, template, history, chart)
     if appendices:
         from boardpack.outputs.composite import compose_appendices
+        from boardpack.outputs.render import made_on
+        from boardpack.outputs.word.package import document_timestamp
 
         data = compose_appendices(
             data,
@@ -63,6 +77,8 @@ class Renderers:
         self._others = set(multiprocessing.active_children())  # not the pool's: not ours to end
         if count >= PARALLEL_FROM and jobs >= 2:
             # fork: the workers start with matplotlib, docxtpl and openpyxl imported here
+            import boardpack.outputs.render  # noqa: F401
+
             import_openpyxl()
             context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
             self._pool = ProcessPoolExecutor(
@@ -120,11 +136,14 @@ def start_pack(
     settings: PackSettings,
     settings_file: Path | None,
     out: Path,
-    template: Path,
+    template: Path | None,
 ) -> PackBuilder | None:
     """The pack's builder, its front matter made from the valid papers in agenda order."""
     if not papers:
         return None
+    from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
+    from boardpack.outputs.render import PACK_TEMPLATE
+
     report.pack = result = PackResult()
     started = time.perf_counter()
     try:
@@ -141,7 +160,7 @@ def start_pack(
         ]
         ordered, result.problems = order_papers(members, settings, settings_file)
         result.papers = [p.name for p in ordered]
-        builder = PackBuilder(ordered, settings, template)
+        builder = PackBuilder(ordered, settings, template or PACK_TEMPLATE)
     except BoardpackError as exc:
         result.error = exc
         builder = None

@@ -8,10 +8,12 @@ render, and the pack is merged as its papers arrive, so a meeting's papers take 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from boardpack.errors import BoardpackError, Problem, TemplateProblem
@@ -24,7 +26,6 @@ from boardpack.files import (
 from boardpack.meeting.folder import MeetingFolder
 from boardpack.meeting.history import ArchiveHistory
 from boardpack.meeting.settings import BUILD_NEEDS, EVERY_PAPER, PackSettings
-from boardpack.outputs.render import PACK_TEMPLATE, vet_template
 from boardpack.paper.profile import Profile
 from boardpack.pipeline import place
 from boardpack.pipeline.convert import Background, early_share, make_pdfs
@@ -53,7 +54,7 @@ def build(
     pdf: bool = True,
     pack: bool | None = None,
     template: Path | str | None = None,
-    pack_template: Path | str = PACK_TEMPLATE,
+    pack_template: Path | str | None = None,
     pdf_timeout: float = 120.0,
     on_progress: OnProgress | None = None,
     lock_wait: float | None = None,
@@ -73,14 +74,16 @@ def build(
     Each paper is rendered with `template` when given, else the one boardpack.toml gives it
     (`templates`, then `template`), else its profile's. With `archive` (else boardpack.toml's
     `archive`), each paper says what changed since its last paper there (history.py).
-    `converter` makes the PDFs instead of one-off LibreOffice processes (outputs/warm.py)."""
+    The pack's cover is `pack_template`, else the bundled one. `converter` makes the PDFs;
+    without one, a warm LibreOffice is started as soon as the folder is held, so that its start
+    overlaps reading and rendering (outputs/warm.py's EarlyConverter)."""
     sources = [Path(p) for p in paths]
     out = ensure_folder(Path(out_dir))
     run = _Run(
         pdf=pdf,
         pack=any(p.is_dir() for p in sources) if pack is None else pack,
         template=Path(template) if template is not None else None,
-        pack_template=Path(pack_template),
+        pack_template=Path(pack_template) if pack_template is not None else None,
         pdf_timeout=pdf_timeout,
         notify=on_progress or (lambda stage, paper: None),
         archive=Path(archive) if archive is not None else None,
@@ -89,8 +92,12 @@ def build(
     with output_lock(out, lock_wait):
         # Holding the lock, any temporary left in the folder is a killed build's.
         remove_stale_temporaries(out, older_than=0)
-        with staging_folder(out) as stage:
-            report = _build_staged(sources, out, stage, run)
+        folder = MeetingFolder.open(sources)
+        with (
+            staging_folder(out) as stage,
+            _converter_for(len(folder.workbooks), pdf, converter) as convert,
+        ):
+            report = _build_staged(folder, out, stage, replace(run, converter=convert))
         report.stale = place.stale_outputs(report)
     report.warnings = _past_meetings(report, today)
     return report
@@ -103,7 +110,7 @@ class _Run:
     pdf: bool
     pack: bool
     template: Path | None
-    pack_template: Path
+    pack_template: Path | None  # None: the bundled one
     pdf_timeout: float
     notify: OnProgress
     archive: Path | None
@@ -127,14 +134,32 @@ def _past_meetings(report: BuildReport, today: dt.date | None) -> list[Problem]:
     return [w for w in (past_meeting(d, on) for d in sorted(dates)) if w is not None]
 
 
-def _build_staged(sources: list[Path], out: Path, stage: Path, run: _Run) -> BuildReport:
+@contextlib.contextmanager
+def _converter_for(
+    workbooks: int, pdf: bool, given: Converter | None
+) -> Iterator[Converter | None]:
+    """What makes the build's PDFs: the converter given, else a warm LibreOffice started now, in
+    the background, so that its start-up overlaps reading and rendering the papers (it falls
+    back to one-off LibreOffice processes where it cannot serve: outputs/warm.py)."""
+    if not pdf or given is not None or workbooks == 0:
+        yield given
+        return
+    from boardpack.outputs.warm import EarlyConverter
+
+    # Two papers or more convert in two calls at once (_Conversions): one LibreOffice each.
+    with EarlyConverter(workers=1 if workbooks < 2 else min(os.cpu_count() or 1, 2)) as early:
+        yield early.convert
+
+
+def _build_staged(folder: MeetingFolder, out: Path, stage: Path, run: _Run) -> BuildReport:
     """The build, each output made in `stage` and moved into `out` once it is complete."""
     report = BuildReport(out)
-    folder = MeetingFolder.open(sources)
     report.papers = name_papers(list(folder.workbooks))
     try:
         # Once, before any paper: the render workers forked later inherit the check.
         if run.template is not None:
+            from boardpack.outputs.render import vet_template
+
             vet_template(run.template)
     except TemplateProblem as exc:
         for paper in report.papers:

@@ -9,12 +9,17 @@ parts are worked out once, there, for the warning and the render alike.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from boardpack.errors import TemplateProblem
-from boardpack.meeting.settings import PackSettings
-from boardpack.outputs.render import template_for, template_page_area, vet_template
-from boardpack.paper.page import PageArea
-from boardpack.paper.profile import Profile
+
+if TYPE_CHECKING:
+    from boardpack.meeting.settings import PackSettings
+    from boardpack.paper.page import PageArea
+    from boardpack.paper.profile import Profile
+
+# outputs.render (docxtpl, matplotlib) is imported where a template is first chosen, by then
+# with LibreOffice starting in the background (run.py).
 
 
 class Templates:
@@ -29,6 +34,8 @@ class Templates:
     def choose(self, paper: str, profile: Profile, *, appendix: bool = False) -> Path:
         """The template the paper named `paper` (read by `profile`) is rendered with. The one
         given for every paper is a paper's, not its appendices' (they have their own shape)."""
+        from boardpack.outputs.render import template_for
+
         given = None if appendix else self._given
         chosen = given or self._settings.template_for(paper, self._folder)
         return chosen or template_for(profile)
@@ -36,6 +43,8 @@ class Templates:
     def area(self, template: Path, profile: Profile) -> PageArea:
         """The text area of the template's page as the paper is rendered on it: the profile's
         page size and orientation, where it declares them, over the template's."""
+        from boardpack.outputs.render import template_page_area
+
         key = (template, profile.page)
         if key not in self._areas:
             self._areas[key] = template_page_area(template, profile.page)
@@ -43,6 +52,8 @@ class Templates:
 
     def refusal(self, template: Path) -> TemplateProblem | None:
         """Why the template cannot be used, or None when it can."""
+        from boardpack.outputs.render import vet_template
+
         if template not in self._vetted:
             try:
                 vet_template(template)
