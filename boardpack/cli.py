@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -98,12 +99,37 @@ def _stop_cleanly_on_sigterm() -> None:
     # work folders removed, unfinished outputs discarded) runs for SIGTERM too.
     stopping = threading.Event()
 
-    def stop(signum: int, frame: object) -> None:
-        if not stopping.is_set():  # a second SIGTERM must not cut the clean-up short
-            stopping.set()
-            raise Terminated
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():  # a second SIGTERM must not cut the clean-up short
+            return
+        if _in_finaliser(frame):
+            # Raised inside a __del__ (a ZipFile collected just then), the exception would be
+            # printed and dropped, and the build would go on waiting: deliver it again from
+            # outside, a moment later.
+            threading.Timer(0.05, _signal_main_thread, (signum,)).start()
+            return
+        stopping.set()
+        raise Terminated
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def _signal_main_thread(signum: int) -> None:
+    """Send the signal to the main thread, so that a wait it is blocked in is interrupted
+    (sent to the process, another thread may take it, and the main thread waits on)."""
+    if hasattr(signal, "pthread_kill"):
+        signal.pthread_kill(threading.main_thread().ident or 0, signum)
+    else:  # Windows: signals are raised in the process, and handled by its main thread
+        signal.raise_signal(signum)
+
+
+def _in_finaliser(frame: FrameType | None) -> bool:
+    """Whether Python is running an object's __del__ at `frame`, where an exception is dropped."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def run() -> None:

@@ -297,3 +297,28 @@ def test_sweep_leaves_other_users_folders_and_removes_old_unlocked_ones_of_ours(
     assert scratch.sweep(tmp_path, WORK_PREFIX) == [old_ours]
 
     assert new_ours.is_dir() and theirs.is_dir() == can_chown
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="no SIGTERM here")
+def test_a_sigterm_that_lands_in_a_finaliser_still_stops_the_build() -> None:
+    # Python drops an exception raised inside a __del__; a SIGTERM handled while a ZipFile was
+    # being collected left the build waiting on its renders for ever. It is delivered again.
+    import threading
+
+    from boardpack import cli
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        cli._stop_cleanly_on_sigterm()
+
+        class CollectedJustThen:
+            def __del__(self) -> None:
+                signal.raise_signal(signal.SIGTERM)  # its handler runs inside this __del__
+
+        with pytest.raises(cli.Terminated) as stopped:
+            CollectedJustThen()
+            threading.Event().wait(60)  # as the build waits on a render that never ends
+        # It interrupted the wait, as it would the build's (not merely once the wait ended).
+        assert "wait" in [entry.name for entry in stopped.traceback]
+    finally:
+        signal.signal(signal.SIGTERM, before)
