@@ -231,6 +231,31 @@ def test_a_form_posted_without_its_csrf_token_is_refused(cast: Cast) -> None:
     assert "CSRF" in response.content.decode()
 
 
+def test_five_wrong_passwords_pause_signing_in_to_that_account_from_that_address(
+    cast: Cast,
+) -> None:
+    def sign_in(password: str, address: str) -> Any:
+        client = client_for(None, REMOTE_ADDR=address)
+        return client.post("/login/", {"username": cast.manager.username, "password": password})
+
+    for _ in range(4):
+        wrong = sign_in("not the password", "192.0.2.10")
+        assert wrong.status_code == 200
+        assert "did not match" in wrong.content.decode()
+    assert sign_in("not the password", "192.0.2.10").status_code == 429  # the fifth
+    paused = sign_in(PASSWORD, "192.0.2.10")  # even the right one, for a quarter of an hour
+    assert paused.status_code == 429
+    page = paused.content.decode()
+    assert "Signing in is paused" in page and "ask your committee clerk" in page
+    assert "_auth_user_id" not in paused.client.session
+    # The manager at another desk, and another person at this one, still sign in.
+    assert sign_in(PASSWORD, "192.0.2.11").status_code == 302
+    other = client_for(None, REMOTE_ADDR="192.0.2.10").post(
+        "/login/", {"username": cast.other_manager.username, "password": PASSWORD}
+    )
+    assert other.status_code == 302
+
+
 def test_pages_carry_the_security_headers(cast: Cast) -> None:
     response = client_for(cast.manager).get(f"/papers/{cast.paper.pk}/")
     assert response["X-Frame-Options"] == "DENY"

@@ -51,3 +51,10 @@ def can_approve(user: Any, paper: Paper) -> bool:
         and paper.approver_id == user.pk
         and paper.state == State.SUBMITTED
     )
+
+
+def uncounted_sign_in(request: Any, credentials: dict[str, Any] | None) -> bool:
+    """Whether a failed sign-in is left out of django-axes's count: any but a user name and
+    password, since the council's provider keeps its own count, and a refused provider answer
+    names no account (counted, the whole council's address would be locked out)."""
+    return not (credentials or {}).get("username")

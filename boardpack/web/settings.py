@@ -7,6 +7,7 @@ SameSite cookies (Secure too when served over HTTPS), no framing, no sniffing of
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "axes",
     "boardpack.web.apps.WebConfig",
 ]
 MIDDLEWARE = [
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 ROOT_URLCONF = "boardpack.web.urls"
 TEMPLATES = [
@@ -131,12 +134,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Sign-in by the council's identity provider, when configured (oidc.py); local accounts too.
 OIDC = settings_from()
 OIDC_ENABLED = bool(OIDC)
+# Every sign-in goes through django-axes first: five failures for one account from one address
+# lock that pair out for a quarter of an hour (a password guesser, not a colleague's typo).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
+AXES_WHITELIST_CALLABLE = "boardpack.web.access.uncounted_sign_in"
 if OIDC_ENABLED:
     globals().update(OIDC)
-    AUTHENTICATION_BACKENDS = [
-        "boardpack.web.oidc_backend.CouncilAccounts",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
+    AUTHENTICATION_BACKENDS.insert(1, "boardpack.web.oidc_backend.CouncilAccounts")
 
 LOGGING = {
     "version": 1,
