@@ -6,6 +6,7 @@ as `boardpack email --send` hands them."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -16,8 +17,6 @@ from typing import Any
 from boardpack.errors import BoardpackError
 from boardpack.web import store
 from boardpack.web.models import Board, email_settings
-
-MAX_CA_BYTES = 4 * 1024 * 1024  # as `boardpack email` allows: a whole system bundle is ~0.2 MB
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,27 @@ def board_mail(board: Board) -> BoardMail:
         settings.sender_name or "",
         settings.reply_to or "",
     )
+
+
+def send_through(
+    board: Board,
+    mail: BoardMail,
+    drafts: Sequence[Any],
+    on_sent: Callable[[Any], None],
+    not_sent: list[str],
+) -> None:
+    """Send `drafts` (meeting/mail.py's Draft) through the board's mail server, `on_sent` called
+    as each is accepted; each refused one, or the server's fault, is added to `not_sent`."""
+    from boardpack.meeting.mail import send
+
+    if not drafts:
+        return
+    try:
+        outcome = send(drafts, mail.smtp, on_sent=on_sent, ca_data=mail.ca_data)
+    except BoardpackError as exc:
+        not_sent.append(f"{board}: {exc}")
+        return
+    not_sent.extend(str(refused) for refused in outcome.refused)
 
 
 def new_message(
@@ -84,6 +104,7 @@ def ca_data(board: Board, ca_file: Any) -> str | None:
     meeting folder's boardpack.toml has it beside itself), checked as `boardpack email` checks
     it: a regular file inside the folder, not too big, a PEM certificate."""
     from boardpack.files import OutsideFolder, inside, open_regular
+    from boardpack.meeting.sending import MAX_CA_BYTES  # as `boardpack email` allows
 
     if ca_file is None:
         return None

@@ -20,7 +20,7 @@ from filelock import FileLock
 
 from boardpack.errors import BoardpackError
 from boardpack.web import store
-from boardpack.web.mailing import BoardMail, board_mail, new_message
+from boardpack.web.mailing import BoardMail, board_mail, new_message, send_through
 from boardpack.web.models import Notice, Paper, record
 
 
@@ -88,7 +88,7 @@ def _give_up(notice: Notice, why: str, done: Noticed) -> None:
 
 def _send(notices: list[Notice], now: dt.datetime, done: Noticed) -> None:
     from boardpack.meeting.distribution import Deliverable, Recipient
-    from boardpack.meeting.mail import Draft, Sent, send
+    from boardpack.meeting.mail import Draft, Sent
 
     board = notices[0].paper.meeting.board
     try:
@@ -124,14 +124,7 @@ def _send(notices: list[Notice], now: dt.datetime, done: Noticed) -> None:
         record(None, "notice", paper=notice.paper, detail=said)
         done.sent.append(notice)
 
-    if not drafts:
-        return
-    try:
-        outcome = send(drafts, mail.smtp, on_sent=sent, ca_data=mail.ca_data)
-    except BoardpackError as exc:
-        done.not_sent.append(f"{board}: {exc}")
-        return
-    done.not_sent.extend(str(refused) for refused in outcome.refused)
+    send_through(board, mail, drafts, sent, done.not_sent)
 
 
 def _message(

@@ -16,7 +16,7 @@ from filelock import FileLock
 
 from boardpack.errors import BoardpackError
 from boardpack.web import notices, store
-from boardpack.web.mailing import BoardMail, board_mail, new_message
+from boardpack.web.mailing import BoardMail, board_mail, new_message, send_through
 from boardpack.web.models import Board, Meeting, Paper, Reminder, State, record
 
 STILL_OWED = (State.OWED, State.CHECKED, State.RETURNED)
@@ -78,7 +78,7 @@ def send_reminders(now: dt.datetime | None = None) -> Reminded:
 
 def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded) -> None:
     from boardpack.meeting.distribution import Deliverable, Recipient
-    from boardpack.meeting.mail import Draft, Sent, send
+    from boardpack.meeting.mail import Draft, Sent
 
     try:
         mail = board_mail(board)
@@ -112,12 +112,7 @@ def _remind(board: Board, papers: list[Paper], now: dt.datetime, done: Reminded)
         record(None, "reminder", paper=paper, detail=f"to {reminder.to}")
         done.sent.append(reminder)
 
-    try:
-        outcome = send(drafts, mail.smtp, on_sent=sent, ca_data=mail.ca_data)
-    except BoardpackError as exc:
-        done.not_sent.append(f"{board}: {exc}")
-        return
-    done.not_sent.extend(str(refused) for refused in outcome.refused)
+    send_through(board, mail, drafts, sent, done.not_sent)
 
 
 def _message(
