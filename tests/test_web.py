@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -458,13 +459,23 @@ def _accessible(page: Any) -> None:
     assert found.violations_count == 0, found.generate_report()
 
 
+def _follow(control: Any) -> None:
+    """Click a link or a form's button and wait for the page it leads to.
+
+    Playwright's click returns once the click is dispatched; reading or checking
+    the page before the next one has arrived would read the old one.
+    """
+    with control.page.expect_navigation():
+        control.click()
+
+
 def _sign_in(browser: Any, address: str, user: Any) -> Any:
     page = browser.new_context().new_page()
     page.goto(f"{address}/")
     _accessible(page)
     page.get_by_label("User name").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    _follow(page.get_by_role("button", name="Sign in"))
     return page
 
 
@@ -474,7 +485,7 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
 ) -> None:
     if not CHROMIUM.is_file():
         pytest.skip("the browser tests need Debian's chromium (tools/setup.sh --dev installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     bad = edit_workbook(EXAMPLE, tmp_path / "procurement.xlsx", {"Risks!B2": 7})
     good = tmp_path / "fixed" / "procurement.xlsx"
@@ -493,84 +504,85 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         manager = _sign_in(browser, live, cast.manager)
-        assert manager.get_by_role("heading", name="Your papers").is_visible()
-        manager.get_by_role("link", name="Procurement").click()
+        expect(manager.get_by_role("heading", name="Your papers")).to_be_visible()
+        _follow(manager.get_by_role("link", name="Procurement"))
         _accessible(manager)
 
         manager.get_by_label("Workbook (.xlsx)").set_input_files(str(bad))
-        manager.get_by_role("button", name="Upload and check").click()
+        _follow(manager.get_by_role("button", name="Upload and check"))
         problems = manager.get_by_role("table", name="1 problem to fix in the workbook")
-        assert "sheet Risks, cell B2" in problems.inner_text()
-        assert "must be a whole number from 1 to 4 (got 7)" in problems.inner_text()
+        expect(problems).to_contain_text("sheet Risks, cell B2")
+        expect(problems).to_contain_text("must be a whole number from 1 to 4 (got 7)")
         _accessible(manager)
 
         manager.get_by_label("Workbook (.xlsx)").set_input_files(str(good))
-        manager.get_by_role("button", name="Upload and check").click()
-        assert manager.get_by_text("It has no problems.").is_visible()
+        _follow(manager.get_by_role("button", name="Upload and check"))
+        expect(manager.get_by_text("It has no problems.")).to_be_visible()
         preview = manager.request.get(f"{paper}preview.pdf")
         assert preview.ok and preview.body().startswith(b"%PDF")
-        manager.get_by_role("button", name="Submit this paper for the meeting").click()
+        _follow(manager.get_by_role("button", name="Submit this paper for the meeting"))
         waits = manager.get_by_text("Submitted. It now waits for Approver to approve it.")
-        assert waits.is_visible()
+        expect(waits).to_be_visible()
         _accessible(manager)  # with the warning that the approver could not be emailed
 
         approver = _sign_in(browser, live, cast.approver)
-        approver.get_by_role("link", name="Procurement").click()
+        _follow(approver.get_by_role("link", name="Procurement"))
         _accessible(approver)
         approver.get_by_label("Comment for the manager").fill("Say what the revised budget is.")
-        approver.get_by_role("button", name="Return to the manager").click()
+        _follow(approver.get_by_role("button", name="Return to the manager"))
 
         manager.goto(paper)
-        assert manager.get_by_text("Say what the revised budget is.").is_visible()
+        expect(manager.get_by_text("Say what the revised budget is.")).to_be_visible()
         manager.get_by_label("Workbook (.xlsx)").set_input_files(str(revised))
-        manager.get_by_role("button", name="Upload and check").click()
+        _follow(manager.get_by_role("button", name="Upload and check"))
         changes = manager.get_by_role("table", name="Risks, against the last paper")
-        assert "up" in changes.inner_text()
+        expect(changes).to_contain_text("up")
         _accessible(manager)
-        manager.get_by_role("button", name="Submit this paper for the meeting").click()
+        _follow(manager.get_by_role("button", name="Submit this paper for the meeting"))
         approver.goto(paper)
-        approver.get_by_role("button", name="Approve").click()
-        assert approver.get_by_text("Approved.", exact=True).is_visible()
+        _follow(approver.get_by_role("button", name="Approve"))
+        expect(approver.get_by_text("Approved.", exact=True)).to_be_visible()
 
         clerk = _sign_in(browser, live, cast.clerk)
-        clerk.get_by_role("link", name=str(cast.meeting)).click()
-        agenda = clerk.get_by_role("table", name="The agenda's papers").inner_text()
-        assert "Approved" in agenda and "Owed" in agenda
+        _follow(clerk.get_by_role("link", name=str(cast.meeting)))
+        agenda = clerk.get_by_role("table", name="The agenda's papers")
+        expect(agenda).to_contain_text("Approved")
+        expect(agenda).to_contain_text("Owed")
         _accessible(clerk)
-        clerk.get_by_role("button", name="Build the pack from the approved papers").click()
-        assert clerk.get_by_text("The pack is built: 1 paper(s).").is_visible()
-        assert clerk.get_by_role("link", name="The meeting's pack (PDF)").is_visible()
+        _follow(clerk.get_by_role("button", name="Build the pack from the approved papers"))
+        expect(clerk.get_by_text("The pack is built: 1 paper(s).")).to_be_visible()
+        expect(clerk.get_by_role("link", name="The meeting's pack (PDF)")).to_be_visible()
         _accessible(clerk)
-        clerk.get_by_role("button", name="Write the covering emails as drafts").click()
-        assert clerk.get_by_text("1 draft(s) written: to member@example.org.").is_visible()
+        _follow(clerk.get_by_role("button", name="Write the covering emails as drafts"))
+        expect(clerk.get_by_text("1 draft(s) written: to member@example.org.")).to_be_visible()
         with clerk.expect_download() as drafts:
             clerk.get_by_role("link", name="The covering emails as drafts").click()
         assert drafts.value.suggested_filename.endswith("drafts.zip")
         _accessible(clerk)
 
         # The clerk's own pages: the agenda's order, a paper owed, a meeting, each checked.
-        clerk.get_by_role("link", name="Put the agenda in order").click()
+        _follow(clerk.get_by_role("link", name="Put the agenda in order"))
         clerk.get_by_label("Place of Housing").fill("1")
         clerk.get_by_label("Place of Procurement").fill("2")
         _accessible(clerk)
-        clerk.get_by_role("button", name="Save the order").click()
-        agenda = clerk.get_by_role("table", name="The agenda's papers").inner_text()
-        assert agenda.index("Housing") < agenda.index("Procurement")
-        clerk.get_by_role("link", name="Add a paper owed to this meeting").click()
-        clerk.get_by_role("button", name="Add the paper").click()  # nothing filled in
-        assert clerk.get_by_text("things to put right").is_visible()
+        _follow(clerk.get_by_role("button", name="Save the order"))
+        agenda = clerk.get_by_role("table", name="The agenda's papers")
+        expect(agenda).to_contain_text(re.compile("Housing.*Procurement", re.DOTALL))
+        _follow(clerk.get_by_role("link", name="Add a paper owed to this meeting"))
+        _follow(clerk.get_by_role("button", name="Add the paper"))  # nothing filled in
+        expect(clerk.get_by_text("things to put right")).to_be_visible()
         _accessible(clerk)
         clerk.get_by_label("Workbook name").fill("roads")
         clerk.get_by_label("Title on the agenda").fill("Roads")
         clerk.get_by_label("Manager who writes it").select_option(label="Manager")
-        clerk.get_by_role("button", name="Add the paper").click()
-        assert clerk.get_by_text("Roads is owed by").is_visible()
-        clerk.get_by_role("link", name="Change the meeting's date").click()
+        _follow(clerk.get_by_role("button", name="Add the paper"))
+        expect(clerk.get_by_text("Roads is owed by")).to_be_visible()
+        _follow(clerk.get_by_role("link", name="Change the meeting's date"))
         _accessible(clerk)
         clerk.goto(f"{live}/")
-        clerk.get_by_role("link", name=f"set up a meeting of the {cast.board.name}").click()
+        _follow(clerk.get_by_role("link", name=f"set up a meeting of the {cast.board.name}"))
         clerk.get_by_label("Date of the meeting").fill("2008-03-13")
-        clerk.get_by_role("button", name="Set up the meeting").click()
+        _follow(clerk.get_by_role("button", name="Set up the meeting"))
         clerk.get_by_text("The meeting is set up.").wait_for()  # the next page, once it is there
         _accessible(clerk)
 
@@ -578,7 +590,7 @@ def test_in_a_browser_a_paper_is_uploaded_fixed_returned_approved_and_packed(
         other = _sign_in(browser, live, cast.other_manager)
         response = other.goto(paper)
         assert response is not None and response.status == 404
-        assert other.get_by_role("heading", name="Not found").is_visible()
+        expect(other.get_by_role("heading", name="Not found")).to_be_visible()
         browser.close()
 
 
