@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 invalid input or a paper that could not be made, 2 wron
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import signal
@@ -256,26 +257,36 @@ def build(
     PATHS are workbooks or folders of them (default: inputs/). One bad workbook does not stop
     the others. Exit code 1 if any paper could not be built.
     """
-    from boardpack.console import BuildDisplay
     from boardpack.files import find_workbooks
-    from boardpack.pipeline import build as build_papers
-
-    _collect_garbage_from_now_on()
+    from boardpack.outputs.warm import EarlyConverter
 
     sources = list(paths) or [DEFAULT_INPUTS]
-    steps = len(find_workbooks(sources)) * (1 if no_pdf else 2)
-    with BuildDisplay(total=steps) as display:
-        report = build_papers(
-            sources,
-            out_dir,
-            pdf=not no_pdf,
-            pack=pack,
-            template=template,
-            pack_template=pack_template,
-            archive=archive_dir,
-            pdf_timeout=pdf_timeout,
-            on_progress=display.advance,
+    workbooks = len(find_workbooks(sources))
+    with contextlib.ExitStack() as stack:
+        # LibreOffice starts first, so that its start-up overlaps importing the build as well
+        # as reading and rendering: it is ready sooner, and a one-paper build waits on it less.
+        early = (
+            stack.enter_context(EarlyConverter.for_papers(workbooks))
+            if workbooks and not no_pdf
+            else None
         )
+        from boardpack.console import BuildDisplay
+        from boardpack.pipeline import build as build_papers
+
+        _collect_garbage_from_now_on()
+        with BuildDisplay(total=workbooks * (1 if no_pdf else 2)) as display:
+            report = build_papers(
+                sources,
+                out_dir,
+                pdf=not no_pdf,
+                pack=pack,
+                template=template,
+                pack_template=pack_template,
+                archive=archive_dir,
+                pdf_timeout=pdf_timeout,
+                on_progress=display.advance,
+                converter=early.convert if early is not None else None,
+            )
     display.summary(report)
     if annotate:
         _annotate_failed(report.papers)

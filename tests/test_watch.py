@@ -454,6 +454,24 @@ def test_a_python_without_uno_is_refused_on_start_leaving_nothing_running(
         assert converter.groups() == []
 
 
+@needs_libreoffice
+def test_a_libreoffice_that_cannot_convert_the_sample_is_refused_on_start_leaving_nothing_running(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A stand-in for the worker: says it is ready, then fails every conversion asked of it.
+    office = tmp_path / "office-python"
+    office.write_text(
+        "#!/bin/sh\necho '{\"ready\": true}'\n"
+        'while read -r line; do echo \'{"ok": false, "error": "no filter"}\'; done\n'
+    )
+    office.chmod(0o755)
+    monkeypatch.setenv(OFFICE_PYTHON_ENV, str(office))
+    with WarmConverter(workers=1) as converter:
+        with pytest.raises(ConversionError, match="could not convert a sample document: no filter"):
+            converter.start()
+        assert converter.groups() == []
+
+
 def test_a_cover_report_is_rebuilt_with_its_appendices_and_an_appendix_with_its_cover(
     tmp_path: Path,
 ) -> None:

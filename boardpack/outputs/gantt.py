@@ -14,6 +14,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
+# isort: off
+from boardpack.outputs import mpl_setup  # noqa: F401  (before the rest of matplotlib: see there)
+
+# isort: on
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg

@@ -31,11 +31,13 @@ from pathlib import Path
 from types import TracebackType
 
 from boardpack.errors import ConversionError
-from boardpack.outputs import lo_profile, pdf, scratch, uno_worker
+from boardpack.outputs import lo_profile, pdf, scratch
 
 __all__ = ["OFFICE_PYTHON_ENV", "EarlyConverter", "WarmConverter", "find_office_python"]
 
 OFFICE_PYTHON_ENV = "BOARDPACK_OFFICE_PYTHON"
+# Run by path, never imported here: it puts its own folder first on sys.path, for reaper.py.
+_WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
 WORK_PREFIX = ".boardpack-warm-"  # a worker's work folder, in the temporary folder
 _START_SECONDS = 180.0  # a first start on a fresh profile on a busy machine is slow
 _WAIT_STEP = 0.05  # how often a wait looks at a cancel request
@@ -181,7 +183,7 @@ class WarmConverter:
         command = [
             str(self._python),
             "-I",  # nothing from the environment or the current folder is imported
-            uno_worker.__file__,
+            str(_WORKER_SCRIPT),
             f"boardpack-{os.getpid()}-{uuid.uuid4().hex[:12]}",
             options,
             str(self._soffice),
@@ -226,7 +228,50 @@ class WarmConverter:
         if not reply.get("ready"):
             self._end(worker)
             raise ConversionError(str(reply.get("error") or "LibreOffice did not start"))
+        self._warm_up(worker)
         return worker
+
+    def _warm_up(self, worker: _Worker) -> None:
+        """Have a new worker convert word/sample.py's small document once, so that its first
+        paper converts as fast as the rest (a fresh LibreOffice took 0.19 s over its first
+        paper, 0.08 s over each later one); a worker that cannot is ended, as one that fails
+        to start."""
+        # Here, in the thread starting LibreOffice: python-docx, which the build imports later
+        # to render with, is not loaded before LibreOffice is started.
+        from boardpack.outputs.word.sample import sample_document
+
+        sample = worker.work / "sample.docx"
+        made = worker.work / "out" / "sample.pdf"
+        try:
+            sample.write_bytes(sample_document())  # OSError: its folder removed by a close
+            reply = self._ask(worker, {"docx": str(sample.resolve()), "pdf": str(made)})
+        except (OSError, ConversionError) as exc:
+            self._end(worker)
+            raise ConversionError(f"LibreOffice did not start: {exc}") from exc
+        if not reply.get("ok"):
+            self._end(worker)
+            raise ConversionError(
+                f"LibreOffice could not convert a sample document: {reply.get('error')}"
+            )
+        sample.unlink(missing_ok=True)
+        made.unlink(missing_ok=True)
+
+    def _ask(
+        self,
+        worker: _Worker,
+        request: dict[str, str],
+        seconds: float = _START_SECONDS,
+        cancel: threading.Event | None = None,
+    ) -> dict[str, object]:
+        """Send a worker one request and return its reply (see _answer); ConversionError if the
+        worker has been ended meanwhile (closed by a build that is stopping)."""
+        assert worker.proc.stdin is not None
+        try:
+            worker.proc.stdin.write(json.dumps(request) + "\n")
+            worker.proc.stdin.flush()
+        except ValueError as exc:  # its stdin closed by _end, in another thread
+            raise ConversionError("LibreOffice was stopped") from exc
+        return self._answer(worker, seconds, cancel)
 
     def _answer(
         self, worker: _Worker, seconds: float, cancel: threading.Event | None
@@ -391,10 +436,7 @@ class WarmConverter:
                 target = worker.work / "out" / f"{uuid.uuid4().hex}.pdf"
                 request = {"docx": str(paper.docx.resolve()), "pdf": str(target)}
                 try:
-                    assert worker.proc.stdin is not None
-                    worker.proc.stdin.write(json.dumps(request) + "\n")
-                    worker.proc.stdin.flush()
-                    reply = self._answer(worker, timeout, cancel)
+                    reply = self._ask(worker, request, timeout, cancel)
                 except (OSError, ConversionError) as exc:
                     hung = isinstance(exc, ConversionError) and "no answer" in str(exc)
                     paper.problem = (
@@ -476,6 +518,12 @@ class EarlyConverter:
             self._ready.set()
             return
         threading.Thread(target=self._start, name="early-libreoffice", daemon=True).start()
+
+    @classmethod
+    def for_papers(cls, papers: int) -> EarlyConverter:
+        """One for a build of `papers` papers: a LibreOffice for one paper, else one per core up
+        to two, as the build converts two papers or more in two calls at once."""
+        return cls(workers=1 if papers < 2 else min(os.cpu_count() or 1, 2))
 
     def __enter__(self) -> EarlyConverter:
         return self

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -146,8 +145,7 @@ def _converter_for(
         return
     from boardpack.outputs.warm import EarlyConverter
 
-    # Two papers or more convert in two calls at once (_Conversions): one LibreOffice each.
-    with EarlyConverter(workers=1 if workbooks < 2 else min(os.cpu_count() or 1, 2)) as early:
+    with EarlyConverter.for_papers(workbooks) as early:
         yield early.convert
 
 
