@@ -6,9 +6,11 @@ Exit codes: 0 success, 1 invalid input or a paper that could not be made, 2 wron
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import json
+import os
 import signal
 import sys
 import threading
@@ -136,6 +138,9 @@ def _in_finaliser(frame: FrameType | None) -> bool:
 def run() -> None:
     """The process entry point: the `boardpack` program and `python -m boardpack`."""
     _stop_cleanly_on_sigterm()
+    # pydantic looks through every installed package for plugins the first time it validates
+    # (0.01 s): a plugin installed for another program must not watch boardpack's models.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     # Start-up imports pydantic and openpyxl: hundreds of thousands of objects that live until
     # exit. The cyclic garbage collector would walk them over and over while they load, and once
     # more at exit, for nothing: a third of the time a `check` takes. Commands that go on to do
@@ -143,8 +148,30 @@ def run() -> None:
     gc.disable()
     try:
         main()
+    except SystemExit as done:
+        gc.freeze()
+        if done.code is None or isinstance(done.code, int):
+            _exit_now(done.code or 0)
+        raise
     finally:
         gc.freeze()
+
+
+def _exit_now(code: int) -> None:
+    """End the process with `code` once what must happen at exit has happened, without Python
+    taking apart every module it imported, object by object (0.015 s of a `check`).
+
+    What must happen: every atexit function (temporary folders, logging, multiprocessing's
+    children) and the output written out. While a thread other than a daemon's is still
+    running, Python's own exit waits for it instead, as it should."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(t.is_alive() and not t.daemon for t in others):
+        return
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone, or a stream closed
+            stream.flush()
+    os._exit(code)
 
 
 def _collect_garbage_from_now_on() -> None:

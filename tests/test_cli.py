@@ -219,3 +219,36 @@ def test_output_to_a_reader_that_has_gone_ends_quietly_without_an_internal_error
         os.close(write_end)
     assert done.returncode == 1
     assert "Internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("thread", ["none", "daemon", "working"])
+def test_the_program_ends_after_its_exit_functions_and_any_thread_still_working(
+    tmp_path: Path, thread: str
+) -> None:
+    # The program skips Python's teardown at exit (cli._exit_now); what exit must do still runs.
+    program = f"""
+import atexit, sys, threading, time
+from pathlib import Path
+folder = Path({str(tmp_path)!r})
+atexit.register(lambda: (folder / "atexit").write_text("ran"))
+def work():
+    time.sleep(0.2)
+    (folder / "thread").write_text("finished")
+if {thread!r} == "working":
+    threading.Thread(target=work).start()
+if {thread!r} == "daemon":  # waits for ever: the program must not wait for it
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+sys.argv = ["boardpack", "check", {str(EXAMPLE)!r}]
+from boardpack.cli import run
+run()
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "procurement.xlsx: OK\n"  # written out in full before the end
+    assert (tmp_path / "atexit").read_text() == "ran"
+    # A daemon thread is ended with the program, as Python ends it; one still working is waited for.
+    assert (tmp_path / "thread").exists() == (thread == "working")
+    assert "Traceback" not in done.stderr
