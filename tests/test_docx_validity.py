@@ -22,7 +22,7 @@ from lxml import etree
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from boardpack.outputs.render import DEFAULT_TEMPLATE, PACK_TEMPLATE
+from boardpack.outputs.bundled import DEFAULT_TEMPLATE, PACK_TEMPLATE
 from boardpack.pipeline import build
 from boardpack.workbook.writer import write_workbook
 from tests.conftest import EXAMPLE, edit_workbook

@@ -19,7 +19,7 @@ from boardpack.errors import Problem
 from boardpack.files import RECORD_FOLDER
 from boardpack.meeting.archive import archive_papers, verify_archive
 from boardpack.meeting.archive_index import INDEX
-from boardpack.outputs.render import REPORT_TEMPLATE
+from boardpack.outputs.bundled import REPORT_TEMPLATE
 from boardpack.paper.changes import compare, snapshot_of
 from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper

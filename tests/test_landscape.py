@@ -205,7 +205,7 @@ def test_a_cover_and_a_pack_ending_on_landscape_pages_end_there(tmp_path: Path) 
 
 def _unturnable_template(folder: Path) -> Path:
     """A council's copy restyled from an older report.docx: no Section Turn paragraphs."""
-    from boardpack.outputs.render import REPORT_TEMPLATE
+    from boardpack.outputs.bundled import REPORT_TEMPLATE
     from boardpack.outputs.word.sections import TURN_STYLE
 
     template = docx.Document(str(REPORT_TEMPLATE))

@@ -25,9 +25,9 @@ from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
 from boardpack.cli import main
+from boardpack.outputs.bundled import PACK_TEMPLATE
 from boardpack.outputs.pdf import verify_pdf
 from boardpack.outputs.proof import docx_identity, prove_pdf
-from boardpack.outputs.render import PACK_TEMPLATE
 from boardpack.pipeline import BuildReport, build
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
 from tests.docx_audit import audit

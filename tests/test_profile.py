@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from boardpack.cli import main
 from boardpack.errors import ProfileError
-from boardpack.outputs.render import DEFAULT_TEMPLATE
+from boardpack.outputs.bundled import DEFAULT_TEMPLATE
 from boardpack.paper.profile import (
     DEFAULT_PROFILE,
     Block,

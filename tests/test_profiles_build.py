@@ -16,7 +16,8 @@ from docx.oxml.ns import qn
 
 from boardpack.cli import main
 from boardpack.errors import InvalidWorkbook, TemplateProblem
-from boardpack.outputs.render import REPORT_TEMPLATE, check_template, render_paper
+from boardpack.outputs.bundled import REPORT_TEMPLATE
+from boardpack.outputs.render import check_template, render_paper
 from boardpack.paper.models import json_schema
 from boardpack.paper.profile import BUNDLED, load_profile, parse_profile
 from boardpack.pipeline import build

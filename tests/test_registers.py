@@ -279,7 +279,8 @@ def test_a_date_form_or_choices_on_a_column_that_cannot_use_them_is_refused() ->
 
 @pytest.mark.parametrize("name", ["rated-in-words", "letter-number", "five-by-five-a3"])
 def test_the_bundled_template_checks_clean_for_each_example_profile(name: str) -> None:
-    from boardpack.outputs.render import REPORT_TEMPLATE, check_template
+    from boardpack.outputs.bundled import REPORT_TEMPLATE
+    from boardpack.outputs.render import check_template
 
     profile = load_profile(str(EXAMPLES / name / f"{name}.toml"))
     assert check_template(REPORT_TEMPLATE, profile=profile) == []

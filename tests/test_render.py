@@ -13,8 +13,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from boardpack.errors import TemplateProblem
+from boardpack.outputs.bundled import DEFAULT_TEMPLATE
 from boardpack.outputs.gantt import draw_gantt
-from boardpack.outputs.render import DEFAULT_TEMPLATE, render_paper
+from boardpack.outputs.render import render_paper
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, reader_items, seed_items, soffice_text
 

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from boardpack.cli import main
 from boardpack.errors import TemplateProblem
 from boardpack.outputs import sandbox
-from boardpack.outputs.render import DEFAULT_TEMPLATE, check_template, render_paper
+from boardpack.outputs.bundled import DEFAULT_TEMPLATE
+from boardpack.outputs.render import check_template, render_paper
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE
 

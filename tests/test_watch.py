@@ -472,6 +472,28 @@ def test_a_libreoffice_that_cannot_convert_the_sample_is_refused_on_start_leavin
         assert converter.groups() == []
 
 
+@needs_libreoffice
+def test_starting_libreoffice_loads_no_xml_parser_that_a_forked_render_worker_could_inherit_locked(
+    tmp_path: Path,
+) -> None:
+    # A build forks its render workers while its LibreOffice starts in a thread. A fork taken
+    # while that thread parsed XML with python-docx's shared parser left the worker waiting
+    # for ever on the parser's lock (seen in a benchmark), so starting must not parse XML.
+    probe = (
+        "import sys\n"
+        "from boardpack.outputs.warm import WarmConverter\n"
+        "with WarmConverter(workers=1) as converter:\n"
+        "    converter.start()\n"
+        "    print(sorted(m for m in ('docx', 'lxml', 'lxml.etree') if m in sys.modules))\n"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+
+    assert started.returncode == 0, started.stderr
+    assert started.stdout == "[]\n"
+
+
 def test_a_cover_report_is_rebuilt_with_its_appendices_and_an_appendix_with_its_cover(
     tmp_path: Path,
 ) -> None:

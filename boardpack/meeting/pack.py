@@ -19,7 +19,8 @@ from pathlib import Path
 from boardpack.errors import BoardpackError, ConversionError, Problem
 from boardpack.meeting.folder import agenda_order, which_meeting
 from boardpack.meeting.settings import PackSettings
-from boardpack.outputs.render import PACK_TEMPLATE, render_front_matter
+from boardpack.outputs.bundled import PACK_TEMPLATE
+from boardpack.outputs.render import render_front_matter
 from boardpack.outputs.word.compose import PackDocument
 
 # The pack's contents as the build reads and fills them after the PDF is laid out (pipeline.py).

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 from boardpack.errors import Problem, TemplateProblem
 from boardpack.files import OutsideFolder, inside
+from boardpack.outputs.bundled import PACK_TEMPLATE, REPORT_TEMPLATE, TEMPLATES
 from boardpack.outputs.gantt import MIN_WIDTH_CM, describe_gantt, draw_gantt
 from boardpack.outputs.sandbox import Refused, RefusedTag, SandboxEnvironment, TagFailed, bounded
 from boardpack.outputs.template_guard import refusal, rendered_problems, vetted_bytes
@@ -42,22 +43,6 @@ from boardpack.paper.context import build_context, pack_running_heads
 from boardpack.paper.models import Paper
 from boardpack.paper.page import A4, ChartParts, PageArea, chart_parts
 from boardpack.paper.profile import Page, Profile
-
-
-def _bundled_templates() -> Path:
-    """The bundled templates: templates/ in a source checkout, else those installed with
-    boardpack (pyproject.toml maps templates/ to boardpack.templates)."""
-    package = Path(__file__).resolve().parents[1]  # boardpack/
-    checkout = package.parent / "templates"
-    if checkout.is_dir():
-        return checkout
-    return package / "templates"
-
-
-TEMPLATES = _bundled_templates()
-DEFAULT_TEMPLATE = TEMPLATES / "highlight-report.docx"  # the default (JIB) profile's
-REPORT_TEMPLATE = TEMPLATES / "report.docx"  # loops over any profile's shape
-PACK_TEMPLATE = TEMPLATES / "board-pack.docx"
 
 
 def template_for(profile: Profile) -> Path:

@@ -142,7 +142,7 @@ def start_pack(
     if not papers:
         return None
     from boardpack.meeting.pack import PackBuilder, PackPaper, order_papers
-    from boardpack.outputs.render import PACK_TEMPLATE
+    from boardpack.outputs.bundled import PACK_TEMPLATE
 
     report.pack = result = PackResult()
     started = time.perf_counter()
