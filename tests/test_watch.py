@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -218,6 +219,23 @@ def soffice_in(converter: WarmConverter) -> list[int]:
         for pid in live_group_members(group)
         if command_name(pid) == "soffice.bin"
     ]
+
+
+@needs_libreoffice
+@needs_proc
+def test_a_worker_starts_its_libreoffice_on_a_copy_of_the_kept_profile(converted: Path) -> None:
+    convert_to_pdf([converted])  # a one-off conversion keeps the profile template first
+    with WarmConverter(workers=1) as converter:
+        converter.start()
+        (office,) = soffice_in(converter)
+        arguments = (Path("/proc") / str(office) / "cmdline").read_bytes().split(b"\0")
+        (uri,) = [a for a in arguments if a.startswith(b"-env:UserInstallation=")]
+        profile = Path(urllib.parse.urlparse(uri.decode().split("=", 1)[1]).path)
+        settings = (profile / "user" / "registrymodifications.xcu").read_text(encoding="utf-8")
+
+    # The template records this LibreOffice's version as seen, as only an interactive start
+    # does; a fresh profile has not, and its first start runs the graphics self-test (0.7 s).
+    assert "ooSetupLastVersion" in settings
 
 
 @needs_libreoffice

@@ -1,12 +1,13 @@
 """A LibreOffice kept running, converting Word papers to PDF on request, under the reaper's watch.
 
-    python -I uno_worker.py PIPE_NAME OPTIONS_JSON SOFFICE [ARGUMENT ...]
+    python -I uno_worker.py PIPE_NAME OPTIONS_JSON TEMPLATE PROFILE SOFFICE [ARGUMENT ...]
 
 Run by path with LibreOffice's own Python (the one that can `import uno`), standard library and
-uno only: boardpack itself may be installed in another Python. It starts SOFFICE (with the
-arguments given, which name its private profile) listening on a named pipe, connects to it
-over UNO, prints `{"ready": true}` and then reads requests from stdin, one JSON line each,
-`{"docx": PATH, "pdf": PATH}`, answering each on stdout with `{"ok": true}` or
+uno only: boardpack itself may be installed in another Python. It fills the folder PROFILE
+from the profile template TEMPLATE (none when empty; lo_profile.py), then starts SOFFICE (with
+the arguments given, which name PROFILE as its private profile) listening on a named pipe,
+connects to it over UNO, prints `{"ready": true}` and then reads requests from stdin, one JSON
+line each, `{"docx": PATH, "pdf": PATH}`, answering each on stdout with `{"ok": true}` or
 `{"ok": false, "error": TEXT, "alive": BOOL}` (alive: whether LibreOffice is still usable).
 OPTIONS_JSON holds the PDF export options, `{name: [type, value]}`, the same as the one-off
 conversions use.
@@ -23,6 +24,7 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -90,6 +92,17 @@ def _connect(pipe: str, office: subprocess.Popen[bytes]) -> Any:
     return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
 
+def _seed(template: str, profile: str) -> None:
+    """Fill the profile folder from the template, as lo_profile.seed does; LibreOffice makes a
+    fresh profile where there is no template or the copy fails."""
+    if not template:
+        return
+    try:
+        shutil.copytree(template, profile)
+    except OSError:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def _responds(desktop: Any) -> bool:
     """Whether LibreOffice still answers over UNO (its launcher outlives a crashed soffice.bin)."""
     try:
@@ -101,7 +114,13 @@ def _responds(desktop: Any) -> bool:
 
 def main(argv: list[str]) -> None:
     """Start LibreOffice, then convert each requested paper until the build goes."""
-    pipe, options, command = argv[1], json.loads(argv[2]), argv[3:]
+    pipe, options, template, profile, command = (
+        argv[1],
+        json.loads(argv[2]),
+        argv[3],
+        argv[4],
+        argv[5:],
+    )
     if sys.platform != "win32" and os.getpgrp() != os.getpid():
         os.setsid()  # the group ended must be ours alone, however this was started
     reaper._kill_with_me_on_windows()
@@ -113,6 +132,7 @@ def main(argv: list[str]) -> None:
     except ImportError as exc:
         _reply(ready=False, error=f"this Python cannot use LibreOffice (import uno: {exc})")
         reaper._end_everything()
+    _seed(template, profile)
     office = subprocess.Popen(
         [*command, f"--accept=pipe,name={pipe};urp;"],
         stdin=subprocess.DEVNULL,
