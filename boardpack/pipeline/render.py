@@ -4,6 +4,7 @@ validated), and the pack's .docx merged from them in agenda order as they arrive
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -80,6 +81,9 @@ class Renderers:
             import boardpack.outputs.render  # noqa: F401
 
             import_openpyxl()
+            # What is imported lives until the end: left out of the collector's walks in every
+            # worker, and not copied into each by the collector touching it (gc.freeze's purpose).
+            gc.freeze()
             context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
             self._pool = ProcessPoolExecutor(
                 max_workers=jobs, mp_context=context, initializer=_exit_with_parent
