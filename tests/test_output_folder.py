@@ -82,9 +82,10 @@ def hold_lock(out: Path) -> subprocess.Popen[str]:
 
 
 def release(holder: subprocess.Popen[str]) -> None:
-    assert holder.stdin is not None
+    assert holder.stdin is not None and holder.stdout is not None
     holder.stdin.close()
     holder.wait(timeout=BOUND)
+    holder.stdout.close()  # else it is closed whenever collected, with a ResourceWarning then
 
 
 def assert_one_workbook(out: Path, archive: Path, candidates: dict[str, Path]) -> str:
