@@ -131,7 +131,8 @@ class Build:
             assert (self.out / f"{name}.docx").stat().st_size > 10_000
         assert verify_pdf(self.out / "board-pack.pdf") > 3 * len(PAPERS)
         assert [f for f in self.work_folders() if not _being_made(f)] == []
-        assert build_processes(run.marker) == []
+        # Killed as the build ended; each finishes dying in its own time.
+        wait_for("the build's processes to end", lambda: build_processes(run.marker) == [])
 
     def cleanup(self) -> None:
         """Kill whatever a failed test left running, so it cannot disturb the next test."""

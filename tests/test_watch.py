@@ -367,8 +367,16 @@ def test_an_early_libreoffice_that_never_starts_is_ended_and_the_pdf_made_one_of
         assert not early.warm
         assert result == {converted: converted.with_suffix(".pdf")}
         prove_pdf(converted.with_suffix(".pdf"), converted)
-        stray = subprocess.run(["pgrep", "-f", f"{marker}/python-child"], capture_output=True)
-        assert stray.stdout == b""  # the hanging start was ended when it was given up
+        # The hanging start was ended when it was given up.
+        wait_for(
+            "the hanging start to end",
+            lambda: (
+                subprocess.run(
+                    ["pgrep", "-f", f"{marker}/python-child"], capture_output=True
+                ).stdout
+                == b""
+            ),
+        )
 
 
 def test_a_converter_named_by_boardpack_soffice_is_run_as_named_not_kept_running(
