@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -360,23 +360,27 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _model_errors(exc: ValidationError) -> str:
-    """A record's faults, each by its field, as a ValueError's message says them."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])} {str(e['msg']).removeprefix('Value error, ')}"
-        for e in exc.errors(include_url=False)
-    )
+_Model = TypeVar("_Model", bound=_OnDisk)
+
+
+def _read_model(path: Path, model: type[_Model]) -> _Model:
+    """The record file at `path` as `model`; ValueError naming each faulty field."""
+    raw = read_regular(path)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        faults = (
+            f"{'.'.join(str(p) for p in e['loc'])} {str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors(include_url=False)
+        )
+        raise ValueError("; ".join(faults)) from exc
 
 
 def read_record(path: Path, *, data: bool = True) -> Record:
     """A build record, checked; ArchiveError saying what to do if it cannot be used. Without
     `data`, the paper's data is left unread (None), for those that do not file it."""
     try:
-        raw = read_regular(path)
-        try:
-            model = BuildRecord.model_validate_json(raw)
-        except ValidationError as exc:
-            raise ValueError(_model_errors(exc)) from exc
+        model = _read_model(path, BuildRecord)
         papers = [model.paper_data, *(a.paper_data for a in model.appendices)]
         # Made into the archive's bytes only when asked: `status` reads every record each time.
         sizes = [_data_bytes(p) if data else None for p in papers]
@@ -409,11 +413,7 @@ def read_record(path: Path, *, data: bool = True) -> Record:
 def read_pack_record(path: Path) -> PackRecord:
     """The pack's build record, checked; ArchiveError saying what to do if it cannot be used."""
     try:
-        raw = read_regular(path)
-        try:
-            model = PackBuildRecord.model_validate_json(raw)
-        except ValidationError as exc:
-            raise ValueError(_model_errors(exc)) from exc
+        model = _read_model(path, PackBuildRecord)
         return PackRecord(
             docx=model.docx,
             docx_sha256=model.docx_sha256,

@@ -255,6 +255,8 @@ class WarmConverter:
             self._end(worker)
             raise ConversionError(
                 f"LibreOffice could not convert a sample document: {reply.get('error')}"
+                f" (the bundled template {REPORT_TEMPLATE}; check that soffice --headless"
+                " --convert-to pdf converts it)"
             )
         made.unlink(missing_ok=True)
 
