@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from boardpack.cli import main
 from boardpack.outputs.pdf import verify_pdf
 from boardpack.pipeline import BuildReport, PaperResult, Status, build
+from boardpack.pipeline.render import render_one as real_render_one
 from tests.conftest import EXAMPLE, seed_items
 
 
@@ -224,3 +225,66 @@ def test_temporaries_of_a_killed_build_are_removed(tmp_path: Path) -> None:
     os.utime(old, (hours_ago, hours_ago))
     build([EXAMPLE], out, pdf=False)
     assert [p.name for p in out.iterdir() if p.name.startswith(".boardpack-tmp")] == []
+
+
+def _three_papers(folder: Path) -> Path:
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.xlsx").write_bytes(EXAMPLE.read_bytes())
+    return folder
+
+
+_FAILING = ""  # how the stand-in's render of paper b fails in a worker: "hangs" or "dies"
+
+
+def _render_failing_in_a_worker(target: Path, *rest: object) -> tuple[float, str]:
+    """Paper b rendered in a worker process fails as _FAILING says; every other render, and
+    b's in the build's own process, is the real one. Workers are forked: they see the patch."""
+    import multiprocessing
+    import threading
+
+    if target.stem == "b" and multiprocessing.parent_process() is not None:
+        if _FAILING == "dies":
+            os._exit(3)
+        threading.Event().wait()  # for ever, as a worker stuck on a lock it inherited
+    return real_render_one(target, *rest)  # type: ignore[arg-type]
+
+
+def _failing_in_a_worker(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    from boardpack.pipeline import render
+
+    monkeypatch.setattr(sys.modules[__name__], "_FAILING", how)
+    monkeypatch.setattr(render, "render_one", _render_failing_in_a_worker)
+    monkeypatch.setattr(render, "STALLED_AFTER", 3.0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # a pool of workers, on any machine
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the test's stand-in needs fork")
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [
+        ("hangs", "no worker finished a paper for 3 s"),
+        ("dies", "a render worker ended without finishing its paper"),
+    ],
+)
+def test_a_render_worker_that_hangs_or_dies_is_ended_and_its_paper_rendered_by_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str, why: str
+) -> None:
+    import multiprocessing
+
+    import docx
+
+    _failing_in_a_worker(monkeypatch, how)
+    before = set(multiprocessing.active_children())
+    report = build([_three_papers(tmp_path / "in")], tmp_path / "out", pdf=False)
+    assert report.ok, [str(p.error) for p in report.papers]
+    by_name = {p.name: p for p in report.papers}
+    for name in ("a", "b", "c"):
+        paper = docx.Document(str(tmp_path / "out" / f"{name}.docx"))
+        assert "Procurement" in "\n".join(p.text for p in paper.paragraphs)
+    said = f"{why}, so the workers were ended and this paper was rendered by the build itself"
+    assert said in [str(n) for n in by_name["b"].notes]
+    # a paper a worker had not finished when it was given up is rendered by the build too
+    assert {str(n) for p in report.papers for n in p.notes if "worker" in str(n)} == {said}
+    assert (tmp_path / "out" / "board-pack.docx").exists()
+    assert set(multiprocessing.active_children()) <= before  # no worker left behind

@@ -11,7 +11,9 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,11 @@ if TYPE_CHECKING:
 # imported where they are first used, by then with LibreOffice starting in the background.
 
 PARALLEL_FROM = 3  # fewer papers than this render faster in this process than in a pool
+# A paper renders in well under a second. When no worker has finished one for this long, the
+# workers are stuck (a fork can inherit a lock another thread held, and wait on it for ever):
+# they are ended, and the papers not yet rendered are rendered in this process instead.
+STALLED_AFTER = 60.0
+_WORKER_DIED = "a render worker ended without finishing its paper"
 
 # One paper to render: the paper, its chart's parts and its template, then each appendix's.
 Part = tuple[Paper, ChartParts | None, Path]
@@ -68,6 +75,22 @@ def render_one(
     return time.perf_counter() - started, hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One paper's .docx written: the seconds it took, the SHA-256 of its bytes, and why it was
+    rendered in this process after its worker failed, when it was."""
+
+    seconds: float
+    sha256: str
+    note: str = ""
+
+
+def _render_here(job: tuple[Any, ...], why: str) -> Rendered:
+    """render_one(*job) in this process; `why` it is rendered here, when it was meant not to be."""
+    seconds, sha256 = render_one(*job)
+    return Rendered(seconds, sha256, f"{why} was rendered by the build itself" if why else "")
+
+
 class Renderers:
     """Where papers render: worker processes, one per core, for a meeting of several papers;
     this process for one or two. Used as a context manager: leaving it ends the workers."""
@@ -76,6 +99,9 @@ class Renderers:
         jobs = min(os.cpu_count() or 1, count)
         self._pool: ProcessPoolExecutor | None = None
         self._others = set(multiprocessing.active_children())  # not the pool's: not ours to end
+        self._stalled_after = STALLED_AFTER
+        self._progress = time.monotonic()  # when a worker last finished a paper
+        self._given_up = ""  # why the workers were ended, once they were
         if count >= PARALLEL_FROM and jobs >= 2:
             # fork: the workers start with matplotlib, docxtpl and openpyxl imported here
             import boardpack.outputs.render  # noqa: F401
@@ -89,11 +115,51 @@ class Renderers:
                 max_workers=jobs, mp_context=context, initializer=_exit_with_parent
             )
 
-    def start(self, *job: Any) -> Callable[[], tuple[float, str]]:
+    def start(self, *job: Any) -> Callable[[], Rendered]:
         """Start rendering one paper (render_one's arguments); the call returns its outcome."""
-        if self._pool is not None:
-            return self._pool.submit(render_one, *job).result  # started at once
-        return functools.partial(render_one, *job)
+        if self._pool is None:
+            return functools.partial(_render_here, job, "")
+        if not self._given_up:
+            try:
+                future = self._pool.submit(render_one, *job)  # started at once
+            except BrokenProcessPool:  # a worker died rendering an earlier paper
+                self._give_up(_WORKER_DIED)
+            else:
+                future.add_done_callback(self._progressed)
+                return functools.partial(self._outcome, future, job)
+        return functools.partial(_render_here, job, self._here_because())
+
+    def _progressed(self, _future: Future[tuple[float, str]]) -> None:
+        self._progress = time.monotonic()
+
+    def _outcome(self, future: Future[tuple[float, str]], job: tuple[Any, ...]) -> Rendered:
+        """The paper a worker rendered; rendered here instead once the workers are given up."""
+        while not self._given_up or future.done():
+            try:
+                left = self._progress + self._stalled_after - time.monotonic()
+                return Rendered(*future.result(timeout=max(left, 0.0)))
+            except TimeoutError:
+                if future.done():
+                    raise  # the render's own error, not the wait's
+                if time.monotonic() - self._progress >= self._stalled_after:
+                    self._give_up(f"no worker finished a paper for {self._stalled_after:g} s")
+            except BrokenProcessPool:
+                self._give_up(_WORKER_DIED)
+                break
+        return _render_here(job, self._here_because())
+
+    def _here_because(self) -> str:
+        return f"{self._given_up}, so the workers were ended and this paper"
+
+    def _give_up(self, why: str) -> None:
+        """End the workers: every paper they have not finished is rendered in this process."""
+        if not self._given_up:
+            self._given_up = why
+            self._end_workers()
+
+    def _end_workers(self) -> None:
+        for worker in set(multiprocessing.active_children()) - self._others:
+            worker.kill()
 
     def __enter__(self) -> Renderers:
         return self
@@ -102,8 +168,7 @@ class Renderers:
         if kind is not None:
             # Interrupted (Ctrl-C, SIGTERM): a paper still rendering must not hold up the stop,
             # and the pool would wait for it, here and again at exit.
-            for worker in set(multiprocessing.active_children()) - self._others:
-                worker.kill()
+            self._end_workers()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 

@@ -29,6 +29,7 @@ from boardpack.pipeline import place
 from boardpack.pipeline.convert import Background, early_share, make_pdfs
 from boardpack.pipeline.read import check_paper, gather_appendices, name_papers
 from boardpack.pipeline.render import (
+    Rendered,
     Renderers,
     finish_pack,
     named_in_place,
@@ -283,7 +284,7 @@ def _make_docx_files(
     papers = gather_appendices(report, papers, meeting.settings)
     templates = Templates(run.template, meeting.settings, meeting.base)
     with Renderers(len(papers)) as renderers:
-        rendering: dict[str, Callable[[], tuple[float, str]]] = {}
+        rendering: dict[str, Callable[[], Rendered]] = {}
         for paper in papers:
             chosen = check_paper(paper, meeting.profile, templates)
             if chosen is None or paper.checked is None:
@@ -311,7 +312,7 @@ def _make_docx_files(
 def _render_and_merge(
     report: BuildReport,
     papers: list[PaperResult],
-    rendering: dict[str, Callable[[], tuple[float, str]]],
+    rendering: dict[str, Callable[[], Rendered]],
     meeting: _Meeting,
     out: Path,
     run: _Run,
@@ -337,9 +338,12 @@ def _render_and_merge(
     early_count = early_share(len(valid), with_pack=builder is not None)
     for index, paper in enumerate(valid, 1):
         try:
-            seconds, paper.docx_sha256 = rendering[paper.name]()
-            paper.seconds += seconds
+            rendered = rendering[paper.name]()
+            paper.seconds += rendered.seconds
+            paper.docx_sha256 = rendered.sha256
             paper.docx = out / f"{paper.name}.docx"
+            if rendered.note:
+                paper.notes.append(Problem("", rendered.note))
         except BoardpackError as exc:
             paper.fail(named_in_place(exc, out))
             merging = False  # the pack is made again without it at the end
