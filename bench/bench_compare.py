@@ -17,7 +17,8 @@ alone (one cold paper with its PDF) and times `boardpack check` on it, first wit
 and then the other, alternating which goes first, so that a machine growing busier or quieter
 affects both alike. It prints the median wall times and what this checkout costs against the
 other, in per cent. The other checkout runs with this checkout's Python and packages, its own
-source first on the path.
+source first on the path. Last it prints `check`'s floor: a process that starts only the
+libraries `check` cannot do without (CHECK_FLOOR), so that boardpack's own share is the rest.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ from pathlib import Path
 import openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
+# What `boardpack check` cannot start without, as a process of its own: Python, click, pydantic
+# with one model made (its first model imports most of it), openpyxl without numpy, as boardpack
+# imports it, and the collector off, as boardpack runs. The rest of `check` is boardpack's.
+CHECK_FLOOR = (
+    "import gc, sys; gc.disable(); sys.modules['numpy'] = None\n"
+    "import click, pydantic\n"
+    "class One(pydantic.BaseModel):\n    a: int\n"
+    "import openpyxl\n"
+)
 
 
 def make_copies(example: Path, folder: Path, count: int) -> None:
@@ -116,6 +126,7 @@ def compare(trees: dict[str, Path], base: Path, papers: int, rounds: int, named:
     example = inputs / "workstream-01.xlsx"
     builds: dict[str, list[float]] = {name: [] for name in runs}
     checks: dict[str, list[float]] = {name: [] for name in trees}
+    floors: list[float] = []
     colds: dict[str, list[float]] = {name: [] for name in trees}
     for tree in trees.values():
         compile_tree(tree)
@@ -138,6 +149,7 @@ def compare(trees: dict[str, Path], base: Path, papers: int, rounds: int, named:
                 colds[name].append(statistics.median(cold))
                 check = [timed(tree, cache, "check", str(example)) for _ in range(5)]
                 checks[name].append(statistics.median(check))
+        floors.append(statistics.median(check_floor() for _ in range(5)))
     print(f"this checkout against {named}, {rounds} rounds in turns (medians)")
     print(f"{papers} papers with PDFs and the pack:")
     reference = statistics.median(builds["base"])
@@ -154,6 +166,16 @@ def compare(trees: dict[str, Path], base: Path, papers: int, rounds: int, named:
             f"{what}: this {this:.2f} s, base {other:.2f} s (medians),"
             f" {100 * (this - other) / other:+.1f} %"
         )
+    floor = statistics.median(floors)
+    print(f"check's floor, Python, click, pydantic and openpyxl alone: {floor:.2f} s")
+
+
+def check_floor() -> float:
+    """Wall seconds of a process that only starts what `check` cannot do without."""
+    env = {**os.environ, "PYDANTIC_DISABLE_PLUGINS": "__all__"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", CHECK_FLOOR], env=env, check=True)
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":
