@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,11 +15,12 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from boardpack.errors import BatchConversionError, ConversionError, OutputError
 from boardpack.files import write_atomic
 from boardpack.outputs import lo_profile, reaper, scratch
+from boardpack.outputs.soffice import EXPORT_OPTIONS, child_env, own_group, stderr_tail, stop
 
 if TYPE_CHECKING:
     from pypdf.xmp import XmpInformation
@@ -31,22 +31,8 @@ __all__ = ["convert_to_pdf", "find_soffice", "verify_pdf"]
 
 SOFFICE_ENV = "BOARDPACK_SOFFICE"
 
-# LibreOffice 7.4+ reads typed JSON filter options after the filter name. The untyped form
-# ({"SelectPdfVersion": 2}) and unknown keys are silently ignored and give a plain PDF with exit
-# status 0, which is why every PDF is verified afterwards.
-_EXPORT_OPTIONS: dict[str, tuple[str, str]] = {
-    "SelectPdfVersion": ("long", "2"),  # PDF/A-2b; PDF/A also forces every font to be embedded
-    "UseTaggedPDF": ("boolean", "true"),  # structure tags, for screen readers
-    "ExportBookmarks": ("boolean", "true"),  # headings become the PDF outline
-    # Word bookmarks become named destinations: the pack finds where each paper starts by name.
-    "ExportBookmarksToPDFDestination": ("boolean", "true"),
-    "EmbedStandardFonts": ("boolean", "true"),
-    "ExportNotes": ("boolean", "false"),  # reviewers' comments stay out of the public record
-    "ExportFormFields": ("boolean", "false"),  # content controls print as text, not live fields
-    "UseLosslessCompression": ("boolean", "true"),  # keeps chart lines and labels crisp
-}
 _PDF_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
-    {name: {"type": kind, "value": value} for name, (kind, value) in _EXPORT_OPTIONS.items()},
+    {name: {"type": kind, "value": value} for name, (kind, value) in EXPORT_OPTIONS.items()},
     separators=(",", ":"),
 )
 
@@ -56,7 +42,6 @@ _POLL_SECONDS = 0.05
 MAX_DEFAULT_JOBS = 4
 _MAX_TRIES = 2
 _EXIT_GRACE = 10.0  # how long LibreOffice may take to quit once every PDF of its call is finished
-_STDERR_LINES = 5
 WORK_PREFIX = ".boardpack-pdf-"  # a conversion's work folder, in the temporary folder
 _STATUS = "exit-status"  # written by the reaper when LibreOffice exits by itself
 # While LibreOffice writes NAME.pdf it keeps a lock file beside it; the PDF itself is written
@@ -193,7 +178,7 @@ def convert_to_pdf(
         raise ValueError(f"timeout must be positive, not {timeout}")
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
-    batch = _Batch(timeout=timeout, on_done=on_done, cancel=cancel)
+    batch = Batch(timeout=timeout, on_done=on_done, cancel=cancel)
     papers = batch.accept(docx_paths)
     if papers:
         batch.run(find_soffice(), papers, jobs or min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
@@ -216,7 +201,7 @@ def _split(items: Sequence[T], parts: int) -> list[list[T]]:
 
 
 @dataclass(eq=False)
-class _Paper:
+class Conversion:
     """One .docx to convert, and what happened to it so far."""
 
     docx: Path
@@ -231,7 +216,7 @@ class _Chunk:
     """Papers that one LibreOffice process converts at a time, with that process's state."""
 
     work: Path
-    queue: list[_Paper]
+    queue: list[Conversion]
     calls: int = 0
     idle: int = 0  # consecutive calls that converted nothing
     proc: subprocess.Popen[bytes] | None = None
@@ -243,7 +228,7 @@ class _Chunk:
 
 
 @dataclass
-class _Batch:
+class Batch:
     """One convert_to_pdf call: its chunks, their LibreOffice processes and the results."""
 
     timeout: float
@@ -255,9 +240,9 @@ class _Batch:
     template: Path = field(default_factory=Path)  # the profile each call starts from
     order: dict[Path, int] = field(default_factory=dict)  # docx -> place in the caller's list
 
-    def accept(self, docx_paths: Sequence[Path]) -> list[_Paper]:
+    def accept(self, docx_paths: Sequence[Path]) -> list[Conversion]:
         """The papers worth converting; records those that cannot be (missing, duplicated)."""
-        papers: list[_Paper] = []
+        papers: list[Conversion] = []
         seen: set[Path] = set()
         targets: dict[Path, Path] = {}
         for given in docx_paths:
@@ -281,10 +266,10 @@ class _Batch:
                 )
             else:
                 targets[pdf.resolve()] = docx
-                papers.append(_Paper(docx=docx, pdf=pdf))
+                papers.append(Conversion(docx=docx, pdf=pdf))
         return papers
 
-    def run(self, soffice: Path, papers: list[_Paper], jobs: int) -> None:
+    def run(self, soffice: Path, papers: list[Conversion], jobs: int) -> None:
         """Convert the papers in parallel chunks until each is converted or has failed."""
         self.soffice = soffice
         self.template = lo_profile.template_for(soffice)
@@ -306,7 +291,7 @@ class _Batch:
             finally:
                 for chunk in chunks:
                     if chunk.proc is not None:
-                        _stop(chunk.proc)
+                        stop(chunk.proc)
                         chunk.proc = None
 
     def _wait(self, chunks: list[_Chunk]) -> None:
@@ -326,7 +311,7 @@ class _Batch:
         sandboxed = any(part in ("snap", "flatpak") for part in self.soffice.parts)
         return near if sandboxed else Path(tempfile.gettempdir())
 
-    def _stage(self, chunk: _Chunk, papers: list[_Paper]) -> None:
+    def _stage(self, chunk: _Chunk, papers: list[Conversion]) -> None:
         """Copy the chunk's papers into its work folder under names unique within the chunk."""
         # Converting copies keeps LibreOffice's lock files (left behind if it is killed) out of
         # the user's folder, gives absolute paths that cannot be mistaken for options, and lets
@@ -385,8 +370,8 @@ class _Batch:
                     stdout=out,
                     stderr=err,
                     cwd=call_dir,
-                    env=_child_env(call_dir / "tmp"),
-                    **_own_group(),
+                    env=child_env(call_dir / "tmp"),
+                    **own_group(),
                 )
         except OSError as exc:
             for paper in chunk.queue:
@@ -418,7 +403,7 @@ class _Batch:
             timed_out = True
         else:
             return
-        _stop(chunk.proc)  # LibreOffice has quit or is stuck; this also ends what it left
+        stop(chunk.proc)  # LibreOffice has quit or is stuck; this also ends what it left
         chunk.proc = None
         self._collect(chunk, timed_out=timed_out, status=status or 0)
         self._start(chunk)
@@ -426,15 +411,17 @@ class _Batch:
     def _collect(self, chunk: _Chunk, *, timed_out: bool, status: int) -> None:
         """Verify and place the PDFs of a finished call; decide what to retry and what failed."""
         outdir = chunk.call_dir / "out"
-        stderr = _tail(chunk.call_dir / "stderr.txt") or _tail(chunk.call_dir / "stdout.txt")
-        remaining: list[_Paper] = []
+        stderr = stderr_tail(chunk.call_dir / "stderr.txt") or stderr_tail(
+            chunk.call_dir / "stdout.txt"
+        )
+        remaining: list[Conversion] = []
         progress = False
         for paper in chunk.queue:
             made = outdir / (paper.staged.stem + ".pdf")
             finished = _finish(made)
             if finished.problem is None:
                 progress = True
-                self._place(paper, finished.data)
+                self.place(paper, finished.data)
                 continue
             problem = finished.problem
             if timed_out and remaining:
@@ -479,7 +466,7 @@ class _Batch:
             queue = []
         chunk.queue = queue
 
-    def _place(self, paper: _Paper, finished: bytes) -> None:
+    def place(self, paper: Conversion, finished: bytes) -> None:
         """Put a checked and finished PDF (_finish) in place beside its .docx and report it done."""
         try:
             # Atomic, so the PDF beside the paper is the old one or the whole new one; and named
@@ -531,24 +518,6 @@ def _finish(made: Path) -> Finished:
     from boardpack.outputs import pdf_finish  # pikepdf: ~0.1 s to load, once a PDF is made
 
     return pdf_finish.finish(made)
-
-
-def _child_env(tmp: Path) -> dict[str, str]:
-    """The environment for LibreOffice: this one, without a display, and temp files kept private."""
-    env = dict(os.environ)
-    # svp renders without any window system, even when DISPLAY or WAYLAND_DISPLAY is set.
-    env["SAL_USE_VCLPLUGIN"] = "svp"
-    # LibreOffice's own temp files then go in our work folder and vanish with it, even if killed.
-    for name in ("TMPDIR", "TMP", "TEMP"):
-        env[name] = str(tmp)
-    return env
-
-
-def _own_group() -> dict[str, Any]:
-    """Popen arguments that put LibreOffice and its children in a group we can kill together."""
-    if os.name == "posix":
-        return {"start_new_session": True}
-    return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
 
 
 def _finished_pdfs(outdir: Path, sizes: dict[str, int]) -> int:
@@ -605,28 +574,3 @@ def _ended(proc: subprocess.Popen[bytes]) -> int | None:
         exited = ended.si_code == os.CLD_EXITED
         return ended.si_status if exited else -ended.si_status
     return proc.poll()
-
-
-def _stop(proc: subprocess.Popen[Any]) -> None:
-    """End a reaper with LibreOffice and every process it started (harmless if all ended)."""
-    if os.name == "posix":
-        # soffice is a launcher: the converting soffice.bin is a grandchild that would survive.
-        # The reaper is not reaped until now, so its group id cannot have been reused.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    elif proc.poll() is None:
-        proc.kill()  # the reaper's Job object ends everything in it when the reaper ends
-    proc.wait()
-    if proc.stdin is not None:
-        proc.stdin.close()
-
-
-def _tail(path: Path) -> str:
-    """The last few meaningful lines LibreOffice printed to a file, joined on one line."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    # The javaldx warning appears on every run without Java and would hide the real message.
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and "javaldx" not in ln]
-    return " | ".join(lines[-_STDERR_LINES:])

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 
 from boardpack.errors import ConversionError
-from boardpack.outputs import lo_profile, pdf, scratch
+from boardpack.outputs import lo_profile, pdf, scratch, soffice
 from boardpack.outputs.bundled import REPORT_TEMPLATE
 
 __all__ = ["OFFICE_PYTHON_ENV", "EarlyConverter", "WarmConverter", "find_office_python"]
@@ -179,7 +179,7 @@ class WarmConverter:
             )
         (work / "tmp").mkdir()
         (work / "out").mkdir()
-        options = json.dumps(pdf._EXPORT_OPTIONS)
+        options = json.dumps(soffice.EXPORT_OPTIONS)
         # The worker copies the profile template itself: copied here, in a thread, the copy
         # waited on the build's imports for Python's lock, and LibreOffice started 0.1-0.2 s later.
         seed = str(self._template) if lo_profile.ready(self._template) else ""
@@ -208,10 +208,10 @@ class WarmConverter:
                     stdout=subprocess.PIPE,
                     stderr=err,
                     cwd=work,
-                    env=pdf._child_env(work / "tmp"),
+                    env=soffice.child_env(work / "tmp"),
                     text=True,
                     encoding="utf-8",
-                    **pdf._own_group(),
+                    **soffice.own_group(),
                 )
             except OSError as exc:
                 raise ConversionError(
@@ -292,7 +292,7 @@ class WarmConverter:
                     raise ConversionError(f"no answer within {seconds:g} s") from None
                 continue
             if line is None:
-                tail = pdf._tail(worker.work / "stderr.txt")
+                tail = soffice.stderr_tail(worker.work / "stderr.txt")
                 raise ConversionError("LibreOffice stopped" + (f": {tail}" if tail else ""))
             try:
                 reply = json.loads(line)
@@ -305,7 +305,7 @@ class WarmConverter:
         """Stop a worker and its LibreOffice, and remove its files."""
         with self._lock:
             self._all.discard(worker)
-        pdf._stop(worker.proc)
+        soffice.stop(worker.proc)
         if worker.proc.stdout is not None:
             worker.proc.stdout.close()
         shutil.rmtree(worker.work / "profile", ignore_errors=True)
@@ -364,16 +364,16 @@ class WarmConverter:
 
         `jobs` caps how many workers this call uses at once (default: all). A paper that
         fails, or takes longer than `timeout`, is tried once more on a restarted worker."""
-        batch = pdf._Batch(timeout=timeout, on_done=on_done, cancel=cancel)
+        batch = pdf.Batch(timeout=timeout, on_done=on_done, cancel=cancel)
         papers = batch.accept(docx_paths)
         if not papers:
             if batch.failed:
                 raise batch.error()
             return {}
-        todo: queue.Queue[pdf._Paper] = queue.Queue()
+        todo: queue.Queue[pdf.Conversion] = queue.Queue()
         for paper in papers:
             todo.put(paper)
-        made: queue.Queue[tuple[pdf._Paper, bytes | None]] = queue.Queue()
+        made: queue.Queue[tuple[pdf.Conversion, bytes | None]] = queue.Queue()
         stop = threading.Event()  # this call is over: its threads stop taking papers
         threads = [
             threading.Thread(
@@ -399,7 +399,7 @@ class WarmConverter:
                 if result is None:
                     batch.failed[paper.docx] = paper.problem
                 else:
-                    batch._place(paper, result)  # put in place; on_done here
+                    batch.place(paper, result)  # put in place; on_done here
         finally:
             stop.set()
         if batch.failed:
@@ -408,8 +408,8 @@ class WarmConverter:
 
     def _convert_some(
         self,
-        todo: queue.Queue[pdf._Paper],
-        made: queue.Queue[tuple[pdf._Paper, bytes | None]],
+        todo: queue.Queue[pdf.Conversion],
+        made: queue.Queue[tuple[pdf.Conversion, bytes | None]],
         timeout: float,
         cancel: threading.Event | None,
         stop: threading.Event,
@@ -429,7 +429,7 @@ class WarmConverter:
                 made.put((paper, None))
 
     def _convert_one(
-        self, paper: pdf._Paper, timeout: float, cancel: threading.Event | None
+        self, paper: pdf.Conversion, timeout: float, cancel: threading.Event | None
     ) -> bytes | None:
         """The checked and finished PDF of one paper, made by a worker in its folder; None if
         it failed twice (the reason in paper.problem)."""
@@ -454,7 +454,9 @@ class WarmConverter:
                     self._replace(held, restart=False)  # a conversion half done: not reused
                     raise
                 if reply.get("ok"):
-                    finished = pdf._finish(target)  # checked and mended in one open
+                    from boardpack.outputs import pdf_finish  # pikepdf, once a PDF is made
+
+                    finished = pdf_finish.finish(target)  # checked and mended in one open
                     target.unlink(missing_ok=True)
                     if finished.problem is None:
                         return finished.data
