@@ -289,6 +289,33 @@ def test_an_upload_that_is_no_workbook_is_refused_and_never_served_as_a_page(
     assert download["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_manager_who_uploads_too_often_is_told_when_to_upload_again(
+    cast: Cast, tmp_path: Path, web: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boardpack.web import store
+    from boardpack.web.models import Upload
+
+    monkeypatch.setattr(store, "MAX_UPLOADS_PER_HOUR", 2)
+    manager = client_for(cast.manager)
+    for number in range(2):
+        fake = tmp_path / f"draft-{number}.xlsx"
+        fake.write_bytes(b"not yet a workbook %d" % number)
+        assert "draft-" in _upload(manager, cast.paper, fake).content.decode()
+    third = tmp_path / "draft-2.xlsx"
+    third.write_bytes(b"a third try")
+    page = _upload(manager, cast.paper, third).content.decode()
+    assert "You have uploaded 2 workbooks in the last hour" in page
+    assert re.search(r"upload again after \d\d:\d\d\. Nothing was uploaded", page)
+    uploads = Upload.objects.filter(paper=cast.paper)
+    assert sorted(u.file_name for u in uploads) == ["draft-0.xlsx", "draft-1.xlsx"]
+    assert len(list((web / "uploads" / str(cast.paper.pk)).glob("*.xlsx"))) == 2  # kept
+    # Another manager, uploading their own paper, is not held up by it.
+    other = tmp_path / "housing.xlsx"
+    other.write_bytes(b"housing draft")
+    page = _upload(client_for(cast.other_manager), cast.other_paper, other).content.decode()
+    assert "housing.xlsx" in page and "You have uploaded" not in page
+
+
 @pytest.mark.libreoffice
 def test_a_paper_goes_from_its_problems_to_the_meetings_archived_pack(
     cast: Cast, tmp_path: Path, web: Path

@@ -21,6 +21,9 @@ from boardpack.errors import BoardpackError, InvalidWorkbook
 from boardpack.web.models import Meeting, Paper, State, Upload
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the guard refuses larger workbooks anyway
+# Every upload is kept, for the audit trail: a manager fixing a workbook uploads it a few dozen
+# times in an hour at most, and this bounds what a runaway script can fill the disk with.
+MAX_UPLOADS_PER_HOUR = 60
 log = logging.getLogger(__name__)
 # LibreOffice kept running for previews while the server serves (warm_previews), as `boardpack
 # watch` keeps it; None: each preview starts LibreOffice afresh.
@@ -97,6 +100,25 @@ def check_upload(paper: Paper, name: str, content: bytes, user: Any) -> Upload:
         paper.state = State.CHECKED
         paper.save(update_fields=["state"])
     return upload
+
+
+def upload_pause(user: Any) -> str:
+    """Why `user` may not upload just now ("": they may): they uploaded MAX_UPLOADS_PER_HOUR
+    workbooks in the last hour, and when they may upload again."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    recent = Upload.objects.filter(by=user, at__gt=hour_ago).order_by("-at")
+    times = list(recent.values_list("at", flat=True)[:MAX_UPLOADS_PER_HOUR])
+    if len(times) < MAX_UPLOADS_PER_HOUR:
+        return ""
+    again = timezone.localtime(times[-1] + dt.timedelta(hours=1))
+    return (
+        f"You have uploaded {MAX_UPLOADS_PER_HOUR} workbooks in the last hour, as many as"
+        f" boardpack keeps in an hour; upload again after {again:%H:%M}. Nothing was uploaded."
+    )
 
 
 def too_big(name: str) -> str:

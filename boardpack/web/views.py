@@ -160,6 +160,10 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper(request, pk)
     if not access.can_upload(request.user, paper):
         return HttpResponse("Only the paper's manager may upload it.", status=403)
+    pause = store.upload_pause(request.user)
+    if pause:
+        messages.error(request, pause)
+        return redirect("paper", pk=pk)
     sent = request.FILES.get("workbook")
     if sent is None:
         messages.error(request, "Choose the workbook to upload first.")
