@@ -293,6 +293,10 @@ class _Session:
         for path in changed:
             if path in done:
                 continue
+            if _look(path) is None:
+                # Renamed away or removed since it was seen: a program saving through a
+                # temporary of a workbook's name. What it became is seen at the next look.
+                continue
             group = _group(path, appendices)
             done.update(group)
             digests = {member: _digest(member) for member in group}

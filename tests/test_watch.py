@@ -419,6 +419,21 @@ def test_a_save_is_seen_once_complete_and_once_only(
     assert watcher.changes() == []
 
 
+def test_a_workbook_renamed_away_before_its_build_is_not_reported_as_a_failed_paper(
+    session: tuple[_Session, list[WatchEvent], Path],
+) -> None:
+    # A script (or a sync program) saving as Excel does, but through a temporary named .xlsx:
+    # the watch sees the temporary complete, and by the time it builds, it is the workbook.
+    watcher, events, folder = session
+    temporary, workbook = folder / "procurement.tmp.xlsx", folder / "procurement.xlsx"
+    shutil.copyfile(EXAMPLE, temporary)
+    assert watcher.changes() == [temporary]
+    os.replace(temporary, workbook)
+    watcher.build_papers([temporary])
+    assert events == []  # nothing built, nothing failed
+    assert watcher.changes() == [workbook]  # what it became is built next
+
+
 def test_office_lock_files_and_temporaries_are_not_workbooks(
     session: tuple[_Session, list[WatchEvent], Path],
 ) -> None:
