@@ -19,7 +19,13 @@ from matplotlib.text import Text
 import boardpack
 from boardpack.outputs.gantt import _figure, draw_gantt
 from boardpack.outputs.render import check_template, render_paper, template_page_area
-from boardpack.paper.context import _water_fill, build_context, pack_running_heads, running_heads
+from boardpack.paper.context import (
+    _fit_columns,
+    _water_fill,
+    build_context,
+    pack_running_heads,
+    running_heads,
+)
 from boardpack.paper.page import A4, CHART_SURROUND_CM, DoesNotFit, PageArea, chart_parts
 from boardpack.workbook.validate import load_paper
 from tests.conftest import EXAMPLE, ROOT, edit_workbook
@@ -441,6 +447,33 @@ def test_a_template_that_cannot_turn_pages_breaks_no_word_to_fit_them(tmp_path: 
     # A4 here stands for a template without the marks: its ten columns' words need 17.4 cm.
     with pytest.raises(DoesNotFit, match=r"its 10 columns need 17\.4 cm at 9\.5 pt"):
         build_context(paper, A4)
+
+
+def _dated_table(width_cm: float) -> dict[str, Any]:
+    """A two-column table, sentences and dates, fitted to a page `width_cm` wide."""
+    columns = [
+        {"header": "Action", "group": "", "share": 3.0, "grows": True, "whole": False},
+        {"header": "Review date", "group": "", "share": 1.7, "grows": False, "whole": True},
+    ]
+    rows = [
+        {"cells": [{"text": "Recovery test in April"}, {"text": "30 September 2025"}]},
+        {"cells": [{"text": "Cyber insurance renewed"}, {"text": "1 June 2025"}]},
+    ]
+    spec = {"columns": columns, "title": "Actions"}
+    _fit_columns(spec, rows, PageArea(width_cm=width_cm, page_cm=(21.0, 29.7)))
+    return spec
+
+
+def test_a_date_is_kept_on_one_line_when_the_table_has_room_and_broken_at_spaces_when_not() -> None:
+    roomy, tight = _dated_table(16.0), _dated_table(4.5)
+    # "30 September 2025" at 9.5 pt Arial is about 2.8 cm, with the cell's margins over 3 cm;
+    # "September" alone under 2 cm.
+    assert roomy["columns"][1]["width_cm"] >= 3.0
+    assert roomy["columns"][0]["width_cm"] > roomy["columns"][1]["width_cm"]  # sentences: rest
+    # On a page too narrow for whole dates, the date breaks at its spaces, not the page turning
+    # or the text shrinking: no word is broken either way.
+    assert 2.0 < tight["columns"][1]["width_cm"] < 3.0
+    assert (tight["landscape"], tight["font_pt"]) == (False, roomy["font_pt"])
 
 
 def test_water_filling_gives_each_column_its_need_and_the_rest_by_share() -> None:

@@ -148,6 +148,20 @@ def test_each_example_builds_to_a_pdf_that_reads_in_order(example: Path, tmp_pat
     assert positions == sorted(positions)
 
 
+@pytest.mark.libreoffice
+def test_the_corporate_registers_review_dates_are_each_printed_on_one_line(tmp_path: Path) -> None:
+    report = build([CORPORATE], tmp_path)
+    assert report.ok, [p.error for p in report.papers]
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "corporate-risks.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for date in ("1 June 2025", "30 April 2025", "1 September 2025"):  # the Review date column
+        assert date in text
+
+
 # -- the seed's paper in another shape ---------------------------------------------------------
 
 

@@ -632,7 +632,8 @@ def _column_spec(column: Column, **more: Any) -> dict[str, Any]:
     takes the room the short columns leave (sentences, and any the profile gives a width)."""
     prose = column.type is ColumnType.TEXT
     spec = {"header": column.header, "group": column.group or "", "share": column.share}
-    spec |= {"prose": prose, "key": column.key}
+    # A date is read as one ("1 September 2025"), and kept on one line when the table has room.
+    spec |= {"prose": prose, "key": column.key, "whole": column.type is ColumnType.DATE}
     return spec | {"grows": prose or column.width is not None} | more
 
 
@@ -683,12 +684,16 @@ def _fit_columns(
     if not can_turn:
         pages = [paper]  # a template that cannot turn pages prints every table on the paper's
     words = _column_words(columns, rows)
+    whole = _column_words(columns, rows, whole=True)
     steps = [TABLE_PT]
     while min_pt is not None and steps[-1] - _STEP_PT >= min_pt - 1e-9:
         steps.append(round(steps[-1] - _STEP_PT, 2))
     tries = [(p, TABLE_PT) for p in pages] + [(pages[-1], pt) for pt in steps[1:]]
     for chosen, pt in tries:
         total = area.text_width_cm(chosen) if chosen != paper else area.width_cm
+        need = [_need_cm(w, pt) for w in whole]  # dates whole; else broken at their spaces
+        if sum(need) <= total + 1e-6:
+            break
         need = [_need_cm(w, pt) for w in words]
         if sum(need) <= total + 1e-6:
             break
@@ -748,18 +753,21 @@ def _across(area: PageArea, page: Page) -> bool:
 
 
 def _column_words(
-    columns: list[dict[str, Any]], rows: list[dict[str, Any]]
+    columns: list[dict[str, Any]], rows: list[dict[str, Any]], *, whole: bool = False
 ) -> list[list[tuple[float, str]]]:
     """Each column's words with their widths in ems (a header's bold): its header's, its
-    descriptor's and its cells'."""
+    descriptor's and its cells'; with `whole`, each cell of a column read whole (a date) as
+    one word."""
     words: list[list[tuple[float, str]]] = []
     for index, column in enumerate(columns):
         found = [(_ems(w) * _BOLD, w) for w in _BREAKS.split(column["header"]) if w]
         # A descriptor is a range (1-5, Low-High), read as one: never split at its hyphen.
         found += [(_ems(w), w) for w in column.get("descriptor", "").split()]
+        one = whole and column.get("whole", False)
         for row in rows:
             if index < len(row["cells"]):
-                found += [(_ems(w), w) for w in _BREAKS.split(row["cells"][index]["text"]) if w]
+                text = row["cells"][index]["text"]
+                found += [(_ems(w), w) for w in ([text] if one else _BREAKS.split(text)) if w]
         words.append(found or [(0.0, "")])
     return words
 
