@@ -452,8 +452,8 @@ def test_a_template_that_cannot_turn_pages_breaks_no_word_to_fit_them(tmp_path: 
 def _dated_table(width_cm: float) -> dict[str, Any]:
     """A two-column table, sentences and dates, fitted to a page `width_cm` wide."""
     columns = [
-        {"header": "Action", "group": "", "share": 3.0, "grows": True, "whole": False},
-        {"header": "Review date", "group": "", "share": 1.7, "grows": False, "whole": True},
+        {"header": "Action", "share": 3.0, "grows": True, "whole": False, "date": False},
+        {"header": "Review date", "share": 1.7, "grows": False, "whole": True, "date": True},
     ]
     rows = [
         {"cells": [{"text": "Recovery test in April"}, {"text": "30 September 2025"}]},
@@ -474,6 +474,28 @@ def test_a_date_is_kept_on_one_line_when_the_table_has_room_and_broken_at_spaces
     # or the text shrinking: no word is broken either way.
     assert 2.0 < tight["columns"][1]["width_cm"] < 3.0
     assert (tight["landscape"], tight["font_pt"]) == (False, roomy["font_pt"])
+
+
+def _owned_table(width_cm: float) -> dict[str, Any]:
+    """A two-column table, a long sentence and an owner's job title, fitted `width_cm` wide."""
+    columns = [
+        {"header": "Risk", "share": 3.0, "grows": True, "whole": False, "date": False},
+        {"header": "Owner", "share": 1.6, "grows": False, "whole": True, "date": False},
+    ]
+    risk = "the Council cannot recruit to key posts in planning and social work " * 3
+    rows = [{"cells": [{"text": risk.strip()}, {"text": "Chief Finance Officer"}]}]
+    spec = {"columns": columns, "title": "Risks"}
+    _fit_columns(spec, rows, PageArea(width_cm=width_cm, page_cm=(21.0, 29.7)))
+    return spec
+
+
+def test_a_job_title_is_kept_on_one_line_only_when_the_sentences_beside_it_take_no_more() -> None:
+    roomy, narrow = _owned_table(16.0), _owned_table(6.0)
+    # "Chief Finance Officer" whole is about 3.8 cm at 9.5 pt with the cell's margins; its
+    # longest word, "Finance" or "Officer", under 1.8 cm.
+    assert roomy["columns"][1]["width_cm"] >= 3.6
+    # At 6 cm the sentence would take more lines than the title saves: the title wraps.
+    assert narrow["columns"][1]["width_cm"] < 2.0
 
 
 def test_water_filling_gives_each_column_its_need_and_the_rest_by_share() -> None:

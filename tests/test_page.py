@@ -243,6 +243,12 @@ def test_the_16_column_register_on_a3_landscape_prints_every_word_whole(tmp_path
     register = docx.Document(str(document)).tables[-1]
     assert len(register.columns) == 16
     assert not list(register._tbl.iter(qn("w:sz")))  # 9.5 pt, the template's: no step down
+    # A3 has room: each owner is printed on one line, the sentences beside them no longer.
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for owner in ("Chief Finance Officer", "Head of Digital", "Director of People"):
+        assert owner in text
     # The pack keeps the paper's A3 pages after its own A4 front matter.
     sizes = page_sizes(tmp_path / "board-pack.pdf")
     assert sizes[0] == A4_UP and sizes[-1] == A3_ACROSS

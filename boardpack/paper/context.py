@@ -632,9 +632,13 @@ def _column_spec(column: Column, **more: Any) -> dict[str, Any]:
     takes the room the short columns leave (sentences, and any the profile gives a width)."""
     prose = column.type is ColumnType.TEXT
     spec = {"header": column.header, "group": column.group or "", "share": column.share}
-    # A date is read as one ("1 September 2025"), and kept on one line when the table has room.
-    spec |= {"prose": prose, "key": column.key, "whole": column.type is ColumnType.DATE}
-    return spec | {"grows": prose or column.width is not None} | more
+    grows = prose or column.width is not None
+    # A short value ("Chief Finance Officer") is read as one, and kept on one line when the
+    # page has room and that makes the table no longer; a date ("1 September 2025") whenever
+    # the page has room, as a word is (_short_values_whole).
+    spec |= {"prose": prose, "key": column.key, "whole": not grows}
+    spec |= {"date": column.type is ColumnType.DATE}
+    return spec | {"grows": grows} | more
 
 
 def _groups(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -691,28 +695,27 @@ def _fit_columns(
     tries = [(p, TABLE_PT) for p in pages] + [(pages[-1], pt) for pt in steps[1:]]
     for chosen, pt in tries:
         total = area.text_width_cm(chosen) if chosen != paper else area.width_cm
-        need = [_need_cm(w, pt) for w in whole]  # dates whole; else broken at their spaces
-        if sum(need) <= total + 1e-6:
-            break
         need = [_need_cm(w, pt) for w in words]
         if sum(need) <= total + 1e-6:
+            whole_need = [_need_cm(w, pt) for w in whole]
             break
     else:
         if area.sizes_columns:
             raise DoesNotFit(_too_wide(spec, words, need, total, pt, chosen, min_pt))
         chosen, pt, need = paper, TABLE_PT, [n * area.width_cm / sum(need) for n in need]
-        total = area.width_cm  # the template's own widths are printed, whatever these are
+        total, whole_need = area.width_cm, need  # the template's own widths are printed
     if chosen != paper:
         width, height = area.page_size_cm(chosen)
         spec["landscape"] = True
         spec["page"] = {"width_cm": width, "height_cm": height, "landscape": width > height}
     spec["font_pt"] = pt
-    # A column of short values (a level, a status, a date) is as wide as its longest word and
-    # no wider, when there are columns of sentences (or columns the profile gives a width) to
-    # take the rest; without any, every column shares the rest by its share.
+    # A column of short values (a level, a status, a date) is as wide as its longest value, or
+    # word, and no wider, when there are columns of sentences (or columns the profile gives a
+    # width) to take the rest; without any, every column shares the rest by its share.
     growing = any(c["grows"] for c in columns)
     shares = [c["share"] if c["grows"] or not growing else 0.0 for c in columns]
-    widths = _water_fill(shares, need, total)
+    dates = [c.get("date", False) for c in columns]
+    widths = _short_values_whole(need, whole_need, dates, shares, total, rows, pt)
     for column, width in zip(columns, widths, strict=True):
         column["width_cm"] = round(width, 3)
     # A row is kept on one page unless it is taller than a page (less its header rows), when
@@ -721,6 +724,40 @@ def _fit_columns(
     room = height - _HEADER_ROOM_CM
     for row in rows:
         row["whole"] = _row_height_cm(row.get("cells", []), widths, pt) <= room
+
+
+def _short_values_whole(
+    need: list[float],
+    whole: list[float],
+    dates: list[bool],
+    shares: list[float],
+    total: float,
+    rows: list[dict[str, Any]],
+    pt: float,
+) -> list[float]:
+    """The columns' widths (_water_fill), each column of short values as wide as its longest
+    value (`whole`) rather than its longest word (`need`) where the page has room: a column of
+    dates always, as a date is read as one ("1 September 2025" on three lines is hard to read);
+    any other ("Chief Finance Officer") when that makes the table no longer, so that the
+    sentences beside it take no more lines. Dates first, then column by column from the left."""
+
+    def height(widths: list[float]) -> float:
+        return sum(_row_height_cm(row.get("cells", []), widths, pt) for row in rows)
+
+    for index, date in enumerate(dates):
+        trial = [*need[:index], max(need[index], whole[index]), *need[index + 1 :]]
+        if date and sum(trial) <= total + 1e-6:
+            need = trial
+    widths = _water_fill(shares, need, total)
+    tallest = height(widths)
+    for index, wanted in enumerate(whole):
+        trial = [*need[:index], wanted, *need[index + 1 :]]
+        if wanted <= need[index] + 1e-6 or sum(trial) > total + 1e-6:
+            continue
+        trial_widths = _water_fill(shares, trial, total)
+        if height(trial_widths) <= tallest + 1e-6:
+            need, widths, tallest = trial, trial_widths, height(trial_widths)
+    return widths
 
 
 _HEADER_ROOM_CM = 3.0  # a table's title and header rows, which repeat on every page
@@ -756,8 +793,8 @@ def _column_words(
     columns: list[dict[str, Any]], rows: list[dict[str, Any]], *, whole: bool = False
 ) -> list[list[tuple[float, str]]]:
     """Each column's words with their widths in ems (a header's bold): its header's, its
-    descriptor's and its cells'; with `whole`, each cell of a column read whole (a date) as
-    one word."""
+    descriptor's and its cells'; with `whole`, each cell of a column of short values read
+    whole, as one word."""
     words: list[list[tuple[float, str]]] = []
     for index, column in enumerate(columns):
         found = [(_ems(w) * _BOLD, w) for w in _BREAKS.split(column["header"]) if w]

@@ -601,7 +601,8 @@ class Column(_Frozen):
     """Print it below that column's value, as `Cause: ...`, instead of in a column of its own"""
     width: Annotated[float, Field(gt=0, le=20)] | None = None  # its share of the table
     """Its share of the room the short columns leave (text 3; a short column given none is as wide
-    as its longest word); every column is at least as wide as its longest word
+    as its longest value where there is room, else its longest word); every column is at least
+    as wide as its longest word
     """
     # The first of two header rows: neighbouring columns of one group share a cell above
     # their own headers ("Impact" over "Inherent | Residual"); typed "Impact: Inherent" in
