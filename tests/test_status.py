@@ -109,7 +109,10 @@ def test_outputs_built_for_another_meeting_are_stale(meeting: Path) -> None:
     status = status_of(meeting, now=after_the_meeting)
     assert status.meeting.date == dt.date(2008, 3, 20)
     (paper,) = status.papers
-    assert paper.stale == ("it was built for the meeting of 2008-01-24, not 2008-03-20",)
+    assert paper.stale == (
+        "it was built for the meeting of 2008-01-24, not 2008-03-20; give its workbook that"
+        " meeting's date, then build it again",
+    )
 
 
 def test_no_meetings_or_settings_are_said_plainly(meeting: Path) -> None:

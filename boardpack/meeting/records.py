@@ -493,7 +493,10 @@ def meeting_fault(record: Record, meeting: date) -> str | None:
     meeting date of its own is for whichever meeting it is taken to."""
     if not record.meeting_date or record.meeting_date == meeting.isoformat():
         return None
-    return f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()}"
+    return (
+        f"it was built for the meeting of {record.meeting_date}, not {meeting.isoformat()};"
+        " give its workbook that meeting's date, then build it again"
+    )
 
 
 def check_built_pack(record: PackRecord, out_dir: Path) -> list[str]:
