@@ -804,7 +804,8 @@ def _column_words(
         for row in rows:
             if index < len(row["cells"]):
                 text = row["cells"][index]["text"]
-                found += [(_ems(w), w) for w in ([text] if one else _BREAKS.split(text)) if w]
+                parts = text.split("\n") if one else _BREAKS.split(text)  # a line each, whole
+                found += [(_ems(w), w) for w in parts if w]
         words.append(found or [(0.0, "")])
     return words
 
