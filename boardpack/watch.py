@@ -3,7 +3,8 @@
 A manager edits a workbook many times before a deadline. The watch builds the folder with the
 library's own build (pipeline.run.build), keeps LibreOffice running (outputs/warm.py), and on each
 save rebuilds that paper exactly as `build` does (check, render, PDF, proof, placing) in a
-fraction of a second; the pack follows once the saves pause.
+fraction of a second; the pack follows once the saves pause, LibreOffice converting only the
+pack and each paper that changed (_KeptPdfs).
 
 How it finds saves: it looks at the folder every `poll` seconds (os.scandir and a stat per
 workbook: microseconds on a local disk, a few milliseconds on a share). Polling is the one way
@@ -28,12 +29,20 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from boardpack.errors import BoardpackError
-from boardpack.files import WORKBOOK_SUFFIXES, find_workbooks, safe_stem, sha256_of
+from boardpack.files import (
+    PACK_NAME,
+    WORKBOOK_SUFFIXES,
+    find_workbooks,
+    safe_stem,
+    sha256_of,
+    write_atomic,
+)
 from boardpack.meeting.folder import MeetingFolder
 from boardpack.meeting.settings import SETTINGS_FILE
 from boardpack.pipeline import BuildReport, Converter, PaperResult, Status, build
@@ -200,7 +209,8 @@ def watch(
     folder, out = Path(folder), Path(out)
     halt = stop or threading.Event()
     with _converter(on_event, workers) as convert, _Wakeup(folder) as wakeup:
-        session = _Session(folder, out, on_event, convert, pdf_timeout)
+        kept = _KeptPdfs(convert) if convert is not None else None
+        session = _Session(folder, out, on_event, kept, pdf_timeout)
         session.build_folder("folder")
         # What is alive now (modules, templates, caches) lives as long as the watch: left out
         # of the collector's walks, which each rebuild would otherwise pay for.
@@ -243,6 +253,60 @@ def _converter(
         finally:
             warm.close()  # before the join: a start still waiting is cut short
             starting.join()
+
+
+class _KeptPdfs:
+    """The watch's converter, keeping the last PDF it made of each paper: a .docx rendered
+    again to the very bytes it was (the pack's whole-folder build renders every paper again,
+    and a paper renders to the same bytes from the same workbook) has that PDF written beside
+    it, not converted again by the same LibreOffice; the build proves it is its paper's as it
+    proves every PDF. Only a paper's PDF that was proven is kept: never the pack's, which is
+    proven, and may be made again, after the conversion."""
+
+    def __init__(self, convert: Converter) -> None:
+        self._convert = convert
+        self._made: dict[str, tuple[str, bytes]] = {}  # paper name -> (.docx SHA-256, PDF)
+        self.converted = 0  # how many documents it asked LibreOffice for, for the tests
+
+    def __call__(
+        self,
+        docx_paths: Sequence[Path],
+        *,
+        on_done: Callable[[Path], None] | None = None,
+        **options: Any,
+    ) -> dict[Path, Path]:
+        """As pdf.convert_to_pdf: each .docx's PDF beside it, by `on_done` as each is made."""
+        digests = {docx: _digest(docx) for docx in docx_paths}
+        made: dict[Path, Path] = {}
+        todo = []
+        for docx, digest in digests.items():
+            name, pdf = docx.stem, docx.with_suffix(".pdf")
+            if digest is None or self._made.get(name, ("", b""))[0] != digest:
+                todo.append(docx)
+                continue
+            write_atomic(pdf, self._made[name][1])
+            made[docx] = pdf
+            self._done(docx, digest, on_done)
+
+        def done(docx: Path) -> None:
+            self._done(docx, digests.get(docx), on_done)
+
+        if todo:
+            self.converted += len(todo)
+            made |= self._convert(todo, on_done=done, **options)
+        return made
+
+    def _done(self, docx: Path, digest: str | None, on_done: Callable[[Path], None] | None) -> None:
+        if on_done is not None:
+            on_done(docx)  # the build's proof: a PDF that fails it is removed
+        pdf = docx.with_suffix(".pdf")
+        try:
+            data = pdf.read_bytes()
+        except OSError:
+            self._made.pop(docx.stem, None)
+            return
+        if digest is not None and docx.stem != PACK_NAME:
+            self._made[docx.stem] = (digest, data)
 
 
 def _start(warm: object, on_event: Callable[[WatchEvent], None]) -> None:

@@ -23,6 +23,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -32,7 +33,7 @@ from boardpack.outputs.pdf import convert_to_pdf, verify_pdf
 from boardpack.outputs.proof import prove_pdf
 from boardpack.outputs.warm import OFFICE_PYTHON_ENV, EarlyConverter, WarmConverter
 from boardpack.pipeline import build
-from boardpack.watch import Notice, Rebuild, WatchEvent, _group, _Session
+from boardpack.watch import Notice, Rebuild, WatchEvent, _group, _KeptPdfs, _Session
 from tests.conftest import EXAMPLE, ROOT
 from tests.pdf_structure import iter_problems, structure_problems
 from tests.test_lifecycle import MARKER, build_processes, command_name
@@ -546,3 +547,70 @@ def test_a_cover_report_is_rebuilt_with_its_appendices_and_an_appendix_with_its_
     assert _group(tmp_path / "annex-b.xlsx", appendices) == whole
     assert _group(tmp_path / "cover.xlsx", appendices) == whole
     assert _group(tmp_path / "other.xlsx", appendices) == [tmp_path / "other.xlsx"]
+
+
+@needs_libreoffice
+def test_the_packs_rebuild_keeps_each_unchanged_papers_pdf_and_converts_only_the_pack(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "inputs", tmp_path / "out"
+    folder.mkdir()
+    for name in ("housing", "procurement", "roads"):
+        shutil.copyfile(EXAMPLE, folder / f"{name}.xlsx")
+    events: list[WatchEvent] = []
+    with WarmConverter(workers=1) as warm:
+        kept = _KeptPdfs(warm.convert)
+        session = _Session(folder, out, events.append, kept, 60.0)
+        session.build_folder("folder")
+        assert kept.converted == 4  # three papers and the pack
+        before = {name: (out / f"{name}.pdf").read_bytes() for name in ("housing", "roads")}
+
+        save_as_excel_does(folder / "procurement.xlsx", {"Paper!B2": "Nightingale ward"})
+        changed = session.changes()
+        assert changed == [folder / "procurement.xlsx"]
+        session.build_papers(changed)
+        assert kept.converted == 5  # the saved paper
+        session.build_folder("pack")  # every paper rendered again: each the same bytes
+
+    assert kept.converted == 6  # the pack alone: no paper converted again
+    rebuilt = [e for e in events if isinstance(e, Rebuild)]
+    assert [e.kind for e in rebuilt] == ["folder", "paper", "pack"]
+    assert all(e.report is not None and e.report.ok for e in rebuilt), [e.lines() for e in rebuilt]
+    for name, data in before.items():
+        assert (out / f"{name}.pdf").read_bytes() == data
+        assert verify_pdf(out / f"{name}.pdf") == 3  # proven by the pack's build as ever
+    assert "Nightingale ward" in pdf_text(out / "procurement.pdf")
+    assert "Nightingale ward" in pdf_text(out / "board-pack.pdf")
+
+
+def test_a_kept_pdf_that_fails_its_proof_is_dropped_and_the_pack_is_never_kept(
+    tmp_path: Path,
+) -> None:
+    calls: list[list[str]] = []
+
+    def convert(docx_paths: list[Path], *, on_done: Any, **_: Any) -> dict[Path, Path]:
+        calls.append([d.name for d in docx_paths])  # a stand-in: the unit is the keeping
+        for docx in docx_paths:
+            docx.with_suffix(".pdf").write_bytes(b"%PDF of " + docx.read_bytes())
+            on_done(docx)
+        return {d: d.with_suffix(".pdf") for d in docx_paths}
+
+    paper, pack = tmp_path / "roads.docx", tmp_path / "board-pack.docx"
+    paper.write_bytes(b"roads")
+    pack.write_bytes(b"pack")
+    kept = _KeptPdfs(convert)
+    kept([paper, pack], on_done=lambda docx: None)
+    kept([paper, pack], on_done=lambda docx: None)
+    assert calls == [["roads.docx", "board-pack.docx"], ["board-pack.docx"]]
+    assert paper.with_suffix(".pdf").read_bytes() == b"%PDF of roads"
+
+    def fails_proof(docx: Path) -> None:
+        docx.with_suffix(".pdf").unlink()  # as the build removes a PDF that is not its paper's
+
+    kept([paper], on_done=fails_proof)  # written from what was kept, then refused
+    kept([paper], on_done=lambda docx: None)
+    assert calls[-1] == ["roads.docx"]  # converted again, not kept after its refusal
+    paper.write_bytes(b"roads, edited")
+    kept([paper], on_done=lambda docx: None)
+    assert calls[-1] == ["roads.docx"]
+    assert paper.with_suffix(".pdf").read_bytes() == b"%PDF of roads, edited"
