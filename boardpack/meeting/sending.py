@@ -56,6 +56,16 @@ from boardpack.paper.profile import Profile
 
 MAX_NOTE_BYTES = 64 * 1024  # a covering note is a few paragraphs
 MAX_CA_BYTES = 4 * 1024 * 1024  # a whole system bundle of CAs is ~0.2 MB
+PEM_MARK = "-----BEGIN CERTIFICATE-----"  # what every PEM certificate file holds
+
+
+def pem_text(data: bytes) -> str | None:
+    """A certificate authority file's text, when it is a PEM certificate file of at most
+    MAX_CA_BYTES (None: it is not); `boardpack email` and `serve` hold ca_file to this."""
+    text = data.decode("ascii", "replace")
+    return text if len(data) <= MAX_CA_BYTES and PEM_MARK in text else None
+
+
 RECOMMENDATION = "recommendation"  # the key of the section the covering note quotes
 
 
@@ -405,11 +415,11 @@ def _ca_data(ca_file: Path | None, settings_file: Path) -> str | None:
         fix,
         MAX_CA_BYTES,
     )
-    text = data.decode("ascii", "replace")
-    if "-----BEGIN CERTIFICATE-----" not in text:
+    text = pem_text(data)
+    if text is None:
         raise MailError(
             f"{path}: the certificate authority named in {settings_file} ([email.smtp] ca_file)"
-            f" is not a PEM certificate file (-----BEGIN CERTIFICATE-----); {fix}"
+            f" is not a PEM certificate file ({PEM_MARK}); {fix}"
         )
     return text
 

@@ -104,7 +104,7 @@ def ca_data(board: Board, ca_file: Any) -> str | None:
     meeting folder's boardpack.toml has it beside itself), checked as `boardpack email` checks
     it: a regular file inside the folder, not too big, a PEM certificate."""
     from boardpack.files import OutsideFolder, inside, open_regular
-    from boardpack.meeting.sending import MAX_CA_BYTES  # as `boardpack email` allows
+    from boardpack.meeting.sending import MAX_CA_BYTES, pem_text  # as `boardpack email` has
 
     if ca_file is None:
         return None
@@ -120,7 +120,7 @@ def ca_data(board: Board, ca_file: Any) -> str | None:
         raise BoardpackError(f"{setting}: {ca_file} is not in the data folder; {fix}") from exc
     except OSError as exc:
         raise BoardpackError(f"{setting}: {ca_file} cannot be read ({exc}); {fix}") from exc
-    text = data.decode("ascii", "replace")
-    if len(data) > MAX_CA_BYTES or "-----BEGIN CERTIFICATE-----" not in text:
+    text = pem_text(data)
+    if text is None:
         raise BoardpackError(f"{setting}: {ca_file} is not a PEM certificate file; {fix}")
     return text
