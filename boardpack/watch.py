@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boardpack.errors import BoardpackError
 from boardpack.files import (
@@ -46,6 +46,9 @@ from boardpack.files import (
 from boardpack.meeting.folder import MeetingFolder
 from boardpack.meeting.settings import SETTINGS_FILE
 from boardpack.pipeline import BuildReport, Converter, PaperResult, Status, build
+
+if TYPE_CHECKING:
+    from boardpack.outputs.warm import WarmConverter
 
 __all__ = ["Notice", "Rebuild", "WatchEvent", "watch"]
 
@@ -208,8 +211,8 @@ def watch(
     kept running meanwhile and stopped, all of it, before this returns or raises."""
     folder, out = Path(folder), Path(out)
     halt = stop or threading.Event()
-    with _converter(on_event, workers) as convert, _Wakeup(folder) as wakeup:
-        kept = _KeptPdfs(convert) if convert is not None else None
+    with _converter(on_event, workers) as warm, _Wakeup(folder) as wakeup:
+        kept = None if warm is None else _KeptPdfs(warm.convert, lambda: _refill(warm))
         session = _Session(folder, out, on_event, kept, pdf_timeout)
         session.build_folder("folder")
         # What is alive now (modules, templates, caches) lives as long as the watch: left out
@@ -234,7 +237,7 @@ def watch(
 @contextlib.contextmanager
 def _converter(
     on_event: Callable[[WatchEvent], None], workers: int | None
-) -> Iterator[Converter | None]:
+) -> Iterator[WarmConverter | None]:
     """Warm LibreOffice processes for the watch's conversions, stopped when it ends; None (the
     one-off conversions of `build`) when they cannot be kept running here."""
     from boardpack.outputs.warm import WarmConverter
@@ -249,7 +252,7 @@ def _converter(
         starting = threading.Thread(target=_start, args=(warm, on_event), daemon=True)
         starting.start()  # while the folder's papers are read and rendered
         try:
-            yield warm.convert
+            yield warm
         finally:
             warm.close()  # before the join: a start still waiting is cut short
             starting.join()
@@ -263,8 +266,9 @@ class _KeptPdfs:
     proves every PDF. Only a paper's PDF that was proven is kept: never the pack's, which is
     proven, and may be made again, after the conversion."""
 
-    def __init__(self, convert: Converter) -> None:
+    def __init__(self, convert: Converter, refill: Callable[[], None] | None = None) -> None:
         self._convert = convert
+        self.refill = refill or (lambda: None)  # workers again for any a cut-short build ended
         self._made: dict[str, tuple[str, bytes]] = {}  # paper name -> (.docx SHA-256, PDF)
         self.converted = 0  # how many documents it asked LibreOffice for, for the tests
 
@@ -309,6 +313,16 @@ class _KeptPdfs:
             self._made[docx.stem] = (digest, data)
 
 
+def _refill(warm: WarmConverter) -> None:
+    """Start, in the background, a worker for each that a build cut short has ended."""
+
+    def start() -> None:
+        with contextlib.suppress(BoardpackError):  # conversions start one as they need it
+            warm.start()
+
+    threading.Thread(target=start, name="refill-libreoffice", daemon=True).start()
+
+
 def _start(warm: object, on_event: Callable[[WatchEvent], None]) -> None:
     from boardpack.outputs.warm import WarmConverter
 
@@ -329,7 +343,7 @@ class _Session:
         folder: Path,
         out: Path,
         on_event: Callable[[WatchEvent], None],
-        convert: Converter | None,
+        convert: _KeptPdfs | None,
         pdf_timeout: float,
     ) -> None:
         self.folder, self.out, self.on_event = folder, out, on_event
@@ -375,8 +389,20 @@ class _Session:
         started = time.perf_counter()
         try:
             report = build(
-                sources, self.out, pack=pack, pdf_timeout=self.pdf_timeout, converter=self.convert
+                sources,
+                self.out,
+                pack=pack,
+                pdf_timeout=self.pdf_timeout,
+                converter=self.convert,
+                on_progress=self._unless_saved() if kind == "pack" else None,
             )
+        except _Saved:
+            # The saved paper first; the pack follows it, as after any save. The earlier pack
+            # and papers stay in place, as after an interrupted build.
+            self.on_event(Notice("pack: put off, a workbook was saved while it was built"))
+            if self.convert is not None:
+                self.convert.refill()
+            return None
         except BoardpackError as exc:
             self.on_event(Rebuild(kind, None, time.perf_counter() - started, exc))
             return None
@@ -386,6 +412,18 @@ class _Session:
             return None
         self.on_event(Rebuild(kind, report, time.perf_counter() - started))
         return report
+
+    def _unless_saved(self) -> Callable[[str, PaperResult], None]:
+        """The pack's build's progress callback: it cuts the build short (_Saved) as soon as a
+        workbook in the folder is saved, so that a save never waits for the whole pack. Only
+        in the watch's own thread, where the build takes it as it takes Ctrl-C."""
+        own, before = threading.get_ident(), _scan_or_none(self.folder)
+
+        def unless_saved(stage: str, paper: PaperResult) -> None:
+            if threading.get_ident() == own and _scan_or_none(self.folder) != before:
+                raise _Saved
+
+        return unless_saved
 
     def changes(self) -> list[Path] | None:
         """The workbooks saved, complete, with new content since they were last looked at;
@@ -455,6 +493,17 @@ def _scan(folder: Path) -> dict[Path, _Seen]:
                 continue  # removed between the listing and the look: a save renaming
             found[Path(entry.path)] = _Seen(status.st_size, status.st_mtime_ns, status.st_ino)
     return found
+
+
+class _Saved(Exception):
+    """A workbook was saved while the pack was being built."""
+
+
+def _scan_or_none(folder: Path) -> dict[Path, _Seen] | None:
+    try:
+        return _scan(folder)
+    except OSError:
+        return None
 
 
 def _look(path: Path) -> _Seen | None:

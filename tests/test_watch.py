@@ -614,3 +614,53 @@ def test_a_kept_pdf_that_fails_its_proof_is_dropped_and_the_pack_is_never_kept(
     kept([paper], on_done=lambda docx: None)
     assert calls[-1] == ["roads.docx"]
     assert paper.with_suffix(".pdf").read_bytes() == b"%PDF of roads, edited"
+
+
+@needs_libreoffice
+def test_a_save_while_the_pack_is_built_cuts_the_pack_short_and_its_paper_goes_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boardpack.watch as watching_module
+
+    folder, out = tmp_path / "inputs", tmp_path / "out"
+    folder.mkdir()
+    for name in ("housing", "procurement", "roads"):
+        shutil.copyfile(EXAMPLE, folder / f"{name}.xlsx")
+    real_build, saved = watching_module.build, []
+
+    def build_with_a_save_midway(*args: Any, on_progress: Any = None, **options: Any) -> Any:
+        def progress(stage: str, paper: Any) -> None:
+            if on_progress is not None and stage == "docx" and not saved:
+                save_as_excel_does(folder / "roads.xlsx", {"Paper!B2": "Seacole wing"})
+                saved.append(paper.name)  # the manager saves as the pack's papers render
+            if on_progress is not None:
+                on_progress(stage, paper)
+
+        return real_build(*args, on_progress=progress, **options)
+
+    events: list[WatchEvent] = []
+    with WarmConverter(workers=1) as warm:
+        kept = _KeptPdfs(warm.convert, lambda: watching_module._refill(warm))
+        session = _Session(folder, out, events.append, kept, 60.0)
+        session.build_folder("folder")
+        pack = (out / "board-pack.pdf").read_bytes()
+        monkeypatch.setattr(watching_module, "build", build_with_a_save_midway)
+
+        session.build_folder("pack")
+        assert saved and isinstance(events[-1], Notice)
+        assert "pack: put off, a workbook was saved while it was built" in events[-1].message
+        assert (out / "board-pack.pdf").read_bytes() == pack  # the earlier pack stays
+        assert [p.name for p in out.iterdir() if p.name.startswith(".boardpack-tmp")] == []
+
+        changed = session.changes()  # the save, seen at the next look
+        assert changed == [folder / "roads.xlsx"]
+        session.build_papers(changed)
+        assert session.pack_due is not None  # the pack follows the paper, as after any save
+        session.build_folder("pack")
+        wait_for("the converter's worker", lambda: len(warm.groups()) == 1)
+
+    rebuilt = [e for e in events if isinstance(e, Rebuild)]
+    assert [e.kind for e in rebuilt] == ["folder", "paper", "pack"]
+    assert all(e.report is not None and e.report.ok for e in rebuilt), [e.lines() for e in rebuilt]
+    assert "Seacole wing" in pdf_text(out / "roads.pdf")
+    assert "Seacole wing" in pdf_text(out / "board-pack.pdf")
