@@ -357,8 +357,8 @@ class _Session:
         """Build every paper and the pack, as `boardpack build FOLDER` does."""
         listing = self._listing() or {}
         digests = {path: _digest(path) for path in listing}
-        report = self._build(kind, [self.folder], pack=True)
         self.pack_due = None
+        report = self._build(kind, [self.folder], pack=True)
         if report is not None:
             self.seen.update(listing)
             self.built.update({path: d for path, d in digests.items() if d is not None})
@@ -402,6 +402,7 @@ class _Session:
             self.on_event(Notice("pack: put off, a workbook was saved while it was built"))
             if self.convert is not None:
                 self.convert.refill()
+            self.pack_due = time.monotonic()  # again once the saves pause, whatever they changed
             return None
         except BoardpackError as exc:
             self.on_event(Rebuild(kind, None, time.perf_counter() - started, exc))

@@ -650,6 +650,7 @@ def test_a_save_while_the_pack_is_built_cuts_the_pack_short_and_its_paper_goes_f
         assert saved and isinstance(events[-1], Notice)
         assert "pack: put off, a workbook was saved while it was built" in events[-1].message
         assert (out / "board-pack.pdf").read_bytes() == pack  # the earlier pack stays
+        assert session.pack_due is not None  # tried again once the saves pause, whatever
         assert [p.name for p in out.iterdir() if p.name.startswith(".boardpack-tmp")] == []
 
         changed = session.changes()  # the save, seen at the next look
