@@ -296,14 +296,12 @@ def build(
 
     sources = list(paths) or [DEFAULT_INPUTS]
     workbooks = len(find_workbooks(sources))
-    with contextlib.ExitStack() as stack:
-        # LibreOffice starts first, so that its start-up overlaps importing the build as well
-        # as reading and rendering: it is ready sooner, and a one-paper build waits on it less.
-        early = (
-            stack.enter_context(EarlyConverter.for_papers(workbooks))
-            if workbooks and not no_pdf
-            else None
-        )
+    # LibreOffice starts first, so that its start-up overlaps importing the build as well as
+    # reading and rendering: it is ready sooner, and a one-paper build waits on it less.
+    starting: contextlib.AbstractContextManager[EarlyConverter | None] = contextlib.nullcontext()
+    if workbooks and not no_pdf:
+        starting = EarlyConverter.for_papers(workbooks)
+    with starting as early:
         from boardpack.console import BuildDisplay
         from boardpack.pipeline import build as build_papers
 

@@ -284,12 +284,12 @@ class _KeptPdfs:
         made: dict[Path, Path] = {}
         todo = []
         for docx, digest in digests.items():
-            name, pdf = docx.stem, docx.with_suffix(".pdf")
-            if digest is None or self._made.get(name, ("", b""))[0] != digest:
+            kept_digest, kept_pdf = self._made.get(docx.stem, (None, b""))
+            if digest is None or kept_digest != digest:
                 todo.append(docx)
                 continue
-            write_atomic(pdf, self._made[name][1])
-            made[docx] = pdf
+            made[docx] = docx.with_suffix(".pdf")
+            write_atomic(made[docx], kept_pdf)
             self._done(docx, digest, on_done)
 
         def done(docx: Path) -> None:
@@ -323,10 +323,7 @@ def _refill(warm: WarmConverter) -> None:
     threading.Thread(target=start, name="refill-libreoffice", daemon=True).start()
 
 
-def _start(warm: object, on_event: Callable[[WatchEvent], None]) -> None:
-    from boardpack.outputs.warm import WarmConverter
-
-    assert isinstance(warm, WarmConverter)
+def _start(warm: WarmConverter, on_event: Callable[[WatchEvent], None]) -> None:
     try:
         warm.start()
     except BoardpackError as exc:

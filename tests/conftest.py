@@ -96,6 +96,13 @@ def soffice_text(document: Path) -> str:
         return (work_dir / f"{document.stem}.txt").read_text(encoding="utf-8-sig")
 
 
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text in reading order, as pdftotext reads it."""
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
 def reader_items(text: str, *, split_tabs: bool) -> list[str]:
     """Lines as a reader takes them: bullet marks dropped, spacing collapsed, cells apart."""
     items = []

@@ -17,7 +17,7 @@ import pytest
 from boardpack.paper.profile import load_profile
 from boardpack.pipeline import build
 from boardpack.workbook.writer import write_workbook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pdf_text
 from tests.docx_audit import audit
 
 pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
@@ -101,15 +101,6 @@ def footer_reaches_right_margin(pdf_path: Path, number: int) -> bool:
     return abs(width - margin - right) < 6
 
 
-def text(pdf_path: Path) -> str:
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf_path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
 def test_a_register_too_wide_for_portrait_is_printed_on_a_landscape_page(tmp_path: Path) -> None:
     workbook = coded_workbook(tmp_path / "library.xlsx")
     report = build([workbook], tmp_path / "out")
@@ -121,7 +112,7 @@ def test_a_register_too_wide_for_portrait_is_printed_on_a_landscape_page(tmp_pat
     for whole in ("Likelihood", "Opportunity", "Amber", "Closed", "Rating", "Response"):
         assert whole in words, f"{whole!r} is broken across lines: {words}"
     assert "Contractor" in words and "Next" not in words
-    assert text(pdf).find("Risk Register") < text(pdf).find("Next steps")
+    assert pdf_text(pdf).find("Risk Register") < pdf_text(pdf).find("Next steps")
     # Every page has the running header and footer; on the turned page they reach its margin.
     for number in (1, 2, 3):
         page = [w for w, _, _ in page_words(pdf, number)]
@@ -156,7 +147,7 @@ def test_the_pack_keeps_a_papers_landscape_page_and_every_running_footer(tmp_pat
     shape = pages(pack)
     turned = [n for n, s in enumerate(shape, start=1) if s == LANDSCAPE]
     assert len(turned) == 2, shape  # each paper's register
-    body = text(pack)
+    body = pdf_text(pack)
     assert body.find("Library refurbishment") < body.find("Museum roof")
     for number in range(2, len(shape) + 1):  # the cover has no running footer
         assert footer_reaches_right_margin(pack, number), f"pack page {number}'s footer"
@@ -183,7 +174,7 @@ def test_an_appendix_keeps_its_landscape_page_in_its_cover(tmp_path: Path) -> No
     paper = tmp_path / "out" / "risk-management-update.pdf"
     shape = pages(paper)
     assert shape.count(LANDSCAPE) == 1 and shape[-1] == PORTRAIT, shape
-    body = text(paper)
+    body = pdf_text(paper)
     assert body.find("Appendix A: Library refurbishment") < body.find("Contractor insolvency")
     assert audit(tmp_path / "out" / "risk-management-update.docx").clean
 

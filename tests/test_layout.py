@@ -449,53 +449,43 @@ def test_a_template_that_cannot_turn_pages_breaks_no_word_to_fit_them(tmp_path: 
         build_context(paper, A4)
 
 
-def _dated_table(width_cm: float) -> dict[str, Any]:
-    """A two-column table, sentences and dates, fitted to a page `width_cm` wide."""
+def _fitted(sentences: list[str], short: list[str], *, date: bool, width_cm: float) -> list[float]:
+    """The widths of a two-column table fitted `width_cm` wide on A4: a column of sentences,
+    and one of short values (dates, with `date`), a row for each pair."""
     columns = [
-        {"header": "Action", "share": 3.0, "grows": True, "whole": False, "date": False},
-        {"header": "Review date", "share": 1.7, "grows": False, "whole": True, "date": True},
+        {"header": "Said", "share": 3.0, "grows": True, "whole": False, "date": False},
+        {"header": "Short", "share": 1.7, "grows": False, "whole": True, "date": date},
     ]
-    rows = [
-        {"cells": [{"text": "Recovery test in April"}, {"text": "30 September 2025"}]},
-        {"cells": [{"text": "Cyber insurance renewed"}, {"text": "1 June 2025"}]},
-    ]
-    spec = {"columns": columns, "title": "Actions"}
+    rows = [{"cells": [{"text": a}, {"text": b}]} for a, b in zip(sentences, short, strict=True)]
+    spec = {"columns": columns, "title": "Table"}
     _fit_columns(spec, rows, PageArea(width_cm=width_cm, page_cm=(21.0, 29.7)))
-    return spec
+    assert (spec["landscape"], spec["font_pt"]) == (False, 9.5)  # never turned, never smaller
+    return [c["width_cm"] for c in spec["columns"]]
 
 
 def test_a_date_is_kept_on_one_line_when_the_table_has_room_and_broken_at_spaces_when_not() -> None:
-    roomy, tight = _dated_table(16.0), _dated_table(4.5)
+    actions = ["Recovery test in April", "Cyber insurance renewed"]
+    dates = ["30 September 2025", "1 June 2025"]
+    roomy = _fitted(actions, dates, date=True, width_cm=16.0)
+    tight = _fitted(actions, dates, date=True, width_cm=4.5)
     # "30 September 2025" at 9.5 pt Arial is about 2.8 cm, with the cell's margins over 3 cm;
     # "September" alone under 2 cm.
-    assert roomy["columns"][1]["width_cm"] >= 3.0
-    assert roomy["columns"][0]["width_cm"] > roomy["columns"][1]["width_cm"]  # sentences: rest
+    assert roomy[1] >= 3.0
+    assert roomy[0] > roomy[1]  # sentences: the rest
     # On a page too narrow for whole dates, the date breaks at its spaces, not the page turning
-    # or the text shrinking: no word is broken either way.
-    assert 2.0 < tight["columns"][1]["width_cm"] < 3.0
-    assert (tight["landscape"], tight["font_pt"]) == (False, roomy["font_pt"])
-
-
-def _owned_table(width_cm: float) -> dict[str, Any]:
-    """A two-column table, a long sentence and an owner's job title, fitted `width_cm` wide."""
-    columns = [
-        {"header": "Risk", "share": 3.0, "grows": True, "whole": False, "date": False},
-        {"header": "Owner", "share": 1.6, "grows": False, "whole": True, "date": False},
-    ]
-    risk = "the Council cannot recruit to key posts in planning and social work " * 3
-    rows = [{"cells": [{"text": risk.strip()}, {"text": "Chief Finance Officer"}]}]
-    spec = {"columns": columns, "title": "Risks"}
-    _fit_columns(spec, rows, PageArea(width_cm=width_cm, page_cm=(21.0, 29.7)))
-    return spec
+    # or the text shrinking (_fitted checks): no word is broken either way.
+    assert 2.0 < tight[1] < 3.0
 
 
 def test_a_job_title_is_kept_on_one_line_only_when_the_sentences_beside_it_take_no_more() -> None:
-    roomy, narrow = _owned_table(16.0), _owned_table(6.0)
+    risk = ("the Council cannot recruit to key posts in planning and social work " * 3).strip()
+    roomy = _fitted([risk], ["Chief Finance Officer"], date=False, width_cm=16.0)
+    narrow = _fitted([risk], ["Chief Finance Officer"], date=False, width_cm=6.0)
     # "Chief Finance Officer" whole is about 3.8 cm at 9.5 pt with the cell's margins; its
     # longest word, "Finance" or "Officer", under 1.8 cm.
-    assert roomy["columns"][1]["width_cm"] >= 3.6
+    assert roomy[1] >= 3.6
     # At 6 cm the sentence would take more lines than the title saves: the title wraps.
-    assert narrow["columns"][1]["width_cm"] < 2.0
+    assert narrow[1] < 2.0
 
 
 def test_water_filling_gives_each_column_its_need_and_the_rest_by_share() -> None:

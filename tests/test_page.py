@@ -8,7 +8,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import re
-import subprocess
 from pathlib import Path
 
 import docx
@@ -23,7 +22,7 @@ from boardpack.paper.profile import Orientation, Page, PageSize, load_profile, p
 from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper
 from boardpack.workbook.writer import write_workbook
-from tests.conftest import ROOT, edit_workbook
+from tests.conftest import ROOT, edit_workbook, pdf_text
 from tests.docx_audit import audit
 
 pytestmark = pytest.mark.libreoffice  # these tests convert with LibreOffice
@@ -175,9 +174,7 @@ def _thirteen(folder: Path, source: str = THIRTEEN) -> Path:
 
 def pdf_words(pdf: Path) -> list[str]:
     """The PDF's words as pdftotext reads them, a word hyphenated at a line's end joined."""
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(pdf)
     return re.sub(r"(?<=[^\W\d])-\s+(?=[^\W\d])", "-", text).split()
 
 
@@ -244,9 +241,7 @@ def test_the_16_column_register_on_a3_landscape_prints_every_word_whole(tmp_path
     assert len(register.columns) == 16
     assert not list(register._tbl.iter(qn("w:sz")))  # 9.5 pt, the template's: no step down
     # A3 has room: each owner is printed on one line, the sentences beside them no longer.
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(pdf)
     for owner in ("Chief Finance Officer", "Head of Digital", "Director of People"):
         assert owner in text
     # The pack keeps the paper's A3 pages after its own A4 front matter.

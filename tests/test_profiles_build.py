@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 from pathlib import Path
 
 import docx
@@ -23,7 +22,7 @@ from boardpack.paper.profile import BUNDLED, load_profile, parse_profile
 from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper
 from boardpack.workbook.writer import write_workbook
-from tests.conftest import EXAMPLE, ROOT, edit_workbook
+from tests.conftest import EXAMPLE, ROOT, edit_workbook, pdf_text
 from tests.docx_audit import audit
 
 EXAMPLES = ROOT / "examples"
@@ -139,9 +138,7 @@ def test_each_example_builds_to_a_pdf_that_reads_in_order(example: Path, tmp_pat
     report = build([example.parent], tmp_path)
     assert report.ok, [p.error for p in report.papers]
     pdf = tmp_path / f"{example.stem}.pdf"
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(pdf)
     titles = [s.title for s in load_paper(example).paper.profile.sections]
     positions = [text.find(title) for title in titles]
     assert -1 not in positions, titles
@@ -152,12 +149,7 @@ def test_each_example_builds_to_a_pdf_that_reads_in_order(example: Path, tmp_pat
 def test_the_corporate_registers_review_dates_are_each_printed_on_one_line(tmp_path: Path) -> None:
     report = build([CORPORATE], tmp_path)
     assert report.ok, [p.error for p in report.papers]
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "corporate-risks.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = pdf_text(tmp_path / "corporate-risks.pdf")
     for date in ("1 June 2025", "30 April 2025", "1 September 2025"):  # the Review date column
         assert date in text
 
@@ -460,12 +452,7 @@ def test_a_cover_report_and_its_appendix_are_built_as_one_paper(tmp_path: Path) 
         "CR01", "CR02", "CR03", "CR04", "CR05", "CR06"
     ]  # fmt: skip
     assert audit(tmp_path / "risk-management-update.docx").clean
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "risk-management-update.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = pdf_text(tmp_path / "risk-management-update.pdf")
     assert text.find("Background papers") < text.find("Appendix A: Corporate Risk Register")
     assert text.find("Appendix A") < text.find("CR06")
 
@@ -586,12 +573,7 @@ def test_a_programmes_projects_print_grouped_by_theme_with_each_rag_shaded(
     assert [_fill(c) for c in table.rows[5].cells[3:5]] == [red, amber]
     assert _table_with(document, "Theme").rows[1].cells[1].text == "Vacancy rate down to 9%."
     assert audit(tmp_path / "out" / "programme.docx").clean
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out" / "programme.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = pdf_text(tmp_path / "out" / "programme.pdf")
     order = ["Prevention", "Digital front door", "Community hubs", "Reablement", "Home first"]
     assert [text.find(t) for t in order] == sorted(text.find(t) for t in order)
     assert -1 not in [text.find(t) for t in order]

@@ -6,7 +6,6 @@ nothing they do not have."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import docx
@@ -20,19 +19,13 @@ from boardpack.paper.page import PageArea
 from boardpack.paper.profile import load_profile, parse_profile
 from boardpack.pipeline import build
 from boardpack.workbook.validate import load_paper
-from tests.conftest import ROOT, edit_workbook
+from tests.conftest import ROOT, edit_workbook, pdf_text
 from tests.docx_audit import audit
 
 EXAMPLES = ROOT / "examples"
 RATED = EXAMPLES / "rated-in-words"
 CODED = EXAMPLES / "letter-number"
 WIDE = EXAMPLES / "five-by-five-a3"
-
-
-def pdf_text(pdf: Path) -> str:
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
 
 
 def _rows(document: Path) -> list[list[str]]:

@@ -57,6 +57,7 @@ from boardpack.paper.profile import Profile
 MAX_NOTE_BYTES = 64 * 1024  # a covering note is a few paragraphs
 MAX_CA_BYTES = 4 * 1024 * 1024  # a whole system bundle of CAs is ~0.2 MB
 PEM_MARK = "-----BEGIN CERTIFICATE-----"  # what every PEM certificate file holds
+RECOMMENDATION = "recommendation"  # the key of the section the covering note quotes
 
 
 def pem_text(data: bytes) -> str | None:
@@ -64,9 +65,6 @@ def pem_text(data: bytes) -> str | None:
     MAX_CA_BYTES (None: it is not); `boardpack email` and `serve` hold ca_file to this."""
     text = data.decode("ascii", "replace")
     return text if len(data) <= MAX_CA_BYTES and PEM_MARK in text else None
-
-
-RECOMMENDATION = "recommendation"  # the key of the section the covering note quotes
 
 
 @dataclass(frozen=True)
